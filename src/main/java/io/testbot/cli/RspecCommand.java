@@ -1,0 +1,94 @@
+package io.testbot.cli;
+
+import io.testbot.adapters.Adapters;
+import io.testbot.protocol.ApiClient;
+import io.testbot.requester.Requester;
+import io.testbot.requester.RequesterConfig;
+import io.testbot.sync.ProjectScanner;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "rspec", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        description = {"Runs the project's RSpec files in parallel and prints one summary.",
+                "With a server (--connect, TESTBOT_SERVER or .testbot.yml) the project is sent to it and runs on its runners;",
+                "without one, in local mode on this machine's cores.",
+                "Exit status: 0 all passed, 1 failures or errors, 2 usage or configuration error, 3 infrastructure error."})
+final class RspecCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "PATH", arity = "0..*", description = "Spec files or directories (default: every file matching the spec pattern).")
+    List<String> paths = new ArrayList<>();
+
+    @Option(names = {"-c", "--connect"}, paramLabel = "HOST[:PORT]", description = "The server (default: TESTBOT_SERVER, then .testbot.yml).")
+    String connect;
+
+    @Option(names = "--local", description = "Run in local mode even when a server is configured.")
+    boolean local;
+
+    @Option(names = {"-n", "--instances"}, paramLabel = "N", description = "Local mode: jobs to run at once (default: .testbot.yml, then the CPU count).")
+    Integer instances;
+
+    @Option(names = "--token", description = "The server's token (default: TESTBOT_TOKEN, then token_file in .testbot.yml).")
+    String token;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Read the token from this file.")
+    Path tokenFile;
+
+    @Option(names = {"-C", "--project-dir"}, paramLabel = "DIR", description = "The project root (default: the current directory).")
+    Path projectDir;
+
+    @Option(names = "--pattern", paramLabel = "GLOB", description = "Which files are specs (default: spec_pattern in .testbot.yml, then spec/**/*_spec.rb).")
+    String pattern;
+
+    @Option(names = {"-O", "--rspec-option"}, paramLabel = "OPTION", description = "Pass an option to rspec (repeatable), after rspec_options in .testbot.yml.")
+    List<String> rspecOptions = new ArrayList<>();
+
+    @Option(names = "--before-run", paramLabel = "COMMAND", description = "Shell command each runner runs once before its first job of the build (default: before_run in .testbot.yml).")
+    String beforeRun;
+
+    @Option(names = "--runner-timeout", paramLabel = "SECONDS", description = "Give up (exit 3) when no runner is connected for this long (default: runner_timeout in .testbot.yml, then 60).")
+    Integer runnerTimeout;
+
+    @Option(names = "--files-per-job", paramLabel = "N", description = "Put N files in each job (default: balanced by the server).")
+    int filesPerJob;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Path root = (projectDir != null ? projectDir : Path.of("")).toAbsolutePath().normalize();
+        if (!Files.isDirectory(root)) throw new IllegalArgumentException("no such project directory: " + root);
+        ProjectConfig file = ProjectConfig.load(root);
+
+        String server = null;
+        if (!local) {
+            server = connect != null ? connect : System.getenv("TESTBOT_SERVER");
+            if (server == null || server.isBlank()) server = file.server();
+            if (server != null && server.isBlank()) server = null;
+            if (server != null) ApiClient.baseUri(server);
+        }
+        String effectiveToken = server == null ? null : Tokens.resolve(token, tokenFile, file.tokenFile(), root);
+        int n = instances != null ? instances : file.instances() != null ? file.instances() : 0;
+        if (n < 0) throw new IllegalArgumentException("--instances must be at least 1");
+        List<String> options = new ArrayList<>(file.rspecOptions() == null ? List.of() : file.rspecOptions());
+        options.addAll(rspecOptions);
+        String patternUsed = pattern != null ? pattern : file.specPattern() != null ? file.specPattern() : null;
+        List<String> patterns = patternUsed != null ? List.of(patternUsed) : Adapters.get("rspec").defaultPatterns();
+        List<String> ignores = new ArrayList<>(file.ignore() == null ? List.of() : file.ignore());
+        int timeout = runnerTimeout != null ? runnerTimeout : file.runnerTimeout() != null ? file.runnerTimeout() : 60;
+        if (timeout < 0) throw new IllegalArgumentException("--runner-timeout must not be negative");
+        ignores.removeAll(ProjectScanner.DEFAULT_IGNORES);
+
+        RequesterConfig config = new RequesterConfig(root, "rspec", server, effectiveToken, n, patterns, paths, options,
+                beforeRun != null ? beforeRun : file.beforeRun(), ignores, Math.max(0, filesPerJob), Duration.ofSeconds(timeout), Paths.cacheDir());
+        return new Requester(config, System.out, System.err).run();
+    }
+}

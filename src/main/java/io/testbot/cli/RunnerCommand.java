@@ -1,0 +1,88 @@
+package io.testbot.cli;
+
+import io.testbot.protocol.ApiClient;
+import io.testbot.protocol.Version;
+import io.testbot.runner.Runner;
+import io.testbot.runner.RunnerConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "runner", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        description = {"Runs a runner: lends this computer's CPUs to a testbot server, running up to N jobs at once in its own copy of each project.",
+                "Without an action it runs in the foreground; 'start' runs it in the background (pid and log in the work dir), 'stop' stops that."})
+final class RunnerCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "start|stop", description = "Run in the background, or stop the background runner.")
+    String action;
+
+    @Option(names = {"-c", "--connect"}, paramLabel = "HOST[:PORT]", description = "The server (default: TESTBOT_SERVER).")
+    String connect;
+
+    @Option(names = {"-n", "--instances"}, paramLabel = "N", description = "Jobs to run at once (default: the CPU count, ${sys:testbot.cpus}).")
+    Integer instances;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "Where project copies, the blob cache, pid and log live (default: ~/.testbot/runner).")
+    Path workDir;
+
+    @Option(names = "--token", description = "The server's token (default: TESTBOT_TOKEN).")
+    String token;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Read the token from this file.")
+    Path tokenFile;
+
+    @Option(names = "--hostname", description = "The name this runner reports (default: this computer's host name).")
+    String hostname;
+
+    @Option(names = "--report-version", hidden = true, description = "Report another version (to test outdated runners).")
+    String reportVersion;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    static {
+        System.setProperty("testbot.cpus", String.valueOf(Runtime.getRuntime().availableProcessors()));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = (workDir != null ? workDir : Paths.home().resolve("runner")).toAbsolutePath();
+        if ("start".equals(action)) {
+            List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+            args.remove(action);
+            if (workDir == null) {
+                args.add("--work-dir");
+                args.add(dir.toString());
+            }
+            return Daemon.start("runner", args, dir.resolve("runner.pid"), dir.resolve("runner.log"));
+        }
+        if ("stop".equals(action)) return Daemon.stop("runner", dir.resolve("runner.pid"));
+        if (action != null) throw new CommandLine.ParameterException(spec.commandLine(), "unknown action '" + action + "' (start or stop)");
+
+        String server = connect != null ? connect : System.getenv("TESTBOT_SERVER");
+        if (server == null || server.isBlank()) throw new CommandLine.ParameterException(spec.commandLine(), "which server? pass --connect HOST[:PORT] or set TESTBOT_SERVER");
+        ApiClient.baseUri(server);
+        int n = instances != null ? instances : Runtime.getRuntime().availableProcessors();
+        if (n < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--instances must be at least 1");
+        Files.createDirectories(dir);
+        String name = hostname != null ? hostname : InetAddress.getLocalHost().getHostName();
+        Runner runner = new Runner(new RunnerConfig(server, Tokens.resolve(token, tokenFile, null, dir), n, dir, name,
+                reportVersion != null ? reportVersion : Version.CURRENT, null));
+        Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
+        try {
+            runner.start();
+        } catch (ApiClient.AuthException e) {
+            System.err.println("testbot runner: " + e.getMessage());
+            return 3;
+        }
+        String fatal = runner.awaitStop();
+        return fatal == null ? 0 : 3;
+    }
+}

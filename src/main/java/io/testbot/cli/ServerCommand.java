@@ -1,0 +1,106 @@
+package io.testbot.cli;
+
+import io.testbot.protocol.Api;
+import io.testbot.protocol.Version;
+import io.testbot.server.ServerConfig;
+import io.testbot.server.TestbotServer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "server", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        description = {"Runs the testbot server: it keeps builds, jobs, results and runtimes, holds project snapshots and hands jobs to runners.",
+                "Without an action it runs in the foreground; 'start' runs it in the background (pid and log in the data dir), 'stop' stops that."})
+final class ServerCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "start|stop", description = "Run in the background, or stop the background server.")
+    String action;
+
+    @Option(names = "--port", description = "Port to listen on (default: ${DEFAULT-VALUE}).", defaultValue = "" + Api.DEFAULT_PORT)
+    int port;
+
+    @Option(names = "--bind", paramLabel = "ADDR", description = "Address to listen on (default: ${DEFAULT-VALUE}).", defaultValue = "0.0.0.0")
+    String bind;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the database, blobs, token, pid and log live (default: ~/.testbot/server).")
+    Path dataDir;
+
+    @Option(names = "--token", description = "The token clients must present (default: TESTBOT_TOKEN, else one generated and kept in the data dir).")
+    String token;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Read the token from this file.")
+    Path tokenFile;
+
+    @Option(names = "--insecure", description = "Accept requests without a token. Anyone who can reach the port can run commands on every runner.")
+    boolean insecure;
+
+    @Option(names = "--max-blob-size", paramLabel = "BYTES", description = "Largest single file a project may upload (default: ${DEFAULT-VALUE}).",
+            defaultValue = "" + ServerConfig.DEFAULT_MAX_BLOB_BYTES)
+    long maxBlobBytes;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Path data = (dataDir != null ? dataDir : Paths.home().resolve("server")).toAbsolutePath();
+        if ("start".equals(action)) return Daemon.start("server", argsWithout(action, data), data.resolve("server.pid"), data.resolve("server.log"));
+        if ("stop".equals(action)) return Daemon.stop("server", data.resolve("server.pid"));
+        if (action != null) throw new CommandLine.ParameterException(spec.commandLine(), "unknown action '" + action + "' (start or stop)");
+
+        Files.createDirectories(data);
+        String effectiveToken = insecure ? null : resolveToken(data);
+        TestbotServer server = TestbotServer.start(new ServerConfig(bind, port, data, effectiveToken, maxBlobBytes,
+                ServerConfig.DEFAULT_MAX_REQUEST_BYTES, true));
+        System.out.println("testbot server " + Version.CURRENT + " listening on http://" + bind + ":" + server.port() + " (data: " + data + ")");
+        if (insecure) System.out.println("WARNING: --insecure: no token is required; anyone who can reach this port can run commands on every runner.");
+        System.out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }));
+        stopped.await();
+        return 0;
+    }
+
+    private String resolveToken(Path data) throws IOException, ProjectConfig.ConfigException {
+        String given = Tokens.resolve(token, tokenFile, null, data);
+        if (given != null) return given;
+        Path file = data.resolve("token");
+        if (Files.isRegularFile(file)) {
+            System.out.println("Clients authenticate with the token in " + file + ": pass --token-file, --token or TESTBOT_TOKEN.");
+            return Files.readString(file).strip();
+        }
+        byte[] secret = new byte[24];
+        new SecureRandom().nextBytes(secret);
+        String generated = HexFormat.of().formatHex(secret);
+        Files.writeString(file, generated + "\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        System.out.println("Generated a token and saved it in " + file + ". Runners and requesters need it:");
+        System.out.println("  export TESTBOT_TOKEN=" + generated);
+        return generated;
+    }
+
+    /** This command's arguments for the background process: the action dropped, the data dir made explicit. */
+    private List<String> argsWithout(String dropped, Path data) {
+        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        args.remove(dropped);
+        if (dataDir == null) {
+            args.add("--data-dir");
+            args.add(data.toString());
+        }
+        return args;
+    }
+}

@@ -1,0 +1,41 @@
+package io.testbot.protocol;
+
+/** The HTTP API: every path both sides use, defined once. */
+public final class Api {
+    private Api() {}
+
+    public static final int DEFAULT_PORT = 2288;
+    public static final String TOKEN_HEADER = "Authorization";
+
+    public static final String HEALTH = "/health";
+    public static final String VERSION = "/version";
+    public static final String STATUS = "/status";
+
+    public static final String BLOBS_MISSING = "/blobs/missing";
+    public static final String BLOB = "/blobs/{sha}";
+
+    public static final String BUILDS = "/builds";
+    public static final String BUILD = "/builds/{id}";
+    public static final String BUILD_EVENTS = "/builds/{id}/events";
+    public static final String BUILD_MANIFEST = "/builds/{id}/manifest";
+    public static final String BUILD_CANCEL = "/builds/{id}/cancel";
+
+    public static final String RUNNERS = "/runners";
+    public static final String RUNNER_HEARTBEAT = "/runners/{id}/heartbeat";
+    public static final String RUNNER_NEXT_JOB = "/runners/{id}/jobs/next";
+    public static final String JOB_RESULT = "/jobs/{id}/result";
+    public static final String RUNNERS_AVAILABLE = "/runners/available_instances";
+    public static final String RUNNERS_TOTAL = "/runners/total_instances";
+    public static final String RUNNERS_OUTDATED = "/runners/outdated";
+
+    /** Fills {name} placeholders of a route in order. */
+    public static String path(String route, Object... values) {
+        String result = route;
+        for (Object value : values) {
+            int open = result.indexOf('{');
+            int close = result.indexOf('}', open);
+            result = result.substring(0, open) + value + result.substring(close + 1);
+        }
+        return result;
+    }
+}

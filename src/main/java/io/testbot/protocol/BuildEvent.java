@@ -1,0 +1,10 @@
+package io.testbot.protocol;
+
+/**
+ * One entry of a build's event log, which requesters follow with {@code ?after=seq}.
+ * Kinds: {@code job_finished} (carries the job's result) and {@code build_finished}.
+ */
+public record BuildEvent(long seq, String kind, Long jobId, String runner, JobResult result, BuildInfo build) {
+    public static final String JOB_FINISHED = "job_finished";
+    public static final String BUILD_FINISHED = "build_finished";
+}

@@ -1,0 +1,17 @@
+package io.testbot.protocol;
+
+import java.util.List;
+
+/**
+ * What a requester submits.
+ *
+ * @param project     a key naming the project (and its copy in every runner's work dir)
+ * @param adapter     the framework, e.g. "rspec"
+ * @param files       the test files to run, relative to the project root
+ * @param options     extra options for the framework's command
+ * @param beforeRun   a shell command each runner runs once before its first job of the build, or null
+ * @param manifest    the project snapshot; null when the runner works in place (local mode)
+ * @param jobSize     how many files go in one job
+ */
+public record BuildRequest(String project, String adapter, List<String> files, List<String> options,
+                           String beforeRun, List<FileEntry> manifest, int jobSize, String requestedBy) {}

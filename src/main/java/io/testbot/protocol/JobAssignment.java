@@ -1,0 +1,7 @@
+package io.testbot.protocol;
+
+import java.util.List;
+
+/** A job handed to a runner instance: the files to run and how. */
+public record JobAssignment(long jobId, long buildId, String project, String adapter, List<String> files,
+                            List<String> options, String beforeRun, boolean inPlace) {}

@@ -1,0 +1,55 @@
+package io.testbot.requester;
+
+import io.testbot.protocol.Version;
+import io.testbot.runner.Runner;
+import io.testbot.runner.RunnerConfig;
+import io.testbot.server.ServerConfig;
+import io.testbot.server.TestbotServer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/**
+ * No server configured: an embedded server on loopback and one runner in this process that runs the specs in
+ * place. Runtime history is kept in the cache dir, so local runs balance by it too.
+ */
+public final class LocalMode implements AutoCloseable {
+    private final TestbotServer server;
+    private final Runner runner;
+    private final String token;
+
+    private LocalMode(TestbotServer server, Runner runner, String token) {
+        this.server = server;
+        this.runner = runner;
+        this.token = token;
+    }
+
+    public static LocalMode start(Path projectRoot, int instances, Path cacheDir) throws IOException, InterruptedException {
+        byte[] secret = new byte[24];
+        new SecureRandom().nextBytes(secret);
+        String token = HexFormat.of().formatHex(secret);
+        Path dataDir = cacheDir.resolve("local");
+        TestbotServer server = TestbotServer.start(new ServerConfig("127.0.0.1", 0, dataDir, token,
+                ServerConfig.DEFAULT_MAX_BLOB_BYTES, ServerConfig.DEFAULT_MAX_REQUEST_BYTES, false));
+        Runner runner = new Runner(new RunnerConfig("127.0.0.1:" + server.port(), token, instances, dataDir.resolve("runner"),
+                "localhost", Version.CURRENT, projectRoot.toAbsolutePath().normalize()));
+        runner.start();
+        return new LocalMode(server, runner, token);
+    }
+
+    public String address() {
+        return "127.0.0.1:" + server.port();
+    }
+
+    public String token() {
+        return token;
+    }
+
+    @Override
+    public void close() {
+        runner.close();
+        server.close();
+    }
+}

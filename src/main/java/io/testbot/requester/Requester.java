@@ -1,0 +1,223 @@
+package io.testbot.requester;
+
+import io.testbot.adapters.Adapter;
+import io.testbot.adapters.Adapters;
+import io.testbot.protocol.Api;
+import io.testbot.protocol.ApiClient;
+import io.testbot.protocol.BlobQuery;
+import io.testbot.protocol.BuildEvent;
+import io.testbot.protocol.BuildInfo;
+import io.testbot.protocol.BuildRequest;
+import io.testbot.protocol.EventsReply;
+import io.testbot.protocol.FileEntry;
+import io.testbot.sync.HashCache;
+import io.testbot.sync.Hashing;
+import io.testbot.sync.ProjectScanner;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs one build for the user: finds the test files, ships the project, submits the build, prints each job's
+ * output as it finishes and one summary at the end, and returns the exit status.
+ */
+public final class Requester {
+    static final long EVENTS_WAIT_MILLIS = 20_000;
+
+    private final RequesterConfig config;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Adapter adapter;
+
+    public Requester(RequesterConfig config, PrintStream out, PrintStream err) {
+        this.config = config;
+        this.out = out;
+        this.err = err;
+        this.adapter = Adapters.get(config.adapter());
+    }
+
+    public int run() {
+        long started = System.nanoTime();
+        Path root = config.projectRoot().toAbsolutePath().normalize();
+        List<String> files;
+        try {
+            files = TestFiles.collect(root, config.patterns(), config.paths());
+        } catch (IllegalArgumentException | IOException e) {
+            err.println("testbot: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        if (files.isEmpty()) {
+            err.println("testbot: no test files match " + String.join(", ", config.paths().isEmpty() ? config.patterns() : config.paths()) + " in " + root);
+            return ExitCodes.USAGE;
+        }
+
+        LocalMode local = null;
+        try {
+            String server = config.server();
+            String token = config.token();
+            if (server == null) {
+                int instances = config.instances() > 0 ? config.instances() : Runtime.getRuntime().availableProcessors();
+                local = LocalMode.start(root, instances, config.cacheDir());
+                server = local.address();
+                token = local.token();
+                err.println("testbot: " + files.size() + " file(s), local mode on " + instances + " instance(s)");
+            }
+            ApiClient client = new ApiClient(server, token);
+            List<FileEntry> manifest = null;
+            if (local == null) {
+                err.println("testbot: " + files.size() + " file(s) for " + client.base());
+                manifest = upload(client, root);
+            }
+            BuildRequest request = new BuildRequest(projectKey(root), adapter.name(), files, config.options(), config.beforeRun(),
+                    manifest, config.filesPerJob(), requestedBy());
+            BuildInfo build = client.post(Api.BUILDS, request, BuildInfo.class);
+            return follow(client, build, files, started);
+        } catch (ApiClient.AuthException | ApiClient.UnreachableException e) {
+            err.println("testbot: " + e.getMessage());
+            return ExitCodes.INFRASTRUCTURE;
+        } catch (ApiClient.ApiException e) {
+            err.println("testbot: the server refused the build: " + e.getMessage());
+            return e.status() == 400 ? ExitCodes.USAGE : ExitCodes.INFRASTRUCTURE;
+        } catch (IOException e) {
+            err.println("testbot: " + e.getMessage());
+            return ExitCodes.INFRASTRUCTURE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitCodes.INFRASTRUCTURE;
+        } finally {
+            if (local != null) local.close();
+        }
+    }
+
+    /** Sends the blobs the server lacks; prints what moved. */
+    private List<FileEntry> upload(ApiClient client, Path root) throws IOException, InterruptedException {
+        HashCache cache = HashCache.load(config.cacheDir().resolve("hashes").resolve(projectKey(root) + ".json"));
+        List<FileEntry> manifest = new ProjectScanner(config.ignores(), cache).scan(root);
+        cache.save();
+        Map<String, FileEntry> bySha = new HashMap<>();
+        for (FileEntry e : manifest) bySha.putIfAbsent(e.sha256(), e);
+        BlobQuery missing = client.post(Api.BLOBS_MISSING, new BlobQuery(List.copyOf(bySha.keySet())), BlobQuery.class);
+        long bytes = missing.sha256().stream().mapToLong(sha -> bySha.get(sha).size()).sum();
+        long total = manifest.stream().mapToLong(FileEntry::size).sum();
+        int done = 0;
+        for (String sha : missing.sha256()) {
+            FileEntry entry = bySha.get(sha);
+            client.putFile(Api.path(Api.BLOB, sha), root.resolve(entry.path()));
+            done++;
+            if (missing.sha256().size() > 20 && done % 50 == 0) err.printf("testbot: uploaded %d of %d files%n", done, missing.sha256().size());
+        }
+        err.printf("testbot: project snapshot of %d files (%s): uploaded %d file(s) (%s)%n", manifest.size(), Summary.bytes(total),
+                missing.sha256().size(), Summary.bytes(bytes));
+        return manifest;
+    }
+
+    private int follow(ApiClient client, BuildInfo build, List<String> files, long started) throws IOException, InterruptedException {
+        Summary summary = new Summary(adapter, build.jobs());
+        Thread cancelOnExit = new Thread(() -> {
+            try {
+                client.post(Api.path(Api.BUILD_CANCEL, build.id()), null, BuildInfo.class);
+                err.println("\ntestbot: build " + build.id() + " cancelled");
+            } catch (IOException | InterruptedException e) {
+                err.println("\ntestbot: could not cancel build " + build.id() + ": " + e.getMessage());
+            }
+        }, "cancel-build");
+        Runtime.getRuntime().addShutdownHook(cancelOnExit);
+        try {
+            err.println("testbot: build " + build.id() + ": " + files.size() + " file(s) in " + build.jobs() + " job(s)");
+            long after = 0;
+            long noRunnerSince = 0;
+            long lostServerSince = 0;
+            BuildInfo finished = null;
+            while (finished == null) {
+                EventsReply reply;
+                try {
+                    reply = client.get(Api.path(Api.BUILD_EVENTS, build.id()) + "?after=" + after + "&wait=" + EVENTS_WAIT_MILLIS, EventsReply.class);
+                    lostServerSince = 0;
+                } catch (ApiClient.UnreachableException e) {
+                    if (lostServerSince == 0) {
+                        lostServerSince = System.nanoTime();
+                        err.println("testbot: lost the server (" + e.getMessage() + "); reconnecting");
+                    } else if (Duration.ofNanos(System.nanoTime() - lostServerSince).compareTo(config.runnerTimeout()) > 0) {
+                        throw e;
+                    }
+                    Thread.sleep(250);
+                    continue;
+                }
+                for (BuildEvent event : reply.events()) {
+                    after = Math.max(after, event.seq());
+                    if (BuildEvent.JOB_FINISHED.equals(event.kind())) {
+                        summary.add(event.runner(), event.result());
+                        printBlock(summary.jobsDone(), build.jobs(), event);
+                    } else if (BuildEvent.BUILD_FINISHED.equals(event.kind())) {
+                        finished = event.build();
+                    }
+                }
+                if (finished != null) break;
+                if (reply.liveRunners() > 0) {
+                    noRunnerSince = 0;
+                } else if (noRunnerSince == 0) {
+                    noRunnerSince = System.nanoTime();
+                    err.println("testbot: no runner is connected to " + client.base() + "; waiting up to " + config.runnerTimeout().toSeconds() + " s (--runner-timeout)");
+                } else if (Duration.ofNanos(System.nanoTime() - noRunnerSince).compareTo(config.runnerTimeout()) > 0) {
+                    client.post(Api.path(Api.BUILD_CANCEL, build.id()), null, BuildInfo.class);
+                    err.println("testbot: no runner took the build within " + config.runnerTimeout().toSeconds() + " s; build " + build.id() + " cancelled");
+                    return ExitCodes.INFRASTRUCTURE;
+                }
+            }
+            Runtime.getRuntime().removeShutdownHook(cancelOnExit);
+            Set<String> unaccounted = new HashSet<>(files);
+            unaccounted.removeAll(summary.reportedFiles());
+            summary.print(out, finished, unaccounted, (System.nanoTime() - started) / 1e9);
+            if ("cancelled".equals(finished.status())) return ExitCodes.FAILED;
+            return summary.passed() && unaccounted.isEmpty() ? ExitCodes.PASSED : ExitCodes.FAILED;
+        } catch (IllegalStateException e) {
+            return ExitCodes.FAILED; // shutdown in progress: the hook cancels the build
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(cancelOnExit);
+            } catch (IllegalStateException ignored) {
+                // already shutting down
+            }
+        }
+    }
+
+    private void printBlock(int done, int total, BuildEvent event) {
+        var r = event.result();
+        StringBuilder block = new StringBuilder()
+                .append(String.format("── job %d/%d · %s · %.2f s · %s%n", done, total, event.runner(), r.seconds(), r.command()));
+        block.append(r.output());
+        if (!r.output().endsWith("\n")) block.append('\n');
+        synchronized (out) {
+            out.print(block);
+            out.flush();
+        }
+    }
+
+    /** Names the project on the server and in runners' work dirs: its folder name plus a digest of where it is. */
+    static String projectKey(Path root) {
+        String where = hostname() + ":" + root.toAbsolutePath().normalize();
+        String name = root.getFileName() == null ? "project" : root.getFileName().toString();
+        return name + "-" + Hashing.sha256(where.getBytes(StandardCharsets.UTF_8)).substring(0, 10);
+    }
+
+    private static String requestedBy() {
+        return System.getProperty("user.name", "someone") + "@" + hostname();
+    }
+
+    static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}

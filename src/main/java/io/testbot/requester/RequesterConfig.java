@@ -1,0 +1,17 @@
+package io.testbot.requester;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A resolved requester run (flags over environment over .testbot.yml).
+ *
+ * @param server        null for local mode
+ * @param instances     local mode: how many jobs at once (0: CPU count)
+ * @param filesPerJob   0: let the server balance
+ * @param runnerTimeout how long a build may wait with no runner before the requester gives up
+ */
+public record RequesterConfig(Path projectRoot, String adapter, String server, String token, int instances,
+                              List<String> patterns, List<String> paths, List<String> options, String beforeRun,
+                              List<String> ignores, int filesPerJob, Duration runnerTimeout, Path cacheDir) {}

@@ -1,0 +1,89 @@
+package io.testbot.requester;
+
+import io.testbot.adapters.Adapter;
+import io.testbot.protocol.BuildInfo;
+import io.testbot.protocol.FileResult;
+import io.testbot.protocol.JobResult;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Collects job results as they arrive and prints the one summary of a build. */
+final class Summary {
+    private final Adapter adapter;
+    private final int jobs;
+    private final List<FileResult> files = new ArrayList<>();
+    private final Set<String> reported = new HashSet<>();
+    private final List<String> erroredJobs = new ArrayList<>();
+    private final Set<String> runners = new HashSet<>();
+    private int jobsDone;
+    private int errors;
+    private double jobSeconds;
+
+    Summary(Adapter adapter, int jobs) {
+        this.adapter = adapter;
+        this.jobs = jobs;
+    }
+
+    void add(String runner, JobResult result) {
+        jobsDone++;
+        runners.add(runner);
+        jobSeconds += result.seconds();
+        files.addAll(result.files());
+        result.files().forEach(f -> reported.add(f.path()));
+        boolean failedWithoutFailures = result.exitCode() != 0 && result.files().stream().allMatch(f -> f.failures() == 0);
+        if (result.errored() || failedWithoutFailures) {
+            erroredJobs.add(result.command() + "   # on " + runner + ", exit status " + result.exitCode());
+            errors++;
+        }
+    }
+
+    int jobsDone() {
+        return jobsDone;
+    }
+
+    Set<String> reportedFiles() {
+        return reported;
+    }
+
+    boolean passed() {
+        return errors == 0 && files.stream().allMatch(f -> f.failures() == 0);
+    }
+
+    void print(PrintStream out, BuildInfo build, Set<String> unaccounted, double wallSeconds) {
+        Adapter.Totals totals = Adapter.Totals.of(files, errors);
+        StringBuilder text = new StringBuilder("\n");
+        List<FileResult.Failure> failures = files.stream().flatMap(f -> f.failed().stream()).toList();
+        if (!failures.isEmpty()) {
+            text.append("Failed examples:\n\n");
+            for (FileResult.Failure f : failures) text.append(adapter.rerunCommand(f)).append(" # ").append(f.description()).append('\n');
+            text.append('\n');
+        }
+        if (!erroredJobs.isEmpty()) {
+            text.append("Errored jobs (no complete results; their output is above):\n\n");
+            erroredJobs.forEach(j -> text.append("  ").append(j).append('\n'));
+            text.append('\n');
+        }
+        if (!unaccounted.isEmpty()) {
+            text.append("testbot: ").append(unaccounted.size()).append(" file(s) have no result: ")
+                    .append(String.join(", ", unaccounted.stream().sorted().limit(10).toList())).append('\n');
+        }
+        if ("cancelled".equals(build.status())) text.append("testbot: build ").append(build.id()).append(" was cancelled\n");
+        text.append(adapter.totalsLine(totals)).append('\n');
+        text.append(String.format("Wall time %.2f s, summed job time %.2f s, %d job(s) on %d runner(s) (build %d, %s)%n",
+                wallSeconds, jobSeconds, jobsDone, runners.size(), build.id(), build.status()));
+        synchronized (out) {
+            out.print(text);
+            out.flush();
+        }
+    }
+
+    static String bytes(long n) {
+        if (n < 1024) return n + " B";
+        if (n < 1024 * 1024) return String.format("%.1f KiB", n / 1024.0);
+        return String.format("%.1f MiB", n / (1024.0 * 1024));
+    }
+}

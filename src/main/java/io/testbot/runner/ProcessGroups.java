@@ -1,0 +1,37 @@
+package io.testbot.runner;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts commands as leaders of their own process group (via setsid), so a job can be stopped whole:
+ * rspec and everything it spawned.
+ */
+public final class ProcessGroups {
+    private ProcessGroups() {}
+
+    /** Wraps a command so that it runs in a new session and process group whose id is the process's pid. */
+    public static List<String> inNewGroup(List<String> command) {
+        List<String> wrapped = new ArrayList<>(command.size() + 1);
+        wrapped.add("setsid");
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
+    /** Sends SIGKILL to the whole process group led by the process. */
+    public static void kill(Process process) {
+        long pgid = process.pid();
+        try {
+            new ProcessBuilder("kill", "-KILL", "--", "-" + pgid).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        } catch (IOException e) {
+            process.destroyForcibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+    }
+}

@@ -1,0 +1,317 @@
+package io.testbot.runner;
+
+import io.testbot.adapters.Adapter;
+import io.testbot.adapters.Adapters;
+import io.testbot.protocol.Api;
+import io.testbot.protocol.ApiClient;
+import io.testbot.protocol.FileResult;
+import io.testbot.protocol.JobAssignment;
+import io.testbot.protocol.JobResult;
+import io.testbot.protocol.Runners;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A runner: registers with the server, keeps a heartbeat (which also brings cancellations), and runs up to N jobs
+ * at once, each instance pulling its next job with a long-poll as soon as it is free.
+ */
+public final class Runner implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Runner.class);
+    static final long JOB_WAIT_MILLIS = 20_000;
+    static final long HEARTBEAT_WAIT_MILLIS = 3_000;
+
+    private final RunnerConfig config;
+    private final ApiClient client;
+    private final Workspace workspace;
+    private final Map<Long, Process> running = new ConcurrentHashMap<>();
+    private final Map<Long, Boolean> cancelled = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<BeforeRun>> beforeRuns = new ConcurrentHashMap<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean stopping;
+    private volatile String runnerId;
+    private volatile String fatal;
+
+    private record BeforeRun(boolean ok, String output) {}
+
+    public Runner(RunnerConfig config) throws IOException {
+        this.config = config;
+        this.client = new ApiClient(config.server(), config.token());
+        this.workspace = new Workspace(config.workDir());
+    }
+
+    /** Registers (waiting for the server if it is not up yet) and starts the heartbeat and instance threads. */
+    public void start() throws IOException, InterruptedException {
+        register();
+        threads.add(daemon("heartbeat", this::heartbeatLoop));
+        for (int i = 1; i <= config.instances(); i++) {
+            int instance = i;
+            threads.add(daemon("instance-" + i, () -> instanceLoop(instance)));
+        }
+        threads.forEach(Thread::start);
+    }
+
+    public String runnerId() {
+        return runnerId;
+    }
+
+    /** Blocks until the runner stops; returns the reason when it stopped on an error it cannot recover from. */
+    public String awaitStop() throws InterruptedException {
+        stopped.await();
+        return fatal;
+    }
+
+    private synchronized void register() throws IOException, InterruptedException {
+        long backoff = 200;
+        while (!stopping) {
+            try {
+                Runners.Registered registered = client.post(Api.RUNNERS, new Runners.Registration(config.hostname(), config.version(),
+                        config.instances(), config.workDir().toString()), Runners.Registered.class);
+                runnerId = registered.runnerId();
+                if (registered.upToDate()) {
+                    log.info("registered with {} as {} ({} instance(s), work dir {})", client.base(), runnerId, config.instances(), config.workDir());
+                } else {
+                    log.warn("this runner is version {} but the server is {}: it gets no jobs until it is updated", config.version(), registered.serverVersion());
+                }
+                return;
+            } catch (ApiClient.UnreachableException e) {
+                log.warn("{}; retrying", e.getMessage());
+                Thread.sleep(backoff);
+                backoff = Math.min(5_000, backoff * 2);
+            }
+        }
+    }
+
+    private void heartbeatLoop() {
+        while (!stopping) {
+            try {
+                Runners.HeartbeatReply reply = client.post(Api.path(Api.RUNNER_HEARTBEAT, runnerId), null, Runners.HeartbeatReply.class, HEARTBEAT_WAIT_MILLIS);
+                if (!reply.known()) {
+                    log.warn("the server does not know this runner (restarted with another data dir?); registering again");
+                    register();
+                }
+                for (Long jobId : reply.cancelJobs()) cancelJob(jobId);
+            } catch (ApiClient.AuthException e) {
+                fail(e.getMessage());
+            } catch (IOException e) {
+                pause(e);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void instanceLoop(int instance) {
+        while (!stopping) {
+            try {
+                JobAssignment job = client.post(Api.path(Api.RUNNER_NEXT_JOB, runnerId), null, JobAssignment.class, JOB_WAIT_MILLIS);
+                if (job == null) continue;
+                JobResult result = run(job, instance);
+                if (result != null) report(job, result);
+            } catch (ApiClient.AuthException e) {
+                fail(e.getMessage());
+            } catch (ApiClient.ApiException e) {
+                if (e.status() == 404) {
+                    try {
+                        register();
+                    } catch (IOException | InterruptedException again) {
+                        pause(again);
+                    }
+                } else if (e.status() == 409) {
+                    log.warn("{}", e.getMessage());
+                    sleepQuietly(5_000);
+                } else {
+                    pause(e);
+                }
+            } catch (IOException e) {
+                pause(e);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void report(JobAssignment job, JobResult result) throws InterruptedException {
+        for (int attempt = 0; !stopping; attempt++) {
+            try {
+                client.post(Api.path(Api.JOB_RESULT, job.jobId()), result, Void.class);
+                return;
+            } catch (ApiClient.ApiException e) {
+                log.warn("job {}: result not accepted: {}", job.jobId(), e.getMessage());
+                return;
+            } catch (IOException e) {
+                log.warn("job {}: cannot report result yet: {}", job.jobId(), e.getMessage());
+                Thread.sleep(Math.min(5_000, 200L << Math.min(attempt, 5)));
+            }
+        }
+    }
+
+    JobResult run(JobAssignment job, int instance) throws InterruptedException {
+        Adapter adapter = Adapters.find(job.adapter()).orElse(null);
+        String testEnvNumber = instance == 1 ? "" : String.valueOf(instance);
+        String display = adapter == null ? job.adapter() : (testEnvNumber.isEmpty() ? "" : "TEST_ENV_NUMBER=" + testEnvNumber + " ")
+                + adapter.displayCommand(job.files(), job.options());
+        long started = System.nanoTime();
+        if (adapter == null) return errored(job, display, "this runner does not know the adapter '" + job.adapter() + "'", started);
+
+        Path root;
+        try {
+            if (job.inPlace()) {
+                if (config.inPlaceRoot() == null) return errored(job, display, "this runner does not run in-place builds", started);
+                root = config.inPlaceRoot();
+            } else {
+                root = workspace.prepare(client, job.project(), job.buildId());
+            }
+        } catch (IOException | RuntimeException e) {
+            return errored(job, display, "testbot: could not sync the project to " + config.hostname() + ": " + e.getMessage(), started);
+        }
+
+        BeforeRun before = beforeRun(job, root);
+        if (!before.ok()) return errored(job, display, before.output(), started);
+
+        Path resultFile = null;
+        try {
+            Files.createDirectories(config.workDir().resolve("results"));
+            resultFile = config.workDir().resolve("results").resolve("job-" + job.jobId() + "-" + runnerId + ".json");
+            Files.deleteIfExists(resultFile);
+            ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(adapter.command(job.files(), job.options(), resultFile)))
+                    .directory(root.toFile()).redirectErrorStream(true);
+            environment(builder, testEnvNumber);
+            log.info("job {} (build {}) on instance {}: {}", job.jobId(), job.buildId(), instance, display);
+            Process process = builder.start();
+            running.put(job.jobId(), process);
+            process.getOutputStream().close();
+            String output;
+            try (InputStream in = process.getInputStream()) {
+                output = OutputCapture.read(in);
+            }
+            int exit = process.waitFor();
+            running.remove(job.jobId());
+            if (cancelled.remove(job.jobId()) != null) {
+                log.info("job {} cancelled", job.jobId());
+                return null;
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            try {
+                Adapter.Results results = adapter.readResults(resultFile, job.files());
+                boolean errored = results.errorsOutsideExamples() > 0;
+                return new JobResult(runnerId, exit, errored, output, seconds, display, results.files());
+            } catch (IOException e) {
+                return new JobResult(runnerId, exit, true, output + "\ntestbot: " + e.getMessage() + " (exit status " + exit + ")\n",
+                        seconds, display, emptyResults(job));
+            }
+        } catch (IOException e) {
+            return errored(job, display, "testbot: could not run the job on " + config.hostname() + ": " + e.getMessage(), started);
+        } finally {
+            running.remove(job.jobId());
+            if (resultFile != null) {
+                try {
+                    Files.deleteIfExists(resultFile);
+                } catch (IOException ignored) {
+                    // a leftover result file is harmless
+                }
+            }
+        }
+    }
+
+    /** Runs the build's before_run command once on this runner; every instance waits for the one outcome. */
+    private BeforeRun beforeRun(JobAssignment job, Path root) throws InterruptedException {
+        if (job.beforeRun() == null || job.beforeRun().isBlank()) return new BeforeRun(true, "");
+        CompletableFuture<BeforeRun> mine = new CompletableFuture<>();
+        CompletableFuture<BeforeRun> existing = beforeRuns.putIfAbsent(job.buildId(), mine);
+        if (existing != null) return existing.join();
+        try {
+            log.info("build {}: running before_run: {}", job.buildId(), job.beforeRun());
+            ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(List.of("sh", "-c", job.beforeRun())))
+                    .directory(root.toFile()).redirectErrorStream(true);
+            environment(builder, "");
+            Process process = builder.start();
+            process.getOutputStream().close();
+            String output;
+            try (InputStream in = process.getInputStream()) {
+                output = OutputCapture.read(in);
+            }
+            int exit = process.waitFor();
+            BeforeRun outcome = exit == 0 ? new BeforeRun(true, output)
+                    : new BeforeRun(false, output + "\ntestbot: before_run failed on " + config.hostname() + " (exit status " + exit + "): " + job.beforeRun() + "\n");
+            mine.complete(outcome);
+            return outcome;
+        } catch (IOException e) {
+            BeforeRun outcome = new BeforeRun(false, "testbot: could not start before_run on " + config.hostname() + ": " + e.getMessage() + "\n");
+            mine.complete(outcome);
+            return outcome;
+        }
+    }
+
+    private void environment(ProcessBuilder builder, String testEnvNumber) {
+        Map<String, String> env = builder.environment();
+        env.put("TEST_ENV_NUMBER", testEnvNumber);
+        env.put("TEST_INSTANCES", String.valueOf(config.instances()));
+        env.put("RAILS_ENV", "test");
+    }
+
+    private JobResult errored(JobAssignment job, String display, String message, long started) {
+        log.warn("job {}: {}", job.jobId(), message.strip());
+        return new JobResult(runnerId, -1, true, message.endsWith("\n") ? message : message + "\n",
+                (System.nanoTime() - started) / 1e9, display, emptyResults(job));
+    }
+
+    private static List<FileResult> emptyResults(JobAssignment job) {
+        return job.files().stream().map(f -> new FileResult(f, 0, 0, 0, 0, List.of())).toList();
+    }
+
+    private void cancelJob(long jobId) {
+        Process process = running.get(jobId);
+        if (process == null) return;
+        cancelled.put(jobId, true);
+        log.info("job {}: stopping its processes (build cancelled)", jobId);
+        ProcessGroups.kill(process);
+    }
+
+    private void fail(String message) {
+        log.error("{}", message);
+        fatal = message;
+        close();
+    }
+
+    private void pause(Exception e) {
+        if (stopping) return;
+        log.warn("{}", e.getMessage());
+        sleepQuietly(1_000);
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Thread daemon(String name, Runnable body) {
+        Thread thread = new Thread(body, "runner-" + name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    /** Stops taking jobs and kills the process groups of running jobs. */
+    @Override
+    public void close() {
+        if (stopping) return;
+        stopping = true;
+        running.values().forEach(ProcessGroups::kill);
+        threads.forEach(Thread::interrupt);
+        stopped.countDown();
+    }
+}

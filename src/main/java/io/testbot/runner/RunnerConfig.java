@@ -1,0 +1,12 @@
+package io.testbot.runner;
+
+import java.nio.file.Path;
+
+/**
+ * How to run a runner.
+ *
+ * @param inPlaceRoot local mode only: run in-place builds in this directory instead of a synced copy
+ * @param version     the version this runner reports (normally {@link io.testbot.protocol.Version#CURRENT})
+ */
+public record RunnerConfig(String server, String token, int instances, Path workDir, String hostname, String version,
+                           Path inPlaceRoot) {}

@@ -1,0 +1,485 @@
+package io.testbot.server;
+
+import io.testbot.protocol.BuildEvent;
+import io.testbot.protocol.BuildInfo;
+import io.testbot.protocol.BuildRequest;
+import io.testbot.protocol.BuildStatus;
+import io.testbot.protocol.EventsReply;
+import io.testbot.protocol.FileEntry;
+import io.testbot.protocol.FileResult;
+import io.testbot.protocol.JobAssignment;
+import io.testbot.protocol.JobResult;
+import io.testbot.protocol.RunnerInfo;
+import io.testbot.protocol.Runners;
+import io.testbot.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The server's live state: the job queue, the runners and their leases, the running builds.
+ * Everything that matters is written to the {@link Store} as it changes, and rebuilt from it on start.
+ * One lock guards it all; waiters (runners asking for work, requesters following a build) park on one condition
+ * that every change signals, so nobody polls on a timer.
+ */
+public final class Scheduler {
+    private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
+
+    /** A runner not heard from for this long has lost its jobs to the queue. */
+    public static final Duration RUNNER_LEASE = Duration.ofSeconds(10);
+
+    private final Store store;
+    private final String version;
+    private final Clock clock;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+
+    private final Deque<Long> queue = new ArrayDeque<>();
+    private final Map<Long, ActiveJob> activeJobs = new HashMap<>();
+    private final Map<Long, ActiveBuild> activeBuilds = new HashMap<>();
+    private final Map<String, RunnerState> runners = new LinkedHashMap<>();
+    private boolean closing;
+
+    private static final class ActiveJob {
+        final long id;
+        final long buildId;
+        final List<String> files;
+        String runnerId;
+
+        ActiveJob(long id, long buildId, List<String> files) {
+            this.id = id;
+            this.buildId = buildId;
+            this.files = files;
+        }
+    }
+
+    private static final class ActiveBuild {
+        final long id;
+        final BuildRequest request;
+        int remainingJobs;
+        boolean failed;
+        long lastSeq;
+
+        ActiveBuild(long id, BuildRequest request, int remainingJobs) {
+            this.id = id;
+            this.request = request;
+            this.remainingJobs = remainingJobs;
+        }
+    }
+
+    private static final class RunnerState {
+        Store.RunnerRow row;
+        Instant lastSeen;
+        Instant lastStored;
+        int activePolls;
+        final Set<Long> running = new HashSet<>();
+        final List<Long> cancels = new ArrayList<>();
+        boolean told;
+
+        RunnerState(Store.RunnerRow row, Instant lastSeen) {
+            this.row = row;
+            this.lastSeen = lastSeen;
+            this.lastStored = lastSeen;
+        }
+    }
+
+    /** A runner whose version differs from the server's: it is given no jobs. */
+    public static final class OutdatedRunnerException extends RuntimeException {
+        public OutdatedRunnerException(String message) {
+            super(message);
+        }
+    }
+
+    /** A runner id the server does not know (it must register again). */
+    public static final class UnknownRunnerException extends RuntimeException {
+        public UnknownRunnerException(String id) {
+            super("unknown runner " + id + "; register again");
+        }
+    }
+
+    public Scheduler(Store store, String version, Clock clock, boolean recover) {
+        this.store = store;
+        this.version = version;
+        this.clock = clock;
+        if (recover) recover();
+        else abandonRunningBuilds();
+    }
+
+    /** Rebuilds the queue after a restart: queued jobs go back in line, running jobs keep their runner's lease. */
+    private void recover() {
+        Instant now = clock.instant();
+        for (Store.RunnerRow row : store.runners()) runners.put(row.id(), new RunnerState(row, now));
+        for (BuildInfo build : store.buildsWithStatus(BuildStatus.RUNNING)) {
+            BuildRequest request = store.buildRequest(build.id());
+            List<Store.JobRow> jobs = store.jobs(build.id());
+            ActiveBuild active = new ActiveBuild(build.id(), request, 0);
+            List<BuildEvent> events = store.events(build.id(), 0);
+            active.lastSeq = events.isEmpty() ? 0 : events.get(events.size() - 1).seq();
+            for (Store.JobRow job : jobs) {
+                if (job.status().equals("done")) {
+                    JobResult r = job.result();
+                    if (r != null && jobFailed(r)) active.failed = true;
+                    continue;
+                }
+                if (job.status().equals("cancelled")) continue;
+                active.remainingJobs++;
+                ActiveJob aj = new ActiveJob(job.id(), build.id(), job.files());
+                activeJobs.put(job.id(), aj);
+                RunnerState runner = job.runnerId() == null ? null : runners.get(job.runnerId());
+                if (job.status().equals("running") && runner != null) {
+                    aj.runnerId = runner.row.id();
+                    runner.running.add(job.id());
+                } else {
+                    queue.addLast(job.id());
+                }
+            }
+            activeBuilds.put(build.id(), active);
+            if (active.remainingJobs == 0) finishBuild(active);
+        }
+        if (!activeBuilds.isEmpty()) log.info("recovered {} running build(s), {} queued job(s)", activeBuilds.size(), queue.size());
+    }
+
+    /** Marks builds left running by an earlier process as cancelled, so they are not taken for live ones. */
+    private void abandonRunningBuilds() {
+        for (BuildInfo build : store.buildsWithStatus(BuildStatus.RUNNING)) store.finishBuild(build.id(), BuildStatus.CANCELLED, clock.instant());
+    }
+
+    public String version() {
+        return version;
+    }
+
+    // ---- runners ------------------------------------------------------------------------------------------
+
+    public Runners.Registered register(Runners.Registration registration, String address) {
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            String id = UUID.randomUUID().toString();
+            Store.RunnerRow row = new Store.RunnerRow(id, registration.hostname(), address, registration.version(),
+                    Math.max(1, registration.instances()), registration.workDir(), now, now);
+            store.saveRunner(row);
+            runners.put(id, new RunnerState(row, now));
+            boolean upToDate = version.equals(registration.version());
+            log.info("runner {} registered: {} ({}), {} instance(s), version {}{}", id, row.hostname(), address, row.instances(),
+                    row.version(), upToDate ? "" : " -- OUTDATED, it gets no jobs");
+            changed.signalAll();
+            return new Runners.Registered(id, version, upToDate);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Renews the runner's lease and waits up to waitMillis for jobs of it to cancel. */
+    public Runners.HeartbeatReply heartbeat(String runnerId, long waitMillis) throws InterruptedException {
+        lock.lock();
+        try {
+            RunnerState runner = runners.get(runnerId);
+            if (runner == null) return new Runners.HeartbeatReply(List.of(), false);
+            long remaining = TimeUnit.MILLISECONDS.toNanos(waitMillis);
+            runner.activePolls++;
+            try {
+                while (true) {
+                    touch(runner);
+                    if (!runner.cancels.isEmpty() || remaining <= 0 || closing) break;
+                    remaining = changed.awaitNanos(remaining);
+                }
+                touch(runner);
+                List<Long> cancels = List.copyOf(runner.cancels);
+                runner.cancels.clear();
+                return new Runners.HeartbeatReply(cancels, true);
+            } finally {
+                runner.activePolls--;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Hands the runner its next job, waiting up to waitMillis for one. */
+    public Optional<JobAssignment> nextJob(String runnerId, long waitMillis) throws InterruptedException {
+        lock.lock();
+        try {
+            RunnerState runner = runners.get(runnerId);
+            if (runner == null) throw new UnknownRunnerException(runnerId);
+            if (!version.equals(runner.row.version())) {
+                if (!runner.told) log.warn("runner {} ({}) is version {}, server is {}: it gets no jobs", runnerId, runner.row.hostname(), runner.row.version(), version);
+                runner.told = true;
+                touch(runner);
+                throw new OutdatedRunnerException("runner version " + runner.row.version() + " differs from server version " + version
+                        + "; this runner gets no jobs until it is updated");
+            }
+            long remaining = TimeUnit.MILLISECONDS.toNanos(waitMillis);
+            runner.activePolls++;
+            try {
+                while (true) {
+                    touch(runner);
+                    Long jobId = queue.pollFirst();
+                    if (jobId != null) {
+                        ActiveJob job = activeJobs.get(jobId);
+                        if (job == null) continue; // cancelled while queued
+                        job.runnerId = runnerId;
+                        runner.running.add(jobId);
+                        store.jobStarted(jobId, runnerId, clock.instant());
+                        ActiveBuild build = activeBuilds.get(job.buildId);
+                        BuildRequest r = build.request;
+                        changed.signalAll();
+                        return Optional.of(new JobAssignment(jobId, job.buildId, r.project(), r.adapter(), job.files,
+                                r.options(), r.beforeRun(), r.manifest() == null));
+                    }
+                    if (remaining <= 0 || closing) return Optional.empty();
+                    remaining = changed.awaitNanos(remaining);
+                }
+            } finally {
+                runner.activePolls--;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records a job's result; false when the job is no longer this runner's (cancelled, requeued, unknown). */
+    public boolean recordResult(long jobId, JobResult result) {
+        lock.lock();
+        try {
+            ActiveJob job = activeJobs.get(jobId);
+            if (job == null || job.runnerId == null || !job.runnerId.equals(result.runnerId())) return false;
+            RunnerState runner = runners.get(job.runnerId);
+            if (runner != null) {
+                runner.running.remove(jobId);
+                touch(runner);
+            }
+            activeJobs.remove(jobId);
+            Instant now = clock.instant();
+            ActiveBuild build = activeBuilds.get(job.buildId);
+            store.jobFinished(jobId, "done", result, now);
+            store.saveFileResults(job.buildId, jobId, result.files());
+            if (!result.errored()) {
+                Map<String, Double> seconds = new HashMap<>();
+                for (FileResult f : result.files()) seconds.put(f.path(), f.seconds());
+                store.recordRuntimes(build.request.project(), build.request.adapter(), seconds, now);
+            }
+            String runnerName = runner == null ? job.runnerId : runner.row.hostname();
+            build.lastSeq = store.appendEvent(build.id, new BuildEvent(0, BuildEvent.JOB_FINISHED, jobId, runnerName, result, null)).seq();
+            if (jobFailed(result)) build.failed = true;
+            build.remainingJobs--;
+            if (build.remainingJobs == 0) finishBuild(build);
+            changed.signalAll();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static boolean jobFailed(JobResult r) {
+        return r.errored() || r.exitCode() != 0 || r.files().stream().anyMatch(f -> f.failures() > 0);
+    }
+
+    // ---- builds -------------------------------------------------------------------------------------------
+
+    public BuildInfo submit(BuildRequest request) {
+        lock.lock();
+        try {
+            Map<String, Long> sizes = new HashMap<>();
+            if (request.manifest() != null) for (FileEntry e : request.manifest()) sizes.put(e.path(), e.size());
+            int instances = Math.max(2, liveInstances());
+            List<List<String>> groups = JobPlanner.plan(request.files(), store.runtimes(request.project(), request.adapter()),
+                    sizes, instances, request.jobSize());
+            long id = store.createBuild(request, groups, clock.instant());
+            ActiveBuild build = new ActiveBuild(id, request, groups.size());
+            activeBuilds.put(id, build);
+            for (Store.JobRow job : store.jobs(id)) {
+                activeJobs.put(job.id(), new ActiveJob(job.id(), id, job.files()));
+                queue.addLast(job.id());
+            }
+            log.info("build {} of {} ({}): {} file(s) in {} job(s), requested by {}", id, request.project(), request.adapter(),
+                    request.files().size(), groups.size(), request.requestedBy());
+            changed.signalAll();
+            return store.build(id);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public BuildInfo cancel(long buildId) {
+        lock.lock();
+        try {
+            ActiveBuild build = activeBuilds.get(buildId);
+            if (build == null) return store.build(buildId);
+            Instant now = clock.instant();
+            int killed = 0;
+            for (ActiveJob job : new ArrayList<>(activeJobs.values())) {
+                if (job.buildId != buildId) continue;
+                activeJobs.remove(job.id);
+                queue.remove(job.id);
+                RunnerState runner = job.runnerId == null ? null : runners.get(job.runnerId);
+                if (runner != null) {
+                    runner.running.remove(job.id);
+                    runner.cancels.add(job.id);
+                    killed++;
+                }
+                store.jobFinished(job.id, "cancelled", null, now);
+            }
+            build.remainingJobs = 0;
+            store.finishBuild(buildId, BuildStatus.CANCELLED, now);
+            activeBuilds.remove(buildId);
+            BuildInfo info = store.build(buildId);
+            build.lastSeq = store.appendEvent(buildId, new BuildEvent(0, BuildEvent.BUILD_FINISHED, null, null, null, info)).seq();
+            log.info("build {} cancelled; {} running job(s) told to stop", buildId, killed);
+            changed.signalAll();
+            return info;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void finishBuild(ActiveBuild build) {
+        String status = build.failed ? BuildStatus.FAILED : BuildStatus.PASSED;
+        store.finishBuild(build.id, status, clock.instant());
+        activeBuilds.remove(build.id);
+        BuildInfo info = store.build(build.id);
+        build.lastSeq = store.appendEvent(build.id, new BuildEvent(0, BuildEvent.BUILD_FINISHED, null, null, null, info)).seq();
+        log.info("build {} {}", build.id, status);
+    }
+
+    /** Events of a build after a sequence number, waiting up to waitMillis for the first one. */
+    public EventsReply events(long buildId, long after, long waitMillis) throws InterruptedException {
+        lock.lock();
+        try {
+            long remaining = TimeUnit.MILLISECONDS.toNanos(waitMillis);
+            while (true) {
+                ActiveBuild build = activeBuilds.get(buildId);
+                if (build == null || build.lastSeq > after || remaining <= 0 || closing) {
+                    BuildInfo info = store.build(buildId);
+                    return new EventsReply(store.events(buildId, after), liveRunners(), info == null ? null : info.status());
+                }
+                remaining = changed.awaitNanos(remaining);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Releases every parked long-poll at once, so the HTTP server can stop without waiting for them. */
+    public void close() {
+        lock.lock();
+        try {
+            closing = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- leases -------------------------------------------------------------------------------------------
+
+    /** Gives the jobs of runners whose lease ran out back to the queue. Called every second. */
+    public void expireLeases() {
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            for (RunnerState runner : runners.values()) {
+                if (runner.running.isEmpty() || isLive(runner, now)) continue;
+                List<Long> lost = new ArrayList<>(runner.running);
+                runner.running.clear();
+                for (Long jobId : lost) {
+                    ActiveJob job = activeJobs.get(jobId);
+                    if (job == null) continue;
+                    job.runnerId = null;
+                    store.jobRequeued(jobId);
+                    queue.addFirst(jobId);
+                }
+                log.warn("runner {} ({}) not heard from for {} s: {} job(s) requeued", runner.row.id(), runner.row.hostname(),
+                        RUNNER_LEASE.toSeconds(), lost.size());
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void touch(RunnerState runner) {
+        Instant now = clock.instant();
+        runner.lastSeen = now;
+        if (Duration.between(runner.lastStored, now).toSeconds() >= 5) {
+            store.touchRunner(runner.row.id(), now);
+            runner.lastStored = now;
+        }
+    }
+
+    private boolean isLive(RunnerState runner, Instant now) {
+        return runner.activePolls > 0 || Duration.between(runner.lastSeen, now).compareTo(RUNNER_LEASE) < 0;
+    }
+
+    private boolean usable(RunnerState runner, Instant now) {
+        return isLive(runner, now) && version.equals(runner.row.version());
+    }
+
+    private int liveRunners() {
+        Instant now = clock.instant();
+        return (int) runners.values().stream().filter(r -> usable(r, now)).count();
+    }
+
+    private int liveInstances() {
+        Instant now = clock.instant();
+        return runners.values().stream().filter(r -> usable(r, now)).mapToInt(r -> r.row.instances()).sum();
+    }
+
+    /** Idle instances of live, up-to-date runners. */
+    public int availableInstances() {
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            return runners.values().stream().filter(r -> usable(r, now))
+                    .mapToInt(r -> Math.max(0, r.row.instances() - r.running.size())).sum();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public int totalInstances() {
+        lock.lock();
+        try {
+            return liveInstances();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public List<RunnerInfo> runners() {
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            List<RunnerInfo> result = new ArrayList<>();
+            for (RunnerState r : runners.values()) {
+                result.add(new RunnerInfo(r.row.id(), r.row.hostname(), r.row.address(), r.row.version(), r.row.instances(),
+                        r.running.size(), isLive(r, now), version.equals(r.row.version()), r.lastSeen));
+            }
+            return result;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The manifest a build was submitted with (null for in-place builds). */
+    public List<FileEntry> manifest(long buildId) {
+        BuildRequest request = store.buildRequest(buildId);
+        return request == null ? null : request.manifest();
+    }
+}

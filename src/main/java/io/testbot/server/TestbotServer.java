@@ -1,0 +1,286 @@
+package io.testbot.server;
+
+import com.fasterxml.jackson.core.JacksonException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.javalin.json.JavalinJackson;
+import io.testbot.adapters.Adapters;
+import io.testbot.protocol.Api;
+import io.testbot.protocol.BlobQuery;
+import io.testbot.protocol.BuildInfo;
+import io.testbot.protocol.BuildRequest;
+import io.testbot.protocol.ErrorReply;
+import io.testbot.protocol.FileEntry;
+import io.testbot.protocol.JobResult;
+import io.testbot.protocol.Json;
+import io.testbot.protocol.RunnerInfo;
+import io.testbot.protocol.Runners;
+import io.testbot.protocol.Version;
+import io.testbot.store.SqliteStore;
+import io.testbot.store.Store;
+import io.testbot.sync.BlobStore;
+import io.testbot.sync.ManifestPaths;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/** The testbot server: the HTTP API over the {@link Scheduler}, the blob store and the {@link Store}. */
+public final class TestbotServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TestbotServer.class);
+    /** Longest a long-poll may park; clients ask for less. */
+    static final long MAX_WAIT_MILLIS = 30_000;
+    static final int MAX_MANIFEST_ENTRIES = 500_000;
+
+    private final ServerConfig config;
+    private final Store store;
+    private final BlobStore blobs;
+    private final Scheduler scheduler;
+    private final Javalin app;
+    private final ScheduledExecutorService leaseTimer;
+
+    private TestbotServer(ServerConfig config) throws IOException {
+        this.config = config;
+        Files.createDirectories(config.dataDir());
+        this.store = new SqliteStore(config.dataDir().resolve("testbot.sqlite"));
+        this.blobs = new BlobStore(config.dataDir().resolve("blobs"));
+        this.scheduler = new Scheduler(store, Version.CURRENT, Clock.systemUTC(), config.recover());
+        this.app = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.useVirtualThreads = false;
+            cfg.http.maxRequestSize = config.maxRequestBytes();
+            cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+        });
+        routes();
+        this.leaseTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lease-timer");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public static TestbotServer start(ServerConfig config) throws IOException {
+        TestbotServer server = new TestbotServer(config);
+        server.app.start(config.bind(), config.port());
+        server.leaseTimer.scheduleAtFixedRate(server.scheduler::expireLeases, 1, 1, TimeUnit.SECONDS);
+        return server;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    @Override
+    public void close() {
+        leaseTimer.shutdownNow();
+        scheduler.close();
+        app.stop();
+        store.close();
+    }
+
+    // The route table is the API's documentation.
+    private void routes() {
+        app.before(this::authenticate);
+
+        app.get(Api.HEALTH, ctx -> ctx.result("ok"));
+        app.get(Api.VERSION, ctx -> ctx.result(scheduler.version()));
+        app.get(Api.STATUS, ctx -> ctx.html(StatusPage.render(scheduler.version(), scheduler.runners(), store.recentBuilds(50))));
+
+        app.post(Api.BLOBS_MISSING, this::missingBlobs);
+        app.put(Api.BLOB, this::putBlob);
+        app.get(Api.BLOB, this::getBlob);
+
+        app.post(Api.BUILDS, this::submitBuild);
+        app.get(Api.BUILDS, ctx -> ctx.json(store.recentBuilds(intParam(ctx, "limit", 50, 1, 1000))));
+        app.get(Api.BUILD, ctx -> ctx.json(requireBuild(ctx)));
+        app.get(Api.BUILD_EVENTS, ctx -> {
+            BuildInfo build = requireBuild(ctx);
+            ctx.json(scheduler.events(build.id(), longParam(ctx, "after", 0), waitParam(ctx)));
+        });
+        app.get(Api.BUILD_MANIFEST, ctx -> {
+            List<FileEntry> manifest = scheduler.manifest(requireBuild(ctx).id());
+            ctx.json(manifest == null ? List.of() : manifest);
+        });
+        app.post(Api.BUILD_CANCEL, ctx -> ctx.json(scheduler.cancel(requireBuild(ctx).id())));
+
+        app.post(Api.RUNNERS, ctx -> {
+            Runners.Registration registration = body(ctx, Runners.Registration.class);
+            if (registration.hostname() == null || registration.version() == null) throw new BadRequest("hostname and version are required");
+            ctx.status(HttpStatus.CREATED).json(scheduler.register(registration, ctx.ip()));
+        });
+        app.get(Api.RUNNERS, ctx -> ctx.json(scheduler.runners()));
+        app.post(Api.RUNNER_HEARTBEAT, ctx -> ctx.json(scheduler.heartbeat(ctx.pathParam("id"), waitParam(ctx))));
+        app.post(Api.RUNNER_NEXT_JOB, ctx -> scheduler.nextJob(ctx.pathParam("id"), waitParam(ctx))
+                .ifPresentOrElse(ctx::json, () -> ctx.status(HttpStatus.NO_CONTENT)));
+        app.post(Api.JOB_RESULT, ctx -> {
+            long jobId = longPath(ctx, "id");
+            JobResult result = body(ctx, JobResult.class);
+            if (result.runnerId() == null || result.files() == null) throw new BadRequest("runnerId and files are required");
+            if (scheduler.recordResult(jobId, result)) ctx.status(HttpStatus.NO_CONTENT);
+            else ctx.status(HttpStatus.CONFLICT).json(new ErrorReply("job " + jobId + " is not running on runner " + result.runnerId() + "; result ignored"));
+        });
+        app.get(Api.RUNNERS_AVAILABLE, ctx -> ctx.result(String.valueOf(scheduler.availableInstances())));
+        app.get(Api.RUNNERS_TOTAL, ctx -> ctx.result(String.valueOf(scheduler.totalInstances())));
+        app.get(Api.RUNNERS_OUTDATED, ctx -> ctx.result(scheduler.runners().stream().filter(r -> !r.upToDate() && r.live())
+                .map(r -> r.address() + " " + r.hostname() + " " + r.id() + "\n").collect(Collectors.joining())));
+
+        app.exception(BadRequest.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply(e.getMessage())));
+        app.exception(ManifestPaths.UnsafePathException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply(e.getMessage())));
+        app.exception(BlobStore.BlobRejectedException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply(e.getMessage())));
+        app.exception(NotFound.class, (e, ctx) -> ctx.status(HttpStatus.NOT_FOUND).json(new ErrorReply(e.getMessage())));
+        app.exception(Scheduler.UnknownRunnerException.class, (e, ctx) -> ctx.status(HttpStatus.NOT_FOUND).json(new ErrorReply(e.getMessage())));
+        app.exception(Scheduler.OutdatedRunnerException.class, (e, ctx) -> ctx.status(HttpStatus.CONFLICT).json(new ErrorReply(e.getMessage())));
+        app.exception(InterruptedException.class, (e, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(new ErrorReply("server is stopping")));
+        app.exception(Exception.class, (e, ctx) -> {
+            log.error("{} {} failed", ctx.method(), ctx.path(), e);
+            ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(new ErrorReply("internal error: " + e));
+        });
+    }
+
+    private void authenticate(Context ctx) {
+        if (config.token() == null || ctx.path().equals(Api.HEALTH)) return;
+        String header = ctx.header(Api.TOKEN_HEADER);
+        String presented = header != null && header.startsWith("Bearer ") ? header.substring(7).strip() : ctx.queryParam("token");
+        if (presented == null || !MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), config.token().getBytes(StandardCharsets.UTF_8))) {
+            ctx.status(HttpStatus.UNAUTHORIZED).json(new ErrorReply(presented == null ? "missing token" : "wrong token"));
+            ctx.skipRemainingHandlers();
+        }
+    }
+
+    private void missingBlobs(Context ctx) {
+        BlobQuery query = body(ctx, BlobQuery.class);
+        if (query.sha256() == null) throw new BadRequest("sha256 list is required");
+        if (query.sha256().size() > MAX_MANIFEST_ENTRIES) throw new BadRequest("too many blobs in one query (max " + MAX_MANIFEST_ENTRIES + ")");
+        Set<String> missing = new HashSet<>();
+        for (String sha : query.sha256()) {
+            if (!io.testbot.sync.Hashing.isSha256(sha)) throw new BadRequest("not a SHA-256 hex digest: " + sha);
+            if (!blobs.has(sha)) missing.add(sha);
+        }
+        ctx.json(new BlobQuery(missing.stream().sorted().toList()));
+    }
+
+    private void putBlob(Context ctx) throws IOException {
+        String sha = shaPath(ctx);
+        try (InputStream in = ctx.bodyInputStream()) {
+            blobs.put(sha, in, config.maxBlobBytes());
+        }
+        ctx.status(HttpStatus.NO_CONTENT);
+    }
+
+    private void getBlob(Context ctx) throws IOException {
+        String sha = shaPath(ctx);
+        if (!blobs.has(sha)) throw new NotFound("no blob " + sha);
+        ctx.contentType("application/octet-stream");
+        ctx.result(Files.newInputStream(blobs.path(sha)));
+    }
+
+    private void submitBuild(Context ctx) {
+        BuildRequest request = body(ctx, BuildRequest.class);
+        if (request.project() == null || request.project().isBlank()) throw new BadRequest("project is required");
+        if (Adapters.find(request.adapter()).isEmpty()) throw new BadRequest("unknown adapter '" + request.adapter() + "'");
+        if (request.files() == null || request.files().isEmpty()) throw new BadRequest("no files to run");
+        if (request.options() != null && request.options().stream().anyMatch(o -> o == null || o.indexOf('\0') >= 0)) throw new BadRequest("invalid option");
+        for (String file : request.files()) {
+            String problem = ManifestPaths.problem(file);
+            if (problem != null) throw new BadRequest("test file: " + problem);
+        }
+        if (request.manifest() != null) {
+            if (request.manifest().size() > MAX_MANIFEST_ENTRIES) throw new BadRequest("manifest has more than " + MAX_MANIFEST_ENTRIES + " files");
+            ManifestPaths.validate(request.manifest());
+            Set<String> paths = request.manifest().stream().map(FileEntry::path).collect(Collectors.toSet());
+            List<String> absent = request.files().stream().filter(f -> !paths.contains(f)).limit(3).toList();
+            if (!absent.isEmpty()) throw new BadRequest("test files not in the manifest: " + String.join(", ", absent));
+            long missing = request.manifest().stream().filter(e -> !blobs.has(e.sha256())).count();
+            if (missing > 0) throw new BadRequest(missing + " blob(s) of the manifest were not uploaded");
+        }
+        BuildRequest normalised = new BuildRequest(request.project(), request.adapter(), List.copyOf(request.files()),
+                request.options() == null ? List.of() : request.options(), request.beforeRun(), request.manifest(),
+                Math.max(0, request.jobSize()), request.requestedBy() == null ? ctx.ip() : request.requestedBy());
+        ctx.status(HttpStatus.CREATED).json(scheduler.submit(normalised));
+    }
+
+    private BuildInfo requireBuild(Context ctx) {
+        long id = longPath(ctx, "id");
+        BuildInfo build = store.build(id);
+        if (build == null) throw new NotFound("no build " + id);
+        return build;
+    }
+
+    private static <T> T body(Context ctx, Class<T> type) {
+        try {
+            T value = Json.MAPPER.readValue(ctx.bodyAsBytes(), type);
+            if (value == null) throw new BadRequest("empty request body");
+            return value;
+        } catch (JacksonException e) {
+            throw new BadRequest("malformed " + type.getSimpleName() + " JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new BadRequest("unreadable request body: " + e.getMessage());
+        }
+    }
+
+    private static String shaPath(Context ctx) {
+        String sha = ctx.pathParam("sha");
+        if (!io.testbot.sync.Hashing.isSha256(sha)) throw new BadRequest("not a SHA-256 hex digest: " + sha);
+        return sha;
+    }
+
+    private static long waitParam(Context ctx) {
+        return Math.min(MAX_WAIT_MILLIS, longParam(ctx, "wait", 0));
+    }
+
+    private static long longPath(Context ctx, String name) {
+        try {
+            return Long.parseLong(ctx.pathParam(name));
+        } catch (NumberFormatException e) {
+            throw new NotFound("no such " + name + ": " + ctx.pathParam(name));
+        }
+    }
+
+    private static long longParam(Context ctx, String name, long fallback) {
+        String value = ctx.queryParam(name);
+        if (value == null) return fallback;
+        try {
+            return Math.max(0, Long.parseLong(value));
+        } catch (NumberFormatException e) {
+            throw new BadRequest(name + " must be a number");
+        }
+    }
+
+    private static int intParam(Context ctx, String name, int fallback, int min, int max) {
+        return (int) Math.max(min, Math.min(max, longParam(ctx, name, fallback)));
+    }
+
+    static final class BadRequest extends RuntimeException {
+        BadRequest(String message) {
+            super(message);
+        }
+    }
+
+    static final class NotFound extends RuntimeException {
+        NotFound(String message) {
+            super(message);
+        }
+    }
+
+    /** For the status page and tests. */
+    public List<RunnerInfo> runners() {
+        return scheduler.runners();
+    }
+}

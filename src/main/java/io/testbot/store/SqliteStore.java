@@ -1,0 +1,247 @@
+package io.testbot.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.testbot.protocol.BuildEvent;
+import io.testbot.protocol.BuildInfo;
+import io.testbot.protocol.BuildRequest;
+import io.testbot.protocol.FileResult;
+import io.testbot.protocol.JobResult;
+import io.testbot.protocol.Json;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The SQLite store: one file under the server's data dir, schema managed by Flyway. */
+public final class SqliteStore implements Store {
+    private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
+
+    private final Jdbi jdbi;
+
+    public SqliteStore(Path databaseFile) {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        config.setBusyTimeout(10_000);
+        config.enforceForeignKeys(true);
+        SQLiteDataSource dataSource = new SQLiteDataSource(config);
+        dataSource.setUrl("jdbc:sqlite:" + databaseFile.toAbsolutePath());
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        this.jdbi = Jdbi.create(dataSource);
+    }
+
+    @Override
+    public void saveRunner(RunnerRow r) {
+        jdbi.useHandle(h -> h.createUpdate("""
+                        INSERT INTO runners (id, hostname, address, version, instances, work_dir, registered_at, last_seen_at)
+                        VALUES (:id, :hostname, :address, :version, :instances, :workDir, :registeredAt, :lastSeenAt)
+                        ON CONFLICT(id) DO UPDATE SET hostname = excluded.hostname, address = excluded.address,
+                          version = excluded.version, instances = excluded.instances, work_dir = excluded.work_dir,
+                          last_seen_at = excluded.last_seen_at""")
+                .bind("id", r.id()).bind("hostname", r.hostname()).bind("address", r.address())
+                .bind("version", r.version()).bind("instances", r.instances()).bind("workDir", r.workDir())
+                .bind("registeredAt", r.registeredAt().toEpochMilli()).bind("lastSeenAt", r.lastSeenAt().toEpochMilli())
+                .execute());
+    }
+
+    @Override
+    public void touchRunner(String runnerId, Instant seenAt) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE runners SET last_seen_at = :at WHERE id = :id")
+                .bind("at", seenAt.toEpochMilli()).bind("id", runnerId).execute());
+    }
+
+    @Override
+    public List<RunnerRow> runners() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM runners ORDER BY registered_at")
+                .map((rs, ctx) -> new RunnerRow(rs.getString("id"), rs.getString("hostname"), rs.getString("address"),
+                        rs.getString("version"), rs.getInt("instances"), rs.getString("work_dir"),
+                        Instant.ofEpochMilli(rs.getLong("registered_at")), Instant.ofEpochMilli(rs.getLong("last_seen_at"))))
+                .list());
+    }
+
+    @Override
+    public long createBuild(BuildRequest request, List<List<String>> jobFiles, Instant createdAt) {
+        return jdbi.inTransaction(h -> {
+            long id = h.createUpdate("""
+                            INSERT INTO builds (project, adapter, status, requested_by, files, jobs, request_json, created_at)
+                            VALUES (:project, :adapter, 'running', :by, :files, :jobs, :json, :at)""")
+                    .bind("project", request.project()).bind("adapter", request.adapter()).bind("by", request.requestedBy())
+                    .bind("files", request.files().size()).bind("jobs", jobFiles.size())
+                    .bind("json", toJson(request)).bind("at", createdAt.toEpochMilli())
+                    .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+            PreparedBatch batch = h.prepareBatch("INSERT INTO jobs (build_id, files_json, status) VALUES (:build, :files, 'queued')");
+            for (List<String> files : jobFiles) batch.bind("build", id).bind("files", toJson(files)).add();
+            batch.execute();
+            return id;
+        });
+    }
+
+    private static final String BUILD_COLUMNS = """
+            SELECT b.*, (SELECT COUNT(*) FROM jobs j WHERE j.build_id = b.id AND j.status IN ('done', 'cancelled')) AS jobs_done
+            FROM builds b""";
+
+    private static BuildInfo mapBuild(ResultSet rs) throws SQLException {
+        long finished = rs.getLong("finished_at");
+        return new BuildInfo(rs.getLong("id"), rs.getString("project"), rs.getString("adapter"), rs.getString("status"),
+                rs.getInt("jobs"), rs.getInt("jobs_done"), rs.getInt("files"), rs.getString("requested_by"),
+                Instant.ofEpochMilli(rs.getLong("created_at")), rs.wasNull() || finished == 0 ? null : Instant.ofEpochMilli(finished));
+    }
+
+    @Override
+    public BuildInfo build(long id) {
+        return jdbi.withHandle(h -> h.createQuery(BUILD_COLUMNS + " WHERE b.id = :id").bind("id", id)
+                .map((rs, ctx) -> mapBuild(rs)).findOne().orElse(null));
+    }
+
+    @Override
+    public BuildRequest buildRequest(long id) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT request_json FROM builds WHERE id = :id").bind("id", id)
+                .mapTo(String.class).findOne().map(json -> fromJson(json, BuildRequest.class)).orElse(null));
+    }
+
+    @Override
+    public List<BuildInfo> recentBuilds(int limit) {
+        return jdbi.withHandle(h -> h.createQuery(BUILD_COLUMNS + " ORDER BY b.id DESC LIMIT :limit").bind("limit", limit)
+                .map((rs, ctx) -> mapBuild(rs)).list());
+    }
+
+    @Override
+    public List<BuildInfo> buildsWithStatus(String status) {
+        return jdbi.withHandle(h -> h.createQuery(BUILD_COLUMNS + " WHERE b.status = :status ORDER BY b.id").bind("status", status)
+                .map((rs, ctx) -> mapBuild(rs)).list());
+    }
+
+    @Override
+    public void finishBuild(long id, String status, Instant finishedAt) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE builds SET status = :status, finished_at = :at WHERE id = :id")
+                .bind("status", status).bind("at", finishedAt.toEpochMilli()).bind("id", id).execute());
+    }
+
+    @Override
+    public List<JobRow> jobs(long buildId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM jobs WHERE build_id = :build ORDER BY id").bind("build", buildId)
+                .map((rs, ctx) -> {
+                    String result = rs.getString("result_json");
+                    return new JobRow(rs.getLong("id"), rs.getLong("build_id"), fromJson(rs.getString("files_json"), STRING_LIST),
+                            rs.getString("status"), rs.getString("runner_id"), result == null ? null : fromJson(result, JobResult.class));
+                }).list());
+    }
+
+    @Override
+    public void jobStarted(long jobId, String runnerId, Instant startedAt) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE jobs SET status = 'running', runner_id = :runner, started_at = :at WHERE id = :id")
+                .bind("runner", runnerId).bind("at", startedAt.toEpochMilli()).bind("id", jobId).execute());
+    }
+
+    @Override
+    public void jobRequeued(long jobId) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE jobs SET status = 'queued', runner_id = NULL, started_at = NULL WHERE id = :id")
+                .bind("id", jobId).execute());
+    }
+
+    @Override
+    public void jobFinished(long jobId, String status, JobResult result, Instant finishedAt) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE jobs SET status = :status, result_json = :result, finished_at = :at WHERE id = :id")
+                .bind("status", status).bind("result", result == null ? null : toJson(result))
+                .bind("at", finishedAt.toEpochMilli()).bind("id", jobId).execute());
+    }
+
+    @Override
+    public void saveFileResults(long buildId, long jobId, List<FileResult> results) {
+        if (results.isEmpty()) return;
+        jdbi.useHandle(h -> {
+            PreparedBatch batch = h.prepareBatch("""
+                    INSERT INTO file_results (build_id, job_id, path, examples, failures, pending, seconds)
+                    VALUES (:build, :job, :path, :examples, :failures, :pending, :seconds)""");
+            for (FileResult r : results) {
+                batch.bind("build", buildId).bind("job", jobId).bind("path", r.path()).bind("examples", r.examples())
+                        .bind("failures", r.failures()).bind("pending", r.pending()).bind("seconds", r.seconds()).add();
+            }
+            batch.execute();
+        });
+    }
+
+    @Override
+    public void recordRuntimes(String project, String adapter, Map<String, Double> secondsByPath, Instant at) {
+        if (secondsByPath.isEmpty()) return;
+        jdbi.useHandle(h -> {
+            PreparedBatch batch = h.prepareBatch("""
+                    INSERT INTO runtimes (project, adapter, path, seconds, updated_at) VALUES (:project, :adapter, :path, :seconds, :at)
+                    ON CONFLICT(project, adapter, path) DO UPDATE SET seconds = excluded.seconds, updated_at = excluded.updated_at""");
+            secondsByPath.forEach((path, seconds) -> batch.bind("project", project).bind("adapter", adapter).bind("path", path)
+                    .bind("seconds", seconds).bind("at", at.toEpochMilli()).add());
+            batch.execute();
+        });
+    }
+
+    @Override
+    public Map<String, Double> runtimes(String project, String adapter) {
+        return jdbi.withHandle(h -> {
+            Map<String, Double> result = new HashMap<>();
+            h.createQuery("SELECT path, seconds FROM runtimes WHERE project = :project AND adapter = :adapter")
+                    .bind("project", project).bind("adapter", adapter)
+                    .map((rs, ctx) -> Map.entry(rs.getString("path"), rs.getDouble("seconds")))
+                    .forEach(e -> result.put(e.getKey(), e.getValue()));
+            return result;
+        });
+    }
+
+    @Override
+    public BuildEvent appendEvent(long buildId, BuildEvent event) {
+        return jdbi.inTransaction(h -> {
+            long seq = h.createQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM build_events WHERE build_id = :build")
+                    .bind("build", buildId).mapTo(Long.class).one();
+            BuildEvent numbered = new BuildEvent(seq, event.kind(), event.jobId(), event.runner(), event.result(), event.build());
+            h.createUpdate("INSERT INTO build_events (build_id, seq, kind, job_id, payload_json) VALUES (:build, :seq, :kind, :job, :payload)")
+                    .bind("build", buildId).bind("seq", seq).bind("kind", event.kind()).bind("job", event.jobId())
+                    .bind("payload", toJson(numbered)).execute();
+            return numbered;
+        });
+    }
+
+    @Override
+    public List<BuildEvent> events(long buildId, long afterSeq) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT payload_json FROM build_events WHERE build_id = :build AND seq > :after ORDER BY seq")
+                .bind("build", buildId).bind("after", afterSeq).mapTo(String.class)
+                .map(json -> fromJson(json, BuildEvent.class)).list());
+    }
+
+    @Override
+    public void close() {
+        // connections are opened per handle; nothing is held open
+    }
+
+    private static String toJson(Object value) {
+        try {
+            return Json.MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static <T> T fromJson(String json, Class<T> type) {
+        try {
+            return Json.MAPPER.readValue(json, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static <T> T fromJson(String json, TypeReference<T> type) {
+        try {
+            return Json.MAPPER.readValue(json, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

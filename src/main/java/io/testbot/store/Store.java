@@ -1,0 +1,63 @@
+package io.testbot.store;
+
+import io.testbot.protocol.BuildEvent;
+import io.testbot.protocol.BuildInfo;
+import io.testbot.protocol.BuildRequest;
+import io.testbot.protocol.FileResult;
+import io.testbot.protocol.JobResult;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the server keeps across restarts. SQLite now; another backend (PostgreSQL) can stand behind
+ * this interface later without the server knowing.
+ */
+public interface Store extends AutoCloseable {
+    record RunnerRow(String id, String hostname, String address, String version, int instances, String workDir,
+                     Instant registeredAt, Instant lastSeenAt) {}
+
+    record JobRow(long id, long buildId, List<String> files, String status, String runnerId, JobResult result) {}
+
+    void saveRunner(RunnerRow runner);
+
+    void touchRunner(String runnerId, Instant seenAt);
+
+    List<RunnerRow> runners();
+
+    /** Creates the build and its jobs (one per group of files); returns the build id. */
+    long createBuild(BuildRequest request, List<List<String>> jobFiles, Instant createdAt);
+
+    BuildInfo build(long id);
+
+    BuildRequest buildRequest(long id);
+
+    List<BuildInfo> recentBuilds(int limit);
+
+    List<BuildInfo> buildsWithStatus(String status);
+
+    void finishBuild(long id, String status, Instant finishedAt);
+
+    List<JobRow> jobs(long buildId);
+
+    void jobStarted(long jobId, String runnerId, Instant startedAt);
+
+    void jobRequeued(long jobId);
+
+    void jobFinished(long jobId, String status, JobResult result, Instant finishedAt);
+
+    void saveFileResults(long buildId, long jobId, List<FileResult> results);
+
+    void recordRuntimes(String project, String adapter, Map<String, Double> secondsByPath, Instant at);
+
+    Map<String, Double> runtimes(String project, String adapter);
+
+    /** Appends an event and returns it with its sequence number. */
+    BuildEvent appendEvent(long buildId, BuildEvent event);
+
+    List<BuildEvent> events(long buildId, long afterSeq);
+
+    @Override
+    void close();
+}

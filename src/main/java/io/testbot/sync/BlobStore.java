@@ -1,0 +1,66 @@
+package io.testbot.sync;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.UUID;
+
+/** A folder of blobs named by their SHA-256; writes are verified and atomic, so a blob present is a blob correct. */
+public final class BlobStore {
+    private final Path root;
+
+    public BlobStore(Path root) throws IOException {
+        this.root = root;
+        Files.createDirectories(root);
+    }
+
+    public Path path(String sha256) {
+        if (!Hashing.isSha256(sha256)) throw new IllegalArgumentException("not a SHA-256 hex digest: " + sha256);
+        return root.resolve(sha256.substring(0, 2)).resolve(sha256);
+    }
+
+    public boolean has(String sha256) {
+        return Hashing.isSha256(sha256) && Files.isRegularFile(path(sha256));
+    }
+
+    /**
+     * Stores content that must hash to expectedSha256 and be at most maxBytes long.
+     * Nothing is kept when either check fails.
+     */
+    public void put(String expectedSha256, InputStream content, long maxBytes) throws IOException {
+        Path target = path(expectedSha256);
+        Files.createDirectories(target.getParent());
+        Path tmp = root.resolve("incoming-" + UUID.randomUUID());
+        MessageDigest digest = Hashing.sha256();
+        long total = 0;
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                byte[] buffer = new byte[64 * 1024];
+                for (int n; (n = content.read(buffer)) > 0; ) {
+                    total += n;
+                    if (total > maxBytes) throw new BlobRejectedException("blob larger than " + maxBytes + " bytes");
+                    digest.update(buffer, 0, n);
+                    out.write(buffer, 0, n);
+                }
+            }
+            String actual = Hashing.hex(digest.digest());
+            if (!actual.equals(expectedSha256)) {
+                throw new BlobRejectedException("content does not match its hash: expected " + expectedSha256 + ", got " + actual);
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Content that failed verification. */
+    public static final class BlobRejectedException extends IOException {
+        public BlobRejectedException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.testbot.sync;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.testbot.protocol.FileEntry;
+import io.testbot.protocol.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a manifest into a tree under a root, from a local blob cache, touching only what changed:
+ * files whose digest differs are rewritten, files gone from the manifest are deleted.
+ * The previous manifest is kept beside the tree so unchanged files are not re-read.
+ */
+public final class Materializer {
+    /** Fetches a blob the cache lacks into it. */
+    public interface BlobFetcher {
+        void fetch(String sha256) throws IOException;
+    }
+
+    public record Stats(int written, int deleted, int fetched) {}
+
+    private final BlobStore cache;
+
+    public Materializer(BlobStore cache) {
+        this.cache = cache;
+    }
+
+    public Stats materialize(Path root, Path stateFile, List<FileEntry> manifest, BlobFetcher fetcher) throws IOException {
+        ManifestPaths.validate(manifest);
+        Path base = root.toAbsolutePath().normalize();
+        Files.createDirectories(base);
+
+        int fetched = 0;
+        for (FileEntry entry : manifest) {
+            if (!cache.has(entry.sha256())) {
+                fetcher.fetch(entry.sha256());
+                if (!cache.has(entry.sha256())) throw new IOException("blob " + entry.sha256() + " for " + entry.path() + " could not be fetched");
+                fetched++;
+            }
+        }
+
+        Map<String, FileEntry> previous = readState(stateFile);
+        Map<String, FileEntry> next = new HashMap<>();
+        manifest.forEach(e -> next.put(e.path(), e));
+
+        int deleted = 0;
+        for (FileEntry old : previous.values()) {
+            if (!next.containsKey(old.path())) {
+                Path target = ManifestPaths.resolve(base, old.path());
+                if (Files.deleteIfExists(target)) deleted++;
+            }
+        }
+
+        int written = 0;
+        for (FileEntry entry : manifest) {
+            Path target = ManifestPaths.resolve(base, entry.path());
+            FileEntry old = previous.get(entry.path());
+            boolean unchanged = old != null && old.sha256().equals(entry.sha256()) && old.executable() == entry.executable()
+                    && Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && Files.size(target) == entry.size();
+            if (unchanged) continue;
+            createParents(base, target);
+            Path tmp = target.resolveSibling(".testbot-incoming-" + target.getFileName());
+            Files.copy(cache.path(entry.sha256()), tmp, StandardCopyOption.REPLACE_EXISTING);
+            tmp.toFile().setExecutable(entry.executable(), false);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            written++;
+        }
+        writeState(stateFile, manifest);
+        return new Stats(written, deleted, fetched);
+    }
+
+    /** Creates the directories leading to target, refusing to pass through a symbolic link. */
+    private static void createParents(Path base, Path target) throws IOException {
+        Path current = base;
+        for (Path part : base.relativize(target.getParent() == null ? base : target.getParent())) {
+            if (part.toString().isEmpty()) continue;
+            current = current.resolve(part);
+            if (Files.isSymbolicLink(current)) throw new ManifestPaths.UnsafePathException("refusing to write through a symbolic link: " + current);
+            if (Files.exists(current, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) Files.delete(current);
+            if (!Files.exists(current, LinkOption.NOFOLLOW_LINKS)) Files.createDirectory(current);
+        }
+    }
+
+    private static Map<String, FileEntry> readState(Path stateFile) {
+        Map<String, FileEntry> byPath = new HashMap<>();
+        try {
+            if (Files.isRegularFile(stateFile)) {
+                List<FileEntry> entries = Json.MAPPER.readValue(stateFile.toFile(), new TypeReference<ArrayList<FileEntry>>() {});
+                for (FileEntry e : entries) if (ManifestPaths.problem(e.path()) == null) byPath.put(e.path(), e);
+            }
+        } catch (IOException e) {
+            // unknown previous state: every file is rewritten
+        }
+        return byPath;
+    }
+
+    private static void writeState(Path stateFile, List<FileEntry> manifest) throws IOException {
+        Files.createDirectories(stateFile.getParent());
+        Path tmp = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
+        Json.MAPPER.writeValue(tmp.toFile(), manifest);
+        Files.move(tmp, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
