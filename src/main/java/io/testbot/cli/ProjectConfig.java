@@ -17,7 +17,7 @@ public record ProjectConfig(
         @JsonProperty("token_file") String tokenFile,
         Integer instances,
         @JsonProperty("before_run") String beforeRun,
-        @JsonProperty("rspec_options") List<String> rspecOptions,
+        @JsonProperty("rspec_options") Object rspecOptions,
         @JsonProperty("spec_pattern") String specPattern,
         List<String> ignore,
         @JsonProperty("runner_timeout") Integer runnerTimeout) {
@@ -27,6 +27,14 @@ public record ProjectConfig(
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
+
+    /** rspec_options as arguments: a list is taken as it is, a string is split on white space. */
+    public List<String> rspecOptionList() {
+        if (rspecOptions == null) return List.of();
+        if (rspecOptions instanceof List<?> list) return list.stream().map(String::valueOf).toList();
+        String text = String.valueOf(rspecOptions).strip();
+        return text.isEmpty() ? List.of() : List.of(text.split("\\s+"));
+    }
 
     public static ProjectConfig empty() {
         return new ProjectConfig(null, null, null, null, null, null, null, null);

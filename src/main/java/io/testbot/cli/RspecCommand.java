@@ -78,7 +78,7 @@ final class RspecCommand implements Callable<Integer> {
         String effectiveToken = server == null ? null : Tokens.resolve(token, tokenFile, file.tokenFile(), root);
         int n = instances != null ? instances : file.instances() != null ? file.instances() : 0;
         if (n < 0) throw new IllegalArgumentException("--instances must be at least 1");
-        List<String> options = new ArrayList<>(file.rspecOptions() == null ? List.of() : file.rspecOptions());
+        List<String> options = new ArrayList<>(file.rspecOptionList());
         options.addAll(rspecOptions);
         String patternUsed = pattern != null ? pattern : file.specPattern() != null ? file.specPattern() : null;
         List<String> patterns = patternUsed != null ? List.of(patternUsed) : Adapters.get("rspec").defaultPatterns();

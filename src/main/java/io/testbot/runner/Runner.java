@@ -42,6 +42,7 @@ public final class Runner implements AutoCloseable {
     private volatile boolean stopping;
     private volatile String runnerId;
     private volatile String fatal;
+    private volatile boolean toldOutdated;
 
     private record BeforeRun(boolean ok, String output) {}
 
@@ -129,7 +130,8 @@ public final class Runner implements AutoCloseable {
                         pause(again);
                     }
                 } else if (e.status() == 409) {
-                    log.warn("{}", e.getMessage());
+                    if (!toldOutdated) log.warn("{}", e.getMessage());
+                    toldOutdated = true;
                     sleepQuietly(5_000);
                 } else {
                     pause(e);

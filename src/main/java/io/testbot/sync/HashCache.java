@@ -11,13 +11,17 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Remembers file digests by (path, size, mtime) so a second scan of an unchanged project reads no file contents.
  * Kept as a small JSON file; losing it only costs re-hashing.
  */
 public final class HashCache {
-    record Entry(long size, long mtimeMillis, String sha256) {}
+    record Entry(long size, long mtimeNanos, String sha256) {}
+
+    /** A file modified this recently may change again within the same timestamp tick; it is not cached. */
+    private static final long RACY_NANOS = 2_000_000_000L;
 
     private final Path file;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -46,12 +50,17 @@ public final class HashCache {
 
     public String sha256(Path path, BasicFileAttributes attrs) throws IOException {
         String key = path.toString();
-        long mtime = attrs.lastModifiedTime().toMillis();
+        long mtime = attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS);
         Entry known = entries.get(key);
-        if (known != null && known.size() == attrs.size() && known.mtimeMillis() == mtime) return known.sha256();
+        if (known != null && known.size() == attrs.size() && known.mtimeNanos() == mtime) return known.sha256();
         String sha = Hashing.sha256(path);
-        entries.put(key, new Entry(attrs.size(), mtime, sha));
-        dirty = true;
+        long now = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
+        if (now - mtime > RACY_NANOS) {
+            entries.put(key, new Entry(attrs.size(), mtime, sha));
+            dirty = true;
+        } else {
+            entries.remove(key);
+        }
         return sha;
     }
 

@@ -1,0 +1,51 @@
+package io.testbot.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ProjectConfigTest {
+    @Test
+    void readsEverySetting(@TempDir Path root) throws Exception {
+        Files.writeString(root.resolve(".testbot.yml"), """
+                server: ci.example:2288
+                token_file: ~/.testbot/token
+                instances: 3
+                before_run: bundle exec rake db:prepare
+                rspec_options: --tag ~slow
+                spec_pattern: test/**/*_spec.rb
+                ignore: [coverage, "*.log"]
+                runner_timeout: 30
+                """);
+        ProjectConfig config = ProjectConfig.load(root);
+        assertThat(config.server()).isEqualTo("ci.example:2288");
+        assertThat(config.instances()).isEqualTo(3);
+        assertThat(config.beforeRun()).isEqualTo("bundle exec rake db:prepare");
+        assertThat(config.rspecOptionList()).containsExactly("--tag", "~slow");
+        assertThat(config.ignore()).containsExactly("coverage", "*.log");
+        assertThat(config.runnerTimeout()).isEqualTo(30);
+    }
+
+    @Test
+    void rspecOptionsAsAListAreTakenAsTheyAre(@TempDir Path root) throws Exception {
+        Files.writeString(root.resolve(".testbot.yml"), "rspec_options: [\"--tag\", \"type:slow and fast\"]\n");
+        assertThat(ProjectConfig.load(root).rspecOptionList()).containsExactly("--tag", "type:slow and fast");
+    }
+
+    @Test
+    void noFileMeansNoSettings(@TempDir Path root) throws Exception {
+        assertThat(ProjectConfig.load(root)).isEqualTo(ProjectConfig.empty());
+    }
+
+    @Test
+    void anUnknownSettingIsAClearError(@TempDir Path root) throws Exception {
+        Files.writeString(root.resolve(".testbot.yml"), "srever: x\n");
+        assertThatThrownBy(() -> ProjectConfig.load(root)).isInstanceOf(ProjectConfig.ConfigException.class)
+                .hasMessageContaining("unknown setting 'srever'");
+    }
+}

@@ -1,0 +1,136 @@
+package io.testbot.server;
+
+import io.testbot.protocol.BuildEvent;
+import io.testbot.protocol.BuildInfo;
+import io.testbot.protocol.BuildRequest;
+import io.testbot.protocol.FileResult;
+import io.testbot.protocol.JobAssignment;
+import io.testbot.protocol.JobResult;
+import io.testbot.protocol.Runners;
+import io.testbot.store.SqliteStore;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The scheduler against a real SQLite file, with a clock the test moves. */
+class SchedulerTest {
+    static final class MovableClock extends Clock {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @TempDir
+    Path dir;
+    MovableClock clock = new MovableClock();
+    SqliteStore store;
+    Scheduler scheduler;
+
+    @BeforeEach
+    void setUp() {
+        store = new SqliteStore(dir.resolve("db.sqlite"));
+        scheduler = new Scheduler(store, "1.0", clock, true);
+    }
+
+    String runner(String version) {
+        return scheduler.register(new Runners.Registration("host", version, 2, "/w"), "127.0.0.1").runnerId();
+    }
+
+    BuildInfo build(String... files) {
+        return scheduler.submit(new BuildRequest("proj", "rspec", List.of(files), List.of(), null, null, 1, "me"));
+    }
+
+    static JobResult passed(String runnerId, JobAssignment job) {
+        return new JobResult(runnerId, 0, false, "ok\n", 0.5, "rspec", job.files().stream().map(f -> new FileResult(f, 1, 0, 0, 0.5, List.of())).toList());
+    }
+
+    @Test
+    void aBuildPassesWhenEveryJobHasReportedAndRuntimesAreKept() throws Exception {
+        String r = runner("1.0");
+        BuildInfo build = build("a", "b");
+        JobAssignment first = scheduler.nextJob(r, 0).orElseThrow();
+        JobAssignment second = scheduler.nextJob(r, 0).orElseThrow();
+        assertThat(scheduler.nextJob(r, 0)).isEmpty();
+        assertThat(scheduler.recordResult(first.jobId(), passed(r, first))).isTrue();
+        assertThat(store.build(build.id()).status()).isEqualTo("running");
+        assertThat(scheduler.recordResult(second.jobId(), passed(r, second))).isTrue();
+        assertThat(store.build(build.id()).status()).isEqualTo("passed");
+        assertThat(store.runtimes("proj", "rspec")).containsOnlyKeys("a", "b");
+        assertThat(scheduler.events(build.id(), 0, 0).events()).extracting(BuildEvent::kind)
+                .containsExactly(BuildEvent.JOB_FINISHED, BuildEvent.JOB_FINISHED, BuildEvent.BUILD_FINISHED);
+    }
+
+    @Test
+    void anOutdatedRunnerGetsNoJobs() throws Exception {
+        String old = runner("0.9");
+        build("a");
+        assertThatThrownBy(() -> scheduler.nextJob(old, 0)).isInstanceOf(Scheduler.OutdatedRunnerException.class);
+        assertThat(scheduler.availableInstances()).isZero();
+        assertThat(scheduler.runners()).singleElement().satisfies(info -> assertThat(info.upToDate()).isFalse());
+    }
+
+    @Test
+    void jobsOfARunnerWhoseLeaseExpiredAreRequeuedAndItsLateResultIgnored() throws Exception {
+        String lost = runner("1.0");
+        BuildInfo build = build("a");
+        JobAssignment job = scheduler.nextJob(lost, 0).orElseThrow();
+        clock.now = clock.now.plus(Scheduler.RUNNER_LEASE).plus(Duration.ofSeconds(1));
+        scheduler.expireLeases();
+
+        String other = runner("1.0");
+        JobAssignment again = scheduler.nextJob(other, 0).orElseThrow();
+        assertThat(again.jobId()).isEqualTo(job.jobId());
+        assertThat(scheduler.recordResult(job.jobId(), passed(lost, job))).isFalse();
+        assertThat(scheduler.recordResult(again.jobId(), passed(other, again))).isTrue();
+        assertThat(scheduler.events(build.id(), 0, 0).events()).filteredOn(e -> e.kind().equals(BuildEvent.JOB_FINISHED)).hasSize(1);
+    }
+
+    @Test
+    void cancellingTellsTheRunnerToStopItsJobsAndDropsQueuedOnes() throws Exception {
+        String r = runner("1.0");
+        BuildInfo build = build("a", "b");
+        JobAssignment running = scheduler.nextJob(r, 0).orElseThrow();
+        assertThat(scheduler.cancel(build.id()).status()).isEqualTo("cancelled");
+        assertThat(scheduler.heartbeat(r, 0).cancelJobs()).containsExactly(running.jobId());
+        assertThat(scheduler.nextJob(r, 0)).isEmpty();
+        assertThat(scheduler.recordResult(running.jobId(), passed(r, running))).isFalse();
+    }
+
+    @Test
+    void aRestartedSchedulerKeepsFinishedBuildsAndRequeuesQueuedJobs() throws Exception {
+        String r = runner("1.0");
+        BuildInfo done = build("a");
+        JobAssignment job = scheduler.nextJob(r, 0).orElseThrow();
+        scheduler.recordResult(job.jobId(), passed(r, job));
+        BuildInfo pending = build("b");
+
+        Scheduler restarted = new Scheduler(new SqliteStore(dir.resolve("db.sqlite")), "1.0", clock, true);
+        assertThat(store.build(done.id()).status()).isEqualTo("passed");
+        JobAssignment resumed = restarted.nextJob(r, 0).orElseThrow();
+        assertThat(resumed.buildId()).isEqualTo(pending.id());
+    }
+}

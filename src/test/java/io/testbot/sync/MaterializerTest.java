@@ -1,0 +1,95 @@
+package io.testbot.sync;
+
+import io.testbot.protocol.FileEntry;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class MaterializerTest {
+    @TempDir
+    Path dir;
+    BlobStore cache;
+    Map<String, byte[]> remote = new HashMap<>();
+    List<String> fetched = new ArrayList<>();
+    Materializer materializer;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cache = new BlobStore(dir.resolve("cache"));
+        materializer = new Materializer(cache);
+    }
+
+    FileEntry file(String path, String content, boolean executable) {
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        String sha = Hashing.sha256(bytes);
+        remote.put(sha, bytes);
+        return new FileEntry(path, sha, bytes.length, executable);
+    }
+
+    Materializer.Stats materialize(List<FileEntry> manifest) throws Exception {
+        return materializer.materialize(dir.resolve("tree"), dir.resolve("state.json"), manifest, sha -> {
+            fetched.add(sha);
+            cache.put(sha, new ByteArrayInputStream(remote.get(sha)), Long.MAX_VALUE);
+        });
+    }
+
+    @Test
+    void writesTheTreeFetchingEachBlobOnce() throws Exception {
+        Materializer.Stats stats = materialize(List.of(file("spec/a_spec.rb", "same", false), file("spec/b_spec.rb", "same", false),
+                file("bin/run", "#!/bin/sh\n", true)));
+        assertThat(stats.written()).isEqualTo(3);
+        assertThat(fetched).hasSize(2);
+        assertThat(dir.resolve("tree/spec/a_spec.rb")).hasContent("same");
+        assertThat(Files.isExecutable(dir.resolve("tree/bin/run"))).isTrue();
+    }
+
+    @Test
+    void aSecondRunTouchesOnlyWhatChangedAndDeletesWhatIsGone() throws Exception {
+        materialize(List.of(file("a.rb", "one", false), file("b.rb", "two", false), file("gone.rb", "bye", false)));
+        fetched.clear();
+        Materializer.Stats stats = materialize(List.of(file("a.rb", "one", false), file("b.rb", "two, changed", false)));
+        assertThat(stats.written()).isEqualTo(1);
+        assertThat(stats.deleted()).isEqualTo(1);
+        assertThat(fetched).hasSize(1);
+        assertThat(dir.resolve("tree/b.rb")).hasContent("two, changed");
+        assertThat(dir.resolve("tree/gone.rb")).doesNotExist();
+    }
+
+    @Test
+    void restoresAFileChangedInTheTreeSinceTheLastRun() throws Exception {
+        materialize(List.of(file("a.rb", "original", false)));
+        Files.writeString(dir.resolve("tree/a.rb"), "tampered with, longer");
+        materialize(List.of(file("a.rb", "original", false)));
+        assertThat(dir.resolve("tree/a.rb")).hasContent("original");
+    }
+
+    @Test
+    void refusesTraversalBeforeWritingAnything() {
+        assertThatThrownBy(() -> materialize(List.of(file("ok.rb", "x", false), file("../escape.rb", "x", false))))
+                .isInstanceOf(ManifestPaths.UnsafePathException.class);
+        assertThat(dir.resolve("escape.rb")).doesNotExist();
+        assertThat(dir.resolve("tree/ok.rb")).doesNotExist();
+    }
+
+    @Test
+    void refusesToWriteThroughASymbolicLink() throws Exception {
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Files.createDirectories(dir.resolve("tree"));
+        Files.createSymbolicLink(dir.resolve("tree/linked"), outside);
+        assertThatThrownBy(() -> materialize(List.of(file("linked/evil.rb", "x", false))))
+                .hasMessageContaining("symbolic link");
+        assertThat(outside.resolve("evil.rb")).doesNotExist();
+    }
+}
