@@ -137,10 +137,14 @@ public final class Requester {
             long noRunnerSince = 0;
             long lostServerSince = 0;
             BuildInfo finished = null;
+            long timeoutMillis = config.runnerTimeout().toMillis();
             while (finished == null) {
+                // While no runner is connected, come back in time to enforce --runner-timeout.
+                long wait = noRunnerSince == 0 ? Math.min(EVENTS_WAIT_MILLIS, timeoutMillis)
+                        : Math.max(100, timeoutMillis - (System.nanoTime() - noRunnerSince) / 1_000_000);
                 EventsReply reply;
                 try {
-                    reply = client.get(Api.path(Api.BUILD_EVENTS, build.id()) + "?after=" + after + "&wait=" + EVENTS_WAIT_MILLIS, EventsReply.class);
+                    reply = client.get(Api.path(Api.BUILD_EVENTS, build.id()) + "?after=" + after + "&wait=" + Math.min(EVENTS_WAIT_MILLIS, wait), EventsReply.class);
                     lostServerSince = 0;
                 } catch (ApiClient.UnreachableException e) {
                     if (lostServerSince == 0) {

@@ -1,0 +1,138 @@
+package io.testbot.it;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Base of the integration tests: starts server, runners and requesters as separate OS processes from the packaged
+ * jar, each with its own home and work dir, and ends every one of them after the test.
+ */
+abstract class Cluster {
+    static final Duration START = Duration.ofSeconds(60);
+    static final Duration BUILD = Duration.ofSeconds(180);
+    static final Path JAR = Path.of(System.getProperty("testbot.jar", "target/testbot.jar")).toAbsolutePath();
+
+    @TempDir
+    Path dir;
+
+    final List<Proc> procs = new ArrayList<>();
+    int port;
+    String token;
+    Path serverData;
+
+    @RegisterExtension
+    final TestWatcher dumpOnFailure = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            procs.forEach(p -> System.err.println("---- " + p.describe()));
+        }
+    };
+
+    @BeforeAll
+    static void rubyAndRspecAreInstalled() throws Exception {
+        Process which = new ProcessBuilder("sh", "-c", "command -v ruby && command -v rspec").redirectErrorStream(true).start();
+        String found = new String(which.getInputStream().readAllBytes());
+        assertThat(which.waitFor()).as("ruby and rspec must be installed (apt-get install ruby ruby-rspec); found: " + found).isZero();
+        assertThat(JAR).as("run 'mvn verify' so the jar is packaged first").exists();
+    }
+
+    @AfterEach
+    void stopEverything() {
+        for (int i = procs.size() - 1; i >= 0; i--) procs.get(i).kill();
+    }
+
+    Proc start(String name, Path cwd, Map<String, String> env, String... args) throws IOException {
+        Path logs = Files.createDirectories(dir.resolve("logs"));
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(cwd.toFile())
+                .redirectOutput(logs.resolve(name + ".out").toFile()).redirectError(logs.resolve(name + ".err").toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Map<String, String> environment = builder.environment();
+        environment.keySet().removeIf(k -> k.startsWith("TESTBOT_"));
+        Path home = Files.createDirectories(dir.resolve("home-" + name));
+        environment.put("HOME", home.toString());
+        environment.put("XDG_CACHE_HOME", home.resolve(".cache").toString());
+        environment.putAll(env);
+        Proc proc = new Proc(name, builder.start(), logs.resolve(name + ".out"), logs.resolve(name + ".err"));
+        procs.add(proc);
+        return proc;
+    }
+
+    static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** Starts the server on a free loopback port with a generated token. */
+    Proc startServer() throws IOException {
+        serverData = dir.resolve("server-data");
+        Proc server = start("server", dir, Map.of(), "server", "--port", "0", "--bind", "127.0.0.1", "--data-dir", serverData.toString());
+        port = Integer.parseInt(server.await(Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)"), START));
+        token = Files.readString(serverData.resolve("token")).strip();
+        return server;
+    }
+
+    String address() {
+        return "127.0.0.1:" + port;
+    }
+
+    Proc startRunner(String name, int instances, String... extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of("runner", "--connect", address(), "--instances", String.valueOf(instances),
+                "--work-dir", dir.resolve(name).toString(), "--hostname", name));
+        args.addAll(List.of(extra));
+        Proc runner = start(name, dir, Map.of("TESTBOT_TOKEN", token), args.toArray(String[]::new));
+        runner.await(Pattern.compile("registered with|gets no jobs"), START);
+        return runner;
+    }
+
+    record Result(int exit, String out, String err) {
+        String all() {
+            return out + err;
+        }
+    }
+
+    Result request(Path project, Map<String, String> env, String... args) throws Exception {
+        List<String> full = new ArrayList<>(List.of("rspec"));
+        full.addAll(List.of(args));
+        Proc requester = start("requester-" + procs.size(), project, env, full.toArray(String[]::new));
+        int exit = requester.awaitExit(BUILD);
+        return new Result(exit, requester.out(), requester.err());
+    }
+
+    /** A requester against this cluster's server with its token. */
+    Result requestRemote(Path project, String... args) throws Exception {
+        List<String> full = new ArrayList<>(List.of("--connect", address()));
+        full.addAll(List.of(args));
+        return request(project, Map.of("TESTBOT_TOKEN", token), full.toArray(String[]::new));
+    }
+
+    HttpResponse<String> http(String method, String path, String body, String bearer) throws Exception {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + address() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (bearer != null) builder.header("Authorization", "Bearer " + bearer);
+        return HttpClient.newHttpClient().send(builder.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> http(String method, String path, String body) throws Exception {
+        return http(method, path, body, token);
+    }
+}

@@ -1,0 +1,205 @@
+package io.testbot.it;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Server, two runners and the requester as separate processes on loopback. */
+class DistributedRspecIT extends Cluster {
+
+    @Test
+    void spreadsSpecsOverTwoRunnersAndPrintsOneSummary() throws Exception {
+        Path meeting = Files.createDirectories(dir.resolve("meeting"));
+        Path project = SampleProjects.barrier(SampleProjects.mixed(Files.createDirectories(dir.resolve("app"))), meeting);
+        startServer();
+        startRunner("r1", 1);
+        startRunner("r2", 1);
+
+        Result result = requestRemote(project, "--files-per-job", "1");
+
+        assertThat(result.exit()).as(result.all()).isEqualTo(1);
+        assertThat(result.out()).contains("8 examples, 1 failure, 1 pending")
+                .contains("rspec ./spec/failing_spec.rb:5 # Failing adds wrongly")
+                .containsPattern("Wall time [0-9.]+ s, summed job time [0-9.]+ s, 6 job\\(s\\) on 2 runner\\(s\\)");
+        assertThat(result.out()).contains(" · r1 · ").contains(" · r2 · ");
+        // Each job's output is one block: its header is followed by that job's own rspec summary.
+        assertThat(result.out().split("── job ")).hasSize(7);
+
+        Matcher where = Pattern.compile("WHERE file=(\\S+) env=\\[(\\d*)\\] instances=(\\d+) rails=(\\w+)").matcher(result.out());
+        assertThat(where.find()).as(result.out()).isTrue();
+        Path ranFrom = Path.of(where.group(1));
+        assertThat(ranFrom.startsWith(dir.resolve("r1")) || ranFrom.startsWith(dir.resolve("r2"))).as("ran from " + ranFrom).isTrue();
+        assertThat(where.group(2)).isEmpty();
+        assertThat(where.group(3)).isEqualTo("1");
+        assertThat(where.group(4)).isEqualTo("test");
+    }
+
+    @Test
+    void beforeRunRunsOncePerRunnerBeforeItsJobsAndItsFailureFailsThem() throws Exception {
+        Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 4);
+        SampleProjects.write(project, ".testbot.yml", "before_run: echo prepared >> before_run.log\n");
+        SampleProjects.write(project, "spec/prepared_spec.rb", """
+                RSpec.describe "Preparation" do
+                  it("happened exactly once before me") { expect(File.readlines("before_run.log").size).to eq(1) }
+                end
+                """);
+        startServer();
+        startRunner("r1", 2);
+
+        Result ok = requestRemote(project, "--files-per-job", "1");
+        assertThat(ok.exit()).as(ok.all()).isZero();
+        assertThat(ok.out()).contains("5 examples, 0 failures");
+        try (Stream<Path> copies = Files.list(dir.resolve("r1/projects"))) {
+            Path copy = copies.findFirst().orElseThrow();
+            assertThat(Files.readAllLines(copy.resolve("before_run.log"))).containsExactly("prepared");
+        }
+
+        Result broken = requestRemote(project, "--before-run", "echo cannot migrate; exit 7");
+        assertThat(broken.exit()).as(broken.all()).isEqualTo(1);
+        assertThat(broken.out()).contains("cannot migrate").contains("before_run failed on r1 (exit status 7)").contains("Errored jobs");
+    }
+
+    @Test
+    void aChangedFileReachesTheRunnerAndOnlyItMoves() throws Exception {
+        Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 3);
+        SampleProjects.write(project, "spec/say_spec.rb", "RSpec.describe('Say') { it('says') { puts 'SAYS first' } }\n");
+        SampleProjects.write(project, "lib/gone.rb", "# removed later\n");
+        startServer();
+        startRunner("r1", 2);
+
+        Result first = requestRemote(project);
+        assertThat(first.exit()).as(first.all()).isZero();
+        assertThat(first.err()).contains("uploaded 5 file(s)");
+        assertThat(first.out()).contains("SAYS first");
+
+        SampleProjects.write(project, "spec/say_spec.rb", "RSpec.describe('Say') { it('says') { puts 'SAYS second' } }\n");
+        Files.delete(project.resolve("lib/gone.rb"));
+        Result second = requestRemote(project);
+        assertThat(second.exit()).as(second.all()).isZero();
+        assertThat(second.err()).contains("uploaded 1 file(s)");
+        assertThat(second.out()).contains("SAYS second").doesNotContain("SAYS first");
+        try (Stream<Path> copies = Files.list(dir.resolve("r1/projects"))) {
+            Path copy = copies.findFirst().orElseThrow();
+            assertThat(copy.resolve("lib/gone.rb")).doesNotExist();
+            assertThat(copy.resolve("spec/say_spec.rb")).content().contains("SAYS second");
+        }
+    }
+
+    @Test
+    void aWrongTokenIsRefusedInOneLine() throws Exception {
+        Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 1);
+        startServer();
+
+        Result requester = request(project, Map.of("TESTBOT_TOKEN", "not-the-token"), "--connect", address());
+        assertThat(requester.exit()).isEqualTo(3);
+        assertThat(requester.err()).contains("the server rejected the token (wrong token)");
+
+        Proc runner = start("bad-runner", dir, Map.of("TESTBOT_TOKEN", "not-the-token"), "runner", "--connect", address(),
+                "--work-dir", dir.resolve("bad").toString());
+        assertThat(runner.awaitExit(START)).isEqualTo(3);
+        assertThat(runner.err()).contains("the server rejected the token");
+        assertThat(http("GET", "/version", null, null).statusCode()).isEqualTo(401);
+        assertThat(http("GET", "/health", null, null).body()).isEqualTo("ok");
+    }
+
+    @Test
+    void anOutdatedRunnerGetsNoJobs() throws Exception {
+        Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 2);
+        startServer();
+        startRunner("oldbox", 2, "--report-version", "0.0.1");
+        Awaitility.await().atMost(START).until(() -> http("GET", "/runners/outdated", null).body().contains("oldbox"));
+        assertThat(http("GET", "/runners/available_instances", null).body()).isEqualTo("0");
+
+        Result refused = requestRemote(project, "--runner-timeout", "2");
+        assertThat(refused.exit()).as(refused.all()).isEqualTo(3);
+        assertThat(refused.err()).contains("no runner took the build within 2 s");
+
+        startRunner("newbox", 2);
+        Awaitility.await().atMost(START).until(() -> http("GET", "/runners/total_instances", null).body().equals("2"));
+        Result ran = requestRemote(project);
+        assertThat(ran.exit()).as(ran.all()).isZero();
+        assertThat(ran.out()).contains(" · newbox · ").doesNotContain(" · oldbox · ");
+    }
+
+    @Test
+    void unsafeUploadsAreRefusedAndTheServerKeepsWorking() throws Exception {
+        startServer();
+        String helloSha = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"; // sha256("hello")
+        var badBlob = http("PUT", "/blobs/" + helloSha, "not hello");
+        assertThat(badBlob.statusCode()).isEqualTo(400);
+        assertThat(badBlob.body()).contains("does not match its hash");
+        assertThat(http("POST", "/blobs/missing", "{\"sha256\":[\"" + helloSha + "\"]}").body()).contains(helloSha);
+        assertThat(http("PUT", "/blobs/" + helloSha, "hello").statusCode()).isEqualTo(204);
+
+        for (String path : List.of("../../etc/cron.d/evil", "/etc/passwd", "spec/../../x")) {
+            String build = """
+                    {"project":"p","adapter":"rspec","files":["spec/a_spec.rb"],
+                     "manifest":[{"path":"%s","sha256":"%s","size":5},{"path":"spec/a_spec.rb","sha256":"%s","size":5}]}
+                    """.formatted(path, helloSha, helloSha);
+            var refused = http("POST", "/builds", build);
+            assertThat(refused.statusCode()).as(path).isEqualTo(400);
+            assertThat(refused.body()).containsAnyOf("escapes the project", "absolute path");
+        }
+        assertThat(http("POST", "/builds", "{not json").statusCode()).isEqualTo(400);
+        assertThat(http("POST", "/builds", "{\"project\":\"p\",\"adapter\":\"nope\",\"files\":[\"a\"]}").body()).contains("unknown adapter 'nope'");
+        assertThat(http("GET", "/builds", null).body()).isEqualTo("[]");
+
+        startRunner("r1", 1);
+        Result ok = requestRemote(SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 1));
+        assertThat(ok.exit()).as(ok.all()).isZero();
+    }
+
+    @Test
+    void finishedBuildsSurviveAServerRestart() throws Exception {
+        Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 2);
+        Proc server = startServer();
+        startRunner("r1", 2);
+        Result ran = requestRemote(project);
+        assertThat(ran.exit()).as(ran.all()).isZero();
+
+        server.signal("TERM");
+        server.awaitExit(START);
+        startServer();
+        var builds = http("GET", "/builds", null);
+        assertThat(builds.body()).contains("\"id\":1").contains("\"status\":\"passed\"");
+    }
+
+    @Test
+    void ctrlCOnTheRequesterStopsEveryRemoteProcessOfTheBuild() throws Exception {
+        Path pids = Files.createDirectories(dir.resolve("pids"));
+        Path project = Files.createDirectories(dir.resolve("app"));
+        for (int i = 1; i <= 2; i++) {
+            SampleProjects.write(project, "spec/long_" + i + "_spec.rb", """
+                    RSpec.describe "Long %1$d" do
+                      it "waits" do
+                        File.write("%2$s/long_%1$d.pid", Process.pid.to_s)
+                        sleep 600
+                      end
+                    end
+                    """.formatted(i, pids));
+        }
+        startServer();
+        startRunner("r1", 1);
+        startRunner("r2", 1);
+        Proc requester = start("requester", project, Map.of("TESTBOT_TOKEN", token), "rspec", "--connect", address(), "--files-per-job", "1");
+        Awaitility.await().atMost(START).until(() -> Files.exists(pids.resolve("long_1.pid")) && Files.exists(pids.resolve("long_2.pid")));
+        List<Long> rspecPids = List.of(Long.parseLong(Files.readString(pids.resolve("long_1.pid"))), Long.parseLong(Files.readString(pids.resolve("long_2.pid"))));
+
+        requester.signal("INT");
+        requester.awaitExit(START);
+        assertThat(requester.err()).contains("cancelled");
+        Awaitility.await("rspec processes stop").atMost(Duration.ofSeconds(15))
+                .until(() -> rspecPids.stream().noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)));
+        assertThat(http("GET", "/builds/1", null).body()).contains("\"status\":\"cancelled\"");
+    }
+}

@@ -1,0 +1,67 @@
+package io.testbot.it;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** `testbot rspec` with no server configured: embedded server and runner, specs run in place. */
+class LocalModeIT extends Cluster {
+
+    @Test
+    void runsInPlaceOnSeveralInstancesAndPrintsTheSameSummary() throws Exception {
+        Path project = SampleProjects.mixed(Files.createDirectories(dir.resolve("app")));
+        SampleProjects.write(project, "spec/where_two_spec.rb", """
+                RSpec.describe "Where two" do
+                  it("prints too") { puts "WHERE file=#{File.expand_path(__FILE__)} env=[#{ENV['TEST_ENV_NUMBER']}] instances=#{ENV['TEST_INSTANCES']} rails=#{ENV['RAILS_ENV']}" }
+                end
+                """);
+        Result result = request(project, Map.of(), "--instances", "2", "--files-per-job", "1");
+
+        assertThat(result.exit()).as(result.all()).isEqualTo(1);
+        assertThat(result.err()).contains("local mode on 2 instance(s)");
+        assertThat(result.out()).contains("7 examples, 1 failure, 1 pending").contains("rspec ./spec/failing_spec.rb:5 # Failing adds wrongly");
+        Matcher where = Pattern.compile("WHERE file=(\\S+) env=\\[(\\d*)\\] instances=(\\d+)").matcher(result.out());
+        assertThat(where.find()).isTrue();
+        assertThat(Path.of(where.group(1))).isEqualTo(project.resolve("spec/where_spec.rb").toRealPath()).as("ran in place");
+        assertThat(where.group(3)).isEqualTo("2");
+    }
+
+    @Test
+    void passingSuiteExitsZero() throws Exception {
+        Result result = request(SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 3), Map.of());
+        assertThat(result.exit()).as(result.all()).isZero();
+        assertThat(result.out()).contains("3 examples, 0 failures");
+    }
+
+    @Test
+    void usageAndConfigurationErrorsExitTwoInOneLine() throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        Result none = request(empty, Map.of());
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.err().strip()).startsWith("testbot: no test files match spec/**/*_spec.rb").doesNotContain("Exception");
+
+        Path badConfig = SampleProjects.passing(Files.createDirectories(dir.resolve("bad")), 1);
+        SampleProjects.write(badConfig, ".testbot.yml", "instanses: 3\n");
+        Result bad = request(badConfig, Map.of());
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("unknown setting 'instanses'");
+
+        Result unknownFlag = request(badConfig, Map.of(), "--no-such-flag");
+        assertThat(unknownFlag.exit()).isEqualTo(2);
+        assertThat(unknownFlag.err()).contains("Unknown option: '--no-such-flag'");
+    }
+
+    @Test
+    void anUnreachableServerIsAnInfrastructureError() throws Exception {
+        Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 1);
+        Result result = request(project, Map.of("TESTBOT_SERVER", "127.0.0.1:1"));
+        assertThat(result.exit()).isEqualTo(3);
+        assertThat(result.err()).contains("cannot reach the testbot server at http://127.0.0.1:1");
+    }
+}

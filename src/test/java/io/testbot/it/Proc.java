@@ -1,0 +1,84 @@
+package io.testbot.it;
+
+import org.awaitility.Awaitility;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A testbot process started by a test, with its output in files. */
+final class Proc {
+    final String name;
+    final Process process;
+    final Path stdout;
+    final Path stderr;
+
+    Proc(String name, Process process, Path stdout, Path stderr) {
+        this.name = name;
+        this.process = process;
+        this.stdout = stdout;
+        this.stderr = stderr;
+    }
+
+    String out() {
+        return read(stdout);
+    }
+
+    String err() {
+        return read(stderr);
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits until stdout or stderr matches and returns the first group (or the match). */
+    String await(Pattern pattern, Duration timeout) {
+        String[] found = new String[1];
+        Awaitility.await(name + " prints " + pattern).atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
+            if (!process.isAlive() && !pattern.matcher(out() + err()).find()) {
+                throw new AssertionError(name + " exited (" + process.exitValue() + ") before printing " + pattern + "\nstdout:\n" + out() + "\nstderr:\n" + err());
+            }
+            Matcher m = pattern.matcher(out() + err());
+            if (!m.find()) return false;
+            found[0] = m.groupCount() > 0 ? m.group(1) : m.group();
+            return true;
+        });
+        return found[0];
+    }
+
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError(name + " did not exit within " + timeout + "\nstdout:\n" + out() + "\nstderr:\n" + err());
+        }
+        return process.exitValue();
+    }
+
+    /** Kills the process and everything it started (rspec jobs are in their own groups but still its descendants). */
+    void kill() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    void signal(String signal) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).inheritIO().start().waitFor();
+    }
+
+    String describe() {
+        return name + " stdout:\n" + out() + "\n" + name + " stderr:\n" + err();
+    }
+}
