@@ -121,7 +121,7 @@ public final class Requester {
     }
 
     private int follow(ApiClient client, BuildInfo build, List<String> files, long started) throws IOException, InterruptedException {
-        Summary summary = new Summary(adapter, build.jobs());
+        Summary summary = new Summary(adapter);
         Thread cancelOnExit = new Thread(() -> {
             try {
                 client.post(Api.path(Api.BUILD_CANCEL, build.id()), null, BuildInfo.class);

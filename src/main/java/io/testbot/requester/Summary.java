@@ -14,7 +14,6 @@ import java.util.Set;
 /** Collects job results as they arrive and prints the one summary of a build. */
 final class Summary {
     private final Adapter adapter;
-    private final int jobs;
     private final List<FileResult> files = new ArrayList<>();
     private final Set<String> reported = new HashSet<>();
     private final List<String> erroredJobs = new ArrayList<>();
@@ -23,9 +22,8 @@ final class Summary {
     private int errors;
     private double jobSeconds;
 
-    Summary(Adapter adapter, int jobs) {
+    Summary(Adapter adapter) {
         this.adapter = adapter;
-        this.jobs = jobs;
     }
 
     void add(String runner, JobResult result) {
