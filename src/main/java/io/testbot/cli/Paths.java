@@ -6,12 +6,18 @@ import java.nio.file.Path;
 final class Paths {
     private Paths() {}
 
+    /** $HOME, as a shell user expects; Java's user.home reads the password database instead. */
+    static Path userHome() {
+        String home = System.getenv("HOME");
+        return Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"));
+    }
+
     static Path home() {
-        return Path.of(System.getProperty("user.home"), ".testbot");
+        return userHome().resolve(".testbot");
     }
 
     static Path cacheDir() {
         String xdg = System.getenv("XDG_CACHE_HOME");
-        return (xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache")).resolve("testbot");
+        return (xdg != null && !xdg.isBlank() ? Path.of(xdg) : userHome().resolve(".cache")).resolve("testbot");
     }
 }

@@ -18,7 +18,8 @@ final class Tokens {
     }
 
     static Path expandHome(String path) {
-        if (path.equals("~") || path.startsWith("~/")) return Path.of(System.getProperty("user.home") + path.substring(1));
+        if (path.equals("~")) return Paths.userHome();
+        if (path.startsWith("~/")) return Paths.userHome().resolve(path.substring(2));
         return Path.of(path);
     }
 

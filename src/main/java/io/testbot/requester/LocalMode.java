@@ -19,11 +19,15 @@ public final class LocalMode implements AutoCloseable {
     private final TestbotServer server;
     private final Runner runner;
     private final String token;
+    /** On Ctrl-C the JVM exits without running finally blocks: this stops the in-process runner's jobs. */
+    private final Thread stopJobsOnExit;
 
     private LocalMode(TestbotServer server, Runner runner, String token) {
         this.server = server;
         this.runner = runner;
         this.token = token;
+        this.stopJobsOnExit = new Thread(runner::close, "local-runner-stop");
+        Runtime.getRuntime().addShutdownHook(stopJobsOnExit);
     }
 
     public static LocalMode start(Path projectRoot, int instances, Path cacheDir) throws IOException, InterruptedException {
@@ -49,6 +53,11 @@ public final class LocalMode implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopJobsOnExit);
+        } catch (IllegalStateException alreadyExiting) {
+            // the hook is running or will run
+        }
         runner.close();
         server.close();
     }

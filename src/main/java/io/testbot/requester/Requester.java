@@ -111,7 +111,13 @@ public final class Requester {
         int done = 0;
         for (String sha : missing.sha256()) {
             FileEntry entry = bySha.get(sha);
-            client.putFile(Api.path(Api.BLOB, sha), root.resolve(entry.path()));
+            try {
+                client.putFile(Api.path(Api.BLOB, sha), root.resolve(entry.path()));
+            } catch (ApiClient.ApiException e) {
+                if (e instanceof ApiClient.AuthException) throw e;
+                throw new ApiClient.ApiException(e.status(), "cannot upload " + entry.path() + ": " + e.getMessage()
+                        + (e.status() == 400 ? " (leave it out with 'ignore' in .testbot.yml)" : ""));
+            }
             done++;
             if (missing.sha256().size() > 20 && done % 50 == 0) err.printf("testbot: uploaded %d of %d files%n", done, missing.sha256().size());
         }
@@ -177,20 +183,22 @@ public final class Requester {
                     return ExitCodes.INFRASTRUCTURE;
                 }
             }
-            Runtime.getRuntime().removeShutdownHook(cancelOnExit);
+            removeHook(cancelOnExit);
             Set<String> unaccounted = new HashSet<>(files);
             unaccounted.removeAll(summary.reportedFiles());
             summary.print(out, finished, unaccounted, (System.nanoTime() - started) / 1e9);
             if ("cancelled".equals(finished.status())) return ExitCodes.FAILED;
             return summary.passed() && unaccounted.isEmpty() ? ExitCodes.PASSED : ExitCodes.FAILED;
-        } catch (IllegalStateException e) {
-            return ExitCodes.FAILED; // shutdown in progress: the hook cancels the build
         } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(cancelOnExit);
-            } catch (IllegalStateException ignored) {
-                // already shutting down
-            }
+            removeHook(cancelOnExit);
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException alreadyExiting) {
+            // Ctrl-C arrived: the hook cancels the build
         }
     }
 

@@ -25,8 +25,10 @@ public final class TestFiles {
             walk(base, base, patterns, found, false);
         } else {
             for (String given : paths) {
-                String location = given.contains(":") && !Files.exists(base.resolve(given)) ? given.substring(0, given.indexOf(':')) : given;
-                Path path = base.resolve(location).normalize();
+                Path path = base.resolve(given).normalize();
+                if (!Files.exists(path) && given.matches(".*:[0-9:\\[\\]]+$")) {
+                    throw new IllegalArgumentException("testbot runs whole files; drop the line number or example id from " + given);
+                }
                 if (!path.startsWith(base)) throw new IllegalArgumentException(given + " is outside the project " + base);
                 if (Files.isDirectory(path)) walk(base, path, patterns, found, true);
                 else if (Files.isRegularFile(path)) found.add(base.relativize(path).toString());

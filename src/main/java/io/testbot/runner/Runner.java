@@ -30,6 +30,8 @@ public final class Runner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Runner.class);
     static final long JOB_WAIT_MILLIS = 20_000;
     static final long HEARTBEAT_WAIT_MILLIS = 3_000;
+    /** Builds whose before_run outcome is remembered: older ones have long finished. */
+    static final long KEEP_BEFORE_RUN_OUTCOMES = 1_000;
 
     private final RunnerConfig config;
     private final ApiClient client;
@@ -233,6 +235,7 @@ public final class Runner implements AutoCloseable {
         CompletableFuture<BeforeRun> mine = new CompletableFuture<>();
         CompletableFuture<BeforeRun> existing = beforeRuns.putIfAbsent(job.buildId(), mine);
         if (existing != null) return existing.join();
+        beforeRuns.keySet().removeIf(buildId -> buildId < job.buildId() - KEEP_BEFORE_RUN_OUTCOMES);
         try {
             log.info("build {}: running before_run: {}", job.buildId(), job.beforeRun());
             ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(List.of("sh", "-c", job.beforeRun())))

@@ -31,12 +31,12 @@ public final class ProjectScanner {
         List<String> rules = new ArrayList<>(DEFAULT_IGNORES);
         rules.addAll(extraIgnores);
         for (String rule : rules) {
-            String trimmed = rule.strip();
-            if (trimmed.endsWith("/")) trimmed = trimmed.substring(0, trimmed.length() - 1);
-            if (trimmed.startsWith("/")) trimmed = trimmed.substring(1);
-            if (trimmed.isEmpty()) continue;
-            PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + trimmed);
-            (rule.strip().substring(0, rule.strip().length() - (rule.strip().endsWith("/") ? 1 : 0)).contains("/") ? pathRules : nameRules).add(matcher);
+            String glob = rule.strip();
+            if (glob.endsWith("/")) glob = glob.substring(0, glob.length() - 1);
+            boolean anchored = glob.contains("/");
+            if (glob.startsWith("/")) glob = glob.substring(1);
+            if (glob.isEmpty()) continue;
+            (anchored ? pathRules : nameRules).add(FileSystems.getDefault().getPathMatcher("glob:" + glob));
         }
     }
 

@@ -4,7 +4,10 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -63,5 +66,27 @@ class LocalModeIT extends Cluster {
         Result result = request(project, Map.of("TESTBOT_SERVER", "127.0.0.1:1"));
         assertThat(result.exit()).isEqualTo(3);
         assertThat(result.err()).contains("cannot reach the testbot server at http://127.0.0.1:1");
+    }
+
+    @Test
+    void ctrlCStopsTheLocalJobs() throws Exception {
+        Path pids = Files.createDirectories(dir.resolve("pids"));
+        Path project = Files.createDirectories(dir.resolve("app"));
+        for (int i = 1; i <= 2; i++) {
+            SampleProjects.write(project, "spec/long_" + i + "_spec.rb", """
+                    RSpec.describe "Long %1$d" do
+                      it("waits") { File.write("%2$s/long_%1$d.pid", Process.pid.to_s); sleep 600 }
+                    end
+                    """.formatted(i, pids));
+        }
+        Proc requester = start("requester", project, Map.of(), "rspec", "-n", "2", "--files-per-job", "1");
+        Awaitility.await().atMost(START).until(() -> Files.exists(pids.resolve("long_1.pid")) && Files.exists(pids.resolve("long_2.pid")));
+        List<Long> rspecPids = List.of(Long.parseLong(Files.readString(pids.resolve("long_1.pid"))), Long.parseLong(Files.readString(pids.resolve("long_2.pid"))));
+
+        requester.signal("INT");
+        assertThat(requester.awaitExit(START)).isNotZero();
+        assertThat(requester.err()).contains("cancelled");
+        Awaitility.await("local rspec processes stop").atMost(Duration.ofSeconds(15))
+                .until(() -> rspecPids.stream().noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)));
     }
 }

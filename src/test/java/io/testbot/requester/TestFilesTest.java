@@ -38,4 +38,10 @@ class TestFilesTest {
         assertThatThrownBy(() -> TestFiles.collect(root, PATTERN, List.of("../x_spec.rb"))).hasMessageContaining("outside the project");
         assertThatThrownBy(() -> TestFiles.collect(root, PATTERN, List.of("spec/none_spec.rb"))).hasMessageContaining("no such file");
     }
+
+    @Test
+    void aLineNumberIsRefusedRatherThanSilentlyWidened(@TempDir Path root) throws Exception {
+        touch(root, "spec/a_spec.rb");
+        assertThatThrownBy(() -> TestFiles.collect(root, PATTERN, List.of("spec/a_spec.rb:12"))).hasMessageContaining("runs whole files");
+    }
 }
