@@ -61,8 +61,14 @@ abstract class Cluster {
     }
 
     Proc start(String name, Path cwd, Map<String, String> env, String... args) throws IOException {
+        return startAs(List.of(), JAR, name, cwd, env, args);
+    }
+
+    /** Starts testbot behind a command prefix (e.g. setpriv to run as another user) from the given jar. */
+    Proc startAs(List<String> prefix, Path jar, String name, Path cwd, Map<String, String> env, String... args) throws IOException {
         Path logs = Files.createDirectories(dir.resolve("logs"));
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(javaBinary(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(cwd.toFile())
                 .redirectOutput(logs.resolve(name + ".out").toFile()).redirectError(logs.resolve(name + ".err").toFile())
@@ -83,9 +89,11 @@ abstract class Cluster {
     }
 
     /** Starts the server on a free loopback port with a generated token. */
-    Proc startServer() throws IOException {
+    Proc startServer(String... extra) throws IOException {
         serverData = dir.resolve("server-data");
-        Proc server = start("server", dir, Map.of(), "server", "--port", "0", "--bind", "127.0.0.1", "--data-dir", serverData.toString());
+        List<String> args = new ArrayList<>(List.of("server", "--port", "0", "--bind", "127.0.0.1", "--data-dir", serverData.toString()));
+        args.addAll(List.of(extra));
+        Proc server = start("server", dir, Map.of(), args.toArray(String[]::new));
         port = Integer.parseInt(server.await(Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)"), START));
         token = Files.readString(serverData.resolve("token")).strip();
         return server;

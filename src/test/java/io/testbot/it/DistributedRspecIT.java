@@ -133,7 +133,11 @@ class DistributedRspecIT extends Cluster {
 
     @Test
     void unsafeUploadsAreRefusedAndTheServerKeepsWorking() throws Exception {
-        startServer();
+        startServer("--max-blob-size", "1000");
+        var huge = http("PUT", "/blobs/" + "0".repeat(64), "x".repeat(5000));
+        assertThat(huge.statusCode()).isEqualTo(400);
+        assertThat(huge.body()).contains("larger than 1000 bytes");
+        assertThat(http("PUT", "/blobs/not-a-digest", "x").statusCode()).isEqualTo(400);
         String helloSha = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"; // sha256("hello")
         var badBlob = http("PUT", "/blobs/" + helloSha, "not hello");
         assertThat(badBlob.statusCode()).isEqualTo(400);
