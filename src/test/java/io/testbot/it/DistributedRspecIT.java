@@ -181,17 +181,7 @@ class DistributedRspecIT extends Cluster {
     @Test
     void ctrlCOnTheRequesterStopsEveryRemoteProcessOfTheBuild() throws Exception {
         Path pids = Files.createDirectories(dir.resolve("pids"));
-        Path project = Files.createDirectories(dir.resolve("app"));
-        for (int i = 1; i <= 2; i++) {
-            SampleProjects.write(project, "spec/long_" + i + "_spec.rb", """
-                    RSpec.describe "Long %1$d" do
-                      it "waits" do
-                        File.write("%2$s/long_%1$d.pid", Process.pid.to_s)
-                        sleep 600
-                      end
-                    end
-                    """.formatted(i, pids));
-        }
+        Path project = SampleProjects.longRunning(Files.createDirectories(dir.resolve("app")), pids, 2);
         startServer();
         startRunner("r1", 1);
         startRunner("r2", 1);

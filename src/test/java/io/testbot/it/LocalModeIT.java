@@ -71,14 +71,7 @@ class LocalModeIT extends Cluster {
     @Test
     void ctrlCStopsTheLocalJobs() throws Exception {
         Path pids = Files.createDirectories(dir.resolve("pids"));
-        Path project = Files.createDirectories(dir.resolve("app"));
-        for (int i = 1; i <= 2; i++) {
-            SampleProjects.write(project, "spec/long_" + i + "_spec.rb", """
-                    RSpec.describe "Long %1$d" do
-                      it("waits") { File.write("%2$s/long_%1$d.pid", Process.pid.to_s); sleep 600 }
-                    end
-                    """.formatted(i, pids));
-        }
+        Path project = SampleProjects.longRunning(Files.createDirectories(dir.resolve("app")), pids, 2);
         Proc requester = start("requester", project, Map.of(), "rspec", "-n", "2", "--files-per-job", "1");
         Awaitility.await().atMost(START).until(() -> Files.exists(pids.resolve("long_1.pid")) && Files.exists(pids.resolve("long_2.pid")));
         List<Long> rspecPids = List.of(Long.parseLong(Files.readString(pids.resolve("long_1.pid"))), Long.parseLong(Files.readString(pids.resolve("long_2.pid"))));

@@ -73,4 +73,16 @@ final class SampleProjects {
         }
         return root;
     }
+
+    /** Spec files that each write their rspec process's pid to pids/long_N.pid and then sleep for ten minutes. */
+    static Path longRunning(Path root, Path pids, int files) throws IOException {
+        for (int i = 1; i <= files; i++) {
+            write(root, "spec/long_" + i + "_spec.rb", """
+                    RSpec.describe "Long %1$d" do
+                      it("waits") { File.write("%2$s/long_%1$d.pid", Process.pid.to_s); sleep 600 }
+                    end
+                    """.formatted(i, pids));
+        }
+        return root;
+    }
 }
