@@ -23,6 +23,7 @@ public final class Api {
     public static final String RUNNERS = "/runners";
     public static final String RUNNER_HEARTBEAT = "/runners/{id}/heartbeat";
     public static final String RUNNER_NEXT_JOB = "/runners/{id}/jobs/next";
+    public static final String RUNNER_LEAVE = "/runners/{id}/leave";
     public static final String JOB_RESULT = "/jobs/{id}/result";
     public static final String RUNNERS_AVAILABLE = "/runners/available_instances";
     public static final String RUNNERS_TOTAL = "/runners/total_instances";

@@ -8,6 +8,9 @@ public final class Runners {
 
     public record Registered(String runnerId, String serverVersion, boolean upToDate) {}
 
-    /** Heartbeat reply: the jobs of this runner that must be stopped now (cancelled builds). */
+    /** A heartbeat: the jobs the runner is running, so both sides agree on who holds what. */
+    public record Heartbeat(java.util.List<Long> running) {}
+
+    /** Heartbeat reply: the jobs of this runner that must be stopped now (cancelled, or no longer its own). */
     public record HeartbeatReply(java.util.List<Long> cancelJobs, boolean known) {}
 }

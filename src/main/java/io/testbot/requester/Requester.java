@@ -152,7 +152,10 @@ public final class Requester {
                 try {
                     reply = client.get(Api.path(Api.BUILD_EVENTS, build.id()) + "?after=" + after + "&wait=" + Math.min(EVENTS_WAIT_MILLIS, wait), EventsReply.class);
                     lostServerSince = 0;
-                } catch (ApiClient.UnreachableException e) {
+                } catch (ApiClient.ApiException e) {
+                    throw e;
+                } catch (IOException e) {
+                    // Unreachable, or the connection died mid-answer (a server crash): it may come back.
                     if (lostServerSince == 0) {
                         lostServerSince = System.nanoTime();
                         err.println("testbot: lost the server (" + e.getMessage() + "); reconnecting");

@@ -6,15 +6,17 @@ import java.util.List;
 
 /**
  * Starts commands as leaders of their own process group (via setsid), so a job can be stopped whole:
- * rspec and everything it spawned.
+ * rspec and everything it spawned. setpriv --pdeathsig makes the job die with the runner even when the runner is
+ * killed with SIGKILL and cannot clean up; the signal follows the thread that started the process, and the
+ * runner's instance thread waits for its job, so it outlives it.
  */
 public final class ProcessGroups {
     private ProcessGroups() {}
 
     /** Wraps a command so that it runs in a new session and process group whose id is the process's pid. */
     public static List<String> inNewGroup(List<String> command) {
-        List<String> wrapped = new ArrayList<>(command.size() + 1);
-        wrapped.add("setsid");
+        List<String> wrapped = new ArrayList<>(command.size() + 4);
+        wrapped.addAll(List.of("setsid", "setpriv", "--pdeathsig", "KILL"));
         wrapped.addAll(command);
         return wrapped;
     }

@@ -29,7 +29,8 @@ import java.util.concurrent.CountDownLatch;
 public final class Runner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Runner.class);
     static final long JOB_WAIT_MILLIS = 20_000;
-    static final long HEARTBEAT_WAIT_MILLIS = 3_000;
+    /** How long a heartbeat may wait at the server for a job to stop: the runner checks in about once a second. */
+    static final long HEARTBEAT_WAIT_MILLIS = 1_000;
     /** Builds whose before_run outcome is remembered: older ones have long finished. */
     static final long KEEP_BEFORE_RUN_OUTCOMES = 1_000;
 
@@ -37,7 +38,9 @@ public final class Runner implements AutoCloseable {
     private final ApiClient client;
     private final Workspace workspace;
     private final Map<Long, Process> running = new ConcurrentHashMap<>();
-    private final Map<Long, Boolean> cancelled = new ConcurrentHashMap<>();
+    /** Jobs handed to this runner and not yet reported: what its heartbeat says it holds. */
+    private final java.util.Set<Long> held = ConcurrentHashMap.newKeySet();
+    private final java.util.Set<Long> cancelled = ConcurrentHashMap.newKeySet();
     private final Map<Long, CompletableFuture<BeforeRun>> beforeRuns = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -99,7 +102,8 @@ public final class Runner implements AutoCloseable {
     private void heartbeatLoop() {
         while (!stopping) {
             try {
-                Runners.HeartbeatReply reply = client.post(Api.path(Api.RUNNER_HEARTBEAT, runnerId), null, Runners.HeartbeatReply.class, HEARTBEAT_WAIT_MILLIS);
+                Runners.HeartbeatReply reply = client.post(Api.path(Api.RUNNER_HEARTBEAT, runnerId),
+                        new Runners.Heartbeat(List.copyOf(held)), Runners.HeartbeatReply.class, HEARTBEAT_WAIT_MILLIS);
                 if (!reply.known()) {
                     log.warn("the server does not know this runner (restarted with another data dir?); registering again");
                     register();
@@ -120,8 +124,13 @@ public final class Runner implements AutoCloseable {
             try {
                 JobAssignment job = client.post(Api.path(Api.RUNNER_NEXT_JOB, runnerId), null, JobAssignment.class, JOB_WAIT_MILLIS);
                 if (job == null) continue;
-                JobResult result = run(job, instance);
-                if (result != null) report(job, result);
+                held.add(job.jobId());
+                try {
+                    JobResult result = run(job, instance);
+                    if (result != null) report(job, result);
+                } finally {
+                    held.remove(job.jobId());
+                }
             } catch (ApiClient.AuthException e) {
                 fail(e.getMessage());
             } catch (ApiClient.ApiException e) {
@@ -202,7 +211,7 @@ public final class Runner implements AutoCloseable {
             }
             int exit = process.waitFor();
             running.remove(job.jobId());
-            if (cancelled.remove(job.jobId()) != null) {
+            if (cancelled.remove(job.jobId())) {
                 log.info("job {} cancelled", job.jobId());
                 return null;
             }
@@ -279,8 +288,8 @@ public final class Runner implements AutoCloseable {
     private void cancelJob(long jobId) {
         Process process = running.get(jobId);
         if (process == null) return;
-        cancelled.put(jobId, true);
-        log.info("job {}: stopping its processes (build cancelled)", jobId);
+        cancelled.add(jobId);
+        log.info("job {}: stopping its processes (cancelled, or given to another runner)", jobId);
         ProcessGroups.kill(process);
     }
 
@@ -310,13 +319,25 @@ public final class Runner implements AutoCloseable {
         return thread;
     }
 
-    /** Stops taking jobs and kills the process groups of running jobs. */
+    /**
+     * Stops taking jobs, kills the process groups of running jobs and tells the server, which gives them to
+     * other runners at once instead of when this runner's lease runs out.
+     */
     @Override
     public void close() {
         if (stopping) return;
         stopping = true;
+        running.keySet().forEach(cancelled::add);
         running.values().forEach(ProcessGroups::kill);
         threads.forEach(Thread::interrupt);
+        if (runnerId != null && fatal == null) {
+            try {
+                client.post(Api.path(Api.RUNNER_LEAVE, runnerId), null, Void.class);
+                log.info("left the server; {} unfinished job(s) handed back", held.size());
+            } catch (IOException | InterruptedException e) {
+                log.warn("could not tell the server this runner is leaving: {}", e.getMessage());
+            }
+        }
         stopped.countDown();
     }
 }

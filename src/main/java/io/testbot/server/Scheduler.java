@@ -42,8 +42,11 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Scheduler {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
 
-    /** A runner not heard from for this long has lost its jobs to the queue. */
-    public static final Duration RUNNER_LEASE = Duration.ofSeconds(10);
+    /**
+     * A runner not heard from for this long has lost its jobs to the queue. Runners send a heartbeat every
+     * second (see Runner.HEARTBEAT_WAIT_MILLIS), so this allows for a few missed ones on a loaded machine.
+     */
+    public static final Duration RUNNER_LEASE = Duration.ofSeconds(5);
 
     private final Store store;
     private final String version;
@@ -62,6 +65,7 @@ public final class Scheduler {
         final long buildId;
         final List<String> files;
         String runnerId;
+        Instant assignedAt;
 
         ActiveJob(long id, long buildId, List<String> files) {
             this.id = id;
@@ -88,9 +92,11 @@ public final class Scheduler {
         Store.RunnerRow row;
         Instant lastSeen;
         Instant lastStored;
-        int activePolls;
+        /** Heartbeats parked here: the runner is there now, whatever lastSeen says. */
+        int heartbeatPolls;
+        boolean left;
         final Set<Long> running = new HashSet<>();
-        final List<Long> cancels = new ArrayList<>();
+        final Set<Long> cancels = new java.util.LinkedHashSet<>();
         boolean told;
 
         RunnerState(Store.RunnerRow row, Instant lastSeen) {
@@ -145,6 +151,7 @@ public final class Scheduler {
                 RunnerState runner = job.runnerId() == null ? null : runners.get(job.runnerId());
                 if (job.status().equals("running") && runner != null) {
                     aj.runnerId = runner.row.id();
+                    aj.assignedAt = now;
                     runner.running.add(job.id());
                 } else {
                     queue.addLast(job.id());
@@ -186,27 +193,74 @@ public final class Scheduler {
         }
     }
 
-    /** Renews the runner's lease and waits up to waitMillis for jobs of it to cancel. */
-    public Runners.HeartbeatReply heartbeat(String runnerId, long waitMillis) throws InterruptedException {
+    /**
+     * Renews the runner's lease, reconciles the jobs it says it runs with those the server gave it, and waits up
+     * to waitMillis for jobs of it to stop. running is null from a runner that does not report its jobs.
+     */
+    public Runners.HeartbeatReply heartbeat(String runnerId, List<Long> running, long waitMillis) throws InterruptedException {
         lock.lock();
         try {
             RunnerState runner = runners.get(runnerId);
             if (runner == null) return new Runners.HeartbeatReply(List.of(), false);
+            touch(runner);
+            runner.left = false;
+            if (running != null) reconcile(runner, running);
             long remaining = TimeUnit.MILLISECONDS.toNanos(waitMillis);
-            runner.activePolls++;
+            runner.heartbeatPolls++;
             try {
-                while (true) {
-                    touch(runner);
-                    if (!runner.cancels.isEmpty() || remaining <= 0 || closing) break;
-                    remaining = changed.awaitNanos(remaining);
-                }
-                touch(runner);
+                while (runner.cancels.isEmpty() && remaining > 0 && !closing) remaining = changed.awaitNanos(remaining);
                 List<Long> cancels = List.copyOf(runner.cancels);
                 runner.cancels.clear();
                 return new Runners.HeartbeatReply(cancels, true);
             } finally {
-                runner.activePolls--;
+                runner.heartbeatPolls--;
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A job the runner runs but no longer holds (requeued while it was cut off, or cancelled) must stop there;
+     * a job the server gave it long enough ago that it should have started, but that it does not run (the answer
+     * was lost, say in a server crash), goes back to the queue.
+     */
+    private void reconcile(RunnerState runner, List<Long> reported) {
+        Set<Long> reportedSet = new HashSet<>(reported);
+        for (Long jobId : reportedSet) if (!runner.running.contains(jobId)) runner.cancels.add(jobId);
+        Instant now = clock.instant();
+        for (Long jobId : List.copyOf(runner.running)) {
+            ActiveJob job = activeJobs.get(jobId);
+            if (!reportedSet.contains(jobId) && job != null && job.assignedAt != null
+                    && Duration.between(job.assignedAt, now).compareTo(RUNNER_LEASE) > 0) {
+                log.warn("runner {} ({}) does not hold job {} it was given; requeued", runner.row.id(), runner.row.hostname(), jobId);
+                requeue(runner, jobId);
+            }
+        }
+    }
+
+    private void requeue(RunnerState runner, long jobId) {
+        runner.running.remove(jobId);
+        ActiveJob job = activeJobs.get(jobId);
+        if (job == null) return;
+        job.runnerId = null;
+        job.assignedAt = null;
+        store.jobRequeued(jobId);
+        queue.addFirst(jobId);
+        changed.signalAll();
+    }
+
+    /** A runner shutting down gracefully: its jobs go back to the queue now rather than when its lease runs out. */
+    public void leave(String runnerId) {
+        lock.lock();
+        try {
+            RunnerState runner = runners.get(runnerId);
+            if (runner == null) return;
+            runner.left = true;
+            List<Long> held = List.copyOf(runner.running);
+            held.forEach(jobId -> requeue(runner, jobId));
+            log.info("runner {} ({}) left; {} job(s) requeued", runnerId, runner.row.hostname(), held.size());
+            changed.signalAll();
         } finally {
             lock.unlock();
         }
@@ -226,15 +280,17 @@ public final class Scheduler {
                         + "; this runner gets no jobs until it is updated");
             }
             long remaining = TimeUnit.MILLISECONDS.toNanos(waitMillis);
-            runner.activePolls++;
-            try {
-                while (true) {
-                    touch(runner);
+            touch(runner);
+            runner.left = false;
+            while (true) {
+                // A request parked here may outlive its runner; only a runner that keeps its heartbeat gets work.
+                if (isLive(runner, clock.instant())) {
                     Long jobId = queue.pollFirst();
                     if (jobId != null) {
                         ActiveJob job = activeJobs.get(jobId);
                         if (job == null) continue; // cancelled while queued
                         job.runnerId = runnerId;
+                        job.assignedAt = clock.instant();
                         runner.running.add(jobId);
                         store.jobStarted(jobId, runnerId, clock.instant());
                         ActiveBuild build = activeBuilds.get(job.buildId);
@@ -243,11 +299,9 @@ public final class Scheduler {
                         return Optional.of(new JobAssignment(jobId, job.buildId, r.project(), r.adapter(), job.files,
                                 r.options(), r.beforeRun(), r.manifest() == null));
                     }
-                    if (remaining <= 0 || closing) return Optional.empty();
-                    remaining = changed.awaitNanos(remaining);
                 }
-            } finally {
-                runner.activePolls--;
+                if (remaining <= 0 || closing) return Optional.empty();
+                remaining = changed.awaitNanos(remaining);
             }
         } finally {
             lock.unlock();
@@ -396,15 +450,8 @@ public final class Scheduler {
             Instant now = clock.instant();
             for (RunnerState runner : runners.values()) {
                 if (runner.running.isEmpty() || isLive(runner, now)) continue;
-                List<Long> lost = new ArrayList<>(runner.running);
-                runner.running.clear();
-                for (Long jobId : lost) {
-                    ActiveJob job = activeJobs.get(jobId);
-                    if (job == null) continue;
-                    job.runnerId = null;
-                    store.jobRequeued(jobId);
-                    queue.addFirst(jobId);
-                }
+                List<Long> lost = List.copyOf(runner.running);
+                lost.forEach(jobId -> requeue(runner, jobId));
                 log.warn("runner {} ({}) not heard from for {} s: {} job(s) requeued", runner.row.id(), runner.row.hostname(),
                         RUNNER_LEASE.toSeconds(), lost.size());
                 changed.signalAll();
@@ -424,7 +471,8 @@ public final class Scheduler {
     }
 
     private boolean isLive(RunnerState runner, Instant now) {
-        return runner.activePolls > 0 || Duration.between(runner.lastSeen, now).compareTo(RUNNER_LEASE) < 0;
+        if (runner.left) return false;
+        return runner.heartbeatPolls > 0 || Duration.between(runner.lastSeen, now).compareTo(RUNNER_LEASE) < 0;
     }
 
     private boolean usable(RunnerState runner, Instant now) {

@@ -126,7 +126,12 @@ public final class TestbotServer implements AutoCloseable {
             ctx.status(HttpStatus.CREATED).json(scheduler.register(registration, ctx.ip()));
         });
         app.get(Api.RUNNERS, ctx -> ctx.json(scheduler.runners()));
-        app.post(Api.RUNNER_HEARTBEAT, ctx -> ctx.json(scheduler.heartbeat(ctx.pathParam("id"), waitParam(ctx))));
+        app.post(Api.RUNNER_HEARTBEAT, ctx -> ctx.json(scheduler.heartbeat(ctx.pathParam("id"),
+                body(ctx, Runners.Heartbeat.class).running(), waitParam(ctx))));
+        app.post(Api.RUNNER_LEAVE, ctx -> {
+            scheduler.leave(ctx.pathParam("id"));
+            ctx.status(HttpStatus.NO_CONTENT);
+        });
         app.post(Api.RUNNER_NEXT_JOB, ctx -> scheduler.nextJob(ctx.pathParam("id"), waitParam(ctx))
                 .ifPresentOrElse(ctx::json, () -> ctx.status(HttpStatus.NO_CONTENT)));
         app.post(Api.JOB_RESULT, ctx -> {

@@ -90,13 +90,39 @@ abstract class Cluster {
 
     /** Starts the server on a free loopback port with a generated token. */
     Proc startServer(String... extra) throws IOException {
+        return startServerOn(0, extra);
+    }
+
+    /** Starts the server on the given port (0: any free one); the data dir, and so the token, stay the same. */
+    Proc startServerOn(int wantedPort, String... extra) throws IOException {
         serverData = dir.resolve("server-data");
-        List<String> args = new ArrayList<>(List.of("server", "--port", "0", "--bind", "127.0.0.1", "--data-dir", serverData.toString()));
+        List<String> args = new ArrayList<>(List.of("server", "--port", String.valueOf(wantedPort), "--bind", "127.0.0.1",
+                "--data-dir", serverData.toString()));
         args.addAll(List.of(extra));
-        Proc server = start("server", dir, Map.of(), args.toArray(String[]::new));
+        Proc server = start("server-" + procs.size(), dir, Map.of(), args.toArray(String[]::new));
         port = Integer.parseInt(server.await(Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)"), START));
         token = Files.readString(serverData.resolve("token")).strip();
         return server;
+    }
+
+    /** A loopback port that was free a moment ago, for a server that must come back on the same one. */
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Starts a requester against this cluster and returns at once. */
+    Proc startRequester(Path project, String... args) throws IOException {
+        List<String> full = new ArrayList<>(List.of("rspec", "--connect", address()));
+        full.addAll(List.of(args));
+        return start("requester-" + procs.size(), project, Map.of("TESTBOT_TOKEN", token), full.toArray(String[]::new));
+    }
+
+    static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) n++;
+        return n;
     }
 
     String address() {

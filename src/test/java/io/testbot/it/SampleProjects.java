@@ -85,4 +85,22 @@ final class SampleProjects {
         }
         return root;
     }
+
+    /**
+     * spec/blocked_spec.rb: writes pids/blocked-PID, then waits until the file release exists. It is padded to be
+     * the project's largest file, so with no history it is the first job handed out.
+     */
+    static Path blocked(Path root, Path pids, Path release) throws IOException {
+        write(root, "spec/blocked_spec.rb", """
+                RSpec.describe "Blocked" do
+                  it "waits for its release" do
+                    File.write("%1$s/blocked-#{Process.pid}", "")
+                    deadline = Time.now + 170
+                    sleep 0.05 until File.exist?("%2$s") || Time.now > deadline
+                    expect(File.exist?("%2$s")).to be(true)
+                  end
+                end
+                """.formatted(pids, release) + "# padding\n".repeat(200));
+        return root;
+    }
 }

@@ -115,7 +115,7 @@ class SchedulerTest {
         BuildInfo build = build("a", "b");
         JobAssignment running = scheduler.nextJob(r, 0).orElseThrow();
         assertThat(scheduler.cancel(build.id()).status()).isEqualTo("cancelled");
-        assertThat(scheduler.heartbeat(r, 0).cancelJobs()).containsExactly(running.jobId());
+        assertThat(scheduler.heartbeat(r, null, 0).cancelJobs()).containsExactly(running.jobId());
         assertThat(scheduler.nextJob(r, 0)).isEmpty();
         assertThat(scheduler.recordResult(running.jobId(), passed(r, running))).isFalse();
     }
@@ -132,5 +132,35 @@ class SchedulerTest {
         assertThat(store.build(done.id()).status()).isEqualTo("passed");
         JobAssignment resumed = restarted.nextJob(r, 0).orElseThrow();
         assertThat(resumed.buildId()).isEqualTo(pending.id());
+    }
+
+    @Test
+    void aRunnerThatLeavesHandsItsJobsBackAtOnce() throws Exception {
+        String leaving = runner("1.0");
+        build("a");
+        JobAssignment job = scheduler.nextJob(leaving, 0).orElseThrow();
+        scheduler.leave(leaving);
+        String other = runner("1.0");
+        assertThat(scheduler.nextJob(other, 0)).get().extracting(JobAssignment::jobId).isEqualTo(job.jobId());
+        assertThat(scheduler.recordResult(job.jobId(), passed(leaving, job))).isFalse();
+    }
+
+    @Test
+    void heartbeatsReconcileWhatTheRunnerRunsWithWhatItWasGiven() throws Exception {
+        String r = runner("1.0");
+        build("a", "b");
+        JobAssignment kept = scheduler.nextJob(r, 0).orElseThrow();
+        JobAssignment lostInTransit = scheduler.nextJob(r, 0).orElseThrow();
+
+        // A job it runs but no longer holds must stop; a just-assigned job it does not report yet is left alone.
+        assertThat(scheduler.heartbeat(r, List.of(kept.jobId(), 999L), 0).cancelJobs()).containsExactly(999L);
+        String other = runner("1.0");
+        assertThat(scheduler.nextJob(other, 0)).isEmpty();
+
+        // Given long enough ago that it should be running, but the runner never got it: back to the queue.
+        clock.now = clock.now.plus(Scheduler.RUNNER_LEASE).plusSeconds(1);
+        scheduler.heartbeat(other, List.of(), 0);
+        scheduler.heartbeat(r, List.of(kept.jobId()), 0);
+        assertThat(scheduler.nextJob(other, 0)).get().extracting(JobAssignment::jobId).isEqualTo(lostInTransit.jobId());
     }
 }

@@ -1,0 +1,140 @@
+package io.testbot.it;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Runners and servers that die, leave or join while a build runs: every file's result counts exactly once. */
+class ResilienceIT extends Cluster {
+    Path pids;
+    Path release;
+
+    Path project(int passingFiles) throws IOException {
+        pids = Files.createDirectories(dir.resolve("pids"));
+        release = dir.resolve("release");
+        return SampleProjects.blocked(SampleProjects.passing(Files.createDirectories(dir.resolve("app")), passingFiles), pids, release);
+    }
+
+    /** Waits for the blocked spec to be running and returns its rspec pid. */
+    long blockedPid() throws IOException {
+        Awaitility.await("the blocked spec runs").atMost(START).until(() -> {
+            try (Stream<Path> files = Files.list(pids)) {
+                return files.anyMatch(f -> f.getFileName().toString().startsWith("blocked-"));
+            }
+        });
+        try (Stream<Path> files = Files.list(pids)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("blocked-"))
+                    .mapToLong(n -> Long.parseLong(n.substring("blocked-".length()))).max().orElseThrow();
+        }
+    }
+
+    static void awaitGone(long pid) {
+        Awaitility.await("process " + pid + " ends").atMost(Duration.ofSeconds(15))
+                .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+    }
+
+    void assertEveryFileOnce(Proc requester, int files) {
+        assertThat(count(requester.out(), "── job ")).as(requester.out()).isEqualTo(files);
+        assertThat(requester.out()).contains(files + " examples, 0 failures");
+        assertThat(count(requester.out(), "./spec/blocked_spec.rb\n")).isEqualTo(1);
+    }
+
+    @Test
+    void aKilledRunnersJobRunsElsewhereAndItsProcessesDieWithIt() throws Exception {
+        Path project = project(2);
+        startServer();
+        Proc doomed = startRunner("doomed", 1);
+        Proc requester = startRequester(project, "--files-per-job", "1");
+        long rspec = blockedPid();
+
+        doomed.process.destroyForcibly(); // SIGKILL: the runner cannot clean up
+        awaitGone(rspec);
+        Files.writeString(release, "go");
+        startRunner("rescuer", 1);
+
+        assertThat(requester.awaitExit(BUILD)).as(requester.describe()).isZero();
+        assertEveryFileOnce(requester, 3);
+        assertThat(requester.out()).contains(" · rescuer · ").doesNotContain(" · doomed · ");
+    }
+
+    @Test
+    void aRunnerStoppedWithSigtermHandsBackItsJob() throws Exception {
+        Path project = project(1);
+        Proc server = startServer();
+        Proc leaving = startRunner("leaving", 1);
+        Proc requester = startRequester(project, "--files-per-job", "1");
+        long rspec = blockedPid();
+
+        leaving.signal("TERM");
+        leaving.awaitExit(START);
+        awaitGone(rspec);
+        server.await(Pattern.compile("runner \\S+ \\(leaving\\) left; 1 job\\(s\\) requeued"), START);
+        Files.writeString(release, "go");
+        startRunner("staying", 1);
+
+        assertThat(requester.awaitExit(BUILD)).as(requester.describe()).isZero();
+        assertEveryFileOnce(requester, 2);
+    }
+
+    @Test
+    void aBuildSurvivesItsServerBeingKilledAndRestarted() throws Exception {
+        Path project = project(3);
+        int fixedPort = freePort();
+        Proc server = startServerOn(fixedPort);
+        startRunner("r1", 2);
+        Proc requester = startRequester(project, "--files-per-job", "1");
+        blockedPid();
+
+        server.process.destroyForcibly();
+        server.awaitExit(START);
+        startServerOn(fixedPort);
+        Files.writeString(release, "go");
+
+        assertThat(requester.awaitExit(BUILD)).as(requester.describe()).isZero();
+        assertEveryFileOnce(requester, 4);
+        assertThat(requester.err()).contains("lost the server");
+        for (int i = 1; i <= 3; i++) assertThat(count(requester.out(), "./spec/ok_" + i + "_spec.rb\n")).isEqualTo(1);
+    }
+
+    @Test
+    void aRunnerJoiningMidBuildTakesItsJobsAtOnce() throws Exception {
+        Path project = project(2);
+        startServer();
+        startRunner("first", 1);
+        Proc requester = startRequester(project, "--files-per-job", "1");
+        blockedPid();
+
+        startRunner("joiner", 1);
+        // Both other files finish on the newcomer while the first runner is still busy.
+        Awaitility.await("the joiner runs the queued jobs").atMost(BUILD).until(() -> count(requester.out(), " · joiner · ") == 2);
+        assertThat(requester.out()).doesNotContain("Blocked");
+        Files.writeString(release, "go");
+        assertThat(requester.awaitExit(BUILD)).as(requester.describe()).isZero();
+        assertEveryFileOnce(requester, 3);
+    }
+
+    @Test
+    void twoBuildsOfTwoProjectsRunAtOnceInSeparateCopies() throws Exception {
+        Path one = SampleProjects.passing(Files.createDirectories(dir.resolve("one")), 3);
+        Path two = SampleProjects.passing(Files.createDirectories(dir.resolve("two")), 5);
+        startServer();
+        startRunner("shared", 2);
+        Proc first = startRequester(one);
+        Proc second = startRequester(two);
+        assertThat(first.awaitExit(BUILD)).as(first.describe()).isZero();
+        assertThat(second.awaitExit(BUILD)).as(second.describe()).isZero();
+        assertThat(first.out()).contains("3 examples, 0 failures");
+        assertThat(second.out()).contains("5 examples, 0 failures");
+        try (Stream<Path> copies = Files.list(dir.resolve("shared/projects"))) {
+            assertThat(copies.map(p -> p.getFileName().toString()).toList()).hasSize(2).anyMatch(n -> n.startsWith("one-")).anyMatch(n -> n.startsWith("two-"));
+        }
+    }
+}
