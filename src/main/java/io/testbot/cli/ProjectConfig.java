@@ -20,7 +20,8 @@ public record ProjectConfig(
         @JsonProperty("rspec_options") Object rspecOptions,
         @JsonProperty("spec_pattern") String specPattern,
         List<String> ignore,
-        @JsonProperty("runner_timeout") Integer runnerTimeout) {
+        @JsonProperty("runner_timeout") Integer runnerTimeout,
+        @JsonProperty("job_timeout") Integer jobTimeout) {
 
     public static final String FILE_NAME = ".testbot.yml";
 
@@ -37,7 +38,7 @@ public record ProjectConfig(
     }
 
     public static ProjectConfig empty() {
-        return new ProjectConfig(null, null, null, null, null, null, null, null);
+        return new ProjectConfig(null, null, null, null, null, null, null, null, null);
     }
 
     /** Reads root/.testbot.yml, or returns an empty config when there is none. */
@@ -48,7 +49,7 @@ public record ProjectConfig(
             ProjectConfig config = YAML.readValue(file.toFile(), ProjectConfig.class);
             return config == null ? empty() : config;
         } catch (UnrecognizedPropertyException e) {
-            throw new ConfigException(file + ": unknown setting '" + e.getPropertyName() + "' (known: server, token_file, instances, before_run, rspec_options, spec_pattern, ignore, runner_timeout)");
+            throw new ConfigException(file + ": unknown setting '" + e.getPropertyName() + "' (known: server, token_file, instances, before_run, rspec_options, spec_pattern, ignore, runner_timeout, job_timeout)");
         } catch (IOException e) {
             throw new ConfigException(file + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
         }

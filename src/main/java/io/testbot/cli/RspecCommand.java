@@ -26,20 +26,14 @@ final class RspecCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PATH", arity = "0..*", description = "Spec files or directories (default: every file matching the spec pattern).")
     List<String> paths = new ArrayList<>();
 
-    @Option(names = {"-c", "--connect"}, paramLabel = "HOST[:PORT]", description = "The server (default: TESTBOT_SERVER, then .testbot.yml).")
-    String connect;
+    @CommandLine.Mixin
+    ServerOptions serverOptions;
 
     @Option(names = "--local", description = "Run in local mode even when a server is configured.")
     boolean local;
 
     @Option(names = {"-n", "--instances"}, paramLabel = "N", description = "Local mode: jobs to run at once (default: .testbot.yml, then the CPU count).")
     Integer instances;
-
-    @Option(names = "--token", description = "The server's token (default: TESTBOT_TOKEN, then token_file in .testbot.yml).")
-    String token;
-
-    @Option(names = "--token-file", paramLabel = "FILE", description = "Read the token from this file.")
-    Path tokenFile;
 
     @Option(names = {"-C", "--project-dir"}, paramLabel = "DIR", description = "The project root (default: the current directory).")
     Path projectDir;
@@ -59,6 +53,12 @@ final class RspecCommand implements Callable<Integer> {
     @Option(names = "--files-per-job", paramLabel = "N", description = "Put N files in each job (default: balanced by the server).")
     int filesPerJob;
 
+    @Option(names = "--fail-fast", description = "Stop the whole build at its first failing job.")
+    boolean failFast;
+
+    @Option(names = "--job-timeout", paramLabel = "SECONDS", description = "Stop a job that runs longer and report it as errored (default: job_timeout in .testbot.yml, then no limit).")
+    Integer jobTimeout;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -68,14 +68,9 @@ final class RspecCommand implements Callable<Integer> {
         if (!Files.isDirectory(root)) throw new IllegalArgumentException("no such project directory: " + root);
         ProjectConfig file = ProjectConfig.load(root);
 
-        String server = null;
-        if (!local) {
-            server = connect != null ? connect : System.getenv("TESTBOT_SERVER");
-            if (server == null || server.isBlank()) server = file.server();
-            if (server != null && server.isBlank()) server = null;
-            if (server != null) ApiClient.baseUri(server);
-        }
-        String effectiveToken = server == null ? null : Tokens.resolve(token, tokenFile, file.tokenFile(), root);
+        String server = local ? null : serverOptions.server(file);
+        if (server != null) ApiClient.baseUri(server);
+        String effectiveToken = server == null ? null : serverOptions.token(file, root);
         int n = instances != null ? instances : file.instances() != null ? file.instances() : 0;
         if (n < 0) throw new IllegalArgumentException("--instances must be at least 1");
         List<String> options = new ArrayList<>(file.rspecOptionList());
@@ -85,10 +80,12 @@ final class RspecCommand implements Callable<Integer> {
         List<String> ignores = new ArrayList<>(file.ignore() == null ? List.of() : file.ignore());
         int timeout = runnerTimeout != null ? runnerTimeout : file.runnerTimeout() != null ? file.runnerTimeout() : 60;
         if (timeout < 0) throw new IllegalArgumentException("--runner-timeout must not be negative");
+        if (jobTimeout != null && jobTimeout < 0) throw new IllegalArgumentException("--job-timeout must not be negative");
         ignores.removeAll(ProjectScanner.DEFAULT_IGNORES);
 
         RequesterConfig config = new RequesterConfig(root, "rspec", server, effectiveToken, n, patterns, paths, options,
-                beforeRun != null ? beforeRun : file.beforeRun(), ignores, Math.max(0, filesPerJob), Duration.ofSeconds(timeout), Paths.cacheDir());
+                beforeRun != null ? beforeRun : file.beforeRun(), ignores, Math.max(0, filesPerJob), Duration.ofSeconds(timeout), Paths.cacheDir(),
+                failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0);
         return new Requester(config, System.out, System.err).run();
     }
 }

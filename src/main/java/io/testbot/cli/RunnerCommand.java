@@ -23,20 +23,14 @@ final class RunnerCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "start|stop", description = "Run in the background, or stop the background runner.")
     String action;
 
-    @Option(names = {"-c", "--connect"}, paramLabel = "HOST[:PORT]", description = "The server (default: TESTBOT_SERVER).")
-    String connect;
+    @CommandLine.Mixin
+    ServerOptions serverOptions;
 
     @Option(names = {"-n", "--instances"}, paramLabel = "N", description = "Jobs to run at once (default: the CPU count, ${sys:testbot.cpus}).")
     Integer instances;
 
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where project copies, the blob cache, pid and log live (default: ~/.testbot/runner).")
     Path workDir;
-
-    @Option(names = "--token", description = "The server's token (default: TESTBOT_TOKEN).")
-    String token;
-
-    @Option(names = "--token-file", paramLabel = "FILE", description = "Read the token from this file.")
-    Path tokenFile;
 
     @Option(names = "--hostname", description = "The name this runner reports (default: this computer's host name).")
     String hostname;
@@ -66,14 +60,14 @@ final class RunnerCommand implements Callable<Integer> {
         if ("stop".equals(action)) return Daemon.stop("runner", dir.resolve("runner.pid"));
         if (action != null) throw new CommandLine.ParameterException(spec.commandLine(), "unknown action '" + action + "' (start or stop)");
 
-        String server = connect != null ? connect : System.getenv("TESTBOT_SERVER");
-        if (server == null || server.isBlank()) throw new CommandLine.ParameterException(spec.commandLine(), "which server? pass --connect HOST[:PORT] or set TESTBOT_SERVER");
+        String server = serverOptions.server(ProjectConfig.empty());
+        if (server == null) throw new CommandLine.ParameterException(spec.commandLine(), "which server? pass --connect HOST[:PORT] or set TESTBOT_SERVER");
         ApiClient.baseUri(server);
         int n = instances != null ? instances : Runtime.getRuntime().availableProcessors();
         if (n < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--instances must be at least 1");
         Files.createDirectories(dir);
         String name = hostname != null ? hostname : InetAddress.getLocalHost().getHostName();
-        Runner runner = new Runner(new RunnerConfig(server, Tokens.resolve(token, tokenFile, null, dir), n, dir, name,
+        Runner runner = new Runner(new RunnerConfig(server, serverOptions.token(ProjectConfig.empty(), dir), n, dir, name,
                 reportVersion != null ? reportVersion : Version.CURRENT, null));
         Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
         try {

@@ -11,7 +11,10 @@ import java.util.List;
  * @param options     extra options for the framework's command
  * @param beforeRun   a shell command each runner runs once before its first job of the build, or null
  * @param manifest    the project snapshot; null when the runner works in place (local mode)
- * @param jobSize     how many files go in one job
+ * @param jobSize     how many files go in one job (0: balanced by the server)
+ * @param failFast    stop the build at its first failure
+ * @param jobTimeout  seconds after which a job is stopped and reported as errored (0: no limit)
  */
 public record BuildRequest(String project, String adapter, List<String> files, List<String> options,
-                           String beforeRun, List<FileEntry> manifest, int jobSize, String requestedBy) {}
+                           String beforeRun, List<FileEntry> manifest, int jobSize, String requestedBy,
+                           boolean failFast, int jobTimeout) {}

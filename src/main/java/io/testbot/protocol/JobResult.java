@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * What a runner reports when a job ends.
  *
- * @param errored true when the job could not produce structured results (load error, crash, before_run failure)
+ * @param instance the runner's instance that ran it (1 has TEST_ENV_NUMBER "", n > 1 has "n")
+ * @param errored  true when the job could not produce structured results (load error, crash, before_run failure)
  */
-public record JobResult(String runnerId, int exitCode, boolean errored, String output, double seconds,
+public record JobResult(String runnerId, int instance, int exitCode, boolean errored, String output, double seconds,
                         String command, List<FileResult> files) {}

@@ -78,7 +78,7 @@ public final class Requester {
                 manifest = upload(client, root);
             }
             BuildRequest request = new BuildRequest(projectKey(root), adapter.name(), files, config.options(), config.beforeRun(),
-                    manifest, config.filesPerJob(), requestedBy());
+                    manifest, config.filesPerJob(), requestedBy(), config.failFast(), config.jobTimeout());
             BuildInfo build = client.post(Api.BUILDS, request, BuildInfo.class);
             return follow(client, build, files, started);
         } catch (ApiClient.AuthException | ApiClient.UnreachableException e) {
@@ -191,7 +191,7 @@ public final class Requester {
             unaccounted.removeAll(summary.reportedFiles());
             summary.print(out, finished, unaccounted, (System.nanoTime() - started) / 1e9);
             if ("cancelled".equals(finished.status())) return ExitCodes.FAILED;
-            return summary.passed() && unaccounted.isEmpty() ? ExitCodes.PASSED : ExitCodes.FAILED;
+            return summary.passed() && unaccounted.isEmpty() && summary.duplicatedFiles().isEmpty() ? ExitCodes.PASSED : ExitCodes.FAILED;
         } finally {
             removeHook(cancelOnExit);
         }
@@ -208,7 +208,7 @@ public final class Requester {
     private void printBlock(int done, int total, BuildEvent event) {
         var r = event.result();
         StringBuilder block = new StringBuilder()
-                .append(String.format("── job %d/%d · %s · %.2f s · %s%n", done, total, event.runner(), r.seconds(), r.command()));
+                .append(String.format("── job %d/%d · %s #%d · %.2f s · %s%n", done, total, event.runner(), r.instance(), r.seconds(), r.command()));
         block.append(r.output());
         if (!r.output().endsWith("\n")) block.append('\n');
         synchronized (out) {

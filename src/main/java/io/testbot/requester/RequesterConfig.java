@@ -11,7 +11,9 @@ import java.util.List;
  * @param instances     local mode: how many jobs at once (0: CPU count)
  * @param filesPerJob   0: let the server balance
  * @param runnerTimeout how long a build may wait with no runner before the requester gives up
+ * @param jobTimeout    seconds after which a job is stopped (0: no limit)
  */
 public record RequesterConfig(Path projectRoot, String adapter, String server, String token, int instances,
                               List<String> patterns, List<String> paths, List<String> options, String beforeRun,
-                              List<String> ignores, int filesPerJob, Duration runnerTimeout, Path cacheDir) {}
+                              List<String> ignores, int filesPerJob, Duration runnerTimeout, Path cacheDir,
+                              boolean failFast, int jobTimeout) {}

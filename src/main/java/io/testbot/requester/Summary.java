@@ -16,6 +16,8 @@ final class Summary {
     private final Adapter adapter;
     private final List<FileResult> files = new ArrayList<>();
     private final Set<String> reported = new HashSet<>();
+    private final Set<String> duplicated = new java.util.TreeSet<>();
+    private final Set<String> instances = new HashSet<>();
     private final List<String> erroredJobs = new ArrayList<>();
     private final Set<String> runners = new HashSet<>();
     private int jobsDone;
@@ -30,8 +32,11 @@ final class Summary {
         jobsDone++;
         runners.add(runner);
         jobSeconds += result.seconds();
+        instances.add(runner + "#" + result.instance());
         files.addAll(result.files());
-        result.files().forEach(f -> reported.add(f.path()));
+        result.files().forEach(f -> {
+            if (!reported.add(f.path())) duplicated.add(f.path());
+        });
         boolean failedWithoutFailures = result.exitCode() != 0 && result.files().stream().allMatch(f -> f.failures() == 0);
         if (result.errored() || failedWithoutFailures) {
             erroredJobs.add(result.command() + "   # on " + runner + ", exit status " + result.exitCode());
@@ -45,6 +50,10 @@ final class Summary {
 
     Set<String> reportedFiles() {
         return reported;
+    }
+
+    Set<String> duplicatedFiles() {
+        return duplicated;
     }
 
     boolean passed() {
@@ -69,14 +78,33 @@ final class Summary {
             text.append("testbot: ").append(unaccounted.size()).append(" file(s) have no result: ")
                     .append(String.join(", ", unaccounted.stream().sorted().limit(10).toList())).append('\n');
         }
+        if (!duplicated.isEmpty()) {
+            text.append("testbot: ").append(duplicated.size()).append(" file(s) have more than one result: ")
+                    .append(String.join(", ", duplicated.stream().limit(10).toList())).append('\n');
+        }
         if ("cancelled".equals(build.status())) text.append("testbot: build ").append(build.id()).append(" was cancelled\n");
         text.append(adapter.totalsLine(totals)).append('\n');
         text.append(String.format("Wall time %.2f s, summed job time %.2f s, %d job(s) on %d runner(s) (build %d, %s)%n",
                 wallSeconds, jobSeconds, jobsDone, runners.size(), build.id(), build.status()));
+        double ideal = idealSeconds();
+        if (ideal > 0) {
+            text.append(String.format("Ideal wall time for %d instance(s) %.2f s; this build took %.2fx the ideal%n",
+                    instances.size(), ideal, wallSeconds / ideal));
+        }
         synchronized (out) {
             out.print(text);
             out.flush();
         }
+    }
+
+    /**
+     * The best any schedule on the instances this build used could do: the summed job time spread evenly, or the
+     * longest single file (which cannot be split), whichever is longer.
+     */
+    double idealSeconds() {
+        if (instances.isEmpty()) return 0;
+        double longestFile = files.stream().mapToDouble(FileResult::seconds).max().orElse(0);
+        return Math.max(jobSeconds / instances.size(), longestFile);
     }
 
     static String bytes(long n) {

@@ -41,6 +41,12 @@ public final class Runner implements AutoCloseable {
     /** Jobs handed to this runner and not yet reported: what its heartbeat says it holds. */
     private final java.util.Set<Long> held = ConcurrentHashMap.newKeySet();
     private final java.util.Set<Long> cancelled = ConcurrentHashMap.newKeySet();
+    private final java.util.Set<Long> timedOut = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.ScheduledExecutorService timeouts = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "runner-job-timeouts");
+        t.setDaemon(true);
+        return t;
+    });
     private final Map<Long, CompletableFuture<BeforeRun>> beforeRuns = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -176,22 +182,32 @@ public final class Runner implements AutoCloseable {
         String display = adapter == null ? job.adapter() : (testEnvNumber.isEmpty() ? "" : "TEST_ENV_NUMBER=" + testEnvNumber + " ")
                 + adapter.displayCommand(job.files(), job.options());
         long started = System.nanoTime();
-        if (adapter == null) return errored(job, display, "this runner does not know the adapter '" + job.adapter() + "'", started);
+        if (adapter == null) return errored(job, instance, display, "this runner does not know the adapter '" + job.adapter() + "'", started);
 
+        Workspace.Copy copy = null;
         Path root;
         try {
             if (job.inPlace()) {
-                if (config.inPlaceRoot() == null) return errored(job, display, "this runner does not run in-place builds", started);
+                if (config.inPlaceRoot() == null) return errored(job, instance, display, "this runner does not run in-place builds", started);
                 root = config.inPlaceRoot();
             } else {
-                root = workspace.prepare(client, job.project(), job.buildId());
+                copy = workspace.acquire(client, job.project(), job.buildId());
+                root = copy.dir();
             }
         } catch (IOException | RuntimeException e) {
-            return errored(job, display, "testbot: could not sync the project to " + config.hostname() + ": " + e.getMessage(), started);
+            return errored(job, instance, display, "testbot: could not sync the project to " + config.hostname() + ": " + e.getMessage(), started);
         }
+        try {
+            return runIn(root, job, instance, adapter, display, testEnvNumber, started);
+        } finally {
+            if (copy != null) workspace.release(copy);
+        }
+    }
 
+    private JobResult runIn(Path root, JobAssignment job, int instance, Adapter adapter, String display, String testEnvNumber,
+                            long started) throws InterruptedException {
         BeforeRun before = beforeRun(job, root);
-        if (!before.ok()) return errored(job, display, before.output(), started);
+        if (!before.ok()) return errored(job, instance, display, before.output(), started);
 
         Path resultFile = null;
         try {
@@ -204,28 +220,38 @@ public final class Runner implements AutoCloseable {
             log.info("job {} (build {}) on instance {}: {}", job.jobId(), job.buildId(), instance, display);
             Process process = builder.start();
             running.put(job.jobId(), process);
+            java.util.concurrent.ScheduledFuture<?> timeout = job.timeoutSeconds() <= 0 ? null : timeouts.schedule(() -> {
+                timedOut.add(job.jobId());
+                log.warn("job {}: stopped after {} s (job timeout)", job.jobId(), job.timeoutSeconds());
+                ProcessGroups.kill(process);
+            }, job.timeoutSeconds(), java.util.concurrent.TimeUnit.SECONDS);
             process.getOutputStream().close();
             String output;
             try (InputStream in = process.getInputStream()) {
                 output = OutputCapture.read(in);
             }
             int exit = process.waitFor();
+            if (timeout != null) timeout.cancel(false);
             running.remove(job.jobId());
             if (cancelled.remove(job.jobId())) {
                 log.info("job {} cancelled", job.jobId());
                 return null;
             }
             double seconds = (System.nanoTime() - started) / 1e9;
+            if (timedOut.remove(job.jobId())) {
+                return new JobResult(runnerId, instance, exit, true, output + "\ntestbot: job stopped after " + job.timeoutSeconds()
+                        + " s (job timeout) on " + config.hostname() + "\n", seconds, display, emptyResults(job));
+            }
             try {
                 Adapter.Results results = adapter.readResults(resultFile, job.files());
                 boolean errored = results.errorsOutsideExamples() > 0;
-                return new JobResult(runnerId, exit, errored, output, seconds, display, results.files());
+                return new JobResult(runnerId, instance, exit, errored, output, seconds, display, results.files());
             } catch (IOException e) {
-                return new JobResult(runnerId, exit, true, output + "\ntestbot: " + e.getMessage() + " (exit status " + exit + ")\n",
+                return new JobResult(runnerId, instance, exit, true, output + "\ntestbot: " + e.getMessage() + " (exit status " + exit + ")\n",
                         seconds, display, emptyResults(job));
             }
         } catch (IOException e) {
-            return errored(job, display, "testbot: could not run the job on " + config.hostname() + ": " + e.getMessage(), started);
+            return errored(job, instance, display, "testbot: could not run the job on " + config.hostname() + ": " + e.getMessage(), started);
         } finally {
             running.remove(job.jobId());
             if (resultFile != null) {
@@ -275,9 +301,9 @@ public final class Runner implements AutoCloseable {
         env.put("RAILS_ENV", "test");
     }
 
-    private JobResult errored(JobAssignment job, String display, String message, long started) {
+    private JobResult errored(JobAssignment job, int instance, String display, String message, long started) {
         log.warn("job {}: {}", job.jobId(), message.strip());
-        return new JobResult(runnerId, -1, true, message.endsWith("\n") ? message : message + "\n",
+        return new JobResult(runnerId, instance, -1, true, message.endsWith("\n") ? message : message + "\n",
                 (System.nanoTime() - started) / 1e9, display, emptyResults(job));
     }
 
@@ -330,6 +356,7 @@ public final class Runner implements AutoCloseable {
         running.keySet().forEach(cancelled::add);
         running.values().forEach(ProcessGroups::kill);
         threads.forEach(Thread::interrupt);
+        timeouts.shutdownNow();
         if (runnerId != null && fatal == null) {
             try {
                 client.post(Api.path(Api.RUNNER_LEAVE, runnerId), null, Void.class);

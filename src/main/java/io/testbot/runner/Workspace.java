@@ -12,13 +12,16 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A runner's copies of projects: one directory per project under the work dir, brought up to date with a build's
- * manifest before the build's first job runs there. Blobs come from the runner's own cache, fetched once.
+ * A runner's copies of projects under the work dir, brought up to date with a build's manifest before the build's
+ * first job runs there. A copy serves one build at a time: when another build of the same project arrives while
+ * the copy is busy, it gets a second copy (projects/KEY~2, ...), so two builds never change files under each
+ * other. Blobs come from the runner's own cache, fetched once.
  */
 final class Workspace {
     private static final Logger log = LoggerFactory.getLogger(Workspace.class);
@@ -26,7 +29,24 @@ final class Workspace {
     private final Path workDir;
     private final BlobStore cache;
     private final Materializer materializer;
-    private final Map<String, Long> preparedBuild = new HashMap<>();
+    private final Map<String, List<Copy>> copies = new HashMap<>();
+
+    /** One directory holding one project at one build's snapshot; jobs counts the jobs running in it. */
+    static final class Copy {
+        final Path dir;
+        final String name;
+        long buildId = -1;
+        int jobs;
+
+        Copy(Path dir, String name) {
+            this.dir = dir;
+            this.name = name;
+        }
+
+        Path dir() {
+            return dir;
+        }
+    }
 
     Workspace(Path workDir) throws IOException {
         this.workDir = workDir;
@@ -40,19 +60,35 @@ final class Workspace {
         return key.length() > 120 ? key.substring(0, 120) : key;
     }
 
-    Path projectDir(String project) {
-        return workDir.resolve("projects").resolve(safeKey(project));
+    /** A copy of the project at the build's snapshot, held for one job until {@link #release}. */
+    synchronized Copy acquire(ApiClient client, String project, long buildId) throws IOException, InterruptedException {
+        String key = safeKey(project);
+        List<Copy> mine = copies.computeIfAbsent(key, k -> new ArrayList<>());
+        Copy copy = mine.stream().filter(c -> c.buildId == buildId).findFirst()
+                .or(() -> mine.stream().filter(c -> c.jobs == 0).findFirst())
+                .orElseGet(() -> {
+                    String name = mine.isEmpty() ? key : key + "~" + (mine.size() + 1);
+                    Copy fresh = new Copy(workDir.resolve("projects").resolve(name), name);
+                    mine.add(fresh);
+                    return fresh;
+                });
+        if (copy.buildId != buildId) {
+            sync(client, project, buildId, copy);
+            copy.buildId = buildId;
+        }
+        copy.jobs++;
+        return copy;
     }
 
-    /** Makes the project's directory match the build's snapshot; returns it. */
-    synchronized Path prepare(ApiClient client, String project, long buildId) throws IOException, InterruptedException {
-        String key = safeKey(project);
-        Path dir = projectDir(project);
-        Long prepared = preparedBuild.get(key);
-        if (prepared != null && prepared == buildId) return dir;
+    synchronized void release(Copy copy) {
+        copy.jobs--;
+    }
+
+    private void sync(ApiClient client, String project, long buildId, Copy copy) throws IOException, InterruptedException {
+        copy.buildId = -1; // until the sync succeeds, the copy matches no build
         List<FileEntry> manifest = client.get(Api.path(Api.BUILD_MANIFEST, buildId), new TypeReference<List<FileEntry>>() {});
         long started = System.nanoTime();
-        Materializer.Stats stats = materializer.materialize(dir, workDir.resolve("state").resolve(key + ".json"), manifest, sha -> {
+        Materializer.Stats stats = materializer.materialize(copy.dir, workDir.resolve("state").resolve(copy.name + ".json"), manifest, sha -> {
             try (InputStream in = client.download(Api.path(Api.BLOB, sha))) {
                 cache.put(sha, in, Long.MAX_VALUE);
             } catch (InterruptedException e) {
@@ -60,9 +96,7 @@ final class Workspace {
                 throw new IOException("interrupted while fetching " + sha, e);
             }
         });
-        log.info("build {}: project {} synced to {}: {} file(s), {} fetched, {} written, {} deleted in {} ms", buildId, project, dir,
+        log.info("build {}: project {} synced to {}: {} file(s), {} fetched, {} written, {} deleted in {} ms", buildId, project, copy.dir,
                 manifest.size(), stats.fetched(), stats.written(), stats.deleted(), (System.nanoTime() - started) / 1_000_000);
-        preparedBuild.put(key, buildId);
-        return dir;
     }
 }

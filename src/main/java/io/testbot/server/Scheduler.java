@@ -6,7 +6,6 @@ import io.testbot.protocol.BuildRequest;
 import io.testbot.protocol.BuildStatus;
 import io.testbot.protocol.EventsReply;
 import io.testbot.protocol.FileEntry;
-import io.testbot.protocol.FileResult;
 import io.testbot.protocol.JobAssignment;
 import io.testbot.protocol.JobResult;
 import io.testbot.protocol.RunnerInfo;
@@ -78,6 +77,8 @@ public final class Scheduler {
         final long id;
         final BuildRequest request;
         int remainingJobs;
+        /** Jobs of this build on runners now: the build with the fewest is served first. */
+        int running;
         boolean failed;
         long lastSeq;
 
@@ -153,6 +154,7 @@ public final class Scheduler {
                     aj.runnerId = runner.row.id();
                     aj.assignedAt = now;
                     runner.running.add(job.id());
+                    active.running++;
                 } else {
                     queue.addLast(job.id());
                 }
@@ -243,6 +245,8 @@ public final class Scheduler {
         runner.running.remove(jobId);
         ActiveJob job = activeJobs.get(jobId);
         if (job == null) return;
+        ActiveBuild build = activeBuilds.get(job.buildId);
+        if (build != null && job.runnerId != null) build.running--;
         job.runnerId = null;
         job.assignedAt = null;
         store.jobRequeued(jobId);
@@ -285,7 +289,7 @@ public final class Scheduler {
             while (true) {
                 // A request parked here may outlive its runner; only a runner that keeps its heartbeat gets work.
                 if (isLive(runner, clock.instant())) {
-                    Long jobId = queue.pollFirst();
+                    Long jobId = nextFairJob();
                     if (jobId != null) {
                         ActiveJob job = activeJobs.get(jobId);
                         if (job == null) continue; // cancelled while queued
@@ -294,10 +298,11 @@ public final class Scheduler {
                         runner.running.add(jobId);
                         store.jobStarted(jobId, runnerId, clock.instant());
                         ActiveBuild build = activeBuilds.get(job.buildId);
+                        build.running++;
                         BuildRequest r = build.request;
                         changed.signalAll();
                         return Optional.of(new JobAssignment(jobId, job.buildId, r.project(), r.adapter(), job.files,
-                                r.options(), r.beforeRun(), r.manifest() == null));
+                                r.options(), r.beforeRun(), r.manifest() == null, r.jobTimeout()));
                     }
                 }
                 if (remaining <= 0 || closing) return Optional.empty();
@@ -322,23 +327,43 @@ public final class Scheduler {
             activeJobs.remove(jobId);
             Instant now = clock.instant();
             ActiveBuild build = activeBuilds.get(job.buildId);
-            store.jobFinished(jobId, "done", result, now);
-            store.saveFileResults(job.buildId, jobId, result.files());
-            if (!result.errored()) {
-                Map<String, Double> seconds = new HashMap<>();
-                for (FileResult f : result.files()) seconds.put(f.path(), f.seconds());
-                store.recordRuntimes(build.request.project(), build.request.adapter(), seconds, now);
-            }
+            build.running--;
             String runnerName = runner == null ? job.runnerId : runner.row.hostname();
-            build.lastSeq = store.appendEvent(build.id, new BuildEvent(0, BuildEvent.JOB_FINISHED, jobId, runnerName, result, null)).seq();
+            build.lastSeq = store.recordJobResult(build.id, jobId, build.request.project(), build.request.adapter(), runnerName, result, now).seq();
             if (jobFailed(result)) build.failed = true;
             build.remainingJobs--;
             if (build.remainingJobs == 0) finishBuild(build);
+            else if (build.failed && build.request.failFast()) stopBuild(build, BuildStatus.FAILED, "failed fast");
             changed.signalAll();
             return true;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Takes the next job from the queue, sharing instances fairly between builds: the first queued job of the
+     * build that has the fewest jobs running now (earlier builds first on a tie).
+     */
+    private Long nextFairJob() {
+        Long best = null;
+        int bestRunning = Integer.MAX_VALUE;
+        Set<Long> seenBuilds = new HashSet<>();
+        for (Long jobId : queue) {
+            ActiveJob job = activeJobs.get(jobId);
+            if (job == null || !seenBuilds.add(job.buildId)) continue;
+            int running = activeBuilds.get(job.buildId).running;
+            if (running < bestRunning) {
+                best = jobId;
+                bestRunning = running;
+            }
+        }
+        if (best == null) {
+            queue.clear(); // only jobs of stopped builds were left
+            return null;
+        }
+        queue.remove(best);
+        return best;
     }
 
     private static boolean jobFailed(JobResult r) {
@@ -376,39 +401,41 @@ public final class Scheduler {
         try {
             ActiveBuild build = activeBuilds.get(buildId);
             if (build == null) return store.build(buildId);
-            Instant now = clock.instant();
-            int killed = 0;
-            for (ActiveJob job : new ArrayList<>(activeJobs.values())) {
-                if (job.buildId != buildId) continue;
-                activeJobs.remove(job.id);
-                queue.remove(job.id);
-                RunnerState runner = job.runnerId == null ? null : runners.get(job.runnerId);
-                if (runner != null) {
-                    runner.running.remove(job.id);
-                    runner.cancels.add(job.id);
-                    killed++;
-                }
-                store.jobFinished(job.id, "cancelled", null, now);
-            }
-            build.remainingJobs = 0;
-            store.finishBuild(buildId, BuildStatus.CANCELLED, now);
-            activeBuilds.remove(buildId);
-            BuildInfo info = store.build(buildId);
-            build.lastSeq = store.appendEvent(buildId, new BuildEvent(0, BuildEvent.BUILD_FINISHED, null, null, null, info)).seq();
-            log.info("build {} cancelled; {} running job(s) told to stop", buildId, killed);
-            changed.signalAll();
-            return info;
+            return stopBuild(build, BuildStatus.CANCELLED, "cancelled");
         } finally {
             lock.unlock();
         }
     }
 
+    /** Ends a build before all its jobs ran: queued jobs are dropped, running ones stopped on their runners. */
+    private BuildInfo stopBuild(ActiveBuild build, String status, String why) {
+        Instant now = clock.instant();
+        int stopped = 0;
+        for (ActiveJob job : new ArrayList<>(activeJobs.values())) {
+            if (job.buildId != build.id) continue;
+            activeJobs.remove(job.id);
+            queue.remove(job.id);
+            RunnerState runner = job.runnerId == null ? null : runners.get(job.runnerId);
+            if (runner != null) {
+                runner.running.remove(job.id);
+                runner.cancels.add(job.id);
+                stopped++;
+            }
+        }
+        build.remainingJobs = 0;
+        BuildEvent finished = store.finishBuild(build.id, status, now);
+        build.lastSeq = finished.seq();
+        activeBuilds.remove(build.id);
+        BuildInfo info = finished.build();
+        log.info("build {} {}; {} running job(s) told to stop", build.id, why, stopped);
+        changed.signalAll();
+        return info;
+    }
+
     private void finishBuild(ActiveBuild build) {
         String status = build.failed ? BuildStatus.FAILED : BuildStatus.PASSED;
-        store.finishBuild(build.id, status, clock.instant());
+        build.lastSeq = store.finishBuild(build.id, status, clock.instant()).seq();
         activeBuilds.remove(build.id);
-        BuildInfo info = store.build(build.id);
-        build.lastSeq = store.appendEvent(build.id, new BuildEvent(0, BuildEvent.BUILD_FINISHED, null, null, null, info)).seq();
         log.info("build {} {}", build.id, status);
     }
 

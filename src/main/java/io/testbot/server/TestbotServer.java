@@ -217,7 +217,8 @@ public final class TestbotServer implements AutoCloseable {
         }
         BuildRequest normalised = new BuildRequest(request.project(), request.adapter(), List.copyOf(request.files()),
                 request.options() == null ? List.of() : request.options(), request.beforeRun(), request.manifest(),
-                Math.max(0, request.jobSize()), request.requestedBy() == null ? ctx.ip() : request.requestedBy());
+                Math.max(0, request.jobSize()), request.requestedBy() == null ? ctx.ip() : request.requestedBy(),
+                request.failFast(), Math.max(0, request.jobTimeout()));
         ctx.status(HttpStatus.CREATED).json(scheduler.submit(normalised));
     }
 

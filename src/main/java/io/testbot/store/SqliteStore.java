@@ -9,6 +9,7 @@ import io.testbot.protocol.FileResult;
 import io.testbot.protocol.JobResult;
 import io.testbot.protocol.Json;
 import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.sqlite.SQLiteConfig;
@@ -122,9 +123,15 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public void finishBuild(long id, String status, Instant finishedAt) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE builds SET status = :status, finished_at = :at WHERE id = :id")
-                .bind("status", status).bind("at", finishedAt.toEpochMilli()).bind("id", id).execute());
+    public BuildEvent finishBuild(long id, String status, Instant finishedAt) {
+        return jdbi.inTransaction(h -> {
+            h.createUpdate("UPDATE jobs SET status = 'cancelled', finished_at = :at WHERE build_id = :id AND status IN ('queued', 'running')")
+                    .bind("at", finishedAt.toEpochMilli()).bind("id", id).execute();
+            h.createUpdate("UPDATE builds SET status = :status, finished_at = :at WHERE id = :id")
+                    .bind("status", status).bind("at", finishedAt.toEpochMilli()).bind("id", id).execute();
+            BuildInfo info = h.createQuery(BUILD_COLUMNS + " WHERE b.id = :id").bind("id", id).map((rs, ctx) -> mapBuild(rs)).one();
+            return appendEvent(h, id, new BuildEvent(0, BuildEvent.BUILD_FINISHED, null, null, null, info));
+        });
     }
 
     @Override
@@ -150,38 +157,42 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public void jobFinished(long jobId, String status, JobResult result, Instant finishedAt) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE jobs SET status = :status, result_json = :result, finished_at = :at WHERE id = :id")
-                .bind("status", status).bind("result", result == null ? null : toJson(result))
-                .bind("at", finishedAt.toEpochMilli()).bind("id", jobId).execute());
-    }
-
-    @Override
-    public void saveFileResults(long buildId, long jobId, List<FileResult> results) {
-        if (results.isEmpty()) return;
-        jdbi.useHandle(h -> {
-            PreparedBatch batch = h.prepareBatch("""
-                    INSERT INTO file_results (build_id, job_id, path, examples, failures, pending, seconds)
-                    VALUES (:build, :job, :path, :examples, :failures, :pending, :seconds)""");
-            for (FileResult r : results) {
-                batch.bind("build", buildId).bind("job", jobId).bind("path", r.path()).bind("examples", r.examples())
-                        .bind("failures", r.failures()).bind("pending", r.pending()).bind("seconds", r.seconds()).add();
+    public BuildEvent recordJobResult(long buildId, long jobId, String project, String adapter, String runnerName, JobResult result, Instant at) {
+        return jdbi.inTransaction(h -> {
+            h.createUpdate("UPDATE jobs SET status = 'done', result_json = :result, finished_at = :at WHERE id = :id")
+                    .bind("result", toJson(result)).bind("at", at.toEpochMilli()).bind("id", jobId).execute();
+            if (!result.files().isEmpty()) {
+                PreparedBatch batch = h.prepareBatch("""
+                        INSERT INTO file_results (build_id, job_id, path, examples, failures, pending, seconds)
+                        VALUES (:build, :job, :path, :examples, :failures, :pending, :seconds)""");
+                for (FileResult r : result.files()) {
+                    batch.bind("build", buildId).bind("job", jobId).bind("path", r.path()).bind("examples", r.examples())
+                            .bind("failures", r.failures()).bind("pending", r.pending()).bind("seconds", r.seconds()).add();
+                }
+                batch.execute();
             }
-            batch.execute();
+            if (!result.errored()) {
+                Map<String, Double> seconds = new HashMap<>();
+                for (FileResult f : result.files()) seconds.put(f.path(), f.seconds());
+                upsertRuntimes(h, project, adapter, seconds, at);
+            }
+            return appendEvent(h, buildId, new BuildEvent(0, BuildEvent.JOB_FINISHED, jobId, runnerName, result, null));
         });
     }
 
     @Override
     public void recordRuntimes(String project, String adapter, Map<String, Double> secondsByPath, Instant at) {
+        jdbi.useHandle(h -> upsertRuntimes(h, project, adapter, secondsByPath, at));
+    }
+
+    private static void upsertRuntimes(Handle h, String project, String adapter, Map<String, Double> secondsByPath, Instant at) {
         if (secondsByPath.isEmpty()) return;
-        jdbi.useHandle(h -> {
-            PreparedBatch batch = h.prepareBatch("""
-                    INSERT INTO runtimes (project, adapter, path, seconds, updated_at) VALUES (:project, :adapter, :path, :seconds, :at)
-                    ON CONFLICT(project, adapter, path) DO UPDATE SET seconds = excluded.seconds, updated_at = excluded.updated_at""");
-            secondsByPath.forEach((path, seconds) -> batch.bind("project", project).bind("adapter", adapter).bind("path", path)
-                    .bind("seconds", seconds).bind("at", at.toEpochMilli()).add());
-            batch.execute();
-        });
+        PreparedBatch batch = h.prepareBatch("""
+                INSERT INTO runtimes (project, adapter, path, seconds, updated_at) VALUES (:project, :adapter, :path, :seconds, :at)
+                ON CONFLICT(project, adapter, path) DO UPDATE SET seconds = excluded.seconds, updated_at = excluded.updated_at""");
+        secondsByPath.forEach((path, seconds) -> batch.bind("project", project).bind("adapter", adapter).bind("path", path)
+                .bind("seconds", seconds).bind("at", at.toEpochMilli()).add());
+        batch.execute();
     }
 
     @Override
@@ -196,17 +207,14 @@ public final class SqliteStore implements Store {
         });
     }
 
-    @Override
-    public BuildEvent appendEvent(long buildId, BuildEvent event) {
-        return jdbi.inTransaction(h -> {
-            long seq = h.createQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM build_events WHERE build_id = :build")
-                    .bind("build", buildId).mapTo(Long.class).one();
-            BuildEvent numbered = new BuildEvent(seq, event.kind(), event.jobId(), event.runner(), event.result(), event.build());
-            h.createUpdate("INSERT INTO build_events (build_id, seq, kind, job_id, payload_json) VALUES (:build, :seq, :kind, :job, :payload)")
-                    .bind("build", buildId).bind("seq", seq).bind("kind", event.kind()).bind("job", event.jobId())
-                    .bind("payload", toJson(numbered)).execute();
-            return numbered;
-        });
+    private static BuildEvent appendEvent(Handle h, long buildId, BuildEvent event) {
+        long seq = h.createQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM build_events WHERE build_id = :build")
+                .bind("build", buildId).mapTo(Long.class).one();
+        BuildEvent numbered = new BuildEvent(seq, event.kind(), event.jobId(), event.runner(), event.result(), event.build());
+        h.createUpdate("INSERT INTO build_events (build_id, seq, kind, job_id, payload_json) VALUES (:build, :seq, :kind, :job, :payload)")
+                .bind("build", buildId).bind("seq", seq).bind("kind", event.kind()).bind("job", event.jobId())
+                .bind("payload", toJson(numbered)).execute();
+        return numbered;
     }
 
     @Override

@@ -37,7 +37,11 @@ public interface Store extends AutoCloseable {
 
     List<BuildInfo> buildsWithStatus(String status);
 
-    void finishBuild(long id, String status, Instant finishedAt);
+    /**
+     * Ends a build in one transaction: jobs not done are marked cancelled, the status is set and a build_finished
+     * event carrying the final build is appended and returned. A crash cannot leave a finished build without it.
+     */
+    BuildEvent finishBuild(long id, String status, Instant finishedAt);
 
     List<JobRow> jobs(long buildId);
 
@@ -45,16 +49,15 @@ public interface Store extends AutoCloseable {
 
     void jobRequeued(long jobId);
 
-    void jobFinished(long jobId, String status, JobResult result, Instant finishedAt);
-
-    void saveFileResults(long buildId, long jobId, List<FileResult> results);
+    /**
+     * Records a job's result in one transaction: the job done, its files' results, their runtimes (unless the job
+     * errored) and a job_finished event, which is returned numbered. A crash leaves all of it or none.
+     */
+    BuildEvent recordJobResult(long buildId, long jobId, String project, String adapter, String runnerName, JobResult result, Instant at);
 
     void recordRuntimes(String project, String adapter, Map<String, Double> secondsByPath, Instant at);
 
     Map<String, Double> runtimes(String project, String adapter);
-
-    /** Appends an event and returns it with its sequence number. */
-    BuildEvent appendEvent(long buildId, BuildEvent event);
 
     List<BuildEvent> events(long buildId, long afterSeq);
 

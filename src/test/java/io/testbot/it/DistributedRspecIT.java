@@ -30,8 +30,9 @@ class DistributedRspecIT extends Cluster {
         assertThat(result.exit()).as(result.all()).isEqualTo(1);
         assertThat(result.out()).contains("8 examples, 1 failure, 1 pending")
                 .contains("rspec ./spec/failing_spec.rb:5 # Failing adds wrongly")
-                .containsPattern("Wall time [0-9.]+ s, summed job time [0-9.]+ s, 6 job\\(s\\) on 2 runner\\(s\\)");
-        assertThat(result.out()).contains(" · r1 · ").contains(" · r2 · ");
+                .containsPattern("Wall time [0-9.]+ s, summed job time [0-9.]+ s, 6 job\\(s\\) on 2 runner\\(s\\)")
+                .containsPattern("Ideal wall time for 2 instance\\(s\\) [0-9.]+ s; this build took [0-9.]+x the ideal");
+        assertThat(result.out()).contains(" · r1 #").contains(" · r2 #");
         // Each job's output is one block: its header is followed by that job's own rspec summary.
         assertThat(result.out().split("── job ")).hasSize(7);
 
@@ -128,7 +129,7 @@ class DistributedRspecIT extends Cluster {
         Awaitility.await().atMost(START).until(() -> http("GET", "/runners/total_instances", null).body().equals("2"));
         Result ran = requestRemote(project);
         assertThat(ran.exit()).as(ran.all()).isZero();
-        assertThat(ran.out()).contains(" · newbox · ").doesNotContain(" · oldbox · ");
+        assertThat(ran.out()).contains(" · newbox #").doesNotContain(" · oldbox #");
     }
 
     @Test

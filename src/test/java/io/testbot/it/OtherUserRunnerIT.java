@@ -78,7 +78,7 @@ class OtherUserRunnerIT extends Cluster {
 
         Result result = requestRemote(project);
         assertThat(result.exit()).as(result.all()).isEqualTo(1);
-        assertThat(result.out()).contains("6 examples, 1 failure, 1 pending").contains(" · elsewhere · ");
+        assertThat(result.out()).contains("6 examples, 1 failure, 1 pending").contains(" · elsewhere #");
         Matcher where = Pattern.compile("WHERE file=(\\S+)").matcher(result.out());
         assertThat(where.find()).isTrue();
         assertThat(Path.of(where.group(1)).startsWith(home.resolve("work/projects"))).as("ran from " + where.group(1)).isTrue();

@@ -62,7 +62,7 @@ class ResilienceIT extends Cluster {
 
         assertThat(requester.awaitExit(BUILD)).as(requester.describe()).isZero();
         assertEveryFileOnce(requester, 3);
-        assertThat(requester.out()).contains(" · rescuer · ").doesNotContain(" · doomed · ");
+        assertThat(requester.out()).contains(" · rescuer #").doesNotContain(" · doomed #");
     }
 
     @Test
@@ -114,7 +114,7 @@ class ResilienceIT extends Cluster {
 
         startRunner("joiner", 1);
         // Both other files finish on the newcomer while the first runner is still busy.
-        Awaitility.await("the joiner runs the queued jobs").atMost(BUILD).until(() -> count(requester.out(), " · joiner · ") == 2);
+        Awaitility.await("the joiner runs the queued jobs").atMost(BUILD).until(() -> count(requester.out(), " · joiner #") == 2);
         assertThat(requester.out()).doesNotContain("Blocked");
         Files.writeString(release, "go");
         assertThat(requester.awaitExit(BUILD)).as(requester.describe()).isZero();

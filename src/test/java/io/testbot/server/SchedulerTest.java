@@ -61,11 +61,15 @@ class SchedulerTest {
     }
 
     BuildInfo build(String... files) {
-        return scheduler.submit(new BuildRequest("proj", "rspec", List.of(files), List.of(), null, null, 1, "me"));
+        return build(false, files);
+    }
+
+    BuildInfo build(boolean failFast, String... files) {
+        return scheduler.submit(new BuildRequest("proj", "rspec", List.of(files), List.of(), null, null, 1, "me", failFast, 0));
     }
 
     static JobResult passed(String runnerId, JobAssignment job) {
-        return new JobResult(runnerId, 0, false, "ok\n", 0.5, "rspec", job.files().stream().map(f -> new FileResult(f, 1, 0, 0, 0.5, List.of())).toList());
+        return new JobResult(runnerId, 1, 0, false, "ok\n", 0.5, "rspec", job.files().stream().map(f -> new FileResult(f, 1, 0, 0, 0.5, List.of())).toList());
     }
 
     @Test
@@ -162,5 +166,29 @@ class SchedulerTest {
         scheduler.heartbeat(other, List.of(), 0);
         scheduler.heartbeat(r, List.of(kept.jobId()), 0);
         assertThat(scheduler.nextJob(other, 0)).get().extracting(JobAssignment::jobId).isEqualTo(lostInTransit.jobId());
+    }
+
+    @Test
+    void failFastStopsTheBuildAtItsFirstFailure() throws Exception {
+        String r = runner("1.0");
+        BuildInfo build = build(true, "a", "b", "c");
+        JobAssignment failing = scheduler.nextJob(r, 0).orElseThrow();
+        JobAssignment other = scheduler.nextJob(r, 0).orElseThrow();
+        JobResult failed = new JobResult(r, 1, 1, false, "F\n", 0.1, "rspec", List.of(new FileResult(failing.files().get(0), 1, 1, 0, 0.1,
+                List.of(new FileResult.Failure("./a:1", "a fails")))));
+        assertThat(scheduler.recordResult(failing.jobId(), failed)).isTrue();
+        assertThat(store.build(build.id()).status()).isEqualTo("failed");
+        assertThat(scheduler.heartbeat(r, null, 0).cancelJobs()).containsExactly(other.jobId());
+        assertThat(scheduler.nextJob(r, 0)).isEmpty();
+    }
+
+    @Test
+    void instancesAreSharedFairlyBetweenBuilds() throws Exception {
+        String r = runner("1.0");
+        BuildInfo first = build("a1", "a2", "a3", "a4");
+        BuildInfo second = build("b1", "b2", "b3", "b4");
+        List<Long> servedBuilds = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) servedBuilds.add(scheduler.nextJob(r, 0).orElseThrow().buildId());
+        assertThat(servedBuilds).containsExactly(first.id(), second.id(), first.id(), second.id());
     }
 }

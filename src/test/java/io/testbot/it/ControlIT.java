@@ -1,0 +1,119 @@
+package io.testbot.it;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Stopping builds and jobs: --fail-fast, --job-timeout, testbot cancel; and builds sharing a runner. */
+class ControlIT extends Cluster {
+    Path pids;
+    Path release;
+
+    Path blockedProject() throws IOException {
+        pids = Files.createDirectories(dir.resolve("pids"));
+        release = dir.resolve("release");
+        return SampleProjects.blocked(Files.createDirectories(dir.resolve("app")), pids, release);
+    }
+
+    long blockedPid() throws IOException {
+        Awaitility.await("the blocked spec runs").atMost(START).until(() -> {
+            try (Stream<Path> files = Files.list(pids)) {
+                return files.anyMatch(f -> f.getFileName().toString().startsWith("blocked-"));
+            }
+        });
+        try (Stream<Path> files = Files.list(pids)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("blocked-"))
+                    .mapToLong(n -> Long.parseLong(n.substring("blocked-".length()))).max().orElseThrow();
+        }
+    }
+
+    static void awaitGone(long pid) {
+        Awaitility.await("process " + pid + " ends").atMost(Duration.ofSeconds(15))
+                .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+    }
+
+    @Test
+    void failFastStopsTheRestOfTheBuildAtTheFirstFailure() throws Exception {
+        Path project = blockedProject();
+        // Fails only once the blocked spec is running, so there is something to stop.
+        SampleProjects.write(project, "spec/early_failure_spec.rb", """
+                RSpec.describe "Early failure" do
+                  it "fails" do
+                    sleep 0.05 until Dir.glob("%s/blocked-*").any?
+                    expect(1).to eq(2)
+                  end
+                end
+                """.formatted(pids));
+        startServer();
+        startRunner("r1", 2);
+        Proc requester = startRequester(project, "--files-per-job", "1", "--fail-fast");
+        long blocked = blockedPid();
+        assertThat(requester.awaitExit(BUILD)).as(requester.describe()).isEqualTo(1);
+        awaitGone(blocked);
+        assertThat(requester.out()).contains("rspec ./spec/early_failure_spec.rb:2").contains("(build 1, failed)")
+                .contains("1 file(s) have no result: spec/blocked_spec.rb");
+    }
+
+    @Test
+    void aJobOverItsTimeoutIsStoppedAndReportedAsErrored() throws Exception {
+        Path project = blockedProject();
+        startServer();
+        startRunner("r1", 1);
+        Proc requester = startRequester(project, "--job-timeout", "2");
+        long blocked = blockedPid();
+        assertThat(requester.awaitExit(BUILD)).as(requester.describe()).isEqualTo(1);
+        awaitGone(blocked);
+        assertThat(requester.out()).contains("testbot: job stopped after 2 s (job timeout) on r1").contains("Errored jobs");
+    }
+
+    @Test
+    void testbotCancelStopsABuildOnEveryRunner() throws Exception {
+        Path project = blockedProject();
+        startServer();
+        startRunner("r1", 1);
+        Proc requester = startRequester(project);
+        long blocked = blockedPid();
+
+        Proc cancel = start("cancel", dir, Map.of("TESTBOT_TOKEN", token), "cancel", "1", "--connect", address());
+        assertThat(cancel.awaitExit(START)).as(cancel.describe()).isZero();
+        assertThat(cancel.out()).contains("build 1 cancelled");
+        awaitGone(blocked);
+        assertThat(requester.awaitExit(BUILD)).isEqualTo(1);
+        assertThat(requester.out()).contains("build 1 was cancelled");
+
+        Proc again = start("cancel-again", dir, Map.of("TESTBOT_TOKEN", token), "cancel", "1", "--connect", address());
+        assertThat(again.awaitExit(START)).isZero();
+        assertThat(again.out()).contains("build 1 had already finished: cancelled");
+        Proc unknown = start("cancel-unknown", dir, Map.of("TESTBOT_TOKEN", token), "cancel", "99", "--connect", address());
+        assertThat(unknown.awaitExit(START)).isEqualTo(2);
+        assertThat(unknown.err()).contains("no build 99");
+    }
+
+    @Test
+    void twoBuildsOfOneProjectAtOnceUseSeparateCopies() throws Exception {
+        Path project = blockedProject();
+        startServer();
+        startRunner("r1", 2);
+        Proc first = startRequester(project, "spec/blocked_spec.rb");
+        blockedPid();
+
+        SampleProjects.write(project, "spec/added_spec.rb", "RSpec.describe('Added') { it('runs') { puts \"ADDED in #{Dir.pwd}\" } }\n");
+        Proc second = startRequester(project, "spec/added_spec.rb");
+        assertThat(second.awaitExit(BUILD)).as(second.describe()).isZero();
+        assertThat(second.out()).containsPattern("ADDED in \\S+~2");
+        try (Stream<Path> copies = Files.list(dir.resolve("r1/projects"))) {
+            Path busy = copies.filter(p -> !p.getFileName().toString().contains("~")).findFirst().orElseThrow();
+            assertThat(busy.resolve("spec/added_spec.rb")).as("the first build's copy is left alone").doesNotExist();
+        }
+        Files.writeString(release, "go");
+        assertThat(first.awaitExit(BUILD)).as(first.describe()).isZero();
+    }
+}
