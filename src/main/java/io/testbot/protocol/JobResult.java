@@ -7,6 +7,8 @@ import java.util.List;
  *
  * @param instance the runner's instance that ran it (1 has TEST_ENV_NUMBER "", n > 1 has "n")
  * @param errored  true when the job could not produce structured results (load error, crash, before_run failure)
+ * @param seconds  how long the job's process ran
+ * @param setupSeconds time spent before it on syncing the project and before_run
  */
 public record JobResult(String runnerId, int instance, int exitCode, boolean errored, String output, double seconds,
-                        String command, List<FileResult> files) {}
+                        double setupSeconds, String command, List<FileResult> files) {}

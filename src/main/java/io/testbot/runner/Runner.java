@@ -218,6 +218,8 @@ public final class Runner implements AutoCloseable {
                     .directory(root.toFile()).redirectErrorStream(true);
             environment(builder, testEnvNumber);
             log.info("job {} (build {}) on instance {}: {}", job.jobId(), job.buildId(), instance, display);
+            long processStarted = System.nanoTime();
+            double setup = (processStarted - started) / 1e9;
             Process process = builder.start();
             running.put(job.jobId(), process);
             java.util.concurrent.ScheduledFuture<?> timeout = job.timeoutSeconds() <= 0 ? null : timeouts.schedule(() -> {
@@ -237,18 +239,18 @@ public final class Runner implements AutoCloseable {
                 log.info("job {} cancelled", job.jobId());
                 return null;
             }
-            double seconds = (System.nanoTime() - started) / 1e9;
+            double seconds = (System.nanoTime() - processStarted) / 1e9;
             if (timedOut.remove(job.jobId())) {
                 return new JobResult(runnerId, instance, exit, true, output + "\ntestbot: job stopped after " + job.timeoutSeconds()
-                        + " s (job timeout) on " + config.hostname() + "\n", seconds, display, emptyResults(job));
+                        + " s (job timeout) on " + config.hostname() + "\n", seconds, setup, display, emptyResults(job));
             }
             try {
                 Adapter.Results results = adapter.readResults(resultFile, job.files());
                 boolean errored = results.errorsOutsideExamples() > 0;
-                return new JobResult(runnerId, instance, exit, errored, output, seconds, display, results.files());
+                return new JobResult(runnerId, instance, exit, errored, output, seconds, setup, display, results.files());
             } catch (IOException e) {
                 return new JobResult(runnerId, instance, exit, true, output + "\ntestbot: " + e.getMessage() + " (exit status " + exit + ")\n",
-                        seconds, display, emptyResults(job));
+                        seconds, setup, display, emptyResults(job));
             }
         } catch (IOException e) {
             return errored(job, instance, display, "testbot: could not run the job on " + config.hostname() + ": " + e.getMessage(), started);
@@ -304,7 +306,7 @@ public final class Runner implements AutoCloseable {
     private JobResult errored(JobAssignment job, int instance, String display, String message, long started) {
         log.warn("job {}: {}", job.jobId(), message.strip());
         return new JobResult(runnerId, instance, -1, true, message.endsWith("\n") ? message : message + "\n",
-                (System.nanoTime() - started) / 1e9, display, emptyResults(job));
+                0, (System.nanoTime() - started) / 1e9, display, emptyResults(job));
     }
 
     private static List<FileResult> emptyResults(JobAssignment job) {

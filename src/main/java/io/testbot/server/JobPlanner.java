@@ -1,60 +1,86 @@
 package io.testbot.server;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
+import java.util.OptionalDouble;
 
 /**
- * Splits a build's files into jobs. Files are weighed by their recorded runtime (file size where there is no
- * history) and packed longest first into about three jobs per instance, so a dynamic queue can even out the end.
+ * Splits a build's files into jobs, in the order they are handed out. Files are weighed by their recorded runtime
+ * (file size where there is no history) and taken longest first. Each job is filled up to a target that shrinks as
+ * the work left shrinks: half of each instance's share of what remains, but never less than a few times what
+ * starting a job costs on this project, so that most of a job's time goes to tests rather than to booting the
+ * framework. So the long files go first, short files travel together, and the last jobs are small, which lets
+ * every instance finish at about the same time.
  */
 public final class JobPlanner {
     private JobPlanner() {}
 
-    static final int JOBS_PER_INSTANCE = 3;
+    /** A job should be at least this many times as long as starting it. */
+    static final double MIN_JOB_IN_STARTUPS = 3;
+    /** The start-up cost assumed until one is measured: about what rspec takes to boot without Rails. */
+    static final double DEFAULT_JOB_OVERHEAD = 0.3;
 
+    /**
+     * @param instances   how many instances will pull these jobs
+     * @param filesPerJob a fixed job size chosen by the user (0: plan as above)
+     * @param jobOverhead the measured cost of starting one job on this project, if known (seconds)
+     */
     public static List<List<String>> plan(List<String> files, Map<String, Double> runtimes, Map<String, Long> sizes,
-                                          int instances, int filesPerJob) {
+                                          int instances, int filesPerJob, OptionalDouble jobOverhead) {
         if (filesPerJob > 0) {
             List<List<String>> fixed = new ArrayList<>();
             for (int i = 0; i < files.size(); i += filesPerJob) fixed.add(List.copyOf(files.subList(i, Math.min(files.size(), i + filesPerJob))));
             return fixed;
         }
-        double meanRuntime = runtimes.values().stream().mapToDouble(Double::doubleValue).average().orElse(1.0);
-        double meanSize = sizes.values().stream().mapToLong(Long::longValue).average().orElse(1.0);
+        Weights weights = new Weights(runtimes, sizes);
         List<String> ordered = new ArrayList<>(files);
-        Comparator<String> byWeight = Comparator.comparingDouble(f -> weight(f, runtimes, sizes, meanRuntime, meanSize));
+        Comparator<String> byWeight = Comparator.comparingDouble(weights::of);
         ordered.sort(byWeight.reversed().thenComparing(Comparator.naturalOrder()));
+        Deque<String> left = new ArrayDeque<>(ordered);
 
-        int jobs = Math.max(1, Math.min(files.size(), instances * JOBS_PER_INSTANCE));
-        record Bin(int index, List<String> files, double[] total) {}
-        PriorityQueue<Bin> bins = new PriorityQueue<>(Comparator.<Bin>comparingDouble(b -> b.total()[0]).thenComparingInt(Bin::index));
-        List<Bin> all = new ArrayList<>();
-        for (int i = 0; i < jobs; i++) {
-            Bin bin = new Bin(i, new ArrayList<>(), new double[1]);
-            bins.add(bin);
-            all.add(bin);
+        double remaining = ordered.stream().mapToDouble(weights::of).sum();
+        double floor = MIN_JOB_IN_STARTUPS * jobOverhead.orElse(DEFAULT_JOB_OVERHEAD);
+        int share = 2 * Math.max(1, instances);
+        List<List<String>> jobs = new ArrayList<>();
+        while (!left.isEmpty()) {
+            double target = Math.max(remaining / share, floor);
+            List<String> job = new ArrayList<>();
+            double total = 0;
+            do {
+                String file = left.pollFirst();
+                job.add(file);
+                total += weights.of(file);
+            } while (!left.isEmpty() && total + weights.of(left.peekFirst()) <= target);
+            remaining -= total;
+            jobs.add(List.copyOf(job));
         }
-        for (String file : ordered) {
-            Bin lightest = bins.poll();
-            lightest.files().add(file);
-            lightest.total()[0] += weight(file, runtimes, sizes, meanRuntime, meanSize);
-            bins.add(lightest);
-        }
-        all.sort(Comparator.<Bin>comparingDouble(b -> b.total()[0]).reversed().thenComparingInt(Bin::index));
-        List<List<String>> result = new ArrayList<>();
-        for (Bin bin : all) if (!bin.files().isEmpty()) result.add(List.copyOf(bin.files()));
-        return result;
+        return jobs;
     }
 
-    /** A file's expected cost; without history, its size relative to the mean stands in, scaled to mean runtime. */
-    private static double weight(String file, Map<String, Double> runtimes, Map<String, Long> sizes, double meanRuntime, double meanSize) {
-        Double seconds = runtimes.get(file);
-        if (seconds != null) return seconds;
-        Long size = sizes.get(file);
-        if (size != null && meanSize > 0) return meanRuntime * size / meanSize;
-        return meanRuntime;
+    /** A file's expected seconds; without history, its size relative to the mean file, scaled to the mean runtime. */
+    private static final class Weights {
+        final Map<String, Double> runtimes;
+        final Map<String, Long> sizes;
+        final double meanRuntime;
+        final double meanSize;
+
+        Weights(Map<String, Double> runtimes, Map<String, Long> sizes) {
+            this.runtimes = runtimes;
+            this.sizes = sizes;
+            this.meanRuntime = runtimes.values().stream().mapToDouble(Double::doubleValue).average().orElse(1.0);
+            this.meanSize = sizes.values().stream().mapToLong(Long::longValue).average().orElse(1.0);
+        }
+
+        double of(String file) {
+            Double seconds = runtimes.get(file);
+            if (seconds != null) return seconds;
+            Long size = sizes.get(file);
+            if (size != null && meanSize > 0) return meanRuntime * size / meanSize;
+            return meanRuntime;
+        }
     }
 }

@@ -379,7 +379,7 @@ public final class Scheduler {
             if (request.manifest() != null) for (FileEntry e : request.manifest()) sizes.put(e.path(), e.size());
             int instances = Math.max(2, liveInstances());
             List<List<String>> groups = JobPlanner.plan(request.files(), store.runtimes(request.project(), request.adapter()),
-                    sizes, instances, request.jobSize());
+                    sizes, instances, request.jobSize(), store.jobOverhead(request.project(), request.adapter()));
             long id = store.createBuild(request, groups, clock.instant());
             ActiveBuild build = new ActiveBuild(id, request, groups.size());
             activeBuilds.put(id, build);

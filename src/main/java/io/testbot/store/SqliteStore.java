@@ -175,6 +175,10 @@ public final class SqliteStore implements Store {
                 Map<String, Double> seconds = new HashMap<>();
                 for (FileResult f : result.files()) seconds.put(f.path(), f.seconds());
                 upsertRuntimes(h, project, adapter, seconds, at);
+                if (!result.files().isEmpty()) {
+                    double overhead = Math.max(0, result.seconds() - seconds.values().stream().mapToDouble(Double::doubleValue).sum());
+                    recordOverhead(h, project, adapter, overhead, at);
+                }
             }
             return appendEvent(h, buildId, new BuildEvent(0, BuildEvent.JOB_FINISHED, jobId, runnerName, result, null));
         });
@@ -193,6 +197,23 @@ public final class SqliteStore implements Store {
         secondsByPath.forEach((path, seconds) -> batch.bind("project", project).bind("adapter", adapter).bind("path", path)
                 .bind("seconds", seconds).bind("at", at.toEpochMilli()).add());
         batch.execute();
+    }
+
+    /** A running mean over the first samples, then an exponential average that follows a project as it changes. */
+    private static void recordOverhead(Handle h, String project, String adapter, double seconds, Instant at) {
+        h.createUpdate("""
+                        INSERT INTO job_overheads (project, adapter, seconds, samples, updated_at) VALUES (:project, :adapter, :seconds, 1, :at)
+                        ON CONFLICT(project, adapter) DO UPDATE SET
+                          seconds = seconds + (excluded.seconds - seconds) / MIN(samples + 1, 10),
+                          samples = samples + 1, updated_at = excluded.updated_at""")
+                .bind("project", project).bind("adapter", adapter).bind("seconds", seconds).bind("at", at.toEpochMilli()).execute();
+    }
+
+    @Override
+    public java.util.OptionalDouble jobOverhead(String project, String adapter) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT seconds FROM job_overheads WHERE project = :project AND adapter = :adapter")
+                .bind("project", project).bind("adapter", adapter).mapTo(Double.class).findOne()
+                .map(java.util.OptionalDouble::of).orElse(java.util.OptionalDouble.empty()));
     }
 
     @Override

@@ -50,14 +50,18 @@ public interface Store extends AutoCloseable {
     void jobRequeued(long jobId);
 
     /**
-     * Records a job's result in one transaction: the job done, its files' results, their runtimes (unless the job
-     * errored) and a job_finished event, which is returned numbered. A crash leaves all of it or none.
+     * Records a job's result in one transaction: the job done, its files' results, their runtimes and the job's
+     * start-up overhead (unless the job errored) and a job_finished event, which is returned numbered. A crash
+     * leaves all of it or none.
      */
     BuildEvent recordJobResult(long buildId, long jobId, String project, String adapter, String runnerName, JobResult result, Instant at);
 
     void recordRuntimes(String project, String adapter, Map<String, Double> secondsByPath, Instant at);
 
     Map<String, Double> runtimes(String project, String adapter);
+
+    /** The measured cost of starting a job on this project (seconds), if any job has been measured. */
+    java.util.OptionalDouble jobOverhead(String project, String adapter);
 
     List<BuildEvent> events(long buildId, long afterSeq);
 

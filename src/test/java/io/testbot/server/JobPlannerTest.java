@@ -2,30 +2,64 @@ package io.testbot.server;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class JobPlannerTest {
+    static final OptionalDouble NO_OVERHEAD = OptionalDouble.empty();
+
+    static double total(List<String> job, Map<String, Double> runtimes) {
+        return job.stream().mapToDouble(runtimes::get).sum();
+    }
+
     @Test
-    void packsLongestFirstIntoAboutThreeJobsPerInstanceAndKeepsEveryFileOnce() {
+    void theLongestFilesGoFirstAloneAndEveryFileIsPlannedOnce() {
         List<String> files = List.of("a", "b", "c", "d", "e", "f", "g", "h");
-        Map<String, Double> runtimes = Map.of("a", 8.0, "b", 1.0, "c", 1.0, "d", 1.0, "e", 1.0, "f", 1.0, "g", 1.0, "h", 1.0);
-        List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 2, 0);
-        assertThat(jobs).hasSize(6);
+        Map<String, Double> runtimes = Map.of("a", 8.0, "b", 1.0, "c", 1.0, "d", 1.0, "e", 1.0, "f", 1.0, "g", 1.0, "h", 3.0);
+        List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 2, 0, NO_OVERHEAD);
         assertThat(jobs.get(0)).containsExactly("a");
+        assertThat(jobs.get(1)).containsExactly("h");
         assertThat(jobs.stream().flatMap(List::stream)).containsExactlyInAnyOrderElementsOf(files);
     }
 
     @Test
+    void jobsShrinkTowardTheEndOfTheBuild() {
+        Map<String, Double> runtimes = new HashMap<>();
+        List<String> files = IntStream.range(0, 40).mapToObj(i -> "f" + i).toList();
+        files.forEach(f -> runtimes.put(f, 1.0));
+        List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 2, 0, OptionalDouble.of(0.0));
+        List<Integer> sizes = jobs.stream().map(List::size).toList();
+        assertThat(sizes.get(0)).isEqualTo(10); // half of one instance's share of 40 s on 2 instances
+        assertThat(sizes).isSortedAccordingTo((x, y) -> Integer.compare(y, x));
+        assertThat(sizes.get(sizes.size() - 1)).isEqualTo(1);
+    }
+
+    @Test
+    void shortFilesAreBatchedSoNoJobCostsLessThanStartingIt() {
+        Map<String, Double> runtimes = new HashMap<>();
+        List<String> files = IntStream.range(0, 100).mapToObj(i -> "tiny" + i).toList();
+        files.forEach(f -> runtimes.put(f, 0.01));
+        List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 4, 0, OptionalDouble.of(0.1));
+        List<List<String>> allButLast = new ArrayList<>(jobs.subList(0, jobs.size() - 1));
+        // three start-ups' worth (0.3 s) of tests in every job but the last
+        assertThat(allButLast).allSatisfy(job -> assertThat(total(job, runtimes)).isGreaterThanOrEqualTo(0.29));
+        assertThat(jobs.size()).isLessThanOrEqualTo(4);
+    }
+
+    @Test
     void usesFileSizeWhereThereIsNoHistory() {
-        List<List<String>> jobs = JobPlanner.plan(List.of("small", "big"), Map.of(), Map.of("small", 10L, "big", 1000L), 1, 0);
+        List<List<String>> jobs = JobPlanner.plan(List.of("small", "big"), Map.of(), Map.of("small", 10L, "big", 1000L), 1, 0, NO_OVERHEAD);
         assertThat(jobs.get(0)).containsExactly("big");
     }
 
     @Test
     void honoursAFixedNumberOfFilesPerJob() {
-        assertThat(JobPlanner.plan(List.of("a", "b", "c"), Map.of(), Map.of(), 8, 2)).containsExactly(List.of("a", "b"), List.of("c"));
+        assertThat(JobPlanner.plan(List.of("a", "b", "c"), Map.of(), Map.of(), 8, 2, NO_OVERHEAD)).containsExactly(List.of("a", "b"), List.of("c"));
     }
 }

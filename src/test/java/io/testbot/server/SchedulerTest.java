@@ -69,7 +69,7 @@ class SchedulerTest {
     }
 
     static JobResult passed(String runnerId, JobAssignment job) {
-        return new JobResult(runnerId, 1, 0, false, "ok\n", 0.5, "rspec", job.files().stream().map(f -> new FileResult(f, 1, 0, 0, 0.5, List.of())).toList());
+        return new JobResult(runnerId, 1, 0, false, "ok\n", 0.5, 0, "rspec", job.files().stream().map(f -> new FileResult(f, 1, 0, 0, 0.5, List.of())).toList());
     }
 
     @Test
@@ -174,7 +174,7 @@ class SchedulerTest {
         BuildInfo build = build(true, "a", "b", "c");
         JobAssignment failing = scheduler.nextJob(r, 0).orElseThrow();
         JobAssignment other = scheduler.nextJob(r, 0).orElseThrow();
-        JobResult failed = new JobResult(r, 1, 1, false, "F\n", 0.1, "rspec", List.of(new FileResult(failing.files().get(0), 1, 1, 0, 0.1,
+        JobResult failed = new JobResult(r, 1, 1, false, "F\n", 0.1, 0, "rspec", List.of(new FileResult(failing.files().get(0), 1, 1, 0, 0.1,
                 List.of(new FileResult.Failure("./a:1", "a fails")))));
         assertThat(scheduler.recordResult(failing.jobId(), failed)).isTrue();
         assertThat(store.build(build.id()).status()).isEqualTo("failed");
