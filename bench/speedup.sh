@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Measures, side by side in one run, the wall time of one generated RSpec suite (spec files that sleep, with skewed
-# durations, so many instances fit on few cores):
-#   serial rspec  |  testbot local mode  |  testbot server + 2 runners on loopback
-# each against the ideal schedule for the same instance count: max(total / instances, longest file).
-# Usage: bench/speedup.sh [INSTANCES (default 4)] [FILES (default 36)]
+# Side by side in one run, on one generated RSpec suite of spec files that sleep with skewed durations (so that
+# more instances than cores still measure scheduling, not CPU):
+#   serial rspec | parallel_rspec without and with its runtime log | testbot local mode |
+#   testbot server + 1 runner x N | testbot server + 4 runners x N/4, first build (no history) and second build
+# each against the ideal schedule for N instances: max(total / N, longest file). Then the fixed overheads:
+# runner start -> usable, requester start -> first spec running, last spec done -> requester exit.
+# Usage: bench/speedup.sh [INSTANCES (default 8)] [FILES (default 48)]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-instances="${1:-4}"
-files="${2:-36}"
-[ -f "$here/target/testbot.jar" ] || (cd "$here" && mvn -B -q -DskipTests package)
-java_cmd=(java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$here/target/testbot.jar")
+instances="${1:-8}"
+files="${2:-48}"
+testbot=("$here/bin/testbot")
+[ -f "$here/target/testbot.jar" ] || (cd "$here" && mvn -B -q -Dstyle.color=never -DskipTests package)
 
 work="$(mktemp -d /tmp/testbot-bench.XXXXXX)"
 pids=()
@@ -17,60 +19,98 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 export HOME="$work/home" XDG_CACHE_HOME="$work/home/.cache"
 mkdir -p "$HOME"
+unset TESTBOT_SERVER TESTBOT_TOKEN
 
-# The suite: most files are short, a few are long (a skew like a real suite's), in whole centiseconds.
+# The suite: most files short, some medium, a few long, in whole centiseconds.
 project="$work/suite"
 mkdir -p "$project/spec"
 total_cs=0; longest_cs=0
 for i in $(seq 1 "$files"); do
-  if   [ $((i % 12)) -eq 0 ]; then cs=$((150 + i * 2))
-  elif [ $((i % 5)) -eq 0 ];  then cs=$((60 + i))
+  if   [ $((i % 16)) -eq 0 ]; then cs=$((160 + i))
+  elif [ $((i % 5)) -eq 0 ];  then cs=$((50 + i))
   else cs=$((10 + (i * 7) % 30)); fi
   total_cs=$((total_cs + cs)); [ "$cs" -gt "$longest_cs" ] && longest_cs=$cs
   secs=$(printf '%d.%02d' $((cs / 100)) $((cs % 100)))
-  cat > "$project/spec/file_${i}_spec.rb" <<RUBY
-RSpec.describe "File $i" do
-  it("takes ${secs} s") { sleep ${secs} }
-end
-RUBY
+  printf 'RSpec.describe "File %d" do\n  it("takes %s s") { sleep %s }\nend\n' "$i" "$secs" "$secs" > "$project/spec/file_${i}_spec.rb"
 done
 ideal_cs=$(( (total_cs + instances - 1) / instances )); [ "$longest_cs" -gt "$ideal_cs" ] && ideal_cs=$longest_cs
+ideal=$(awk -v c="$ideal_cs" 'BEGIN { printf "%.2f", c / 100 }')
 
 now() { date +%s.%N; }
-seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-declare -A wall
+diff_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
+rows=()
+timed() { # timed LABEL COMMAND...: runs in the project, checks it passed, records the wall time
+  local label="$1"; shift
+  local t0 t1 log="$work/run-${#rows[@]}.log"
+  t0=$(now); (cd "$project" && "$@") >"$log" 2>&1 || { echo "bench: '$label' failed:"; tail -20 "$log"; exit 1; }; t1=$(now)
+  rows+=("$label|$(diff_s "$t0" "$t1")")
+}
 
-t0=$(now); (cd "$project" && rspec >/dev/null); t1=$(now); wall[serial]=$(seconds "$t0" "$t1")
+timed "serial rspec" rspec
+rspec_log=(-o "--format progress --format ParallelTests::RSpec::RuntimeLogger --out tmp/parallel_runtime_rspec.log")
+timed "parallel_rspec -n $instances, no runtime log" parallel_rspec -n "$instances" "${rspec_log[@]}"
+timed "parallel_rspec -n $instances, with runtime log" parallel_rspec -n "$instances" "${rspec_log[@]}"
 
-for run in first second; do
-  t0=$(now); (cd "$project" && "${java_cmd[@]}" rspec --local -n "$instances" >"$work/local-$run.out" 2>&1); t1=$(now)
-  wall[local-$run]=$(seconds "$t0" "$t1")
-done
+# Records bin/testbot's class-data archive (once per build of the jar), outside the timings.
+(cd "$project" && "${testbot[@]}" rspec --local -n 1 spec/file_1_spec.rb >/dev/null 2>&1)
+rm -rf "$XDG_CACHE_HOME/testbot/local"
+timed "testbot local -n $instances, first build" "${testbot[@]}" rspec --local -n "$instances"
+timed "testbot local -n $instances, second build" "${testbot[@]}" rspec --local -n "$instances"
 
-"${java_cmd[@]}" server --port 0 --bind 127.0.0.1 --data-dir "$work/server" >"$work/server.log" 2>&1 & pids+=($!)
-until grep -q 'listening on' "$work/server.log" 2>/dev/null; do sleep 0.1; done
-port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/server.log" | sed 's/.*://')
-export TESTBOT_TOKEN="$(cat "$work/server/token")"
-per_runner=$(( (instances + 1) / 2 ))
-for r in 1 2; do
-  "${java_cmd[@]}" runner --connect "127.0.0.1:$port" --instances "$per_runner" --work-dir "$work/runner$r" --hostname "runner$r" >"$work/runner$r.log" 2>&1 & pids+=($!)
-done
-until [ "$(curl -s -H "Authorization: Bearer $TESTBOT_TOKEN" "127.0.0.1:$port/runners/total_instances")" = "$((per_runner * 2))" ]; do sleep 0.1; done
-for run in first second; do
-  t0=$(now); (cd "$project" && "${java_cmd[@]}" rspec --connect "127.0.0.1:$port" >"$work/remote-$run.out" 2>&1); t1=$(now)
-  wall[remote-$run]=$(seconds "$t0" "$t1")
-done
+start_server() { # start_server NAME: a fresh server on loopback; sets port and TESTBOT_TOKEN
+  env -u TESTBOT_TOKEN "${testbot[@]}" server --port 0 --bind 127.0.0.1 --data-dir "$work/$1" >"$work/$1.log" 2>&1 & pids+=($!)
+  until grep -q 'listening on' "$work/$1.log" 2>/dev/null; do sleep 0.05; done
+  port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/$1.log" | sed 's/.*://')
+  export TESTBOT_TOKEN="$(cat "$work/$1/token")"
+}
+total_instances() { curl -s -H "Authorization: Bearer $TESTBOT_TOKEN" "127.0.0.1:$port/runners/total_instances"; }
+start_runners() { # start_runners COUNT EACH: returns when all are usable; sets runner_ms for the first one
+  local count=$1 each=$2 before t0
+  for r in $(seq 1 "$count"); do
+    before=$(total_instances); t0=$(now)
+    "${testbot[@]}" runner --connect "127.0.0.1:$port" --instances "$each" --work-dir "$work/runner-$port-$r" --hostname "runner$r" >"$work/runner-$port-$r.log" 2>&1 & pids+=($!)
+    until [ "$(total_instances)" -ge $((before + each)) ]; do sleep 0.02; done
+    [ "$r" -eq 1 ] && runner_ms=$(diff_ms "$t0" "$(now)")
+  done
+  return 0
+}
 
-ideal=$(awk -v c="$ideal_cs" 'BEGIN { printf "%.2f", c / 100 }')
+start_server server-a
+start_runners 1 "$instances"
+runner_usable_ms=$runner_ms
+timed "testbot server + 1 runner x $instances, first" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
+timed "testbot server + 1 runner x $instances, second" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
+start_server server-b
+start_runners 4 $((instances / 4))
+timed "testbot server + 4 runners x $((instances / 4)), first" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
+timed "testbot server + 4 runners x $((instances / 4)), second" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
+
+# Fixed overheads, on a one-file probe that stamps when it starts and ends.
+cat > "$project/spec/probe_spec.rb" <<RUBY
+File.write("$work/probe-start", Time.now.to_f.to_s)
+RSpec.describe("Probe") { it("stamps") { File.write("$work/probe-end", Time.now.to_f.to_s) } }
+RUBY
+probe() { # probe ARGS...: prints "start_ms end_ms"
+  local t0 t1
+  t0=$(now); (cd "$project" && "${testbot[@]}" rspec "$@" spec/probe_spec.rb >/dev/null 2>&1); t1=$(now)
+  echo "$(diff_ms "$t0" "$(cat "$work/probe-start")") $(diff_ms "$(cat "$work/probe-end")" "$t1")"
+}
+probe --local >/dev/null   # the probe file's first run records its history
+read -r local_start local_end < <(probe --local -n "$instances")
+read -r remote_start remote_end < <(probe --connect "127.0.0.1:$port")
+
 echo "suite: $files spec files, $(awk -v c="$total_cs" 'BEGIN { printf "%.2f", c / 100 }') s of sleeps, longest $(awk -v c="$longest_cs" 'BEGIN { printf "%.2f", c / 100 }') s; $instances instances; ideal wall time ${ideal} s"
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), $(java -version 2>&1 | head -1), $(ruby -v | cut -d' ' -f1-2)"
-printf '%-34s %8s %10s %10s\n' "run" "wall s" "speedup" "x ideal"
-row() { printf '%-34s %8s %10s %10s\n' "$1" "$2" "$(awk -v s="${wall[serial]}" -v w="$2" 'BEGIN { printf "%.2fx", s / w }')" "$(awk -v i="$ideal" -v w="$2" 'BEGIN { printf "%.2f", w / i }')"; }
-row "serial rspec" "${wall[serial]}"
-row "testbot local, first build" "${wall[local-first]}"
-row "testbot local, second build" "${wall[local-second]}"
-row "testbot server + 2 runners, first" "${wall[remote-first]}"
-row "testbot server + 2 runners, second" "${wall[remote-second]}"
-for f in local-first local-second remote-first remote-second; do
-  grep -q ' 0 failures' "$work/$f.out" || { echo "bench: the $f run did not pass:"; tail -20 "$work/$f.out"; exit 1; }
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), $(java -version 2>&1 | head -1), $(ruby -v | cut -d' ' -f1-2), parallel_tests $(parallel_rspec --version 2>/dev/null | tail -1)"
+serial=${rows[0]#*|}
+printf '%-46s %8s %9s %9s\n' "run" "wall s" "speedup" "x ideal"
+for row in "${rows[@]}"; do
+  label=${row%|*}; wall=${row#*|}
+  printf '%-46s %8s %9s %9s\n' "$label" "$wall" "$(awk -v s="$serial" -v w="$wall" 'BEGIN { printf "%.2fx", s / w }')" "$(awk -v i="$ideal" -v w="$wall" 'BEGIN { printf "%.2f", w / i }')"
 done
+echo "overheads (ms):"
+printf '  %-52s %6s\n' "runner start -> usable (x $instances instances)" "$runner_usable_ms"
+printf '  %-52s %6s\n' "requester start -> first spec running, local" "$local_start"
+printf '  %-52s %6s\n' "requester start -> first spec running, server" "$remote_start"
+printf '  %-52s %6s\n' "last spec done -> requester exit, local" "$local_end"
+printf '  %-52s %6s\n' "last spec done -> requester exit, server" "$remote_end"

@@ -11,10 +11,12 @@ import java.util.OptionalDouble;
 /**
  * Splits a build's files into jobs, in the order they are handed out. Files are weighed by their recorded runtime
  * (file size where there is no history) and taken longest first. Each job is filled up to a target that shrinks as
- * the work left shrinks: half of each instance's share of what remains, but never less than a few times what
- * starting a job costs on this project, so that most of a job's time goes to tests rather than to booting the
- * framework. So the long files go first, short files travel together, and the last jobs are small, which lets
- * every instance finish at about the same time.
+ * the work left shrinks: half of each instance's share of what remains, or a few times what starting a job costs
+ * on this project if that is more, so that most of a job's time goes to tests rather than to booting the
+ * framework. Once each instance's share of what is left is worth less than two such jobs, another round of
+ * smaller jobs would cost more in start-ups than it gains in balance: the rest is packed into one job per
+ * instance, longest first into the lightest. So the long files go first, short files travel together, and the
+ * instances finish at about the same time.
  */
 public final class JobPlanner {
     private JobPlanner() {}
@@ -44,10 +46,14 @@ public final class JobPlanner {
 
         double remaining = ordered.stream().mapToDouble(weights::of).sum();
         double floor = MIN_JOB_IN_STARTUPS * jobOverhead.orElse(DEFAULT_JOB_OVERHEAD);
-        int share = 2 * Math.max(1, instances);
+        int n = Math.max(1, instances);
         List<List<String>> jobs = new ArrayList<>();
         while (!left.isEmpty()) {
-            double target = Math.max(remaining / share, floor);
+            if (remaining / n <= 2 * floor) {
+                jobs.addAll(packInto(n, left, weights));
+                break;
+            }
+            double target = Math.max(remaining / (2 * n), floor);
             List<String> job = new ArrayList<>();
             double total = 0;
             do {
@@ -59,6 +65,23 @@ public final class JobPlanner {
             jobs.add(List.copyOf(job));
         }
         return jobs;
+    }
+
+    /** Longest-processing-time packing into at most n jobs, heaviest job first. */
+    private static List<List<String>> packInto(int n, Deque<String> files, Weights weights) {
+        List<List<String>> bins = new ArrayList<>();
+        double[] totals = new double[n];
+        for (int i = 0; i < n; i++) bins.add(new ArrayList<>());
+        for (String file : files) {
+            int lightest = 0;
+            for (int i = 1; i < n; i++) if (totals[i] < totals[lightest]) lightest = i;
+            bins.get(lightest).add(file);
+            totals[lightest] += weights.of(file);
+        }
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < n; i++) if (!bins.get(i).isEmpty()) order.add(i);
+        order.sort((a, b) -> Double.compare(totals[b], totals[a]));
+        return order.stream().map(i -> List.copyOf(bins.get(i))).toList();
     }
 
     /** A file's expected seconds; without history, its size relative to the mean file, scaled to the mean runtime. */

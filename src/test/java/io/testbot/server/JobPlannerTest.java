@@ -2,7 +2,6 @@ package io.testbot.server;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,15 +40,25 @@ class JobPlannerTest {
     }
 
     @Test
-    void shortFilesAreBatchedSoNoJobCostsLessThanStartingIt() {
+    void aBuildWorthLessThanTwoStartUpsPerInstanceRunsAsOneJobPerInstance() {
         Map<String, Double> runtimes = new HashMap<>();
         List<String> files = IntStream.range(0, 100).mapToObj(i -> "tiny" + i).toList();
         files.forEach(f -> runtimes.put(f, 0.01));
-        List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 4, 0, OptionalDouble.of(0.1));
-        List<List<String>> allButLast = new ArrayList<>(jobs.subList(0, jobs.size() - 1));
-        // three start-ups' worth (0.3 s) of tests in every job but the last
-        assertThat(allButLast).allSatisfy(job -> assertThat(total(job, runtimes)).isGreaterThanOrEqualTo(0.29));
-        assertThat(jobs.size()).isLessThanOrEqualTo(4);
+        List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 4, 0, OptionalDouble.of(0.2));
+        assertThat(jobs).hasSize(4).allSatisfy(job -> assertThat(job).hasSize(25));
+    }
+
+    @Test
+    void aLongBuildKeepsEveryJobButTheLastRoundAboveThreeStartUps() {
+        Map<String, Double> runtimes = new HashMap<>();
+        List<String> files = IntStream.range(0, 400).mapToObj(i -> "f" + i).toList();
+        files.forEach(f -> runtimes.put(f, 0.1));
+        List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 4, 0, OptionalDouble.of(0.2));
+        List<Double> totals = jobs.stream().map(job -> total(job, runtimes)).toList();
+        // 40 s on 4 instances: jobs shrink from 5 s while a round is worth it, then one last round of 4 jobs
+        assertThat(totals.get(0)).isCloseTo(5.0, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(totals.subList(0, totals.size() - 4)).allSatisfy(t -> assertThat(t).isGreaterThanOrEqualTo(0.59));
+        assertThat(jobs.stream().mapToInt(List::size).sum()).isEqualTo(400);
     }
 
     @Test
