@@ -36,6 +36,7 @@ abstract class Cluster {
 
     final List<Proc> procs = new ArrayList<>();
     int port;
+    String serverHost = "127.0.0.1";
     String token;
     Path serverData;
 
@@ -95,12 +96,18 @@ abstract class Cluster {
 
     /** Starts the server on the given port (0: any free one); the data dir, and so the token, stay the same. */
     Proc startServerOn(int wantedPort, String... extra) throws IOException {
+        return startServerBound(wantedPort, "127.0.0.1", extra);
+    }
+
+    /** Starts the server on the given port and address. */
+    Proc startServerBound(int wantedPort, String bind, String... extra) throws IOException {
         serverData = dir.resolve("server-data");
-        List<String> args = new ArrayList<>(List.of("server", "--port", String.valueOf(wantedPort), "--bind", "127.0.0.1",
+        serverHost = bind;
+        List<String> args = new ArrayList<>(List.of("server", "--port", String.valueOf(wantedPort), "--bind", bind,
                 "--data-dir", serverData.toString()));
         args.addAll(List.of(extra));
         Proc server = start("server-" + procs.size(), dir, Map.of(), args.toArray(String[]::new));
-        port = Integer.parseInt(server.await(Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)"), START));
+        port = Integer.parseInt(server.await(Pattern.compile("listening on http://[0-9.]+:(\\d+)"), START));
         token = Files.readString(serverData.resolve("token")).strip();
         return server;
     }
@@ -126,7 +133,7 @@ abstract class Cluster {
     }
 
     String address() {
-        return "127.0.0.1:" + port;
+        return serverHost + ":" + port;
     }
 
     Proc startRunner(String name, int instances, String... extra) throws IOException {
