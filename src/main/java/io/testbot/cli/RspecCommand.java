@@ -53,6 +53,9 @@ final class RspecCommand implements Callable<Integer> {
     @Option(names = "--files-per-job", paramLabel = "N", description = "Put N files in each job (default: balanced by the server).")
     int filesPerJob;
 
+    @Option(names = "--local-fallback", description = "When no runner takes the build within --runner-timeout, run it on this machine instead of exiting 3.")
+    boolean localFallback;
+
     @Option(names = "--fail-fast", description = "Stop the whole build at its first failing job.")
     boolean failFast;
 
@@ -85,7 +88,7 @@ final class RspecCommand implements Callable<Integer> {
 
         RequesterConfig config = new RequesterConfig(root, "rspec", server, effectiveToken, n, patterns, paths, options,
                 beforeRun != null ? beforeRun : file.beforeRun(), ignores, Math.max(0, filesPerJob), Duration.ofSeconds(timeout), Paths.cacheDir(),
-                failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0);
+                failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback);
         return new Requester(config, System.out, System.err).run();
     }
 }

@@ -81,6 +81,9 @@ public final class Requester {
                     manifest, config.filesPerJob(), requestedBy(), config.failFast(), config.jobTimeout());
             BuildInfo build = client.post(Api.BUILDS, request, BuildInfo.class);
             return follow(client, build, files, started);
+        } catch (NoRunnerException e) {
+            err.println("testbot: running the build on this machine instead (--local-fallback)");
+            return new Requester(config.locally(), out, err).run();
         } catch (ApiClient.AuthException | ApiClient.UnreachableException e) {
             err.println("testbot: " + e.getMessage());
             return ExitCodes.INFRASTRUCTURE;
@@ -183,6 +186,7 @@ public final class Requester {
                 } else if (Duration.ofNanos(System.nanoTime() - noRunnerSince).compareTo(config.runnerTimeout()) > 0) {
                     client.post(Api.path(Api.BUILD_CANCEL, build.id()), null, BuildInfo.class);
                     err.println("testbot: no runner took the build within " + config.runnerTimeout().toSeconds() + " s; build " + build.id() + " cancelled");
+                    if (config.localFallback()) throw new NoRunnerException();
                     return ExitCodes.INFRASTRUCTURE;
                 }
             }
@@ -217,8 +221,15 @@ public final class Requester {
         }
     }
 
+    /** No runner took the build in time and the user asked to fall back to local mode. */
+    private static final class NoRunnerException extends RuntimeException {
+        NoRunnerException() {
+            super(null, null, false, false);
+        }
+    }
+
     /** Names the project on the server and in runners' work dirs: its folder name plus a digest of where it is. */
-    static String projectKey(Path root) {
+    public static String projectKey(Path root) {
         String where = hostname() + ":" + root.toAbsolutePath().normalize();
         String name = root.getFileName() == null ? "project" : root.getFileName().toString();
         return name + "-" + Hashing.sha256(where.getBytes(StandardCharsets.UTF_8)).substring(0, 10);

@@ -125,6 +125,11 @@ class DistributedRspecIT extends Cluster {
         assertThat(refused.exit()).as(refused.all()).isEqualTo(3);
         assertThat(refused.err()).contains("no runner took the build within 2 s");
 
+        Result fellBack = requestRemote(project, "--runner-timeout", "2", "--local-fallback", "-n", "2");
+        assertThat(fellBack.exit()).as(fellBack.all()).isZero();
+        assertThat(fellBack.err()).contains("running the build on this machine instead (--local-fallback)");
+        assertThat(fellBack.out()).contains("2 examples, 0 failures").contains(" · localhost #");
+
         startRunner("newbox", 2);
         Awaitility.await().atMost(START).until(() -> http("GET", "/runners/total_instances", null).body().equals("2"));
         Result ran = requestRemote(project);
