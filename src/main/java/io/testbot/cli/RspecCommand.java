@@ -56,6 +56,9 @@ final class RspecCommand implements Callable<Integer> {
     @Option(names = "--local-fallback", description = "When no runner takes the build within --runner-timeout, run it on this machine instead of exiting 3.")
     boolean localFallback;
 
+    @Option(names = "--dry-run", description = "Run nothing: print the expected wall time from runtime history and how many instances would bring it near its floor.")
+    boolean dryRun;
+
     @Option(names = "--fail-fast", description = "Stop the whole build at its first failing job.")
     boolean failFast;
 
@@ -88,7 +91,7 @@ final class RspecCommand implements Callable<Integer> {
 
         RequesterConfig config = new RequesterConfig(root, "rspec", server, effectiveToken, n, patterns, paths, options,
                 beforeRun != null ? beforeRun : file.beforeRun(), ignores, Math.max(0, filesPerJob), Duration.ofSeconds(timeout), Paths.cacheDir(),
-                failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback);
+                failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback, dryRun);
         return new Requester(config, System.out, System.err).run();
     }
 }

@@ -20,6 +20,8 @@ public final class Api {
     public static final String BUILD_MANIFEST = "/builds/{id}/manifest";
     public static final String BUILD_CANCEL = "/builds/{id}/cancel";
 
+    public static final String ESTIMATE = "/estimate";
+
     public static final String RUNNERS = "/runners";
     public static final String RUNNER_HEARTBEAT = "/runners/{id}/heartbeat";
     public static final String RUNNER_NEXT_JOB = "/runners/{id}/jobs/next";

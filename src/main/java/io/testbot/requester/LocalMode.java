@@ -34,13 +34,18 @@ public final class LocalMode implements AutoCloseable {
         byte[] secret = new byte[24];
         new SecureRandom().nextBytes(secret);
         String token = HexFormat.of().formatHex(secret);
-        Path dataDir = cacheDir.resolve("local");
+        Path dataDir = dataDir(cacheDir);
         TestbotServer server = TestbotServer.start(new ServerConfig("127.0.0.1", 0, dataDir, token,
                 ServerConfig.DEFAULT_MAX_BLOB_BYTES, ServerConfig.DEFAULT_MAX_REQUEST_BYTES, false));
         Runner runner = new Runner(new RunnerConfig("127.0.0.1:" + server.port(), token, instances, dataDir.resolve("runner"),
                 "localhost", Version.CURRENT, projectRoot.toAbsolutePath().normalize()));
         runner.start();
         return new LocalMode(server, runner, token);
+    }
+
+    /** Where local mode keeps its database (runtime history) and its runner's files. */
+    public static Path dataDir(Path cacheDir) {
+        return cacheDir.resolve("local");
     }
 
     public String address() {

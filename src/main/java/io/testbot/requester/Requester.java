@@ -8,7 +8,10 @@ import io.testbot.protocol.BlobQuery;
 import io.testbot.protocol.BuildEvent;
 import io.testbot.protocol.BuildInfo;
 import io.testbot.protocol.BuildRequest;
+import io.testbot.protocol.Estimate;
 import io.testbot.protocol.EventsReply;
+import io.testbot.server.Scheduler;
+import io.testbot.store.SqliteStore;
 import io.testbot.protocol.FileEntry;
 import io.testbot.sync.HashCache;
 import io.testbot.sync.Hashing;
@@ -60,6 +63,8 @@ public final class Requester {
             return ExitCodes.USAGE;
         }
 
+        if (config.dryRun()) return estimate(root, files);
+
         LocalMode local = null;
         try {
             String server = config.server();
@@ -98,6 +103,30 @@ public final class Requester {
             return ExitCodes.INFRASTRUCTURE;
         } finally {
             if (local != null) local.close();
+        }
+    }
+
+    /** --dry-run: the expected wall time from history, from the server or from local mode's own store. */
+    private int estimate(Path root, List<String> files) {
+        Estimate.Request request = new Estimate.Request(projectKey(root), adapter.name(), files);
+        try {
+            if (config.server() == null) {
+                int instances = config.instances() > 0 ? config.instances() : Runtime.getRuntime().availableProcessors();
+                try (SqliteStore store = new SqliteStore(LocalMode.dataDir(config.cacheDir()).resolve("testbot.sqlite"))) {
+                    EstimateReport.print(out, files, Scheduler.estimate(store, request, instances), instances, "in local mode");
+                }
+            } else {
+                ApiClient client = new ApiClient(config.server(), config.token());
+                Estimate.Reply reply = client.post(Api.ESTIMATE, request, Estimate.Reply.class);
+                EstimateReport.print(out, files, reply, reply.availableInstances(), "on " + client.base());
+            }
+            return ExitCodes.PASSED;
+        } catch (IOException e) {
+            err.println("testbot: " + e.getMessage());
+            return ExitCodes.INFRASTRUCTURE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitCodes.INFRASTRUCTURE;
         }
     }
 

@@ -4,6 +4,7 @@ import io.testbot.protocol.BuildEvent;
 import io.testbot.protocol.BuildInfo;
 import io.testbot.protocol.BuildRequest;
 import io.testbot.protocol.BuildStatus;
+import io.testbot.protocol.Estimate;
 import io.testbot.protocol.EventsReply;
 import io.testbot.protocol.FileEntry;
 import io.testbot.protocol.JobAssignment;
@@ -550,6 +551,20 @@ public final class Scheduler {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** What history says about these files, and how many instances could run them now. */
+    public Estimate.Reply estimate(Estimate.Request request) {
+        return estimate(store, request, totalInstances());
+    }
+
+    /** The same from a store alone (local mode's --dry-run reads its history without starting a server). */
+    public static Estimate.Reply estimate(Store store, Estimate.Request request, int availableInstances) {
+        Map<String, Double> all = store.runtimes(request.project(), request.adapter());
+        Map<String, Double> known = new HashMap<>();
+        for (String file : request.files()) if (all.containsKey(file)) known.put(file, all.get(file));
+        java.util.OptionalDouble overhead = store.jobOverhead(request.project(), request.adapter());
+        return new Estimate.Reply(known, overhead.isPresent() ? overhead.getAsDouble() : null, availableInstances);
     }
 
     /** The manifest a build was submitted with (null for in-place builds). */

@@ -11,6 +11,7 @@ import io.testbot.protocol.BlobQuery;
 import io.testbot.protocol.BuildInfo;
 import io.testbot.protocol.BuildRequest;
 import io.testbot.protocol.ErrorReply;
+import io.testbot.protocol.Estimate;
 import io.testbot.protocol.FileEntry;
 import io.testbot.protocol.JobResult;
 import io.testbot.protocol.Json;
@@ -120,6 +121,11 @@ public final class TestbotServer implements AutoCloseable {
         });
         app.post(Api.BUILD_CANCEL, ctx -> ctx.json(scheduler.cancel(requireBuild(ctx).id())));
 
+        app.post(Api.ESTIMATE, ctx -> {
+            Estimate.Request request = body(ctx, Estimate.Request.class);
+            if (request.project() == null || request.adapter() == null || request.files() == null) throw new BadRequest("project, adapter and files are required");
+            ctx.json(scheduler.estimate(request));
+        });
         app.post(Api.RUNNERS, ctx -> {
             Runners.Registration registration = body(ctx, Runners.Registration.class);
             if (registration.hostname() == null || registration.version() == null) throw new BadRequest("hostname and version are required");

@@ -94,6 +94,12 @@ class DistributedRspecIT extends Cluster {
             assertThat(copy.resolve("lib/gone.rb")).doesNotExist();
             assertThat(copy.resolve("spec/say_spec.rb")).content().contains("SAYS second");
         }
+
+        Result estimate = requestRemote(project, "--dry-run");
+        assertThat(estimate.exit()).as(estimate.all()).isZero();
+        assertThat(estimate.out()).contains("4 file(s), 4 with history on http://" + address())
+                .containsPattern("expected wall time on 2 instance\\(s\\): [0-9.]+ s");
+        assertThat(count(estimate.out(), "── job")).isZero();
     }
 
     @Test
