@@ -47,7 +47,7 @@ public final class RSpecAdapter implements Adapter {
         if (root == null || !root.has("examples")) throw new IOException("rspec JSON results have no examples list");
 
         Map<String, FileTally> byFile = new LinkedHashMap<>();
-        for (String file : files) byFile.put(normalise(file), new FileTally());
+        for (String file : files) byFile.put(normalise(fileOf(file)), new FileTally());
         for (JsonNode example : root.path("examples")) {
             String path = normalise(example.path("file_path").asText());
             FileTally tally = byFile.computeIfAbsent(path, p -> new FileTally());
@@ -56,8 +56,9 @@ public final class RSpecAdapter implements Adapter {
             switch (example.path("status").asText()) {
                 case "failed" -> {
                     tally.failures++;
-                    tally.failed.add(new FileResult.Failure("./" + path + ":" + example.path("line_number").asInt(),
-                            example.path("full_description").asText()));
+                    String location = "./" + path + ":" + example.path("line_number").asInt();
+                    tally.failed.add(new FileResult.Failure(location, example.path("full_description").asText(),
+                            example.path("id").asText(location)));
                 }
                 case "pending" -> tally.pending++;
                 default -> { }
@@ -81,6 +82,13 @@ public final class RSpecAdapter implements Adapter {
     @Override
     public String rerunCommand(FileResult.Failure failure) {
         return "rspec " + ShellWords.quote(failure.location());
+    }
+
+    /** The file of a job entry, which may name examples in it: "./spec/a_spec.rb[1:2]" or "spec/a_spec.rb:12". */
+    static String fileOf(String entry) {
+        int bracket = entry.indexOf('[');
+        if (bracket > 0 && entry.endsWith("]")) return entry.substring(0, bracket);
+        return entry.replaceFirst(":[0-9:]+$", "");
     }
 
     static String normalise(String path) {

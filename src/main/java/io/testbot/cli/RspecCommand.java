@@ -59,6 +59,9 @@ final class RspecCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Run nothing: print the expected wall time from runtime history and how many instances would bring it near its floor.")
     boolean dryRun;
 
+    @Option(names = "--retry-failed", paramLabel = "N", description = "Re-run failing examples up to N times, on another runner where there is one; those that pass are reported as flaky (default: 0).")
+    int retryFailed;
+
     @Option(names = "--fail-fast", description = "Stop the whole build at its first failing job.")
     boolean failFast;
 
@@ -91,7 +94,7 @@ final class RspecCommand implements Callable<Integer> {
 
         RequesterConfig config = new RequesterConfig(root, "rspec", server, effectiveToken, n, patterns, paths, options,
                 beforeRun != null ? beforeRun : file.beforeRun(), ignores, Math.max(0, filesPerJob), Duration.ofSeconds(timeout), Paths.cacheDir(),
-                failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback, dryRun);
+                failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback, dryRun, Math.max(0, retryFailed));
         return new Requester(config, System.out, System.err).run();
     }
 }

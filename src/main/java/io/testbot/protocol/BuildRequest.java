@@ -14,7 +14,8 @@ import java.util.List;
  * @param jobSize     how many files go in one job (0: balanced by the server)
  * @param failFast    stop the build at its first failure
  * @param jobTimeout  seconds after which a job is stopped and reported as errored (0: no limit)
+ * @param retryFailed how many times to re-run failing examples, on another runner where there is one
  */
 public record BuildRequest(String project, String adapter, List<String> files, List<String> options,
                            String beforeRun, List<FileEntry> manifest, int jobSize, String requestedBy,
-                           boolean failFast, int jobTimeout) {}
+                           boolean failFast, int jobTimeout, int retryFailed) {}

@@ -5,6 +5,9 @@ import java.util.List;
 /** The structured outcome of one test file within a job. */
 public record FileResult(String path, int examples, int failures, int pending, double seconds,
                          List<Failure> failed) {
-    /** A failed example with the command fragment that re-runs it, e.g. "./spec/a_spec.rb:12". */
-    public record Failure(String location, String description) {}
+    /**
+     * A failed example: where it is, for people ("./spec/a_spec.rb:12"), and its id, which runs exactly it
+     * ("./spec/a_spec.rb[1:2]"; the location where the framework has no ids).
+     */
+    public record Failure(String location, String description, String id) {}
 }

@@ -83,7 +83,7 @@ public final class Requester {
                 manifest = upload(client, root);
             }
             BuildRequest request = new BuildRequest(projectKey(root), adapter.name(), files, config.options(), config.beforeRun(),
-                    manifest, config.filesPerJob(), requestedBy(), config.failFast(), config.jobTimeout());
+                    manifest, config.filesPerJob(), requestedBy(), config.failFast(), config.jobTimeout(), config.retryFailed());
             BuildInfo build = client.post(Api.BUILDS, request, BuildInfo.class);
             return follow(client, build, files, started);
         } catch (NoRunnerException e) {
@@ -200,7 +200,7 @@ public final class Requester {
                 for (BuildEvent event : reply.events()) {
                     after = Math.max(after, event.seq());
                     if (BuildEvent.JOB_FINISHED.equals(event.kind())) {
-                        summary.add(event.runner(), event.result());
+                        summary.add(event.runner(), event.result(), event.attempt(), event.jobFiles() == null ? List.of() : event.jobFiles());
                         printBlock(summary.jobsDone(), build.jobs(), event);
                     } else if (BuildEvent.BUILD_FINISHED.equals(event.kind())) {
                         finished = event.build();
@@ -240,8 +240,9 @@ public final class Requester {
 
     private void printBlock(int done, int total, BuildEvent event) {
         var r = event.result();
+        String what = event.attempt() == 0 ? String.format("job %d/%d", done, total) : "re-run " + event.attempt() + " of failing examples";
         StringBuilder block = new StringBuilder()
-                .append(String.format("── job %d/%d · %s #%d · %.2f s · %s%n", done, total, event.runner(), r.instance(), r.seconds(), r.command()));
+                .append(String.format("── %s · %s #%d · %.2f s · %s%n", what, event.runner(), r.instance(), r.seconds(), r.command()));
         block.append(r.output());
         if (!r.output().endsWith("\n")) block.append('\n');
         synchronized (out) {

@@ -14,15 +14,17 @@ import java.util.List;
  * @param jobTimeout    seconds after which a job is stopped (0: no limit)
  * @param localFallback run the build on this machine when no runner takes it within runnerTimeout
  * @param dryRun        print the expected wall time from history instead of running
+ * @param retryFailed   how many times to re-run failing examples
  */
 public record RequesterConfig(Path projectRoot, String adapter, String server, String token, int instances,
                               List<String> patterns, List<String> paths, List<String> options, String beforeRun,
                               List<String> ignores, int filesPerJob, Duration runnerTimeout, Path cacheDir,
-                              boolean failFast, int jobTimeout, boolean localFallback, boolean dryRun) {
+                              boolean failFast, int jobTimeout, boolean localFallback, boolean dryRun,
+                              int retryFailed) {
 
     /** The same run in local mode. */
     public RequesterConfig locally() {
         return new RequesterConfig(projectRoot, adapter, null, null, instances, patterns, paths, options, beforeRun, ignores,
-                filesPerJob, runnerTimeout, cacheDir, failFast, jobTimeout, false, dryRun);
+                filesPerJob, runnerTimeout, cacheDir, failFast, jobTimeout, false, dryRun, retryFailed);
     }
 }

@@ -18,6 +18,9 @@ final class Summary {
     private final Set<String> reported = new HashSet<>();
     private final Set<String> duplicated = new java.util.TreeSet<>();
     private final Set<String> instances = new HashSet<>();
+    /** Failing examples by id, in the order they failed; a re-run that passes moves one to flaky. */
+    private final java.util.Map<String, FileResult.Failure> failing = new java.util.LinkedHashMap<>();
+    private final java.util.Map<String, FileResult.Failure> flaky = new java.util.LinkedHashMap<>();
     private final List<String> erroredJobs = new ArrayList<>();
     private final Set<String> runners = new HashSet<>();
     private int jobsDone;
@@ -28,15 +31,29 @@ final class Summary {
         this.adapter = adapter;
     }
 
-    void add(String runner, JobResult result) {
-        jobsDone++;
+    /**
+     * @param attempt  0 for the build's own jobs, n for the n-th re-run of failing examples
+     * @param jobFiles what the job ran: files, or for a re-run the ids of the examples
+     */
+    void add(String runner, JobResult result, int attempt, List<String> jobFiles) {
         runners.add(runner);
         jobSeconds += result.seconds();
         instances.add(runner + "#" + result.instance());
-        files.addAll(result.files());
-        result.files().forEach(f -> {
-            if (!reported.add(f.path())) duplicated.add(f.path());
-        });
+        if (attempt == 0) {
+            jobsDone++;
+            files.addAll(result.files());
+            result.files().forEach(f -> {
+                if (!reported.add(f.path())) duplicated.add(f.path());
+                f.failed().forEach(failure -> failing.put(idOf(failure), failure));
+            });
+        } else if (!result.errored()) {
+            Set<String> stillFailing = new HashSet<>();
+            result.files().forEach(f -> f.failed().forEach(failure -> stillFailing.add(idOf(failure))));
+            for (String id : jobFiles) {
+                FileResult.Failure passed = stillFailing.contains(id) ? null : failing.remove(id);
+                if (passed != null) flaky.put(id, passed);
+            }
+        }
         boolean failedWithoutFailures = result.exitCode() != 0 && result.files().stream().allMatch(f -> f.failures() == 0);
         if (result.errored() || failedWithoutFailures) {
             erroredJobs.add(result.command() + "   # on " + runner + ", exit status " + result.exitCode());
@@ -57,13 +74,23 @@ final class Summary {
     }
 
     boolean passed() {
-        return errors == 0 && files.stream().allMatch(f -> f.failures() == 0);
+        return errors == 0 && failing.isEmpty();
+    }
+
+    private static String idOf(FileResult.Failure failure) {
+        return failure.id() != null ? failure.id() : failure.location();
     }
 
     void print(PrintStream out, BuildInfo build, Set<String> unaccounted, double wallSeconds) {
-        Adapter.Totals totals = Adapter.Totals.of(files, errors);
+        Adapter.Totals all = Adapter.Totals.of(files, errors);
+        Adapter.Totals totals = new Adapter.Totals(all.examples(), failing.size(), all.pending(), errors);
         StringBuilder text = new StringBuilder("\n");
-        List<FileResult.Failure> failures = files.stream().flatMap(f -> f.failed().stream()).toList();
+        List<FileResult.Failure> failures = List.copyOf(failing.values());
+        if (!flaky.isEmpty()) {
+            text.append("Flaky examples (failed, then passed when re-run):\n\n");
+            for (FileResult.Failure f : flaky.values()) text.append(adapter.rerunCommand(f)).append(" # ").append(f.description()).append('\n');
+            text.append('\n');
+        }
         if (!failures.isEmpty()) {
             text.append("Failed examples:\n\n");
             for (FileResult.Failure f : failures) text.append(adapter.rerunCommand(f)).append(" # ").append(f.description()).append('\n');
@@ -83,7 +110,7 @@ final class Summary {
                     .append(String.join(", ", duplicated.stream().limit(10).toList())).append('\n');
         }
         if ("cancelled".equals(build.status())) text.append("testbot: build ").append(build.id()).append(" was cancelled\n");
-        text.append(adapter.totalsLine(totals)).append('\n');
+        text.append(adapter.totalsLine(totals)).append(flaky.isEmpty() ? "" : ", " + flaky.size() + " flaky (passed when re-run)").append('\n');
         text.append(String.format("Wall time %.2f s, summed job time %.2f s, %d job(s) on %d runner(s) (build %d, %s)%n",
                 wallSeconds, jobSeconds, jobsDone, runners.size(), build.id(), build.status()));
         double ideal = idealSeconds();

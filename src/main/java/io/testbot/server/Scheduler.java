@@ -64,13 +64,23 @@ public final class Scheduler {
         final long id;
         final long buildId;
         final List<String> files;
+        /** 0 for the build's own jobs, n for the n-th re-run of failing examples. */
+        final int attempt;
+        /** The runner that failed these examples: another one should re-run them, if there is one. */
+        final String avoidRunner;
         String runnerId;
         Instant assignedAt;
 
-        ActiveJob(long id, long buildId, List<String> files) {
+        ActiveJob(long id, long buildId, List<String> files, int attempt, String avoidRunner) {
             this.id = id;
             this.buildId = buildId;
             this.files = files;
+            this.attempt = attempt;
+            this.avoidRunner = avoidRunner;
+        }
+
+        ActiveJob(Store.JobRow row) {
+            this(row.id(), row.buildId(), row.files(), row.attempt(), row.avoidRunner());
         }
     }
 
@@ -80,8 +90,15 @@ public final class Scheduler {
         int remainingJobs;
         /** Jobs of this build on runners now: the build with the fewest is served first. */
         int running;
-        boolean failed;
+        /** A job that produced no complete results (crash, load error, timeout, before_run). */
+        boolean errored;
+        /** Ids of examples that failed and have not passed on a re-run. */
+        final Set<String> failing = new HashSet<>();
         long lastSeq;
+
+        boolean failed() {
+            return errored || !failing.isEmpty();
+        }
 
         ActiveBuild(long id, BuildRequest request, int remainingJobs) {
             this.id = id;
@@ -142,13 +159,12 @@ public final class Scheduler {
             active.lastSeq = events.isEmpty() ? 0 : events.get(events.size() - 1).seq();
             for (Store.JobRow job : jobs) {
                 if (job.status().equals("done")) {
-                    JobResult r = job.result();
-                    if (r != null && jobFailed(r)) active.failed = true;
+                    if (job.result() != null) account(active, job.attempt(), job.files(), job.result());
                     continue;
                 }
                 if (job.status().equals("cancelled")) continue;
                 active.remainingJobs++;
-                ActiveJob aj = new ActiveJob(job.id(), build.id(), job.files());
+                ActiveJob aj = new ActiveJob(job);
                 activeJobs.put(job.id(), aj);
                 RunnerState runner = job.runnerId() == null ? null : runners.get(job.runnerId());
                 if (job.status().equals("running") && runner != null) {
@@ -290,7 +306,7 @@ public final class Scheduler {
             while (true) {
                 // A request parked here may outlive its runner; only a runner that keeps its heartbeat gets work.
                 if (isLive(runner, clock.instant())) {
-                    Long jobId = nextFairJob();
+                    Long jobId = nextFairJob(runnerId);
                     if (jobId != null) {
                         ActiveJob job = activeJobs.get(jobId);
                         if (job == null) continue; // cancelled while queued
@@ -330,11 +346,24 @@ public final class Scheduler {
             ActiveBuild build = activeBuilds.get(job.buildId);
             build.running--;
             String runnerName = runner == null ? job.runnerId : runner.row.hostname();
-            build.lastSeq = store.recordJobResult(build.id, jobId, build.request.project(), build.request.adapter(), runnerName, result, now).seq();
-            if (jobFailed(result)) build.failed = true;
+            Set<String> failedIds = failedIds(result);
+            Store.Retry retry = !result.errored() && !failedIds.isEmpty() && job.attempt < build.request.retryFailed()
+                    ? new Store.Retry(failedIds.stream().sorted().toList(), job.attempt + 1, job.runnerId) : null;
+            Store.Recorded recorded = store.recordJobResult(build.id, jobId, build.request.project(), build.request.adapter(), runnerName,
+                    result, job.attempt, job.files, retry, now);
+            build.lastSeq = recorded.event().seq();
+            if (retry != null) {
+                activeJobs.put(recorded.retryJobId(), new ActiveJob(recorded.retryJobId(), build.id, retry.files(), retry.attempt(), retry.avoidRunner()));
+                queue.addFirst(recorded.retryJobId());
+                build.remainingJobs++;
+                log.info("build {}: {} failing example(s) of job {} queued for re-run {} of {}", build.id, failedIds.size(), jobId,
+                        retry.attempt(), build.request.retryFailed());
+            }
+            account(build, job.attempt, job.files, result);
             build.remainingJobs--;
+            boolean finalFailure = result.errored() || (!failedIds.isEmpty() && retry == null) || build.errored;
             if (build.remainingJobs == 0) finishBuild(build);
-            else if (build.failed && build.request.failFast()) stopBuild(build, BuildStatus.FAILED, "failed fast");
+            else if (finalFailure && build.request.failFast()) stopBuild(build, BuildStatus.FAILED, "failed fast");
             changed.signalAll();
             return true;
         } finally {
@@ -346,13 +375,19 @@ public final class Scheduler {
      * Takes the next job from the queue, sharing instances fairly between builds: the first queued job of the
      * build that has the fewest jobs running now (earlier builds first on a tie).
      */
-    private Long nextFairJob() {
+    private Long nextFairJob(String runnerId) {
+        Instant now = clock.instant();
+        boolean othersUsable = runners.values().stream().anyMatch(r -> !r.row.id().equals(runnerId) && usable(r, now));
         Long best = null;
         int bestRunning = Integer.MAX_VALUE;
         Set<Long> seenBuilds = new HashSet<>();
+        boolean anyLive = false;
         for (Long jobId : queue) {
             ActiveJob job = activeJobs.get(jobId);
-            if (job == null || !seenBuilds.add(job.buildId)) continue;
+            if (job == null) continue;
+            anyLive = true;
+            if (othersUsable && runnerId.equals(job.avoidRunner)) continue; // a re-run goes to another runner
+            if (!seenBuilds.add(job.buildId)) continue;
             int running = activeBuilds.get(job.buildId).running;
             if (running < bestRunning) {
                 best = jobId;
@@ -360,15 +395,31 @@ public final class Scheduler {
             }
         }
         if (best == null) {
-            queue.clear(); // only jobs of stopped builds were left
+            if (!anyLive) queue.clear(); // only jobs of stopped builds were left
             return null;
         }
         queue.remove(best);
         return best;
     }
 
-    private static boolean jobFailed(JobResult r) {
-        return r.errored() || r.exitCode() != 0 || r.files().stream().anyMatch(f -> f.failures() > 0);
+    private static Set<String> failedIds(JobResult result) {
+        Set<String> ids = new HashSet<>();
+        result.files().forEach(f -> f.failed().forEach(failure -> ids.add(failure.id() != null ? failure.id() : failure.location())));
+        return ids;
+    }
+
+    /**
+     * Folds a job's outcome into its build: a job without complete results fails the build; examples failing in
+     * a build's own job are failing until a re-run of them passes.
+     */
+    private static void account(ActiveBuild build, int attempt, List<String> jobFiles, JobResult result) {
+        Set<String> failedIds = failedIds(result);
+        if (result.errored() || (result.exitCode() != 0 && failedIds.isEmpty())) build.errored = true;
+        if (attempt == 0) {
+            build.failing.addAll(failedIds);
+        } else if (!result.errored()) {
+            for (String id : jobFiles) if (!failedIds.contains(id)) build.failing.remove(id);
+        }
     }
 
     // ---- builds -------------------------------------------------------------------------------------------
@@ -385,7 +436,7 @@ public final class Scheduler {
             ActiveBuild build = new ActiveBuild(id, request, groups.size());
             activeBuilds.put(id, build);
             for (Store.JobRow job : store.jobs(id)) {
-                activeJobs.put(job.id(), new ActiveJob(job.id(), id, job.files()));
+                activeJobs.put(job.id(), new ActiveJob(job));
                 queue.addLast(job.id());
             }
             log.info("build {} of {} ({}): {} file(s) in {} job(s), requested by {}", id, request.project(), request.adapter(),
@@ -434,7 +485,7 @@ public final class Scheduler {
     }
 
     private void finishBuild(ActiveBuild build) {
-        String status = build.failed ? BuildStatus.FAILED : BuildStatus.PASSED;
+        String status = build.failed() ? BuildStatus.FAILED : BuildStatus.PASSED;
         build.lastSeq = store.finishBuild(build.id, status, clock.instant()).seq();
         activeBuilds.remove(build.id);
         log.info("build {} {}", build.id, status);

@@ -224,7 +224,7 @@ public final class TestbotServer implements AutoCloseable {
         BuildRequest normalised = new BuildRequest(request.project(), request.adapter(), List.copyOf(request.files()),
                 request.options() == null ? List.of() : request.options(), request.beforeRun(), request.manifest(),
                 Math.max(0, request.jobSize()), request.requestedBy() == null ? ctx.ip() : request.requestedBy(),
-                request.failFast(), Math.max(0, request.jobTimeout()));
+                request.failFast(), Math.max(0, request.jobTimeout()), Math.max(0, Math.min(10, request.retryFailed())));
         ctx.status(HttpStatus.CREATED).json(scheduler.submit(normalised));
     }
 

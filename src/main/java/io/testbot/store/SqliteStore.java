@@ -130,7 +130,7 @@ public final class SqliteStore implements Store {
             h.createUpdate("UPDATE builds SET status = :status, finished_at = :at WHERE id = :id")
                     .bind("status", status).bind("at", finishedAt.toEpochMilli()).bind("id", id).execute();
             BuildInfo info = h.createQuery(BUILD_COLUMNS + " WHERE b.id = :id").bind("id", id).map((rs, ctx) -> mapBuild(rs)).one();
-            return appendEvent(h, id, new BuildEvent(0, BuildEvent.BUILD_FINISHED, null, null, null, info));
+            return appendEvent(h, id, new BuildEvent(0, BuildEvent.BUILD_FINISHED, null, null, null, info, 0, null));
         });
     }
 
@@ -140,7 +140,8 @@ public final class SqliteStore implements Store {
                 .map((rs, ctx) -> {
                     String result = rs.getString("result_json");
                     return new JobRow(rs.getLong("id"), rs.getLong("build_id"), fromJson(rs.getString("files_json"), STRING_LIST),
-                            rs.getString("status"), rs.getString("runner_id"), result == null ? null : fromJson(result, JobResult.class));
+                            rs.getString("status"), rs.getString("runner_id"), result == null ? null : fromJson(result, JobResult.class),
+                            rs.getInt("attempt"), rs.getString("avoid_runner"));
                 }).list());
     }
 
@@ -157,7 +158,8 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public BuildEvent recordJobResult(long buildId, long jobId, String project, String adapter, String runnerName, JobResult result, Instant at) {
+    public Recorded recordJobResult(long buildId, long jobId, String project, String adapter, String runnerName, JobResult result,
+                                    int attempt, List<String> jobFiles, Retry retry, Instant at) {
         return jdbi.inTransaction(h -> {
             h.createUpdate("UPDATE jobs SET status = 'done', result_json = :result, finished_at = :at WHERE id = :id")
                     .bind("result", toJson(result)).bind("at", at.toEpochMilli()).bind("id", jobId).execute();
@@ -171,7 +173,7 @@ public final class SqliteStore implements Store {
                 }
                 batch.execute();
             }
-            if (!result.errored()) {
+            if (!result.errored() && attempt == 0) {
                 Map<String, Double> seconds = new HashMap<>();
                 for (FileResult f : result.files()) seconds.put(f.path(), f.seconds());
                 upsertRuntimes(h, project, adapter, seconds, at);
@@ -180,7 +182,15 @@ public final class SqliteStore implements Store {
                     recordOverhead(h, project, adapter, overhead, at);
                 }
             }
-            return appendEvent(h, buildId, new BuildEvent(0, BuildEvent.JOB_FINISHED, jobId, runnerName, result, null));
+            Long retryJobId = null;
+            if (retry != null) {
+                retryJobId = h.createUpdate("INSERT INTO jobs (build_id, files_json, status, attempt, avoid_runner) VALUES (:build, :files, 'queued', :attempt, :avoid)")
+                        .bind("build", buildId).bind("files", toJson(retry.files())).bind("attempt", retry.attempt())
+                        .bind("avoid", retry.avoidRunner()).executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+                h.createUpdate("UPDATE builds SET jobs = jobs + 1 WHERE id = :id").bind("id", buildId).execute();
+            }
+            BuildEvent event = appendEvent(h, buildId, new BuildEvent(0, BuildEvent.JOB_FINISHED, jobId, runnerName, result, null, attempt, jobFiles));
+            return new Recorded(event, retryJobId);
         });
     }
 
@@ -231,7 +241,8 @@ public final class SqliteStore implements Store {
     private static BuildEvent appendEvent(Handle h, long buildId, BuildEvent event) {
         long seq = h.createQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM build_events WHERE build_id = :build")
                 .bind("build", buildId).mapTo(Long.class).one();
-        BuildEvent numbered = new BuildEvent(seq, event.kind(), event.jobId(), event.runner(), event.result(), event.build());
+        BuildEvent numbered = new BuildEvent(seq, event.kind(), event.jobId(), event.runner(), event.result(), event.build(),
+                event.attempt(), event.jobFiles());
         h.createUpdate("INSERT INTO build_events (build_id, seq, kind, job_id, payload_json) VALUES (:build, :seq, :kind, :job, :payload)")
                 .bind("build", buildId).bind("seq", seq).bind("kind", event.kind()).bind("job", event.jobId())
                 .bind("payload", toJson(numbered)).execute();

@@ -18,7 +18,14 @@ public interface Store extends AutoCloseable {
     record RunnerRow(String id, String hostname, String address, String version, int instances, String workDir,
                      Instant registeredAt, Instant lastSeenAt) {}
 
-    record JobRow(long id, long buildId, List<String> files, String status, String runnerId, JobResult result) {}
+    record JobRow(long id, long buildId, List<String> files, String status, String runnerId, JobResult result,
+                  int attempt, String avoidRunner) {}
+
+    /** A job that re-runs failing examples: what it runs, which attempt it is, the runner it should avoid. */
+    record Retry(List<String> files, int attempt, String avoidRunner) {}
+
+    /** A recorded result: its event, and the id of the retry job queued with it, if any. */
+    record Recorded(BuildEvent event, Long retryJobId) {}
 
     void saveRunner(RunnerRow runner);
 
@@ -52,9 +59,10 @@ public interface Store extends AutoCloseable {
     /**
      * Records a job's result in one transaction: the job done, its files' results, their runtimes and the job's
      * start-up overhead (unless the job errored) and a job_finished event, which is returned numbered. A crash
-     * leaves all of it or none.
+     * leaves all of it or none. With a retry, the job that re-runs the failing examples is added too.
      */
-    BuildEvent recordJobResult(long buildId, long jobId, String project, String adapter, String runnerName, JobResult result, Instant at);
+    Recorded recordJobResult(long buildId, long jobId, String project, String adapter, String runnerName, JobResult result,
+                             int attempt, List<String> jobFiles, Retry retry, Instant at);
 
     void recordRuntimes(String project, String adapter, Map<String, Double> secondsByPath, Instant at);
 

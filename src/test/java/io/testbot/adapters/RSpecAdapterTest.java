@@ -48,6 +48,7 @@ class RSpecAdapterTest {
         assertThat(mixed.failures()).isEqualTo(1);
         assertThat(mixed.pending()).isEqualTo(1);
         assertThat(mixed.failed()).extracting(FileResult.Failure::location).containsExactly("./spec/mixed_spec.rb:5");
+        assertThat(mixed.failed()).extracting(FileResult.Failure::id).containsExactly("./spec/mixed_spec.rb[1:2]");
         assertThat(adapter.totalsLine(Adapter.Totals.of(results.files(), 0))).isEqualTo("4 examples, 1 failure, 1 pending");
         assertThat(adapter.rerunCommand(mixed.failed().get(0))).isEqualTo("rspec ./spec/mixed_spec.rb:5");
     }

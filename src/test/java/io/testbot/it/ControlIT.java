@@ -116,4 +116,43 @@ class ControlIT extends Cluster {
         Files.writeString(release, "go");
         assertThat(first.awaitExit(BUILD)).as(first.describe()).isZero();
     }
+
+    @Test
+    void failingExamplesAreReRunElsewhereAndThoseThatPassAreReportedAsFlaky() throws Exception {
+        Path markers = Files.createDirectories(dir.resolve("markers"));
+        Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 1);
+        SampleProjects.write(project, "spec/flaky_spec.rb", """
+                RSpec.describe "Flaky" do
+                  it "passes the second time" do
+                    first = !File.exist?("%1$s/flaky")
+                    File.write("%1$s/flaky", "ran")
+                    expect(first).to be(false)
+                  end
+                end
+                """.formatted(markers));
+        SampleProjects.write(project, "spec/broken_spec.rb", "RSpec.describe('Broken') { it('always fails') { expect(1).to eq(2) } }\n");
+        startServer();
+        startRunner("r1", 1);
+        startRunner("r2", 1);
+
+        Result result = requestRemote(project, "--retry-failed", "2", "--files-per-job", "1");
+        assertThat(result.exit()).as(result.all()).isEqualTo(1);
+        assertThat(result.out()).contains("Flaky examples (failed, then passed when re-run):")
+                .contains("rspec ./spec/flaky_spec.rb:2 # Flaky passes the second time")
+                .contains("rspec ./spec/broken_spec.rb:1 # Broken always fails")
+                .contains("3 examples, 1 failure, 1 flaky (passed when re-run)");
+        assertThat(count(result.out(), "── re-run 1 of failing examples")).isEqualTo(2);
+        assertThat(count(result.out(), "── re-run 2 of failing examples")).isEqualTo(1);
+        assertThat(result.out()).contains("'./spec/broken_spec.rb[1:1]'");
+        java.util.regex.Matcher original = java.util.regex.Pattern.compile("── job \\d+/\\d+ · (r\\d) #\\d+ · [0-9.]+ s · rspec ./spec/flaky_spec.rb\n").matcher(result.out());
+        java.util.regex.Matcher rerun = java.util.regex.Pattern.compile("── re-run 1 of failing examples · (r\\d) #\\d+ · [0-9.]+ s · rspec './spec/flaky_spec.rb\\[1:1\\]'").matcher(result.out());
+        assertThat(original.find() && rerun.find()).as(result.out()).isTrue();
+        assertThat(rerun.group(1)).as("re-run on the other runner").isNotEqualTo(original.group(1));
+
+        Files.delete(markers.resolve("flaky"));
+        SampleProjects.write(project, "spec/broken_spec.rb", "RSpec.describe('Broken') { it('is fixed') { expect(1).to eq(1) } }\n");
+        Result flakyOnly = requestRemote(project, "--retry-failed", "1");
+        assertThat(flakyOnly.exit()).as("a flaky example alone does not fail the build: " + flakyOnly.all()).isZero();
+        assertThat(flakyOnly.out()).contains("3 examples, 0 failures, 1 flaky (passed when re-run)");
+    }
 }

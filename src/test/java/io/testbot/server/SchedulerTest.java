@@ -65,7 +65,16 @@ class SchedulerTest {
     }
 
     BuildInfo build(boolean failFast, String... files) {
-        return scheduler.submit(new BuildRequest("proj", "rspec", List.of(files), List.of(), null, null, 1, "me", failFast, 0));
+        return scheduler.submit(new BuildRequest("proj", "rspec", List.of(files), List.of(), null, null, 1, "me", failFast, 0, 0));
+    }
+
+    BuildInfo buildWithRetries(int retries, String... files) {
+        return scheduler.submit(new BuildRequest("proj", "rspec", List.of(files), List.of(), null, null, 1, "me", false, 0, retries));
+    }
+
+    static JobResult failing(String runnerId, String file, String id) {
+        return new JobResult(runnerId, 1, 1, false, "F\n", 0.1, 0, "rspec",
+                List.of(new FileResult(file, 1, 1, 0, 0.1, List.of(new FileResult.Failure("./" + file + ":1", file + " fails", id)))));
     }
 
     static JobResult passed(String runnerId, JobAssignment job) {
@@ -175,7 +184,7 @@ class SchedulerTest {
         JobAssignment failing = scheduler.nextJob(r, 0).orElseThrow();
         JobAssignment other = scheduler.nextJob(r, 0).orElseThrow();
         JobResult failed = new JobResult(r, 1, 1, false, "F\n", 0.1, 0, "rspec", List.of(new FileResult(failing.files().get(0), 1, 1, 0, 0.1,
-                List.of(new FileResult.Failure("./a:1", "a fails")))));
+                List.of(new FileResult.Failure("./a:1", "a fails", "./a[1:1]")))));
         assertThat(scheduler.recordResult(failing.jobId(), failed)).isTrue();
         assertThat(store.build(build.id()).status()).isEqualTo("failed");
         assertThat(scheduler.heartbeat(r, null, 0).cancelJobs()).containsExactly(other.jobId());
@@ -190,5 +199,35 @@ class SchedulerTest {
         List<Long> servedBuilds = new java.util.ArrayList<>();
         for (int i = 0; i < 4; i++) servedBuilds.add(scheduler.nextJob(r, 0).orElseThrow().buildId());
         assertThat(servedBuilds).containsExactly(first.id(), second.id(), first.id(), second.id());
+    }
+
+    @Test
+    void aFailingExampleIsReRunOnAnotherRunnerAndPassingThenPassesTheBuild() throws Exception {
+        String first = runner("1.0");
+        String second = runner("1.0");
+        BuildInfo build = buildWithRetries(1, "a");
+        JobAssignment job = scheduler.nextJob(first, 0).orElseThrow();
+        assertThat(scheduler.recordResult(job.jobId(), failing(first, "a", "./a[1:1]"))).isTrue();
+
+        assertThat(scheduler.nextJob(first, 0)).as("the runner that failed it is avoided").isEmpty();
+        JobAssignment rerun = scheduler.nextJob(second, 0).orElseThrow();
+        assertThat(rerun.files()).containsExactly("./a[1:1]");
+        assertThat(store.build(build.id()).status()).isEqualTo("running");
+        scheduler.recordResult(rerun.jobId(), passed(second, rerun));
+        assertThat(store.build(build.id()).status()).isEqualTo("passed");
+        assertThat(scheduler.events(build.id(), 0, 0).events()).extracting(BuildEvent::attempt).containsExactly(0, 1, 0);
+    }
+
+    @Test
+    void anExampleThatKeepsFailingIsReRunAsOftenAsAskedAndFailsTheBuild() throws Exception {
+        String only = runner("1.0");
+        BuildInfo build = buildWithRetries(2, "a");
+        for (int attempt = 0; attempt <= 2; attempt++) {
+            JobAssignment job = scheduler.nextJob(only, 0).orElseThrow(); // no other runner: the same one re-runs it
+            scheduler.recordResult(job.jobId(), failing(only, "a", "./a[1:1]"));
+        }
+        assertThat(scheduler.nextJob(only, 0)).isEmpty();
+        assertThat(store.build(build.id()).status()).isEqualTo("failed");
+        assertThat(store.build(build.id()).jobs()).isEqualTo(3);
     }
 }
