@@ -4,25 +4,39 @@ import com.fasterxml.jackson.core.type.TypeReference;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 
-/** The client side of {@link Api}: JSON in and out, bearer token, errors as typed exceptions. */
+/**
+ * The client side of {@link Api}: JSON in and out, bearer token, errors as typed exceptions.
+ *
+ * <p>Built on HttpURLConnection rather than java.net.http.HttpClient: the latter's selector thread waits in native
+ * code, and the JVM gives such threads 300 ms at exit, which every requester run would pay.
+ */
 public final class ApiClient {
+    static {
+        // HttpURLConnection would otherwise send a POST again when a kept-alive connection turns out closed,
+        // which could submit a build twice.
+        System.setProperty("sun.net.http.retryPost", "false");
+    }
+
+    private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+    private static final int READ_TIMEOUT_MILLIS = 60_000;
+
     private final URI base;
     private final String token;
-    private final HttpClient http;
 
     public ApiClient(String server, String token) {
         this.base = baseUri(server);
         this.token = token;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
     }
 
     /** Accepts HOST, HOST:PORT or a full http(s) URL; the default port is 2288. */
@@ -40,24 +54,32 @@ public final class ApiClient {
     }
 
     public <T> T get(String path, Class<T> type) throws IOException, InterruptedException {
-        return send(request(path).GET().build(), type, Duration.ofSeconds(60));
+        String body = exchange("GET", path, null, null, 0);
+        return body == null ? null : Json.MAPPER.readValue(body, type);
     }
 
     public <T> T get(String path, TypeReference<T> type) throws IOException, InterruptedException {
-        String body = sendForString(request(path).GET().build(), Duration.ofSeconds(60));
+        String body = exchange("GET", path, null, null, 0);
+        return body == null ? null : Json.MAPPER.readValue(body, type);
+    }
+
+    /** GETs a long-poll that the server may hold for up to waitMillis. */
+    public <T> T poll(String path, Class<T> type, long waitMillis) throws IOException, InterruptedException {
+        String body = exchange("GET", path, null, null, waitMillis);
         return body == null ? null : Json.MAPPER.readValue(body, type);
     }
 
     public String getText(String path) throws IOException, InterruptedException {
-        return sendForString(request(path).GET().build(), Duration.ofSeconds(60));
+        return exchange("GET", path, null, null, 0);
     }
 
     /** POSTs JSON; returns null on 204. waitMillis is how long the server may park the request. */
     public <T> T post(String path, Object body, Class<T> type, long waitMillis) throws IOException, InterruptedException {
         String target = waitMillis > 0 ? path + (path.contains("?") ? "&" : "?") + "wait=" + waitMillis : path;
-        HttpRequest.Builder builder = request(target).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.MAPPER.writeValueAsBytes(body == null ? java.util.Map.of() : body)));
-        return send(builder.build(), type, Duration.ofMillis(waitMillis).plusSeconds(60));
+        byte[] json = Json.MAPPER.writeValueAsBytes(body == null ? java.util.Map.of() : body);
+        String answer = exchange("POST", target, "application/json", json, waitMillis);
+        if (answer == null || type == Void.class) return null;
+        return Json.MAPPER.readValue(answer, type);
     }
 
     public <T> T post(String path, Object body, Class<T> type) throws IOException, InterruptedException {
@@ -65,57 +87,83 @@ public final class ApiClient {
     }
 
     public void putFile(String path, Path file) throws IOException, InterruptedException {
-        HttpRequest request = request(path).header("Content-Type", "application/octet-stream")
-                .PUT(HttpRequest.BodyPublishers.ofFile(file)).timeout(Duration.ofMinutes(10)).build();
-        check(execute(request, HttpResponse.BodyHandlers.ofString()));
+        HttpURLConnection connection = open("PUT", path, 0);
+        connection.setRequestProperty("Content-Type", "application/octet-stream");
+        connection.setDoOutput(true);
+        connection.setFixedLengthStreamingMode(Files.size(file));
+        try (OutputStream out = connection.getOutputStream()) {
+            Files.copy(file, out);
+        } catch (ConnectException | UnknownHostException | NoRouteToHostException e) {
+            throw unreachable(e);
+        }
+        readBody(connection);
     }
 
     public void putBytes(String path, byte[] content) throws IOException, InterruptedException {
-        HttpRequest request = request(path).header("Content-Type", "application/octet-stream")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(content)).timeout(Duration.ofMinutes(10)).build();
-        check(execute(request, HttpResponse.BodyHandlers.ofString()));
+        exchange("PUT", path, "application/octet-stream", content, 0);
     }
 
+    /** Streams a response body; the caller closes it. */
     public InputStream download(String path) throws IOException, InterruptedException {
-        HttpResponse<InputStream> response = execute(request(path).GET().timeout(Duration.ofMinutes(10)).build(), HttpResponse.BodyHandlers.ofInputStream());
-        if (response.statusCode() >= 400) {
-            String body;
-            try (InputStream in = response.body()) {
-                body = new String(in.readAllBytes());
+        HttpURLConnection connection = open("GET", path, 0);
+        int status = status(connection);
+        if (status >= 400) throw error(status, errorBody(connection));
+        return connection.getInputStream();
+    }
+
+    private String exchange(String method, String path, String contentType, byte[] body, long waitMillis) throws IOException {
+        HttpURLConnection connection = open(method, path, waitMillis);
+        if (body != null) {
+            connection.setRequestProperty("Content-Type", contentType);
+            connection.setDoOutput(true);
+            // Not in streaming mode: HttpURLConnection keeps the body of a 401 only for buffered requests.
+            try (OutputStream out = connection.getOutputStream()) {
+                out.write(body);
+            } catch (ConnectException | UnknownHostException | NoRouteToHostException e) {
+                throw unreachable(e);
             }
-            throw error(response.statusCode(), body);
         }
-        return response.body();
+        return readBody(connection);
     }
 
-    private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path));
-        if (token != null) builder.header(Api.TOKEN_HEADER, "Bearer " + token);
-        return builder;
+    private HttpURLConnection open(String method, String path, long waitMillis) throws IOException {
+        HttpURLConnection connection = (HttpURLConnection) base.resolve(path).toURL().openConnection();
+        connection.setRequestMethod(method);
+        connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+        connection.setReadTimeout((int) Math.min(Integer.MAX_VALUE, READ_TIMEOUT_MILLIS + Math.max(0, waitMillis)));
+        connection.setUseCaches(false);
+        if (token != null) connection.setRequestProperty(Api.TOKEN_HEADER, "Bearer " + token);
+        return connection;
     }
 
-    private <T> T send(HttpRequest request, Class<T> type, Duration timeout) throws IOException, InterruptedException {
-        String body = sendForString(HttpRequest.newBuilder(request, (n, v) -> true).timeout(timeout).build(), timeout);
-        if (body == null || type == Void.class) return null;
-        return Json.MAPPER.readValue(body, type);
+    /** The body as text (null for 204 or empty), or the error the status stands for. */
+    private String readBody(HttpURLConnection connection) throws IOException {
+        int status = status(connection);
+        if (status >= 400) throw error(status, errorBody(connection));
+        try (InputStream in = connection.getInputStream()) {
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return status == 204 || text.isEmpty() ? null : text;
+        }
     }
 
-    private String sendForString(HttpRequest request, Duration timeout) throws IOException, InterruptedException {
-        HttpResponse<String> response = execute(request, HttpResponse.BodyHandlers.ofString());
-        check(response);
-        return response.statusCode() == 204 || response.body().isEmpty() ? null : response.body();
-    }
-
-    private <T> HttpResponse<T> execute(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws IOException, InterruptedException {
+    private int status(HttpURLConnection connection) throws IOException {
         try {
-            return http.send(request, handler);
-        } catch (ConnectException | HttpConnectTimeoutException e) {
-            throw new UnreachableException("cannot reach the testbot server at " + base + " (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
+            return connection.getResponseCode();
+        } catch (ConnectException | UnknownHostException | NoRouteToHostException e) {
+            throw unreachable(e);
+        } catch (SocketTimeoutException e) {
+            throw new IOException("the testbot server at " + base + " did not answer in time", e);
         }
     }
 
-    private static void check(HttpResponse<String> response) throws ApiException {
-        if (response.statusCode() >= 400) throw error(response.statusCode(), response.body());
+    private static String errorBody(HttpURLConnection connection) throws IOException {
+        try (InputStream in = connection.getErrorStream()) {
+            return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private UnreachableException unreachable(IOException e) {
+        return new UnreachableException("cannot reach the testbot server at " + base + " (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
     }
 
     private static ApiException error(int status, String body) {

@@ -182,7 +182,8 @@ public final class Requester {
                         : Math.max(100, timeoutMillis - (System.nanoTime() - noRunnerSince) / 1_000_000);
                 EventsReply reply;
                 try {
-                    reply = client.get(Api.path(Api.BUILD_EVENTS, build.id()) + "?after=" + after + "&wait=" + Math.min(EVENTS_WAIT_MILLIS, wait), EventsReply.class);
+                    long pollMillis = Math.min(EVENTS_WAIT_MILLIS, wait);
+                    reply = client.poll(Api.path(Api.BUILD_EVENTS, build.id()) + "?after=" + after + "&wait=" + pollMillis, EventsReply.class, pollMillis);
                     lostServerSince = 0;
                 } catch (ApiClient.ApiException e) {
                     throw e;
