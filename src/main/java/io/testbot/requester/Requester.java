@@ -70,7 +70,7 @@ public final class Requester {
             String server = config.server();
             String token = config.token();
             if (server == null) {
-                int instances = config.instances() > 0 ? config.instances() : Runtime.getRuntime().availableProcessors();
+                int instances = localInstances();
                 local = LocalMode.start(root, instances, config.cacheDir());
                 server = local.address();
                 token = local.token();
@@ -106,12 +106,17 @@ public final class Requester {
         }
     }
 
+    /** Local mode's instance count: as configured, or this machine's CPU count. */
+    private int localInstances() {
+        return config.instances() > 0 ? config.instances() : Runtime.getRuntime().availableProcessors();
+    }
+
     /** --dry-run: the expected wall time from history, from the server or from local mode's own store. */
     private int estimate(Path root, List<String> files) {
         Estimate.Request request = new Estimate.Request(projectKey(root), adapter.name(), files);
         try {
             if (config.server() == null) {
-                int instances = config.instances() > 0 ? config.instances() : Runtime.getRuntime().availableProcessors();
+                int instances = localInstances();
                 try (SqliteStore store = new SqliteStore(LocalMode.dataDir(config.cacheDir()).resolve("testbot.sqlite"))) {
                     EstimateReport.print(out, files, Scheduler.estimate(store, request, instances), instances, "in local mode");
                 }

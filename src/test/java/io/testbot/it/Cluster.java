@@ -126,6 +126,25 @@ abstract class Cluster {
         return start("requester-" + procs.size(), project, Map.of("TESTBOT_TOKEN", token), full.toArray(String[]::new));
     }
 
+    /** The rspec pids of the blocked spec (SampleProjects.blocked) that have started so far. */
+    static java.util.Set<Long> blockedPids(Path pids) throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(pids)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("blocked-"))
+                    .map(n -> Long.parseLong(n.substring("blocked-".length()))).collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    /** Waits for the blocked spec to be running and returns its rspec pid. */
+    static long awaitBlocked(Path pids) throws IOException {
+        org.awaitility.Awaitility.await("the blocked spec runs").atMost(START).until(() -> !blockedPids(pids).isEmpty());
+        return blockedPids(pids).stream().mapToLong(Long::longValue).max().orElseThrow();
+    }
+
+    static void awaitGone(long pid) {
+        org.awaitility.Awaitility.await("process " + pid + " ends").atMost(Duration.ofSeconds(15))
+                .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+    }
+
     static int count(String text, String part) {
         int n = 0;
         for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) n++;

@@ -1,12 +1,10 @@
 package io.testbot.it;
 
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -24,20 +22,7 @@ class ControlIT extends Cluster {
     }
 
     long blockedPid() throws IOException {
-        Awaitility.await("the blocked spec runs").atMost(START).until(() -> {
-            try (Stream<Path> files = Files.list(pids)) {
-                return files.anyMatch(f -> f.getFileName().toString().startsWith("blocked-"));
-            }
-        });
-        try (Stream<Path> files = Files.list(pids)) {
-            return files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("blocked-"))
-                    .mapToLong(n -> Long.parseLong(n.substring("blocked-".length()))).max().orElseThrow();
-        }
-    }
-
-    static void awaitGone(long pid) {
-        Awaitility.await("process " + pid + " ends").atMost(Duration.ofSeconds(15))
-                .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+        return awaitBlocked(pids);
     }
 
     @Test

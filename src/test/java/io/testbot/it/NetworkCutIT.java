@@ -11,10 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -62,13 +59,6 @@ class NetworkCutIT extends Cluster {
     void removeTheIsland() throws Exception {
         stopEverything();
         if (created) ip("netns", "del", namespace); // takes the veth pair with it
-    }
-
-    Set<Long> blockedPids(Path pids) throws IOException {
-        try (Stream<Path> files = Files.list(pids)) {
-            return files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("blocked-"))
-                    .map(n -> Long.parseLong(n.substring("blocked-".length()))).collect(Collectors.toSet());
-        }
     }
 
     @Test

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -23,22 +22,8 @@ class ResilienceIT extends Cluster {
         return SampleProjects.blocked(SampleProjects.passing(Files.createDirectories(dir.resolve("app")), passingFiles), pids, release);
     }
 
-    /** Waits for the blocked spec to be running and returns its rspec pid. */
     long blockedPid() throws IOException {
-        Awaitility.await("the blocked spec runs").atMost(START).until(() -> {
-            try (Stream<Path> files = Files.list(pids)) {
-                return files.anyMatch(f -> f.getFileName().toString().startsWith("blocked-"));
-            }
-        });
-        try (Stream<Path> files = Files.list(pids)) {
-            return files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("blocked-"))
-                    .mapToLong(n -> Long.parseLong(n.substring("blocked-".length()))).max().orElseThrow();
-        }
-    }
-
-    static void awaitGone(long pid) {
-        Awaitility.await("process " + pid + " ends").atMost(Duration.ofSeconds(15))
-                .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+        return awaitBlocked(pids);
     }
 
     void assertEveryFileOnce(Proc requester, int files) {
