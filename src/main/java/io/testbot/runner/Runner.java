@@ -84,6 +84,11 @@ public final class Runner implements AutoCloseable {
         return fatal;
     }
 
+    /** Registers again after the server forgot this runner, once, however many threads noticed. */
+    private synchronized void registerAgain(String forgottenId) throws IOException, InterruptedException {
+        if (forgottenId.equals(runnerId)) register();
+    }
+
     private synchronized void register() throws IOException, InterruptedException {
         long backoff = 200;
         while (!stopping) {
@@ -107,12 +112,13 @@ public final class Runner implements AutoCloseable {
 
     private void heartbeatLoop() {
         while (!stopping) {
+            String id = runnerId;
             try {
-                Runners.HeartbeatReply reply = client.post(Api.path(Api.RUNNER_HEARTBEAT, runnerId),
+                Runners.HeartbeatReply reply = client.post(Api.path(Api.RUNNER_HEARTBEAT, id),
                         new Runners.Heartbeat(List.copyOf(held)), Runners.HeartbeatReply.class, HEARTBEAT_WAIT_MILLIS);
                 if (!reply.known()) {
                     log.warn("the server does not know this runner (restarted with another data dir?); registering again");
-                    register();
+                    registerAgain(id);
                 }
                 for (Long jobId : reply.cancelJobs()) cancelJob(jobId);
             } catch (ApiClient.AuthException e) {
@@ -127,8 +133,9 @@ public final class Runner implements AutoCloseable {
 
     private void instanceLoop(int instance) {
         while (!stopping) {
+            String id = runnerId;
             try {
-                JobAssignment job = client.post(Api.path(Api.RUNNER_NEXT_JOB, runnerId), null, JobAssignment.class, JOB_WAIT_MILLIS);
+                JobAssignment job = client.post(Api.path(Api.RUNNER_NEXT_JOB, id), null, JobAssignment.class, JOB_WAIT_MILLIS);
                 if (job == null) continue;
                 held.add(job.jobId());
                 try {
@@ -142,7 +149,7 @@ public final class Runner implements AutoCloseable {
             } catch (ApiClient.ApiException e) {
                 if (e.status() == 404) {
                     try {
-                        register();
+                        registerAgain(id);
                     } catch (IOException | InterruptedException again) {
                         pause(again);
                     }
@@ -167,8 +174,12 @@ public final class Runner implements AutoCloseable {
                 client.post(Api.path(Api.JOB_RESULT, job.jobId()), result, Void.class);
                 return;
             } catch (ApiClient.ApiException e) {
-                log.warn("job {}: result not accepted: {}", job.jobId(), e.getMessage());
-                return;
+                if (e.status() < 500) {
+                    log.warn("job {}: result not accepted: {}", job.jobId(), e.getMessage());
+                    return;
+                }
+                log.warn("job {}: cannot report result yet: {}", job.jobId(), e.getMessage());
+                Thread.sleep(Math.min(5_000, 200L << Math.min(attempt, 5)));
             } catch (IOException e) {
                 log.warn("job {}: cannot report result yet: {}", job.jobId(), e.getMessage());
                 Thread.sleep(Math.min(5_000, 200L << Math.min(attempt, 5)));

@@ -221,8 +221,10 @@ public final class Scheduler {
         try {
             RunnerState runner = runners.get(runnerId);
             if (runner == null) return new Runners.HeartbeatReply(List.of(), false);
+            boolean wasLive = isLive(runner, clock.instant());
             touch(runner);
             runner.left = false;
+            if (!wasLive) changed.signalAll(); // its parked job requests may take work again
             if (running != null) reconcile(runner, running);
             long remaining = TimeUnit.MILLISECONDS.toNanos(waitMillis);
             runner.heartbeatPolls++;
@@ -309,7 +311,6 @@ public final class Scheduler {
                     Long jobId = nextFairJob(runnerId);
                     if (jobId != null) {
                         ActiveJob job = activeJobs.get(jobId);
-                        if (job == null) continue; // cancelled while queued
                         job.runnerId = runnerId;
                         job.assignedAt = clock.instant();
                         runner.running.add(jobId);
