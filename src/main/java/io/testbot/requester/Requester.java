@@ -225,7 +225,6 @@ public final class Requester {
                     return ExitCodes.INFRASTRUCTURE;
                 }
             }
-            removeHook(cancelOnExit);
             Set<String> unaccounted = new HashSet<>(files);
             unaccounted.removeAll(summary.reportedFiles());
             summary.print(out, finished, unaccounted, (System.nanoTime() - started) / 1e9);
