@@ -9,5 +9,10 @@ public record FileResult(String path, int examples, int failures, int pending, d
      * A failed example: where it is, for people ("./spec/a_spec.rb:12"), and its id, which runs exactly it
      * ("./spec/a_spec.rb[1:2]"; the location where the framework has no ids).
      */
-    public record Failure(String location, String description, String id) {}
+    public record Failure(String location, String description, String id) {
+        /** What a re-run of this failure runs: its id, or its location where the framework gave none. */
+        public String rerunId() {
+            return id != null ? id : location;
+        }
+    }
 }

@@ -11,4 +11,17 @@ import java.util.List;
  * @param setupSeconds time spent before it on syncing the project and before_run
  */
 public record JobResult(String runnerId, int instance, int exitCode, boolean errored, String output, double seconds,
-                        double setupSeconds, String command, List<FileResult> files) {}
+                        double setupSeconds, String command, List<FileResult> files) {
+
+    /** The re-run ids of the examples that failed. */
+    public java.util.Set<String> failedIds() {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        files.forEach(f -> f.failed().forEach(failure -> ids.add(failure.rerunId())));
+        return ids;
+    }
+
+    /** No complete results: the job errored, or it exited non-zero without a failing example to show for it. */
+    public boolean incomplete() {
+        return errored || (exitCode != 0 && files.stream().allMatch(f -> f.failed().isEmpty()));
+    }
+}

@@ -24,7 +24,6 @@ final class Summary {
     private final List<String> erroredJobs = new ArrayList<>();
     private final Set<String> runners = new HashSet<>();
     private int jobsDone;
-    private int errors;
     private double jobSeconds;
 
     Summary(Adapter adapter) {
@@ -44,21 +43,16 @@ final class Summary {
             files.addAll(result.files());
             result.files().forEach(f -> {
                 if (!reported.add(f.path())) duplicated.add(f.path());
-                f.failed().forEach(failure -> failing.put(idOf(failure), failure));
+                f.failed().forEach(failure -> failing.put(failure.rerunId(), failure));
             });
         } else if (!result.errored()) {
-            Set<String> stillFailing = new HashSet<>();
-            result.files().forEach(f -> f.failed().forEach(failure -> stillFailing.add(idOf(failure))));
+            Set<String> stillFailing = result.failedIds();
             for (String id : jobFiles) {
                 FileResult.Failure passed = stillFailing.contains(id) ? null : failing.remove(id);
                 if (passed != null) flaky.put(id, passed);
             }
         }
-        boolean failedWithoutFailures = result.exitCode() != 0 && result.files().stream().allMatch(f -> f.failures() == 0);
-        if (result.errored() || failedWithoutFailures) {
-            erroredJobs.add(result.command() + "   # on " + runner + ", exit status " + result.exitCode());
-            errors++;
-        }
+        if (result.incomplete()) erroredJobs.add(result.command() + "   # on " + runner + ", exit status " + result.exitCode());
     }
 
     int jobsDone() {
@@ -74,16 +68,12 @@ final class Summary {
     }
 
     boolean passed() {
-        return errors == 0 && failing.isEmpty();
-    }
-
-    private static String idOf(FileResult.Failure failure) {
-        return failure.id() != null ? failure.id() : failure.location();
+        return erroredJobs.isEmpty() && failing.isEmpty();
     }
 
     void print(PrintStream out, BuildInfo build, Set<String> unaccounted, double wallSeconds) {
-        Adapter.Totals all = Adapter.Totals.of(files, errors);
-        Adapter.Totals totals = new Adapter.Totals(all.examples(), failing.size(), all.pending(), errors);
+        Adapter.Totals all = Adapter.Totals.of(files, erroredJobs.size());
+        Adapter.Totals totals = new Adapter.Totals(all.examples(), failing.size(), all.pending(), erroredJobs.size());
         StringBuilder text = new StringBuilder("\n");
         List<FileResult.Failure> failures = List.copyOf(failing.values());
         if (!flaky.isEmpty()) {

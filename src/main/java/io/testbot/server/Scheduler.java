@@ -347,7 +347,7 @@ public final class Scheduler {
             ActiveBuild build = activeBuilds.get(job.buildId);
             build.running--;
             String runnerName = runner == null ? job.runnerId : runner.row.hostname();
-            Set<String> failedIds = failedIds(result);
+            Set<String> failedIds = result.failedIds();
             Store.Retry retry = !result.errored() && !failedIds.isEmpty() && job.attempt < build.request.retryFailed()
                     ? new Store.Retry(failedIds.stream().sorted().toList(), job.attempt + 1, job.runnerId) : null;
             Store.Recorded recorded = store.recordJobResult(build.id, jobId, build.request.project(), build.request.adapter(), runnerName,
@@ -403,19 +403,13 @@ public final class Scheduler {
         return best;
     }
 
-    private static Set<String> failedIds(JobResult result) {
-        Set<String> ids = new HashSet<>();
-        result.files().forEach(f -> f.failed().forEach(failure -> ids.add(failure.id() != null ? failure.id() : failure.location())));
-        return ids;
-    }
-
     /**
      * Folds a job's outcome into its build: a job without complete results fails the build; examples failing in
      * a build's own job are failing until a re-run of them passes.
      */
     private static void account(ActiveBuild build, int attempt, List<String> jobFiles, JobResult result) {
-        Set<String> failedIds = failedIds(result);
-        if (result.errored() || (result.exitCode() != 0 && failedIds.isEmpty())) build.errored = true;
+        Set<String> failedIds = result.failedIds();
+        if (result.incomplete()) build.errored = true;
         if (attempt == 0) {
             build.failing.addAll(failedIds);
         } else if (!result.errored()) {
