@@ -5,6 +5,7 @@ import io.testbot.protocol.FileResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One test framework: which files it runs, the command that runs a set of them, and how to read its structured
@@ -35,6 +36,32 @@ public interface Adapter {
 
     /** The command that re-runs one failure, e.g. "rspec ./spec/a_spec.rb:12". */
     String rerunCommand(FileResult.Failure failure);
+
+    /**
+     * The file a job entry belongs to. Entries are files, or parts of a file where the framework can run one
+     * (rspec: "spec/a_spec.rb[1:2,1:3]").
+     *
+     * @throws IllegalArgumentException when the entry names a part in a form this framework does not accept
+     */
+    default String fileOf(String entry) {
+        return entry;
+    }
+
+    /** Whether {@link #split} can cut a file into parts. */
+    default boolean canSplit() {
+        return false;
+    }
+
+    /**
+     * Splits files into parts that run apart, by running the framework here in the project (e.g. rspec --dry-run).
+     *
+     * @param pieces how many parts each file should become
+     * @return each file that was split, with its parts in order; files that cannot be split are left out
+     * @throws IOException when the framework cannot list the files' tests
+     */
+    default Map<String, List<String>> split(Path root, Map<String, Integer> pieces, List<String> options) throws IOException, InterruptedException {
+        return Map.of();
+    }
 
     /** Parsed results of one job; errorsOutsideExamples counts load errors and the like. */
     record Results(List<FileResult> files, int errorsOutsideExamples) {}

@@ -7,10 +7,15 @@ import io.testbot.protocol.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** RSpec: progress output for people, the JSON formatter to a file for the server. */
 public final class RSpecAdapter implements Adapter {
@@ -47,9 +52,9 @@ public final class RSpecAdapter implements Adapter {
         if (root == null || !root.has("examples")) throw new IOException("rspec JSON results have no examples list");
 
         Map<String, FileTally> byFile = new LinkedHashMap<>();
-        for (String file : files) byFile.put(normalise(fileOf(file)), new FileTally());
+        for (String file : files) byFile.put(normalise(baseFile(file)), new FileTally());
         for (JsonNode example : root.path("examples")) {
-            String path = normalise(example.path("file_path").asText());
+            String path = fileOfExample(example);
             FileTally tally = byFile.computeIfAbsent(path, p -> new FileTally());
             tally.examples++;
             tally.seconds += example.path("run_time").asDouble(0);
@@ -84,8 +89,98 @@ public final class RSpecAdapter implements Adapter {
         return "rspec " + ShellWords.quote(failure.location());
     }
 
+    /** A job entry is a file, or examples of one by id: "spec/a_spec.rb[1:2,1:3:1]". */
+    private static final Pattern ENTRY = Pattern.compile("([^\\[\\]]+)(\\[[0-9]+(?::[0-9]+)*(?:,[0-9]+(?::[0-9]+)*)*])?");
+
+    @Override
+    public String fileOf(String entry) {
+        Matcher m = ENTRY.matcher(entry);
+        if (!m.matches()) throw new IllegalArgumentException("not a spec file or a list of example ids in one: " + entry);
+        return m.group(1);
+    }
+
+    /**
+     * Lists the files' examples with {@code rspec --dry-run} and cuts each file's examples, in the order they are
+     * defined, into runs of about equal count: "spec/a_spec.rb[1:1,1:2]", "spec/a_spec.rb[1:3,2:1]". Neighbours stay
+     * together, so a group's before(:all) hooks run in as few parts as possible.
+     */
+    @Override
+    public boolean canSplit() {
+        return true;
+    }
+
+    @Override
+    public Map<String, List<String>> split(Path root, Map<String, Integer> pieces, List<String> options) throws IOException, InterruptedException {
+        if (pieces.isEmpty()) return Map.of();
+        Path json = Files.createTempFile("testbot-dry-run", ".json");
+        try {
+            List<String> command = new ArrayList<>(List.of("rspec", "--dry-run", "--format", "json", "--out", json.toString()));
+            command.addAll(options);
+            pieces.keySet().stream().sorted().forEach(f -> command.add(relative(f)));
+            Process process;
+            try {
+                process = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            } catch (IOException e) {
+                throw new IOException("cannot run rspec here: " + e.getMessage(), e);
+            }
+            try {
+                if (!process.waitFor(DRY_RUN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) throw new IOException("rspec --dry-run took longer than " + DRY_RUN_TIMEOUT.toSeconds() + " s");
+            } finally {
+                process.destroyForcibly();
+            }
+            if (process.exitValue() != 0) throw new IOException("rspec --dry-run exited with status " + process.exitValue());
+            JsonNode examples = Json.MAPPER.readTree(json.toFile()).path("examples");
+            Map<String, List<String>> idsByFile = new HashMap<>();
+            for (JsonNode example : examples) {
+                String id = example.path("id").asText("");
+                int bracket = id.indexOf('[');
+                if (bracket < 0 || !id.endsWith("]")) continue;
+                idsByFile.computeIfAbsent(normalise(id.substring(0, bracket)), f -> new ArrayList<>()).add(id.substring(bracket + 1, id.length() - 1));
+            }
+            Map<String, List<String>> parts = new LinkedHashMap<>();
+            pieces.forEach((file, wanted) -> {
+                List<String> ids = idsByFile.getOrDefault(normalise(file), List.of());
+                int k = Math.min(wanted, ids.size());
+                if (k < 2) return;
+                ids.sort(RSpecAdapter::compareIds);
+                List<String> fileParts = new ArrayList<>();
+                for (int i = 0; i < k; i++) {
+                    List<String> chunk = ids.subList(i * ids.size() / k, (i + 1) * ids.size() / k);
+                    fileParts.add(file + "[" + String.join(",", chunk) + "]");
+                }
+                parts.put(file, fileParts);
+            });
+            return parts;
+        } finally {
+            Files.deleteIfExists(json);
+        }
+    }
+
+    static final Duration DRY_RUN_TIMEOUT = Duration.ofSeconds(120);
+
+    /** Example ids in definition order: "1:2" before "1:10" before "2". */
+    static int compareIds(String a, String b) {
+        String[] x = a.split(":"), y = b.split(":");
+        for (int i = 0; i < Math.min(x.length, y.length); i++) {
+            int c = Long.compare(Long.parseLong(x[i]), Long.parseLong(y[i]));
+            if (c != 0) return c;
+        }
+        return Integer.compare(x.length, y.length);
+    }
+
+    /**
+     * The spec file an example belongs to: its id names the file rspec loaded, even for an example defined by
+     * shared examples elsewhere (whose file_path is that other file).
+     */
+    private static String fileOfExample(JsonNode example) {
+        String id = example.path("id").asText("");
+        int bracket = id.indexOf('[');
+        return normalise(bracket > 0 ? id.substring(0, bracket) : example.path("file_path").asText());
+    }
+
     /** The file of a job entry, which may name examples in it: "./spec/a_spec.rb[1:2]" or "spec/a_spec.rb:12". */
-    static String fileOf(String entry) {
+    static String baseFile(String entry) {
         int bracket = entry.indexOf('[');
         if (bracket > 0 && entry.endsWith("]")) return entry.substring(0, bracket);
         return entry.replaceFirst(":[0-9:]+$", "");

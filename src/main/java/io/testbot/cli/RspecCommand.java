@@ -62,6 +62,9 @@ final class RspecCommand implements Callable<Integer> {
     @Option(names = "--retry-failed", paramLabel = "N", description = "Re-run failing examples up to N times, on another runner where there is one; those that pass are reported as flaky (default: 0).")
     int retryFailed;
 
+    @Option(names = "--split", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Split files that history shows to take longer than an instance's share of the build into groups of examples (default: on; --no-split runs every file whole).")
+    boolean split;
+
     @Option(names = "--fail-fast", description = "Stop the whole build at its first failing job.")
     boolean failFast;
 
@@ -94,7 +97,7 @@ final class RspecCommand implements Callable<Integer> {
 
         RequesterConfig config = new RequesterConfig(root, "rspec", server, effectiveToken, n, patterns, paths, options,
                 beforeRun != null ? beforeRun : file.beforeRun(), ignores, Math.max(0, filesPerJob), Duration.ofSeconds(timeout), Paths.cacheDir(),
-                failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback, dryRun, Math.max(0, retryFailed));
+                failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback, dryRun, Math.max(0, retryFailed), split);
         return new Requester(config, System.out, System.err).run();
     }
 }

@@ -28,6 +28,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Runs one build for the user: finds the test files, ships the project, submits the build, prints each job's
@@ -77,15 +78,22 @@ public final class Requester {
                 err.println("testbot: " + files.size() + " file(s), local mode on " + instances + " instance(s)");
             }
             ApiClient client = new ApiClient(server, token);
+            // Listing the examples of slow files runs the framework here; it overlaps the upload.
+            int localInstances = local == null ? 0 : localInstances();
+            CompletableFuture<List<String>> entries = splits()
+                    ? CompletableFuture.supplyAsync(() -> splitSlowFiles(client, root, files, localInstances))
+                    : CompletableFuture.completedFuture(files);
             List<FileEntry> manifest = null;
             if (local == null) {
                 err.println("testbot: " + files.size() + " file(s) for " + client.base());
                 manifest = upload(client, root);
             }
-            BuildRequest request = new BuildRequest(projectKey(root), adapter.name(), files, config.options(), config.beforeRun(),
+            List<String> submitted = entries.join();
+            BuildRequest request = new BuildRequest(projectKey(root), adapter.name(), submitted, config.options(), config.beforeRun(),
                     manifest, config.filesPerJob(), requestedBy(), config.failFast(), config.jobTimeout(), config.retryFailed());
             BuildInfo build = client.post(Api.BUILDS, request, BuildInfo.class);
-            return follow(client, build, files, started);
+            String what = submitted.size() == files.size() ? files.size() + " file(s)" : files.size() + " file(s) (" + submitted.size() + " entries after splitting)";
+            return follow(client, build, submitted, what, started);
         } catch (NoRunnerException e) {
             err.println("testbot: running the build on this machine instead (--local-fallback)");
             return new Requester(config.locally(), out, err).run();
@@ -118,12 +126,12 @@ public final class Requester {
             if (config.server() == null) {
                 int instances = localInstances();
                 try (SqliteStore store = new SqliteStore(LocalMode.dataDir(config.cacheDir()).resolve("testbot.sqlite"))) {
-                    EstimateReport.print(out, files, Scheduler.estimate(store, request, instances), instances, "in local mode");
+                    EstimateReport.print(out, files, Scheduler.estimate(store, request, instances), instances, "in local mode", splits());
                 }
             } else {
                 ApiClient client = new ApiClient(config.server(), config.token());
                 Estimate.Reply reply = client.post(Api.ESTIMATE, request, Estimate.Reply.class);
-                EstimateReport.print(out, files, reply, reply.availableInstances(), "on " + client.base());
+                EstimateReport.print(out, files, reply, reply.availableInstances(), "on " + client.base(), splits());
             }
             return ExitCodes.PASSED;
         } catch (IOException e) {
@@ -133,6 +141,36 @@ public final class Requester {
             Thread.currentThread().interrupt();
             return ExitCodes.INFRASTRUCTURE;
         }
+    }
+
+    /**
+     * Splits the files that history says would hold the build up (see {@link SlowFiles}) into parts the framework
+     * can run apart. Anything that goes wrong here only costs balance: the files then run whole.
+     *
+     * @param instances the instances that will run the build, or 0 for as many as the server has now
+     */
+    private List<String> splitSlowFiles(ApiClient client, Path root, List<String> files, int instances) {
+        try {
+            Estimate.Reply history = client.post(Api.ESTIMATE, new Estimate.Request(projectKey(root), adapter.name(), files), Estimate.Reply.class);
+            Map<String, Integer> pieces = SlowFiles.pieces(files, history, instances > 0 ? instances : history.availableInstances());
+            if (pieces.isEmpty()) return files;
+            long began = System.nanoTime();
+            Map<String, List<String>> parts = adapter.split(root, pieces, config.options());
+            if (parts.isEmpty()) return files;
+            err.printf("testbot: split %d slow file(s) into %d parts (%s listed their tests in %.2f s)%n", parts.size(),
+                    parts.values().stream().mapToInt(List::size).sum(), adapter.name(), (System.nanoTime() - began) / 1e9);
+            return SlowFiles.entries(files, parts);
+        } catch (IOException e) {
+            err.println("testbot: running slow files whole: " + e.getMessage());
+            return files;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return files;
+        }
+    }
+
+    private boolean splits() {
+        return config.split() && adapter.canSplit();
     }
 
     /** Sends the blobs the server lacks; prints what moved. */
@@ -163,7 +201,8 @@ public final class Requester {
         return manifest;
     }
 
-    private int follow(ApiClient client, BuildInfo build, List<String> files, long started) throws IOException, InterruptedException {
+    /** @param files the entries submitted (files, or parts of split files) */
+    private int follow(ApiClient client, BuildInfo build, List<String> files, String what, long started) throws IOException, InterruptedException {
         Summary summary = new Summary(adapter);
         Thread cancelOnExit = new Thread(() -> {
             try {
@@ -175,7 +214,7 @@ public final class Requester {
         }, "cancel-build");
         Runtime.getRuntime().addShutdownHook(cancelOnExit);
         try {
-            err.println("testbot: build " + build.id() + ": " + files.size() + " file(s) in " + build.jobs() + " job(s)");
+            err.println("testbot: build " + build.id() + ": " + what + " in " + build.jobs() + " job(s)");
             long after = 0;
             long noRunnerSince = 0;
             long lostServerSince = 0;

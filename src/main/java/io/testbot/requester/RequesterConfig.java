@@ -15,16 +15,17 @@ import java.util.List;
  * @param localFallback run the build on this machine when no runner takes it within runnerTimeout
  * @param dryRun        print the expected wall time from history instead of running
  * @param retryFailed   how many times to re-run failing examples
+ * @param split         split files that history shows to be slow into parts that run apart
  */
 public record RequesterConfig(Path projectRoot, String adapter, String server, String token, int instances,
                               List<String> patterns, List<String> paths, List<String> options, String beforeRun,
                               List<String> ignores, int filesPerJob, Duration runnerTimeout, Path cacheDir,
                               boolean failFast, int jobTimeout, boolean localFallback, boolean dryRun,
-                              int retryFailed) {
+                              int retryFailed, boolean split) {
 
     /** The same run in local mode. */
     public RequesterConfig locally() {
         return new RequesterConfig(projectRoot, adapter, null, null, instances, patterns, paths, options, beforeRun, ignores,
-                filesPerJob, runnerTimeout, cacheDir, failFast, jobTimeout, false, dryRun, retryFailed);
+                filesPerJob, runnerTimeout, cacheDir, failFast, jobTimeout, false, dryRun, retryFailed, split);
     }
 }

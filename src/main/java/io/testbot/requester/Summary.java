@@ -32,7 +32,7 @@ final class Summary {
 
     /**
      * @param attempt  0 for the build's own jobs, n for the n-th re-run of failing examples
-     * @param jobFiles what the job ran: files, or for a re-run the ids of the examples
+     * @param jobFiles what the job ran: files or parts of files, or for a re-run the ids of the examples
      */
     void add(String runner, JobResult result, int attempt, List<String> jobFiles) {
         runners.add(runner);
@@ -41,10 +41,11 @@ final class Summary {
         if (attempt == 0) {
             jobsDone++;
             files.addAll(result.files());
-            result.files().forEach(f -> {
-                if (!reported.add(f.path())) duplicated.add(f.path());
-                f.failed().forEach(failure -> failing.put(failure.rerunId(), failure));
-            });
+            result.files().forEach(f -> f.failed().forEach(failure -> failing.put(failure.rerunId(), failure)));
+            // Completeness is per submitted entry (a file, or a part of a split file), as the job ran it.
+            if (!result.files().isEmpty()) {
+                for (String entry : jobFiles) if (!reported.add(entry)) duplicated.add(entry);
+            }
         } else if (!result.errored()) {
             Set<String> stillFailing = result.failedIds();
             for (String id : jobFiles) {
@@ -116,7 +117,7 @@ final class Summary {
 
     /**
      * The best any schedule on the instances this build used could do: the summed job time spread evenly, or the
-     * longest single file (which cannot be split), whichever is longer.
+     * longest file or part of a file that ran as one, whichever is longer.
      */
     double idealSeconds() {
         if (instances.isEmpty()) return 0;

@@ -4,9 +4,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.function.Function;
 
 /**
  * Splits a build's files into jobs, in the order they are handed out. Files are weighed by their recorded runtime
@@ -31,7 +33,7 @@ public final class JobPlanner {
      * @param filesPerJob a fixed job size chosen by the user (0: plan as above)
      * @param jobOverhead the measured cost of starting one job on this project, if known (seconds)
      */
-    public static List<List<String>> plan(List<String> files, Map<String, Double> runtimes, Map<String, Long> sizes,
+    public static List<List<String>> plan(List<String> files, Map<String, Double> runtimes, Map<String, ? extends Number> sizes,
                                           int instances, int filesPerJob, OptionalDouble jobOverhead) {
         if (filesPerJob > 0) {
             List<List<String>> fixed = new ArrayList<>();
@@ -67,6 +69,22 @@ public final class JobPlanner {
         return jobs;
     }
 
+    /**
+     * A value per job entry from a value per file: an entry that is a whole file keeps its file's; a file split
+     * into k parts gives each part a k-th of it (its parts hold about equal numbers of tests).
+     */
+    public static Map<String, Double> perEntry(List<String> entries, Map<String, ? extends Number> byFile, Function<String, String> fileOf) {
+        Map<String, Integer> parts = new HashMap<>();
+        for (String entry : entries) parts.merge(fileOf.apply(entry), 1, Integer::sum);
+        Map<String, Double> result = new HashMap<>();
+        for (String entry : entries) {
+            String file = fileOf.apply(entry);
+            Number value = byFile.get(file);
+            if (value != null) result.put(entry, value.doubleValue() / parts.get(file));
+        }
+        return result;
+    }
+
     /** Longest-processing-time packing into at most n jobs, heaviest job first. */
     private static List<List<String>> packInto(int n, Deque<String> files, Weights weights) {
         List<List<String>> bins = new ArrayList<>();
@@ -87,22 +105,22 @@ public final class JobPlanner {
     /** A file's expected seconds; without history, its size relative to the mean file, scaled to the mean runtime. */
     private static final class Weights {
         final Map<String, Double> runtimes;
-        final Map<String, Long> sizes;
+        final Map<String, ? extends Number> sizes;
         final double meanRuntime;
         final double meanSize;
 
-        Weights(Map<String, Double> runtimes, Map<String, Long> sizes) {
+        Weights(Map<String, Double> runtimes, Map<String, ? extends Number> sizes) {
             this.runtimes = runtimes;
             this.sizes = sizes;
             this.meanRuntime = runtimes.values().stream().mapToDouble(Double::doubleValue).average().orElse(1.0);
-            this.meanSize = sizes.values().stream().mapToLong(Long::longValue).average().orElse(1.0);
+            this.meanSize = sizes.values().stream().mapToDouble(Number::doubleValue).average().orElse(1.0);
         }
 
         double of(String file) {
             Double seconds = runtimes.get(file);
             if (seconds != null) return seconds;
-            Long size = sizes.get(file);
-            if (size != null && meanSize > 0) return meanRuntime * size / meanSize;
+            Number size = sizes.get(file);
+            if (size != null && meanSize > 0) return meanRuntime * size.doubleValue() / meanSize;
             return meanRuntime;
         }
     }

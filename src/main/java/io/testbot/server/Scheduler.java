@@ -1,5 +1,6 @@
 package io.testbot.server;
 
+import io.testbot.adapters.Adapters;
 import io.testbot.protocol.BuildEvent;
 import io.testbot.protocol.BuildInfo;
 import io.testbot.protocol.BuildRequest;
@@ -30,6 +31,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -422,11 +424,14 @@ public final class Scheduler {
     public BuildInfo submit(BuildRequest request) {
         lock.lock();
         try {
-            Map<String, Long> sizes = new HashMap<>();
-            if (request.manifest() != null) for (FileEntry e : request.manifest()) sizes.put(e.path(), e.size());
+            Map<String, Long> fileSizes = new HashMap<>();
+            if (request.manifest() != null) for (FileEntry e : request.manifest()) fileSizes.put(e.path(), e.size());
+            Function<String, String> fileOf = Adapters.find(request.adapter()).<Function<String, String>>map(a -> a::fileOf).orElse(Function.identity());
+            Map<String, Double> runtimes = JobPlanner.perEntry(request.files(), store.runtimes(request.project(), request.adapter()), fileOf);
+            Map<String, Double> sizes = JobPlanner.perEntry(request.files(), fileSizes, fileOf);
             int instances = Math.max(2, liveInstances());
-            List<List<String>> groups = JobPlanner.plan(request.files(), store.runtimes(request.project(), request.adapter()),
-                    sizes, instances, request.jobSize(), store.jobOverhead(request.project(), request.adapter()));
+            List<List<String>> groups = JobPlanner.plan(request.files(), runtimes, sizes, instances, request.jobSize(),
+                    store.jobOverhead(request.project(), request.adapter()));
             long id = store.createBuild(request, groups, clock.instant());
             ActiveBuild build = new ActiveBuild(id, request, groups.size());
             activeBuilds.put(id, build);

@@ -5,6 +5,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
+import io.testbot.adapters.Adapter;
 import io.testbot.adapters.Adapters;
 import io.testbot.protocol.Api;
 import io.testbot.protocol.BlobQuery;
@@ -205,18 +206,29 @@ public final class TestbotServer implements AutoCloseable {
     private void submitBuild(Context ctx) {
         BuildRequest request = body(ctx, BuildRequest.class);
         if (request.project() == null || request.project().isBlank()) throw new BadRequest("project is required");
-        if (Adapters.find(request.adapter()).isEmpty()) throw new BadRequest("unknown adapter '" + request.adapter() + "'");
+        Adapter adapter = Adapters.find(request.adapter()).orElseThrow(() -> new BadRequest("unknown adapter '" + request.adapter() + "'"));
         if (request.files() == null || request.files().isEmpty()) throw new BadRequest("no files to run");
         if (request.options() != null && request.options().stream().anyMatch(o -> o == null || o.indexOf('\0') >= 0)) throw new BadRequest("invalid option");
-        for (String file : request.files()) {
+        Set<String> testFiles = new HashSet<>();
+        Set<String> entries = new HashSet<>();
+        for (String entry : request.files()) {
+            if (entry == null) throw new BadRequest("test file: null");
+            if (!entries.add(entry)) throw new BadRequest("test file listed twice: " + entry);
+            String file;
+            try {
+                file = adapter.fileOf(entry);
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest("test file: " + e.getMessage());
+            }
             String problem = ManifestPaths.problem(file);
             if (problem != null) throw new BadRequest("test file: " + problem);
+            testFiles.add(file);
         }
         if (request.manifest() != null) {
             if (request.manifest().size() > MAX_MANIFEST_ENTRIES) throw new BadRequest("manifest has more than " + MAX_MANIFEST_ENTRIES + " files");
             ManifestPaths.validate(request.manifest());
             Set<String> paths = request.manifest().stream().map(FileEntry::path).collect(Collectors.toSet());
-            List<String> absent = request.files().stream().filter(f -> !paths.contains(f)).limit(3).toList();
+            List<String> absent = testFiles.stream().filter(f -> !paths.contains(f)).sorted().limit(3).toList();
             if (!absent.isEmpty()) throw new BadRequest("test files not in the manifest: " + String.join(", ", absent));
             long missing = request.manifest().stream().filter(e -> !blobs.has(e.sha256())).count();
             if (missing > 0) throw new BadRequest(missing + " blob(s) of the manifest were not uploaded");

@@ -28,7 +28,7 @@ public final class SqliteStore implements Store {
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
 
     /** The newest migration under db/migration; SqliteStoreTest keeps the two in step. */
-    static final int SCHEMA_VERSION = 3;
+    static final int SCHEMA_VERSION = 4;
 
     private final Jdbi jdbi;
 
@@ -193,7 +193,7 @@ public final class SqliteStore implements Store {
             if (!result.errored() && attempt == 0) {
                 Map<String, Double> seconds = new HashMap<>();
                 for (FileResult f : result.files()) seconds.put(f.path(), f.seconds());
-                upsertRuntimes(h, project, adapter, seconds, at);
+                upsertRuntimes(h, project, adapter, buildId, seconds, at);
                 if (!result.files().isEmpty()) {
                     double overhead = Math.max(0, result.seconds() - seconds.values().stream().mapToDouble(Double::doubleValue).sum());
                     recordOverhead(h, project, adapter, overhead, at);
@@ -213,16 +213,19 @@ public final class SqliteStore implements Store {
 
     @Override
     public void recordRuntimes(String project, String adapter, Map<String, Double> secondsByPath, Instant at) {
-        jdbi.useHandle(h -> upsertRuntimes(h, project, adapter, secondsByPath, at));
+        jdbi.useHandle(h -> upsertRuntimes(h, project, adapter, null, secondsByPath, at));
     }
 
-    private static void upsertRuntimes(Handle h, String project, String adapter, Map<String, Double> secondsByPath, Instant at) {
+    /** A file's runtime is replaced by each new build's, and summed over the jobs of one build (its parts). */
+    private static void upsertRuntimes(Handle h, String project, String adapter, Long buildId, Map<String, Double> secondsByPath, Instant at) {
         if (secondsByPath.isEmpty()) return;
         PreparedBatch batch = h.prepareBatch("""
-                INSERT INTO runtimes (project, adapter, path, seconds, updated_at) VALUES (:project, :adapter, :path, :seconds, :at)
-                ON CONFLICT(project, adapter, path) DO UPDATE SET seconds = excluded.seconds, updated_at = excluded.updated_at""");
+                INSERT INTO runtimes (project, adapter, path, seconds, updated_at, build_id) VALUES (:project, :adapter, :path, :seconds, :at, :build)
+                ON CONFLICT(project, adapter, path) DO UPDATE SET
+                  seconds = CASE WHEN runtimes.build_id = excluded.build_id THEN runtimes.seconds + excluded.seconds ELSE excluded.seconds END,
+                  build_id = excluded.build_id, updated_at = excluded.updated_at""");
         secondsByPath.forEach((path, seconds) -> batch.bind("project", project).bind("adapter", adapter).bind("path", path)
-                .bind("seconds", seconds).bind("at", at.toEpochMilli()).add());
+                .bind("seconds", seconds).bind("at", at.toEpochMilli()).bind("build", buildId).add());
         batch.execute();
     }
 

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -74,5 +75,67 @@ class RSpecAdapterTest {
     void displayCommandQuotesWhatAShellWouldSplit() {
         assertThat(adapter.displayCommand(List.of("spec/a b_spec.rb"), List.of("--tag", "~slow")))
                 .isEqualTo("rspec --tag '~slow' './spec/a b_spec.rb'");
+    }
+
+    @Test
+    void splitsAFileIntoRunsOfItsExamplesThatTogetherRunEachExampleOnce(@TempDir Path project) throws Exception {
+        Files.createDirectories(project.resolve("spec"));
+        Files.writeString(project.resolve("spec/big_spec.rb"), """
+                RSpec.shared_examples "shared" do
+                  it("is shared") { expect(1).to eq(1) }
+                end
+                RSpec.describe "Big" do
+                  10.times { |i| it("example #{i}") { expect(i).to be >= 0 } }
+                  context "nested" do
+                    it("is nested") { expect(2).to eq(2) }
+                    it_behaves_like "shared"
+                  end
+                  it("fails") { expect(1).to eq(2) }
+                end
+                """);
+        // Random order in .rspec must not scatter the parts.
+        Files.writeString(project.resolve(".rspec"), "--order random\n");
+
+        Map<String, List<String>> parts = adapter.split(project, Map.of("spec/big_spec.rb", 3), List.of());
+
+        List<String> big = parts.get("spec/big_spec.rb");
+        assertThat(big).hasSize(3).allSatisfy(part -> assertThat(adapter.fileOf(part)).isEqualTo("spec/big_spec.rb"));
+        assertThat(big.get(0)).isEqualTo("spec/big_spec.rb[1:1,1:2,1:3,1:4]");
+        Path json = project.resolve("out.json");
+        Process rspec = new ProcessBuilder(adapter.command(big, List.of(), json)).directory(project.toFile()).redirectErrorStream(true).start();
+        String output = new String(rspec.getInputStream().readAllBytes());
+        assertThat(rspec.waitFor()).as(output).isEqualTo(1);
+        Adapter.Results results = adapter.readResults(json, big);
+        assertThat(results.files()).singleElement().satisfies(file -> {
+            assertThat(file.path()).isEqualTo("spec/big_spec.rb");
+            assertThat(file.examples()).isEqualTo(13);
+            assertThat(file.failed()).extracting(FileResult.Failure::id).containsExactly("./spec/big_spec.rb[1:12]");
+        });
+    }
+
+    @Test
+    void aFileWithOneExampleIsNotSplitAndAFileRspecCannotLoadIsAnError(@TempDir Path project) throws Exception {
+        Files.createDirectories(project.resolve("spec"));
+        Files.writeString(project.resolve("spec/one_spec.rb"), "RSpec.describe('One') { it('works') { } }\n");
+        assertThat(adapter.split(project, Map.of("spec/one_spec.rb", 4), List.of())).isEmpty();
+
+        Files.writeString(project.resolve("spec/broken_spec.rb"), "this is not ruby (\n");
+        assertThatThrownBy(() -> adapter.split(project, Map.of("spec/broken_spec.rb", 2), List.of())).hasMessageContaining("rspec --dry-run exited");
+    }
+
+    @Test
+    void anEntryIsAFileOrExampleIdsInIt() {
+        assertThat(adapter.fileOf("spec/a_spec.rb")).isEqualTo("spec/a_spec.rb");
+        assertThat(adapter.fileOf("spec/a_spec.rb[1:2,1:10:3]")).isEqualTo("spec/a_spec.rb");
+        assertThatThrownBy(() -> adapter.fileOf("spec/a_spec.rb[1:2;rm -rf /]")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> adapter.fileOf("spec/a_spec.rb[]")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> adapter.fileOf("spec/a_spec.rb[1]x")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void exampleIdsSortInDefinitionOrder() {
+        List<String> ids = new java.util.ArrayList<>(List.of("2", "1:10", "1:2:1", "1:2", "1:9"));
+        ids.sort(RSpecAdapter::compareIds);
+        assertThat(ids).containsExactly("1:2", "1:2:1", "1:9", "1:10", "2");
     }
 }

@@ -1,5 +1,7 @@
 package io.testbot.it;
 
+import io.testbot.requester.Requester;
+import io.testbot.store.SqliteStore;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +45,47 @@ class DistributedRspecIT extends Cluster {
         assertThat(where.group(2)).isEmpty();
         assertThat(where.group(3)).isEqualTo("1");
         assertThat(where.group(4)).isEqualTo("test");
+    }
+
+    @Test
+    void aFileThatHistoryShowsToBeSlowIsSplitByExampleAndAccountedOnce() throws Exception {
+        Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 3);
+        SampleProjects.write(project, "spec/big_spec.rb", """
+                RSpec.describe "Big" do
+                  8.times { |i| it("waits #{i}") { sleep 0.1 } }
+                  it("fails") { expect(1).to eq(2) }
+                  context "nested" do
+                    it("passes") { expect(2).to eq(2) }
+                  end
+                end
+                """);
+        // History from an earlier build: the big file is far longer than anything else.
+        Files.createDirectories(dir.resolve("server-data"));
+        try (SqliteStore store = new SqliteStore(dir.resolve("server-data/testbot.sqlite"))) {
+            store.recordRuntimes(Requester.projectKey(project), "rspec", Map.of("spec/big_spec.rb", 100.0,
+                    "spec/ok_1_spec.rb", 1.0, "spec/ok_2_spec.rb", 1.0, "spec/ok_3_spec.rb", 1.0), java.time.Instant.now());
+        }
+        startServer();
+        startRunner("r1", 1);
+        startRunner("r2", 1);
+
+        Result split = requestRemote(project);
+
+        assertThat(split.exit()).as(split.all()).isEqualTo(1);
+        assertThat(split.err()).containsPattern("split 1 slow file\\(s\\) into [2-4] parts");
+        assertThat(count(split.out(), "rspec './spec/big_spec.rb[1:")).as(split.out()).isBetween(2, 4);
+        assertThat(split.out()).contains("13 examples, 1 failure").contains("rspec ./spec/big_spec.rb:3 # Big fails")
+                .doesNotContain("have no result").doesNotContain("more than one result");
+
+        // The history now holds the whole file's time, summed over its parts, not one part's nor the old figure.
+        Result estimate = requestRemote(project, "--dry-run");
+        Matcher longest = Pattern.compile("the longest ([0-9.]+) s \\(spec/big_spec.rb\\)").matcher(estimate.out());
+        assertThat(longest.find()).as(estimate.all()).isTrue();
+        assertThat(Double.parseDouble(longest.group(1))).isBetween(0.8, 99.0);
+
+        Result whole = requestRemote(project, "--no-split");
+        assertThat(whole.err()).doesNotContain("split");
+        assertThat(whole.out()).contains("13 examples, 1 failure").containsPattern("(?m)^── job .* rspec .*\\./spec/big_spec\\.rb( |$)");
     }
 
     @Test

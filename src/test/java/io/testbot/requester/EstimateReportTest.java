@@ -13,8 +13,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class EstimateReportTest {
     static String print(List<String> files, Estimate.Reply reply, int instances) {
+        return print(files, reply, instances, false);
+    }
+
+    static String print(List<String> files, Estimate.Reply reply, int instances, boolean splits) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        EstimateReport.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), files, reply, instances, "here");
+        EstimateReport.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), files, reply, instances, "here", splits);
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
@@ -35,5 +39,17 @@ class EstimateReportTest {
     @Test
     void saysSoWhenThereIsNoHistory() {
         assertThat(print(List.of("a"), new Estimate.Reply(Map.of(), null, 4), 4)).contains("no runtime history");
+    }
+
+    @Test
+    void whenSlowFilesAreSplitTheLongestFileNoLongerBoundsTheBuild() {
+        Map<String, Double> runtimes = Map.of("a", 12.0, "b", 2.0, "c", 1.0, "d", 1.0);
+        // 16 s on 4 instances: the 12 s file becomes 6 parts of 2 s, so the spread (4 s) bounds it.
+        String text = print(List.of("a", "b", "c", "d"), new Estimate.Reply(runtimes, 0.1, 4), 4, true);
+        assertThat(text).contains("the longest file would be split into 6 parts")
+                .contains("expected wall time on 4 instance(s): 4.1 s")
+                .contains("more instances help up to about");
+        assertThat(print(List.of("a", "b", "c", "d"), new Estimate.Reply(runtimes, 0.1, 4), 4, false))
+                .contains("expected wall time on 4 instance(s): 12.1 s");
     }
 }

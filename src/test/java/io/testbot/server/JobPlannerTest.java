@@ -71,4 +71,17 @@ class JobPlannerTest {
     void honoursAFixedNumberOfFilesPerJob() {
         assertThat(JobPlanner.plan(List.of("a", "b", "c"), Map.of(), Map.of(), 8, 2, NO_OVERHEAD)).containsExactly(List.of("a", "b"), List.of("c"));
     }
+
+    @Test
+    void thePartsOfASplitFileShareItsRuntime() {
+        List<String> entries = List.of("big[1:1]", "big[1:2]", "big[1:3]", "big[1:4]", "small");
+        java.util.function.Function<String, String> fileOf = e -> e.replaceFirst("\\[.*", "");
+        Map<String, Double> weights = JobPlanner.perEntry(entries, Map.of("big", 8.0, "small", 1.0), fileOf);
+        assertThat(weights).containsEntry("big[1:1]", 2.0).containsEntry("big[1:4]", 2.0).containsEntry("small", 1.0);
+
+        // Four parts of 2 s and a 1 s file over 4 instances: the parts go first, in jobs of their own.
+        List<List<String>> jobs = JobPlanner.plan(entries, weights, Map.of(), 4, 0, NO_OVERHEAD);
+        assertThat(jobs.subList(0, 4)).allSatisfy(job -> assertThat(job).singleElement().asString().startsWith("big["));
+        assertThat(jobs.stream().flatMap(List::stream)).containsExactlyInAnyOrderElementsOf(entries);
+    }
 }

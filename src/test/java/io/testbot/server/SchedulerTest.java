@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -95,6 +96,25 @@ class SchedulerTest {
         assertThat(store.runtimes("proj", "rspec")).containsOnlyKeys("a", "b");
         assertThat(scheduler.events(build.id(), 0, 0).events()).extracting(BuildEvent::kind)
                 .containsExactly(BuildEvent.JOB_FINISHED, BuildEvent.JOB_FINISHED, BuildEvent.BUILD_FINISHED);
+    }
+
+    @Test
+    void aSplitFileRecordsTheSumOfItsPartsAndTheNextBuildReplacesIt() throws Exception {
+        String r = runner("1.0");
+        BuildInfo split = build("spec/a_spec.rb[1:1]", "spec/a_spec.rb[1:2]");
+        for (int i = 0; i < 2; i++) {
+            JobAssignment part = scheduler.nextJob(r, 0).orElseThrow();
+            JobResult result = new JobResult(r, 1, 0, false, "ok\n", 0.8, 0, "rspec", List.of(new FileResult("spec/a_spec.rb", 1, 0, 0, 0.5, List.of())));
+            assertThat(scheduler.recordResult(part.jobId(), result)).isTrue();
+        }
+        assertThat(store.build(split.id()).status()).isEqualTo("passed");
+        assertThat(store.runtimes("proj", "rspec")).containsExactly(Map.entry("spec/a_spec.rb", 1.0));
+
+        build("spec/a_spec.rb");
+        JobAssignment whole = scheduler.nextJob(r, 0).orElseThrow();
+        scheduler.recordResult(whole.jobId(), new JobResult(r, 1, 0, false, "ok\n", 0.9, 0, "rspec",
+                List.of(new FileResult("spec/a_spec.rb", 2, 0, 0, 0.7, List.of()))));
+        assertThat(store.runtimes("proj", "rspec")).containsExactly(Map.entry("spec/a_spec.rb", 0.7));
     }
 
     @Test
