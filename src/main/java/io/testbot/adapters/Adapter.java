@@ -18,8 +18,11 @@ public interface Adapter {
     /** Glob patterns, relative to the project root, of the files this framework runs by default. */
     List<String> defaultPatterns();
 
-    /** The argument vector that runs these files and writes structured results to resultFile. */
-    List<String> command(List<String> files, List<String> options, Path resultFile);
+    /**
+     * The argument vector that runs these files and writes structured results to resultFile; it may put helper
+     * files beside resultFile.
+     */
+    List<String> command(List<String> files, List<String> options, Path resultFile) throws IOException;
 
     /** What a user types to run these files by hand (for job headers and re-runs). */
     String displayCommand(List<String> files, List<String> options);
@@ -27,9 +30,15 @@ public interface Adapter {
     /**
      * Reads the structured results the command wrote.
      *
+     * @param exitCode the command's exit status
      * @throws IOException when there are none or they cannot be read; the job is then reported as errored
      */
-    Results readResults(Path resultFile, List<String> files) throws IOException;
+    Results readResults(Path resultFile, List<String> files, int exitCode, List<String> options) throws IOException;
+
+    /** What the framework calls its tests, for headings: "examples", "tests", "scenarios". */
+    default String testsNoun() {
+        return "tests";
+    }
 
     /** The totals line in the framework's own words, e.g. "3 examples, 1 failure, 1 pending". */
     String totalsLine(Totals totals);
@@ -45,6 +54,19 @@ public interface Adapter {
      */
     default String fileOf(String entry) {
         return entry;
+    }
+
+    /** What is wrong with a build's options for this framework, or null when nothing is. */
+    default String optionsProblem(List<String> options) {
+        return null;
+    }
+
+    /**
+     * Whether a failure's {@link FileResult.Failure#id} is itself a job entry that runs just that test, so that
+     * --retry-failed can re-run it.
+     */
+    default boolean rerunsById() {
+        return false;
     }
 
     /** Whether {@link #split} can cut a file into parts. */
@@ -66,16 +88,22 @@ public interface Adapter {
     /** Parsed results of one job; errorsOutsideExamples counts load errors and the like. */
     record Results(List<FileResult> files, int errorsOutsideExamples) {}
 
-    /** Sums over a whole build. */
-    record Totals(int examples, int failures, int pending, int errors) {
+    /** Sums over a whole build; errors are jobs (or loads) that failed outside any test. */
+    record Totals(int examples, int failures, int pending, int errors, Map<String, Integer> counts) {
         public static Totals of(List<FileResult> files, int errors) {
             int examples = 0, failures = 0, pending = 0;
+            Map<String, Integer> counts = new java.util.TreeMap<>();
             for (FileResult f : files) {
                 examples += f.examples();
                 failures += f.failures();
                 pending += f.pending();
+                f.counts().forEach((k, v) -> counts.merge(k, v, Integer::sum));
             }
-            return new Totals(examples, failures, pending, errors);
+            return new Totals(examples, failures, pending, errors, counts);
+        }
+
+        public int count(String name) {
+            return counts.getOrDefault(name, 0);
         }
     }
 }

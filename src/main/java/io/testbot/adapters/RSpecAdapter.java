@@ -7,13 +7,11 @@ import io.testbot.protocol.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,7 +44,7 @@ public final class RSpecAdapter implements Adapter {
     }
 
     @Override
-    public Results readResults(Path resultFile, List<String> files) throws IOException {
+    public Results readResults(Path resultFile, List<String> files, int exitCode, List<String> options) throws IOException {
         if (!Files.isRegularFile(resultFile) || Files.size(resultFile) == 0) throw new IOException("rspec wrote no JSON results");
         JsonNode root = Json.MAPPER.readTree(resultFile.toFile());
         if (root == null || !root.has("examples")) throw new IOException("rspec JSON results have no examples list");
@@ -58,21 +56,40 @@ public final class RSpecAdapter implements Adapter {
             FileTally tally = byFile.computeIfAbsent(path, p -> new FileTally());
             tally.examples++;
             tally.seconds += example.path("run_time").asDouble(0);
+            String description = example.path("full_description").asText();
+            String status = FileResult.TestCase.PASSED;
+            String message = null;
+            String id = null;
             switch (example.path("status").asText()) {
                 case "failed" -> {
                     tally.failures++;
                     String location = "./" + path + ":" + example.path("line_number").asInt();
-                    tally.failed.add(new FileResult.Failure(location, example.path("full_description").asText(),
-                            example.path("id").asText(location)));
+                    FileResult.Failure failure = new FileResult.Failure(location, description, example.path("id").asText(location));
+                    tally.failed.add(failure);
+                    status = FileResult.TestCase.FAILED;
+                    JsonNode exception = example.path("exception");
+                    message = exception.path("class").asText("") + ": " + exception.path("message").asText("");
+                    id = failure.rerunId();
                 }
-                case "pending" -> tally.pending++;
+                case "pending" -> {
+                    tally.pending++;
+                    status = FileResult.TestCase.SKIPPED;
+                    message = example.path("pending_message").asText(null);
+                }
                 default -> { }
             }
+            tally.cases.add(new FileResult.TestCase(classname(path), description, example.path("run_time").asDouble(0), status, message, id));
         }
         List<FileResult> results = new ArrayList<>();
-        byFile.forEach((path, t) -> results.add(new FileResult(path, t.examples, t.failures, t.pending, t.seconds, List.copyOf(t.failed))));
+        byFile.forEach((path, t) -> results.add(new FileResult(path, t.examples, t.failures, t.pending, t.seconds, List.copyOf(t.failed),
+                Map.of(), List.copyOf(t.cases))));
         int errors = root.path("summary").path("errors_outside_of_examples_count").asInt(0);
         return new Results(results, errors);
+    }
+
+    @Override
+    public String testsNoun() {
+        return "examples";
     }
 
     @Override
@@ -105,6 +122,11 @@ public final class RSpecAdapter implements Adapter {
      * together, so a group's before(:all) hooks run in as few parts as possible.
      */
     @Override
+    public boolean rerunsById() {
+        return true;
+    }
+
+    @Override
     public boolean canSplit() {
         return true;
     }
@@ -117,19 +139,7 @@ public final class RSpecAdapter implements Adapter {
             List<String> command = new ArrayList<>(List.of("rspec", "--dry-run", "--format", "json", "--out", json.toString()));
             command.addAll(options);
             pieces.keySet().stream().sorted().forEach(f -> command.add(relative(f)));
-            Process process;
-            try {
-                process = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            } catch (IOException e) {
-                throw new IOException("cannot run rspec here: " + e.getMessage(), e);
-            }
-            try {
-                if (!process.waitFor(DRY_RUN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) throw new IOException("rspec --dry-run took longer than " + DRY_RUN_TIMEOUT.toSeconds() + " s");
-            } finally {
-                process.destroyForcibly();
-            }
-            if (process.exitValue() != 0) throw new IOException("rspec --dry-run exited with status " + process.exitValue());
+            DryRun.run(command, root);
             JsonNode examples = Json.MAPPER.readTree(json.toFile()).path("examples");
             Map<String, List<String>> idsByFile = new HashMap<>();
             for (JsonNode example : examples) {
@@ -156,8 +166,6 @@ public final class RSpecAdapter implements Adapter {
             Files.deleteIfExists(json);
         }
     }
-
-    static final Duration DRY_RUN_TIMEOUT = Duration.ofSeconds(120);
 
     /** Example ids in definition order: "1:2" before "1:10" before "2". */
     static int compareIds(String a, String b) {
@@ -186,6 +194,11 @@ public final class RSpecAdapter implements Adapter {
         return entry.replaceFirst(":[0-9:]+$", "");
     }
 
+    /** "spec/models/user_spec.rb" → "spec.models.user_spec", as JUnit reports name a test's class. */
+    static String classname(String path) {
+        return path.replaceFirst("\\.rb$", "").replace('/', '.');
+    }
+
     static String normalise(String path) {
         return path.startsWith("./") ? path.substring(2) : path;
     }
@@ -202,5 +215,6 @@ public final class RSpecAdapter implements Adapter {
         int examples, failures, pending;
         double seconds;
         final List<FileResult.Failure> failed = new ArrayList<>();
+        final List<FileResult.TestCase> cases = new ArrayList<>();
     }
 }

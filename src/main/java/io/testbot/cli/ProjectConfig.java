@@ -21,7 +21,16 @@ public record ProjectConfig(
         @JsonProperty("spec_pattern") String specPattern,
         List<String> ignore,
         @JsonProperty("runner_timeout") Integer runnerTimeout,
-        @JsonProperty("job_timeout") Integer jobTimeout) {
+        @JsonProperty("job_timeout") Integer jobTimeout,
+        @JsonProperty("test_options") Object testOptions,
+        @JsonProperty("test_pattern") String testPattern,
+        @JsonProperty("cucumber_options") Object cucumberOptions,
+        @JsonProperty("feature_pattern") String featurePattern,
+        @JsonProperty("run_command") String runCommand,
+        @JsonProperty("run_pattern") String runPattern) {
+
+    static final String KNOWN = "server, token_file, instances, before_run, ignore, runner_timeout, job_timeout, rspec_options, "
+            + "spec_pattern, test_options, test_pattern, cucumber_options, feature_pattern, run_command, run_pattern";
 
     public static final String FILE_NAME = ".testbot.yml";
 
@@ -31,14 +40,39 @@ public record ProjectConfig(
 
     /** rspec_options as arguments: a list is taken as it is, a string is split on white space. */
     public List<String> rspecOptionList() {
-        if (rspecOptions == null) return List.of();
-        if (rspecOptions instanceof List<?> list) return list.stream().map(String::valueOf).toList();
-        String text = String.valueOf(rspecOptions).strip();
+        return arguments(rspecOptions);
+    }
+
+    /** The options for a framework's command (rspec_options, test_options, cucumber_options). */
+    public List<String> optionsFor(String adapter) {
+        return switch (adapter) {
+            case "rspec" -> arguments(rspecOptions);
+            case "test" -> arguments(testOptions);
+            case "cucumber" -> arguments(cucumberOptions);
+            default -> List.of();
+        };
+    }
+
+    /** The glob that finds a framework's files (spec_pattern, test_pattern, feature_pattern, run_pattern), or null. */
+    public String patternFor(String adapter) {
+        return switch (adapter) {
+            case "rspec" -> specPattern;
+            case "test" -> testPattern;
+            case "cucumber" -> featurePattern;
+            case "run" -> runPattern;
+            default -> null;
+        };
+    }
+
+    private static List<String> arguments(Object value) {
+        if (value == null) return List.of();
+        if (value instanceof List<?> list) return list.stream().map(String::valueOf).toList();
+        String text = String.valueOf(value).strip();
         return text.isEmpty() ? List.of() : List.of(text.split("\\s+"));
     }
 
     public static ProjectConfig empty() {
-        return new ProjectConfig(null, null, null, null, null, null, null, null, null);
+        return new ProjectConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Reads root/.testbot.yml, or returns an empty config when there is none. */
@@ -49,7 +83,7 @@ public record ProjectConfig(
             ProjectConfig config = YAML.readValue(file.toFile(), ProjectConfig.class);
             return config == null ? empty() : config;
         } catch (UnrecognizedPropertyException e) {
-            throw new ConfigException(file + ": unknown setting '" + e.getPropertyName() + "' (known: server, token_file, instances, before_run, rspec_options, spec_pattern, ignore, runner_timeout, job_timeout)");
+            throw new ConfigException(file + ": unknown setting '" + e.getPropertyName() + "' (known: " + KNOWN + ")");
         } catch (IOException e) {
             throw new ConfigException(file + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
         }

@@ -1,103 +1,23 @@
 package io.testbot.cli;
 
-import io.testbot.adapters.Adapters;
-import io.testbot.protocol.ApiClient;
-import io.testbot.requester.Requester;
-import io.testbot.requester.RequesterConfig;
-import io.testbot.sync.ProjectScanner;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 @Command(name = "rspec", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-        description = {"Runs the project's RSpec files in parallel and prints one summary.",
+        description = {"Runs the project's RSpec files (spec/**/*_spec.rb) in parallel and prints one summary.",
                 "With a server (--connect, TESTBOT_SERVER or .testbot.yml) the project is sent to it and runs on its runners;",
                 "without one, in local mode on this machine's cores.",
                 "Exit status: 0 all passed, 1 failures or errors, 2 usage or configuration error, 3 infrastructure error."})
-final class RspecCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "PATH", arity = "0..*", description = "Spec files or directories (default: every file matching the spec pattern).")
-    List<String> paths = new ArrayList<>();
-
-    @CommandLine.Mixin
-    ServerOptions serverOptions;
-
-    @Option(names = "--local", description = "Run in local mode even when a server is configured.")
-    boolean local;
-
-    @Option(names = {"-n", "--instances"}, paramLabel = "N", description = "Local mode: jobs to run at once (default: .testbot.yml, then the CPU count).")
-    Integer instances;
-
-    @Option(names = {"-C", "--project-dir"}, paramLabel = "DIR", description = "The project root (default: the current directory).")
-    Path projectDir;
-
-    @Option(names = "--pattern", paramLabel = "GLOB", description = "Which files are specs (default: spec_pattern in .testbot.yml, then spec/**/*_spec.rb).")
-    String pattern;
-
-    @Option(names = {"-O", "--rspec-option"}, paramLabel = "OPTION", description = "Pass an option to rspec (repeatable), after rspec_options in .testbot.yml.")
-    List<String> rspecOptions = new ArrayList<>();
-
-    @Option(names = "--before-run", paramLabel = "COMMAND", description = "Shell command each runner runs once before its first job of the build (default: before_run in .testbot.yml).")
-    String beforeRun;
-
-    @Option(names = "--runner-timeout", paramLabel = "SECONDS", description = "Give up (exit 3) when no runner is connected for this long (default: runner_timeout in .testbot.yml, then 60).")
-    Integer runnerTimeout;
-
-    @Option(names = "--files-per-job", paramLabel = "N", description = "Put N files in each job (default: balanced by the server).")
-    int filesPerJob;
-
-    @Option(names = "--local-fallback", description = "When no runner takes the build within --runner-timeout, run it on this machine instead of exiting 3.")
-    boolean localFallback;
-
-    @Option(names = "--dry-run", description = "Run nothing: print the expected wall time from runtime history and how many instances would bring it near its floor.")
-    boolean dryRun;
-
-    @Option(names = "--retry-failed", paramLabel = "N", description = "Re-run failing examples up to N times, on another runner where there is one; those that pass are reported as flaky (default: 0).")
-    int retryFailed;
-
-    @Option(names = "--split", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Split files that history shows to take longer than an instance's share of the build into groups of examples (default: on; --no-split runs every file whole).")
-    boolean split;
-
-    @Option(names = "--fail-fast", description = "Stop the whole build at its first failing job.")
-    boolean failFast;
-
-    @Option(names = "--job-timeout", paramLabel = "SECONDS", description = "Stop a job that runs longer and report it as errored (default: job_timeout in .testbot.yml, then no limit).")
-    Integer jobTimeout;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+final class RspecCommand extends RequesterCommand {
+    @Option(names = "--rspec-option", paramLabel = "OPTION", hidden = true, description = "The same as -O.")
+    void rspecOption(List<String> values) {
+        frameworkOptions.addAll(values);
+    }
 
     @Override
-    public Integer call() throws Exception {
-        Path root = (projectDir != null ? projectDir : Path.of("")).toAbsolutePath().normalize();
-        if (!Files.isDirectory(root)) throw new IllegalArgumentException("no such project directory: " + root);
-        ProjectConfig file = ProjectConfig.load(root);
-
-        String server = local ? null : serverOptions.server(file);
-        if (server != null) ApiClient.baseUri(server);
-        String effectiveToken = server == null ? null : serverOptions.token(file, root);
-        int n = instances != null ? instances : file.instances() != null ? file.instances() : 0;
-        if (n < 0) throw new IllegalArgumentException("--instances must be at least 1");
-        List<String> options = new ArrayList<>(file.rspecOptionList());
-        options.addAll(rspecOptions);
-        String patternUsed = pattern != null ? pattern : file.specPattern() != null ? file.specPattern() : null;
-        List<String> patterns = patternUsed != null ? List.of(patternUsed) : Adapters.get("rspec").defaultPatterns();
-        List<String> ignores = new ArrayList<>(file.ignore() == null ? List.of() : file.ignore());
-        int timeout = runnerTimeout != null ? runnerTimeout : file.runnerTimeout() != null ? file.runnerTimeout() : 60;
-        if (timeout < 0) throw new IllegalArgumentException("--runner-timeout must not be negative");
-        if (jobTimeout != null && jobTimeout < 0) throw new IllegalArgumentException("--job-timeout must not be negative");
-        ignores.removeAll(ProjectScanner.DEFAULT_IGNORES);
-
-        RequesterConfig config = new RequesterConfig(root, "rspec", server, effectiveToken, n, patterns, paths, options,
-                beforeRun != null ? beforeRun : file.beforeRun(), ignores, Math.max(0, filesPerJob), Duration.ofSeconds(timeout), Paths.cacheDir(),
-                failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback, dryRun, Math.max(0, retryFailed), split);
-        return new Requester(config, System.out, System.err).run();
+    String adapter() {
+        return "rspec";
     }
 }

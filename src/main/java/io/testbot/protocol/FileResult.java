@@ -1,10 +1,33 @@
 package io.testbot.protocol;
 
-import java.util.List;
+import com.fasterxml.jackson.annotation.JsonCreator;
 
-/** The structured outcome of one test file within a job. */
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The structured outcome of one test file within a job.
+ *
+ * @param examples the file's tests, examples or scenarios, as its framework counts them
+ * @param failures those that failed (or errored)
+ * @param pending  those skipped, pending or omitted
+ * @param counts   further counters in the framework's own terms, summed over a build ("assertions", "errors",
+ *                 "steps", "steps_failed", ...)
+ * @param cases    each test as it ran, for the JUnit XML report
+ */
 public record FileResult(String path, int examples, int failures, int pending, double seconds,
-                         List<Failure> failed) {
+                         List<Failure> failed, Map<String, Integer> counts, List<TestCase> cases) {
+    @JsonCreator
+    public FileResult {
+        failed = failed == null ? List.of() : failed;
+        counts = counts == null ? Map.of() : counts;
+        cases = cases == null ? List.of() : cases;
+    }
+
+    public FileResult(String path, int examples, int failures, int pending, double seconds, List<Failure> failed) {
+        this(path, examples, failures, pending, seconds, failed, Map.of(), List.of());
+    }
+
     /**
      * A failed example: where it is, for people ("./spec/a_spec.rb:12"), and its id, which runs exactly it
      * ("./spec/a_spec.rb[1:2]"; the location where the framework has no ids).
@@ -14,5 +37,16 @@ public record FileResult(String path, int examples, int failures, int pending, d
         public String rerunId() {
             return id != null ? id : location;
         }
+    }
+
+    /**
+     * One test as it ran.
+     *
+     * @param status  passed, failed, error or skipped
+     * @param message the failure's text, or null
+     * @param id      the re-run id of the test when it failed (matches {@link Failure#rerunId()}), or null
+     */
+    public record TestCase(String classname, String name, double seconds, String status, String message, String id) {
+        public static final String PASSED = "passed", FAILED = "failed", ERROR = "error", SKIPPED = "skipped";
     }
 }

@@ -266,11 +266,25 @@ public final class Requester {
             }
             Set<String> unaccounted = new HashSet<>(files);
             unaccounted.removeAll(summary.reportedFiles());
-            summary.print(out, finished, unaccounted, (System.nanoTime() - started) / 1e9);
+            double wallSeconds = (System.nanoTime() - started) / 1e9;
+            summary.print(out, finished, unaccounted, wallSeconds);
+            if (!writeReports(summary, finished, wallSeconds, unaccounted)) return ExitCodes.INFRASTRUCTURE;
             if ("cancelled".equals(finished.status())) return ExitCodes.FAILED;
             return summary.passed() && unaccounted.isEmpty() && summary.duplicatedFiles().isEmpty() ? ExitCodes.PASSED : ExitCodes.FAILED;
         } finally {
             removeHook(cancelOnExit);
+        }
+    }
+
+    /** --junit-xml and --json; false when one could not be written (said on stderr). */
+    private boolean writeReports(Summary summary, BuildInfo build, double wallSeconds, Set<String> unaccounted) {
+        try {
+            if (config.junitXml() != null) Reports.junitXml(config.junitXml(), summary, build, unaccounted);
+            if (config.jsonReport() != null) Reports.json(config.jsonReport(), summary, adapter, build, wallSeconds, unaccounted);
+            return true;
+        } catch (IOException e) {
+            err.println("testbot: cannot write the report: " + e.getMessage());
+            return false;
         }
     }
 

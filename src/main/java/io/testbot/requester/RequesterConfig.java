@@ -16,16 +16,18 @@ import java.util.List;
  * @param dryRun        print the expected wall time from history instead of running
  * @param retryFailed   how many times to re-run failing examples
  * @param split         split files that history shows to be slow into parts that run apart
+ * @param junitXml      where to write the merged JUnit XML report, or null
+ * @param jsonReport    where to write the build's result as JSON, or null
  */
 public record RequesterConfig(Path projectRoot, String adapter, String server, String token, int instances,
                               List<String> patterns, List<String> paths, List<String> options, String beforeRun,
                               List<String> ignores, int filesPerJob, Duration runnerTimeout, Path cacheDir,
                               boolean failFast, int jobTimeout, boolean localFallback, boolean dryRun,
-                              int retryFailed, boolean split) {
+                              int retryFailed, boolean split, Path junitXml, Path jsonReport) {
 
     /** The same run in local mode. */
     public RequesterConfig locally() {
         return new RequesterConfig(projectRoot, adapter, null, null, instances, patterns, paths, options, beforeRun, ignores,
-                filesPerJob, runnerTimeout, cacheDir, failFast, jobTimeout, false, dryRun, retryFailed, split);
+                filesPerJob, runnerTimeout, cacheDir, failFast, jobTimeout, false, dryRun, retryFailed, split, junitXml, jsonReport);
     }
 }

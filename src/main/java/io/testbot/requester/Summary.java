@@ -23,8 +23,13 @@ final class Summary {
     private final java.util.Map<String, FileResult.Failure> flaky = new java.util.LinkedHashMap<>();
     private final List<String> erroredJobs = new ArrayList<>();
     private final Set<String> runners = new HashSet<>();
+    private final List<Job> jobs = new ArrayList<>();
     private int jobsDone;
     private double jobSeconds;
+
+    /** One job as it ran, for the JSON report. */
+    record Job(String runner, int instance, int attempt, List<String> entries, String command, int exitCode, boolean errored,
+               double seconds, double setupSeconds) {}
 
     Summary(Adapter adapter) {
         this.adapter = adapter;
@@ -35,6 +40,8 @@ final class Summary {
      * @param jobFiles what the job ran: files or parts of files, or for a re-run the ids of the examples
      */
     void add(String runner, JobResult result, int attempt, List<String> jobFiles) {
+        jobs.add(new Job(runner, result.instance(), attempt, List.copyOf(jobFiles), result.command(), result.exitCode(), result.errored(),
+                result.seconds(), result.setupSeconds()));
         runners.add(runner);
         jobSeconds += result.seconds();
         instances.add(runner + "#" + result.instance());
@@ -68,22 +75,52 @@ final class Summary {
         return duplicated;
     }
 
+    /** The results of the build's own jobs (not re-runs): per file, or per part of a split file. */
+    List<FileResult> files() {
+        return files;
+    }
+
+    List<Job> jobs() {
+        return jobs;
+    }
+
+    java.util.Collection<FileResult.Failure> failing() {
+        return failing.values();
+    }
+
+    /** Failures that passed on a re-run, by re-run id. */
+    java.util.Map<String, FileResult.Failure> flaky() {
+        return flaky;
+    }
+
+    List<String> erroredJobs() {
+        return erroredJobs;
+    }
+
+    Set<String> runners() {
+        return runners;
+    }
+
+    Adapter.Totals totals() {
+        Adapter.Totals all = Adapter.Totals.of(files, erroredJobs.size());
+        return new Adapter.Totals(all.examples(), failing.size(), all.pending(), erroredJobs.size(), all.counts());
+    }
+
     boolean passed() {
         return erroredJobs.isEmpty() && failing.isEmpty();
     }
 
     void print(PrintStream out, BuildInfo build, Set<String> unaccounted, double wallSeconds) {
-        Adapter.Totals all = Adapter.Totals.of(files, erroredJobs.size());
-        Adapter.Totals totals = new Adapter.Totals(all.examples(), failing.size(), all.pending(), erroredJobs.size());
+        Adapter.Totals totals = totals();
         StringBuilder text = new StringBuilder("\n");
         List<FileResult.Failure> failures = List.copyOf(failing.values());
         if (!flaky.isEmpty()) {
-            text.append("Flaky examples (failed, then passed when re-run):\n\n");
+            text.append("Flaky ").append(adapter.testsNoun()).append(" (failed, then passed when re-run):\n\n");
             for (FileResult.Failure f : flaky.values()) text.append(adapter.rerunCommand(f)).append(" # ").append(f.description()).append('\n');
             text.append('\n');
         }
         if (!failures.isEmpty()) {
-            text.append("Failed examples:\n\n");
+            text.append("Failed ").append(adapter.testsNoun()).append(":\n\n");
             for (FileResult.Failure f : failures) text.append(adapter.rerunCommand(f)).append(" # ").append(f.description()).append('\n');
             text.append('\n');
         }

@@ -256,7 +256,7 @@ public final class Runner implements AutoCloseable {
                         + " s (job timeout) on " + config.hostname() + "\n", seconds, setup, display, emptyResults(job));
             }
             try {
-                Adapter.Results results = adapter.readResults(resultFile, job.files());
+                Adapter.Results results = adapter.readResults(resultFile, job.files(), exit, job.options());
                 boolean errored = results.errorsOutsideExamples() > 0;
                 return new JobResult(runnerId, instance, exit, errored, output, seconds, setup, display, results.files());
             } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.testbot.server;
 
+import io.testbot.adapters.Adapter;
 import io.testbot.adapters.Adapters;
 import io.testbot.protocol.BuildEvent;
 import io.testbot.protocol.BuildInfo;
@@ -350,7 +351,8 @@ public final class Scheduler {
             build.running--;
             String runnerName = runner == null ? job.runnerId : runner.row.hostname();
             Set<String> failedIds = result.failedIds();
-            Store.Retry retry = !result.errored() && !failedIds.isEmpty() && job.attempt < build.request.retryFailed()
+            boolean rerunsById = Adapters.find(build.request.adapter()).map(Adapter::rerunsById).orElse(false);
+            Store.Retry retry = rerunsById && !result.errored() && !failedIds.isEmpty() && job.attempt < build.request.retryFailed()
                     ? new Store.Retry(failedIds.stream().sorted().toList(), job.attempt + 1, job.runnerId) : null;
             Store.Recorded recorded = store.recordJobResult(build.id, jobId, build.request.project(), build.request.adapter(), runnerName,
                     result, job.attempt, job.files, retry, now);

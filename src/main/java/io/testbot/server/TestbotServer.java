@@ -209,6 +209,8 @@ public final class TestbotServer implements AutoCloseable {
         Adapter adapter = Adapters.find(request.adapter()).orElseThrow(() -> new BadRequest("unknown adapter '" + request.adapter() + "'"));
         if (request.files() == null || request.files().isEmpty()) throw new BadRequest("no files to run");
         if (request.options() != null && request.options().stream().anyMatch(o -> o == null || o.indexOf('\0') >= 0)) throw new BadRequest("invalid option");
+        String optionsProblem = adapter.optionsProblem(request.options() == null ? List.of() : request.options());
+        if (optionsProblem != null) throw new BadRequest(optionsProblem);
         Set<String> testFiles = new HashSet<>();
         Set<String> entries = new HashSet<>();
         for (String entry : request.files()) {

@@ -41,7 +41,7 @@ class RSpecAdapterTest {
         assertThat(rspec.waitFor()).isEqualTo(1);
         assertThat(output).contains("4 examples, 1 failure, 1 pending");
 
-        Adapter.Results results = adapter.readResults(json, files);
+        Adapter.Results results = adapter.readResults(json, files, 0, List.of());
         assertThat(results.errorsOutsideExamples()).isZero();
         assertThat(results.files()).extracting(FileResult::path).containsExactly("spec/fine_spec.rb", "spec/mixed_spec.rb");
         FileResult mixed = results.files().get(1);
@@ -63,12 +63,12 @@ class RSpecAdapterTest {
                 .redirectErrorStream(true).start();
         rspec.getInputStream().readAllBytes();
         assertThat(rspec.waitFor()).isNotZero();
-        assertThat(adapter.readResults(json, List.of("spec/broken_spec.rb")).errorsOutsideExamples()).isEqualTo(1);
+        assertThat(adapter.readResults(json, List.of("spec/broken_spec.rb"), 0, List.of()).errorsOutsideExamples()).isEqualTo(1);
     }
 
     @Test
     void missingResultsAreAnError(@TempDir Path dir) {
-        assertThatThrownBy(() -> adapter.readResults(dir.resolve("none.json"), List.of("a"))).hasMessageContaining("no JSON");
+        assertThatThrownBy(() -> adapter.readResults(dir.resolve("none.json"), List.of("a"), 0, List.of())).hasMessageContaining("no JSON");
     }
 
     @Test
@@ -105,7 +105,7 @@ class RSpecAdapterTest {
         Process rspec = new ProcessBuilder(adapter.command(big, List.of(), json)).directory(project.toFile()).redirectErrorStream(true).start();
         String output = new String(rspec.getInputStream().readAllBytes());
         assertThat(rspec.waitFor()).as(output).isEqualTo(1);
-        Adapter.Results results = adapter.readResults(json, big);
+        Adapter.Results results = adapter.readResults(json, big, 0, List.of());
         assertThat(results.files()).singleElement().satisfies(file -> {
             assertThat(file.path()).isEqualTo("spec/big_spec.rb");
             assertThat(file.examples()).isEqualTo(13);

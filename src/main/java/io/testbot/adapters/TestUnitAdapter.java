@@ -1,0 +1,128 @@
+package io.testbot.adapters;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.testbot.protocol.FileResult;
+import io.testbot.protocol.Json;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Test::Unit and minitest: a job's files load into one {@code ruby -Itest} process, and a small reporter
+ * (test_reporter.rb, shipped in the jar) hooks into whichever framework they use and writes each test's outcome.
+ */
+public final class TestUnitAdapter implements Adapter {
+    static final String REPORTER = "test_reporter.rb";
+
+    @Override
+    public String name() {
+        return "test";
+    }
+
+    @Override
+    public List<String> defaultPatterns() {
+        return List.of("test/**/*_test.rb", "test/**/test_*.rb");
+    }
+
+    @Override
+    public List<String> command(List<String> files, List<String> options, Path resultFile) throws IOException {
+        List<String> command = new ArrayList<>(List.of("ruby", "-Itest", reporter(resultFile.getParent()).toString(), resultFile.toString()));
+        command.addAll(files);
+        command.add("--");
+        command.addAll(options);
+        return command;
+    }
+
+    @Override
+    public String displayCommand(List<String> files, List<String> options) {
+        List<String> words = new ArrayList<>(List.of("ruby", "-Itest", "-e"));
+        if (options.isEmpty()) {
+            words.add("ARGV.each { |f| require File.expand_path(f) }");
+        } else {
+            // The framework reads its options from ARGV; the files must leave it first.
+            words.add("files, opts = ARGV.partition { |a| File.file?(a) }; ARGV.replace(opts); files.each { |f| require File.expand_path(f) }");
+        }
+        words.addAll(files);
+        words.addAll(options);
+        return ShellWords.join(words);
+    }
+
+    @Override
+    public Results readResults(Path resultFile, List<String> files, int exitCode, List<String> options) throws IOException {
+        if (!Files.isRegularFile(resultFile) || Files.size(resultFile) == 0) throw new IOException("the test reporter wrote no results");
+        JsonNode root = Json.MAPPER.readTree(resultFile.toFile());
+        if (root == null || !root.has("tests")) throw new IOException("the test reporter's results have no tests list");
+        Map<String, Tally> byFile = new LinkedHashMap<>();
+        for (String file : files) byFile.put(file, new Tally());
+        for (JsonNode test : root.path("tests")) {
+            String file = test.path("file").asText("");
+            Tally tally = byFile.computeIfAbsent(file.isEmpty() ? "(unknown file)" : file, f -> new Tally());
+            String status = test.path("status").asText();
+            String name = test.path("name").asText();
+            String classname = test.path("classname").asText();
+            double seconds = test.path("seconds").asDouble(0);
+            String message = test.path("message").isNull() ? null : test.path("message").asText();
+            tally.tests++;
+            tally.assertions += test.path("assertions").asInt(0);
+            tally.seconds += seconds;
+            switch (status) {
+                case FileResult.TestCase.FAILED -> tally.failures++;
+                case FileResult.TestCase.ERROR -> tally.errors++;
+                case FileResult.TestCase.SKIPPED -> tally.skips++;
+                default -> { }
+            }
+            String location = file + ":" + test.path("line").asInt();
+            boolean failed = FileResult.TestCase.FAILED.equals(status) || FileResult.TestCase.ERROR.equals(status);
+            if (failed) tally.failed.add(new FileResult.Failure(location, classname + "#" + name, null));
+            tally.cases.add(new FileResult.TestCase(classname, name, seconds, status, message, failed ? location : null));
+        }
+        List<FileResult> results = new ArrayList<>();
+        byFile.forEach((path, t) -> results.add(new FileResult(path, t.tests, t.failures + t.errors, t.skips, t.seconds, List.copyOf(t.failed),
+                Map.of("assertions", t.assertions, "failures", t.failures, "errors", t.errors), List.copyOf(t.cases))));
+        return new Results(results, root.path("load_errors").size());
+    }
+
+    @Override
+    public String totalsLine(Totals t) {
+        String line = String.format("%d tests, %d assertions, %d failures, %d errors, %d skips",
+                t.examples(), t.count("assertions"), t.count("failures"), t.count("errors"), t.pending());
+        return t.errors() > 0 ? line + ", " + t.errors() + " job(s) without complete results" : line;
+    }
+
+    /** "ruby -Itest test/a_test.rb -n test_adds": both minitest and Test::Unit take -n for one test's name. */
+    @Override
+    public String rerunCommand(FileResult.Failure failure) {
+        String file = failure.location().replaceFirst(":[0-9]+$", "");
+        String name = failure.description().substring(failure.description().lastIndexOf('#') + 1);
+        return ShellWords.join(List.of("ruby", "-Itest", file, "-n", name));
+    }
+
+    /**
+     * The reporter script, written beside the results for each job (so a new testbot's script replaces an old
+     * one), by an atomic rename, as other instances may be reading it.
+     */
+    private static Path reporter(Path dir) throws IOException {
+        Path script = dir.resolve(REPORTER);
+        Path temporary = Files.createTempFile(dir, REPORTER, ".tmp");
+        try (InputStream in = TestUnitAdapter.class.getResourceAsStream(REPORTER)) {
+            if (in == null) throw new IOException(REPORTER + " is missing from the testbot jar");
+            Files.copy(in, temporary, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Files.move(temporary, script, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return script;
+    }
+
+    private static final class Tally {
+        int tests, assertions, failures, errors, skips;
+        double seconds;
+        final List<FileResult.Failure> failed = new ArrayList<>();
+        final List<FileResult.TestCase> cases = new ArrayList<>();
+    }
+}

@@ -1,0 +1,108 @@
+# testbot's reporter for Test::Unit and minitest.
+#
+#   ruby -Itest test_reporter.rb RESULTS.json test/a_test.rb test/b_test.rb -- [framework options]
+#
+# Loads the job's test files into this one process, lets whichever framework they use run them as it always does
+# (its own output on the console), and writes every test's outcome as JSON to RESULTS.json when the process ends.
+require "json"
+
+module TestbotReporter
+  @tests = []
+  @load_errors = []
+  @out = ARGV.shift
+  split = ARGV.index("--")
+  @files = split ? ARGV[0...split] : ARGV.dup
+  # What is left is the framework's: test-unit would take file names in ARGV for more tests to load.
+  ARGV.replace(split ? ARGV[(split + 1)..] : [])
+
+  class << self
+    attr_reader :files, :load_errors
+
+    def add(location, classname, name, status, assertions, seconds, message)
+      file, line = location
+      @tests << { "file" => relative(file), "line" => line, "classname" => classname.to_s, "name" => name.to_s,
+                  "status" => status, "assertions" => assertions.to_i, "seconds" => seconds.to_f, "message" => message }
+    end
+
+    def relative(path)
+      return nil if path.nil?
+      full = File.expand_path(path)
+      root = Dir.pwd + "/"
+      full.start_with?(root) ? full[root.size..] : path
+    end
+
+    def write
+      File.write(@out, JSON.generate({ "tests" => @tests, "load_errors" => @load_errors }))
+    end
+  end
+
+  # Minitest: a reporter beside its own, added through its plugin mechanism.
+  def self.hook_minitest
+    return unless defined?(::Minitest) && ::Minitest.respond_to?(:extensions)
+    ::Minitest.load_plugins if ::Minitest.extensions.empty? && ::Minitest.respond_to?(:load_plugins)
+    reporter = Class.new(::Minitest::AbstractReporter) do
+      def record(result)
+        status = if result.skipped? then "skipped" elsif result.error? then "error" elsif result.passed? then "passed" else "failed" end
+        failure = result.failures.first
+        message = failure && (failure.respond_to?(:error) && result.error? ? "#{failure.error.class}: #{failure.error.message}" : failure.message)
+        TestbotReporter.add(result.source_location, result.klass, result.name, status, result.assertions, result.time, message)
+      end
+    end
+    ::Minitest.singleton_class.send(:define_method, :plugin_testbot_init) { |_options| ::Minitest.reporter << reporter.new }
+    ::Minitest.extensions << "testbot"
+  end
+
+  # Test::Unit: listeners on the mediator that runs the tests.
+  def self.hook_test_unit
+    return unless defined?(::Test::Unit::AutoRunner)
+    require "test/unit/ui/testrunnermediator"
+    listener = Module.new do
+      def initialize(*args, **kwargs)
+        super
+        current = nil
+        add_listener(::Test::Unit::TestCase::STARTED_OBJECT) do |test|
+          current = { faults: [], assertions: 0, started: Process.clock_gettime(Process::CLOCK_MONOTONIC) }
+        end
+        add_listener(::Test::Unit::TestResult::PASS_ASSERTION) { |_| current[:assertions] += 1 if current }
+        add_listener(::Test::Unit::TestResult::FAULT) { |fault| current[:faults] << fault if current }
+        add_listener(::Test::Unit::TestCase::FINISHED_OBJECT) do |test|
+          next unless current
+          faults = current[:faults]
+          status = if faults.any? { |f| f.is_a?(::Test::Unit::Error) } then "error"
+                   elsif faults.any? { |f| f.is_a?(::Test::Unit::Failure) } then "failed"
+                   elsif faults.any? { |f| f.is_a?(::Test::Unit::Pending) || f.is_a?(::Test::Unit::Omission) } then "skipped"
+                   else "passed" end
+          location = begin
+            test.method(test.method_name).source_location
+          rescue NameError
+            nil
+          end
+          fault = faults.find { |f| !f.is_a?(::Test::Unit::Notification) }
+          TestbotReporter.add(location, test.class.name, test.method_name, status, current[:assertions],
+                              Process.clock_gettime(Process::CLOCK_MONOTONIC) - current[:started], fault && fault.message.to_s)
+          current = nil
+        end
+      end
+    end
+    ::Test::Unit::UI::TestRunnerMediator.prepend(listener)
+  end
+end
+
+# Written last: at_exit blocks run in reverse order, so this runs after the frameworks' own autorun blocks.
+at_exit do
+  TestbotReporter.write
+  # A file that did not load is a failure even when every test that did load passed.
+  exit 1 if TestbotReporter.load_errors.any? && ($!.nil? || ($!.is_a?(SystemExit) && $!.success?))
+end
+
+TestbotReporter.files.each do |file|
+  begin
+    require File.expand_path(file)
+  rescue ScriptError, StandardError => e
+    warn "testbot: cannot load #{file}: #{e.class}: #{e.message}"
+    e.backtrace.to_a.first(5).each { |line| warn "    #{line}" }
+    TestbotReporter.load_errors << file
+  end
+end
+TestbotReporter.hook_minitest
+TestbotReporter.hook_test_unit

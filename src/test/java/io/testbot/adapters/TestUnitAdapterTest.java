@@ -1,0 +1,98 @@
+package io.testbot.adapters;
+
+import io.testbot.protocol.FileResult;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Runs the real ruby with the Debian test-unit and minitest gems, and checks our counts against theirs. */
+class TestUnitAdapterTest {
+    final TestUnitAdapter adapter = new TestUnitAdapter();
+
+    record Run(String output, int exit, Adapter.Results results) {}
+
+    Run run(Path project, List<String> files, List<String> options) throws Exception {
+        Path json = Files.createDirectories(project.resolve("results")).resolve("job.json");
+        Process ruby = new ProcessBuilder(adapter.command(files, options, json)).directory(project.toFile()).redirectErrorStream(true).start();
+        String output = new String(ruby.getInputStream().readAllBytes());
+        int exit = ruby.waitFor();
+        return new Run(output, exit, adapter.readResults(json, files, exit, options));
+    }
+
+    @Test
+    void countsTestUnitTestsAsTestUnitDoes(@TempDir Path project) throws Exception {
+        SampleTests.testUnit(project);
+        Run run = run(project, List.of("test/calc_test.rb", "test/helper_free_test.rb"), List.of());
+
+        assertThat(run.exit()).isEqualTo(1);
+        Matcher own = Pattern.compile("(\\d+) tests, (\\d+) assertions, (\\d+) failures, (\\d+) errors, (\\d+) pendings, (\\d+) omissions").matcher(run.output());
+        assertThat(own.find()).as(run.output()).isTrue();
+        Adapter.Totals totals = Adapter.Totals.of(run.results().files(), 0);
+        assertThat(totals.examples()).isEqualTo(Integer.parseInt(own.group(1))).isEqualTo(6);
+        assertThat(totals.count("assertions")).isEqualTo(Integer.parseInt(own.group(2)));
+        assertThat(totals.count("failures")).isEqualTo(Integer.parseInt(own.group(3)));
+        assertThat(totals.count("errors")).isEqualTo(Integer.parseInt(own.group(4)));
+        assertThat(totals.pending()).isEqualTo(Integer.parseInt(own.group(5)) + Integer.parseInt(own.group(6)));
+        assertThat(adapter.totalsLine(totals)).isEqualTo("6 tests, 4 assertions, 1 failures, 1 errors, 2 skips");
+
+        FileResult calc = run.results().files().get(0);
+        assertThat(calc.path()).isEqualTo("test/calc_test.rb");
+        assertThat(calc.failed()).extracting(FileResult.Failure::location).containsExactlyInAnyOrder("test/calc_test.rb:7", "test/calc_test.rb:10");
+        FileResult.Failure fails = calc.failed().stream().filter(f -> f.location().endsWith(":7")).findFirst().orElseThrow();
+        assertThat(adapter.rerunCommand(fails)).isEqualTo("ruby -Itest test/calc_test.rb -n test_fails");
+        assertThat(calc.cases()).extracting(FileResult.TestCase::status).containsExactlyInAnyOrder("passed", "failed", "error", "skipped", "skipped");
+    }
+
+    @Test
+    void countsMinitestTestsAsMinitestDoesAndPassesItsOptions(@TempDir Path project) throws Exception {
+        SampleTests.minitest(project);
+        Run run = run(project, List.of("test/small_test.rb"), List.of("--seed", "4242"));
+
+        assertThat(run.output()).contains("--seed 4242");
+        Matcher own = Pattern.compile("(\\d+) runs, (\\d+) assertions, (\\d+) failures, (\\d+) errors, (\\d+) skips").matcher(run.output());
+        assertThat(own.find()).as(run.output()).isTrue();
+        Adapter.Totals totals = Adapter.Totals.of(run.results().files(), 0);
+        assertThat(adapter.totalsLine(totals)).isEqualTo(own.group(1) + " tests, " + own.group(2) + " assertions, " + own.group(3) + " failures, "
+                + own.group(4) + " errors, " + own.group(5) + " skips").isEqualTo("4 tests, 2 assertions, 1 failures, 1 errors, 1 skips");
+        assertThat(run.results().files().get(0).failed()).extracting(FileResult.Failure::description)
+                .containsExactlyInAnyOrder("SmallTest#test_bad", "SmallTest#test_err");
+    }
+
+    @Test
+    void aFileThatDoesNotLoadIsAnErrorAndTheOthersStillRun(@TempDir Path project) throws Exception {
+        SampleTests.minitest(project);
+        Files.writeString(project.resolve("test/broken_test.rb"), "this is not ruby (\n");
+        Files.writeString(project.resolve("test/fine_test.rb"), """
+                require "minitest/autorun"
+                class FineTest < Minitest::Test
+                  def test_fine
+                    assert true
+                  end
+                end
+                """);
+        Run run = run(project, List.of("test/broken_test.rb", "test/fine_test.rb"), List.of());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.output()).contains("testbot: cannot load test/broken_test.rb: SyntaxError");
+        assertThat(run.results().errorsOutsideExamples()).isEqualTo(1);
+        assertThat(run.results().files()).extracting(FileResult::path, FileResult::examples)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("test/broken_test.rb", 0), org.assertj.core.groups.Tuple.tuple("test/fine_test.rb", 1));
+    }
+
+    @Test
+    void theDisplayedCommandRunsTheSameTests(@TempDir Path project) throws Exception {
+        SampleTests.minitest(project);
+        String display = adapter.displayCommand(List.of("test/small_test.rb"), List.of("--seed", "7"));
+        Process shell = new ProcessBuilder("sh", "-c", display).directory(project.toFile()).redirectErrorStream(true).start();
+        String output = new String(shell.getInputStream().readAllBytes());
+        shell.waitFor();
+        assertThat(output).contains("--seed 7").contains("4 runs, 2 assertions, 1 failures, 1 errors, 1 skips");
+    }
+}
