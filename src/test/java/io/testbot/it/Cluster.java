@@ -171,7 +171,12 @@ abstract class Cluster {
     }
 
     Result request(Path project, Map<String, String> env, String... args) throws Exception {
-        List<String> full = new ArrayList<>(List.of("rspec"));
+        return requestWith("rspec", project, env, args);
+    }
+
+    /** Runs a requester command (rspec, test, cucumber, run) and waits for it to exit. */
+    Result requestWith(String command, Path project, Map<String, String> env, String... args) throws Exception {
+        List<String> full = new ArrayList<>(List.of(command));
         full.addAll(List.of(args));
         Proc requester = start("requester-" + procs.size(), project, env, full.toArray(String[]::new));
         int exit = requester.awaitExit(BUILD);
@@ -183,6 +188,13 @@ abstract class Cluster {
         List<String> full = new ArrayList<>(List.of("--connect", address()));
         full.addAll(List.of(args));
         return request(project, Map.of("TESTBOT_TOKEN", token), full.toArray(String[]::new));
+    }
+
+    /** A requester command against this cluster's server with its token. */
+    Result requestRemoteWith(String command, Path project, String... args) throws Exception {
+        List<String> full = new ArrayList<>(List.of("--connect", address()));
+        full.addAll(List.of(args));
+        return requestWith(command, project, Map.of("TESTBOT_TOKEN", token), full.toArray(String[]::new));
     }
 
     HttpResponse<String> http(String method, String path, String body, String bearer) throws Exception {
