@@ -18,6 +18,11 @@ public interface Adapter {
     /** Glob patterns, relative to the project root, of the files this framework runs by default. */
     List<String> defaultPatterns();
 
+    /** Whether a file that matches the patterns is a test file of its own (JUnit: not a nested class). */
+    default boolean isTestFile(String path) {
+        return true;
+    }
+
     /**
      * The argument vector that runs these files and writes structured results to resultFile; it may put helper
      * files beside resultFile.

@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
 public final class Adapters {
     private Adapters() {}
 
-    private static final Map<String, Adapter> BY_NAME = List.<Adapter>of(new RSpecAdapter(), new TestUnitAdapter(), new CucumberAdapter(), new CommandAdapter()).stream()
+    private static final Map<String, Adapter> BY_NAME = List.<Adapter>of(new RSpecAdapter(), new TestUnitAdapter(), new CucumberAdapter(), new CommandAdapter(), new JUnitAdapter()).stream()
             .collect(Collectors.toMap(Adapter::name, Function.identity()));
 
     public static Optional<Adapter> find(String name) {

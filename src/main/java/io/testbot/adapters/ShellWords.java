@@ -8,8 +8,8 @@ import java.util.stream.Collectors;
 public final class ShellWords {
     private ShellWords() {}
 
-    /** Brackets are left out: a shell would take "a_spec.rb[1:2]" for a glob. */
-    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_./:=@%+,-]+");
+    /** Brackets are left out: a shell would take "a_spec.rb[1:2]" for a glob; "#" starts a comment only at the start of a word. */
+    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_./:=@%+,-][A-Za-z0-9_./:=@%+,#-]*");
 
     public static String quote(String word) {
         if (!word.isEmpty() && SAFE.matcher(word).matches()) return word;

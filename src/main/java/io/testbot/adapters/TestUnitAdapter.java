@@ -31,6 +31,12 @@ public final class TestUnitAdapter implements Adapter {
         return List.of("test/**/*_test.rb", "test/**/test_*.rb");
     }
 
+    /** test_*.rb also matches the conventional test/test_helper.rb, which holds no tests. */
+    @Override
+    public boolean isTestFile(String path) {
+        return !path.endsWith("/test_helper.rb") && !path.equals("test_helper.rb");
+    }
+
     @Override
     public List<String> command(List<String> files, List<String> options, Path resultFile) throws IOException {
         List<String> command = new ArrayList<>(List.of("ruby", "-Itest", reporter(resultFile.getParent()).toString(), resultFile.toString()));

@@ -9,10 +9,10 @@ import java.util.Set;
 /** `testbot`: one thin picocli class per subcommand; the work lives in the component packages. */
 @Command(name = "testbot", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Runs your test files in parallel on every CPU of every computer you can spare.",
-        subcommands = {RspecCommand.class, TestCommand.class, CucumberCommand.class, RunCommand.class, ServerCommand.class, RunnerCommand.class, CancelCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RspecCommand.class, TestCommand.class, CucumberCommand.class, RunCommand.class, JunitCommand.class, ServerCommand.class, RunnerCommand.class, CancelCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Quick start: cd my-project && testbot rspec   (no server configured: local mode on this machine's cores)"})
 public final class Main implements Runnable {
-    private static final Set<String> REQUESTER_COMMANDS = Set.of("rspec", "test", "cucumber", "run");
+    private static final Set<String> REQUESTER_COMMANDS = Set.of("rspec", "test", "cucumber", "run", "junit");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

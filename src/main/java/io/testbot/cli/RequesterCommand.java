@@ -83,6 +83,11 @@ abstract class RequesterCommand implements Callable<Integer> {
         return List.of();
     }
 
+    /** A JVM build's test classpath, resolved here; null for other frameworks. */
+    List<Path> classpath(Path root) throws Exception {
+        return null;
+    }
+
     /** The file pattern when neither --pattern nor .testbot.yml gives one. */
     List<String> defaultPatterns() {
         return Adapters.get(adapter()).defaultPatterns();
@@ -117,7 +122,7 @@ abstract class RequesterCommand implements Callable<Integer> {
         RequesterConfig config = new RequesterConfig(root, adapter(), server, effectiveToken, n, patterns, paths, options,
                 beforeRun != null ? beforeRun : file.beforeRun(), ignores, Math.max(0, filesPerJob), Duration.ofSeconds(timeout), Paths.cacheDir(),
                 failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback, dryRun,
-                Math.max(0, retryFailed), split, absolute(junitXml), absolute(jsonReport));
+                Math.max(0, retryFailed), split, absolute(junitXml), absolute(jsonReport), dryRun ? null : classpath(root));
         return new Requester(config, System.out, System.err).run();
     }
 }

@@ -23,6 +23,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -54,7 +55,7 @@ public final class Requester {
         Path root = config.projectRoot().toAbsolutePath().normalize();
         List<String> files;
         try {
-            files = TestFiles.collect(root, config.patterns(), config.paths());
+            files = TestFiles.collect(root, config.patterns(), config.paths()).stream().filter(adapter::isTestFile).toList();
         } catch (IllegalArgumentException | IOException e) {
             err.println("testbot: " + e.getMessage());
             return ExitCodes.USAGE;
@@ -83,13 +84,20 @@ public final class Requester {
             CompletableFuture<List<String>> entries = splits()
                     ? CompletableFuture.supplyAsync(() -> splitSlowFiles(client, root, files, localInstances))
                     : CompletableFuture.completedFuture(files);
+            List<String> options = new ArrayList<>(config.options());
+            ShippedClasspath classpath = null;
+            HashCache hashes = hashCache(root);
+            if (config.classpath() != null) {
+                classpath = ShippedClasspath.of(root, config.classpath(), local != null, hashes);
+                options.addAll(List.of("--class-path", classpath.value()));
+            }
             List<FileEntry> manifest = null;
             if (local == null) {
                 err.println("testbot: " + files.size() + " file(s) for " + client.base());
-                manifest = upload(client, root);
+                manifest = upload(client, root, hashes, classpath);
             }
             List<String> submitted = entries.join();
-            BuildRequest request = new BuildRequest(projectKey(root), adapter.name(), submitted, config.options(), config.beforeRun(),
+            BuildRequest request = new BuildRequest(projectKey(root), adapter.name(), submitted, options, config.beforeRun(),
                     manifest, config.filesPerJob(), requestedBy(), config.failFast(), config.jobTimeout(), config.retryFailed());
             BuildInfo build = client.post(Api.BUILDS, request, BuildInfo.class);
             String what = submitted.size() == files.size() ? files.size() + " file(s)" : files.size() + " file(s) (" + submitted.size() + " entries after splitting)";
@@ -173,11 +181,19 @@ public final class Requester {
         return config.split() && adapter.canSplit();
     }
 
-    /** Sends the blobs the server lacks; prints what moved. */
-    private List<FileEntry> upload(ApiClient client, Path root) throws IOException, InterruptedException {
-        HashCache cache = HashCache.load(config.cacheDir().resolve("hashes").resolve(projectKey(root) + ".json"));
-        List<FileEntry> manifest = new ProjectScanner(config.ignores(), cache).scan(root);
+    private HashCache hashCache(Path root) {
+        return HashCache.load(config.cacheDir().resolve("hashes").resolve(projectKey(root) + ".json"));
+    }
+
+    /** Sends the blobs the server lacks, the project's and those of a shipped classpath; prints what moved. */
+    private List<FileEntry> upload(ApiClient client, Path root, HashCache cache, ShippedClasspath classpath) throws IOException, InterruptedException {
+        List<FileEntry> manifest = new ArrayList<>(new ProjectScanner(config.ignores(), cache).scan(root));
         cache.save();
+        Map<String, Path> sources = new HashMap<>();
+        if (classpath != null) {
+            manifest.addAll(classpath.entries());
+            sources.putAll(classpath.sources());
+        }
         Map<String, FileEntry> bySha = new HashMap<>();
         for (FileEntry e : manifest) bySha.putIfAbsent(e.sha256(), e);
         BlobQuery missing = client.post(Api.BLOBS_MISSING, new BlobQuery(List.copyOf(bySha.keySet())), BlobQuery.class);
@@ -187,7 +203,7 @@ public final class Requester {
         for (String sha : missing.sha256()) {
             FileEntry entry = bySha.get(sha);
             try {
-                client.putFile(Api.path(Api.BLOB, sha), root.resolve(entry.path()));
+                client.putFile(Api.path(Api.BLOB, sha), sources.getOrDefault(entry.path(), root.resolve(entry.path())));
             } catch (ApiClient.ApiException e) {
                 if (e instanceof ApiClient.AuthException) throw e;
                 throw new ApiClient.ApiException(e.status(), "cannot upload " + entry.path() + ": " + e.getMessage()
@@ -298,7 +314,7 @@ public final class Requester {
 
     private void printBlock(int done, int total, BuildEvent event) {
         var r = event.result();
-        String what = event.attempt() == 0 ? String.format("job %d/%d", done, total) : "re-run " + event.attempt() + " of failing examples";
+        String what = event.attempt() == 0 ? String.format("job %d/%d", done, total) : "re-run " + event.attempt() + " of failing " + adapter.testsNoun();
         StringBuilder block = new StringBuilder()
                 .append(String.format("── %s · %s #%d · %.2f s · %s%n", what, event.runner(), r.instance(), r.seconds(), r.command()));
         block.append(r.output());

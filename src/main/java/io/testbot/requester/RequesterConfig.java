@@ -18,16 +18,18 @@ import java.util.List;
  * @param split         split files that history shows to be slow into parts that run apart
  * @param junitXml      where to write the merged JUnit XML report, or null
  * @param jsonReport    where to write the build's result as JSON, or null
+ * @param classpath     a JVM build's test classpath (junit), or null
  */
 public record RequesterConfig(Path projectRoot, String adapter, String server, String token, int instances,
                               List<String> patterns, List<String> paths, List<String> options, String beforeRun,
                               List<String> ignores, int filesPerJob, Duration runnerTimeout, Path cacheDir,
                               boolean failFast, int jobTimeout, boolean localFallback, boolean dryRun,
-                              int retryFailed, boolean split, Path junitXml, Path jsonReport) {
+                              int retryFailed, boolean split, Path junitXml, Path jsonReport,
+                              List<Path> classpath) {
 
     /** The same run in local mode. */
     public RequesterConfig locally() {
         return new RequesterConfig(projectRoot, adapter, null, null, instances, patterns, paths, options, beforeRun, ignores,
-                filesPerJob, runnerTimeout, cacheDir, failFast, jobTimeout, false, dryRun, retryFailed, split, junitXml, jsonReport);
+                filesPerJob, runnerTimeout, cacheDir, failFast, jobTimeout, false, dryRun, retryFailed, split, junitXml, jsonReport, classpath);
     }
 }

@@ -95,4 +95,11 @@ class TestUnitAdapterTest {
         shell.waitFor();
         assertThat(output).contains("--seed 7").contains("4 runs, 2 assertions, 1 failures, 1 errors, 1 skips");
     }
+
+    @Test
+    void theConventionalTestHelperIsNotATestFile() {
+        assertThat(adapter.isTestFile("test/test_helper.rb")).isFalse();
+        assertThat(adapter.isTestFile("test/test_parser.rb")).isTrue();
+        assertThat(adapter.isTestFile("test/models/user_test.rb")).isTrue();
+    }
 }

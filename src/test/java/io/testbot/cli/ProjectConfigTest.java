@@ -48,4 +48,26 @@ class ProjectConfigTest {
         assertThatThrownBy(() -> ProjectConfig.load(root)).isInstanceOf(ProjectConfig.ConfigException.class)
                 .hasMessageContaining("unknown setting 'srever'");
     }
+
+    @Test
+    void eachFrameworkHasItsOwnOptionsAndPattern(@TempDir Path root) throws Exception {
+        Files.writeString(root.resolve(".testbot.yml"), """
+                rspec_options: --tag ~slow
+                test_options: [--verbose]
+                test_pattern: test/unit/**/*_test.rb
+                cucumber_options: --strict
+                feature_pattern: acceptance/**/*.feature
+                run_command: bash -e {files}
+                run_pattern: checks/*.sh
+                """);
+        ProjectConfig config = ProjectConfig.load(root);
+        assertThat(config.optionsFor("rspec")).containsExactly("--tag", "~slow");
+        assertThat(config.optionsFor("test")).containsExactly("--verbose");
+        assertThat(config.optionsFor("cucumber")).containsExactly("--strict");
+        assertThat(config.optionsFor("junit")).isEmpty();
+        assertThat(config.patternFor("test")).isEqualTo("test/unit/**/*_test.rb");
+        assertThat(config.patternFor("cucumber")).isEqualTo("acceptance/**/*.feature");
+        assertThat(config.patternFor("run")).isEqualTo("checks/*.sh");
+        assertThat(config.runCommand()).isEqualTo("bash -e {files}");
+    }
 }

@@ -95,4 +95,111 @@ class FrameworksIT extends Cluster {
         assertThat(usage.exit()).isEqualTo(2);
         assertThat(usage.err()).contains("run needs --command");
     }
+
+    /** The Maven repository this build uses, so that the sample projects' builds find what it has downloaded. */
+    static String mavenRepo() {
+        return System.getProperty("maven.repo.local", Path.of(System.getProperty("user.home"), ".m2", "repository").toString());
+    }
+
+    /** Writes a Maven project with the given test dependency and test sources, and compiles it with Maven. */
+    static Path mavenProject(Path root, String dependency, Map<String, String> tests, String... extraGoals) throws Exception {
+        SampleProjects.write(root, "pom.xml", """
+                <project xmlns="http://maven.apache.org/POM/4.0.0">
+                  <modelVersion>4.0.0</modelVersion>
+                  <groupId>demo</groupId><artifactId>sample</artifactId><version>1</version>
+                  <properties><maven.compiler.release>17</maven.compiler.release><project.build.sourceEncoding>UTF-8</project.build.sourceEncoding></properties>
+                  <dependencies>%s</dependencies>
+                  <build><plugins>
+                    <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-compiler-plugin</artifactId><version>3.13.0</version></plugin>
+                    <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>
+                    <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-dependency-plugin</artifactId><version>3.8.1</version></plugin>
+                  </plugins></build>
+                </project>
+                """.formatted(dependency));
+        SampleProjects.write(root, "src/main/java/demo/Calc.java", "package demo;\npublic class Calc { public static int add(int a, int b) { return a + b; } }\n");
+        for (Map.Entry<String, String> test : tests.entrySet()) SampleProjects.write(root, "src/test/java/demo/" + test.getKey() + ".java", test.getValue());
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("mvn", "-B", "-q", "-Dmaven.repo.local=" + mavenRepo(), "test-compile"));
+        command.addAll(java.util.List.of(extraGoals));
+        Process mvn = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).start();
+        String output = new String(mvn.getInputStream().readAllBytes());
+        assertThat(mvn.waitFor()).as(output).isZero();
+        return root;
+    }
+
+    static final String JUPITER = "<dependency><groupId>org.junit.jupiter</groupId><artifactId>junit-jupiter</artifactId><version>5.14.1</version><scope>test</scope></dependency>";
+    static final String JUNIT4 = "<dependency><groupId>junit</groupId><artifactId>junit</artifactId><version>4.13.2</version><scope>test</scope></dependency>";
+
+    @Test
+    void junitTestClassesOfAMavenProjectRunOnTheRunnersAndTheirJarsTravelOnce() throws Exception {
+        Path project = mavenProject(Files.createDirectories(dir.resolve("app")), JUPITER, Map.of(
+                "CalcTest", """
+                        package demo;
+                        import org.junit.jupiter.api.*;
+                        import static org.junit.jupiter.api.Assertions.*;
+                        class CalcTest {
+                          @Test void adds() { assertEquals(3, Calc.add(1, 2)); }
+                          @Test void fails() { assertEquals(4, Calc.add(1, 2)); }
+                          @Test void errors() { throw new IllegalStateException("boom"); }
+                          @Disabled("later") @Test void skipped() { }
+                          @Nested class Inner { @Test void nested() { assertTrue(true); } }
+                        }
+                        """,
+                "OtherTest", """
+                        package demo;
+                        import org.junit.jupiter.api.Test;
+                        import static org.junit.jupiter.api.Assertions.*;
+                        class OtherTest { @Test void works() { assertTrue(System.getProperty("user.dir").contains("/projects/")); } }
+                        """));
+        startServer();
+        startRunner("r1", 2);
+        Map<String, String> env = Map.of("TESTBOT_TOKEN", token, "MAVEN_OPTS", "-Dmaven.repo.local=" + mavenRepo());
+
+        Path xml = dir.resolve("junit.xml");
+        Result first = requestWith("junit", project, env, "--connect", address(), "--junit-xml", xml.toString());
+
+        assertThat(first.exit()).as(first.all()).isEqualTo(1);
+        assertThat(first.err()).contains("resolving the test classpath");
+        assertThat(first.out()).contains("Tests run: 6, Failures: 1, Errors: 1, Skipped: 1")
+                .contains("mvn test -Dtest=CalcTest#fails # demo.CalcTest.fails()").contains("mvn test -Dtest=CalcTest#errors");
+        Element report = suites(xml);
+        assertThat(report.getAttribute("tests")).isEqualTo("6");
+        assertThat(report.getAttribute("failures")).isEqualTo("1");
+        assertThat(report.getAttribute("errors")).isEqualTo("1");
+        assertThat(report.getAttribute("skipped")).isEqualTo("1");
+        try (var copies = Files.list(dir.resolve("r1/projects"))) {
+            Path copy = copies.findFirst().orElseThrow();
+            try (var jars = Files.walk(copy.resolve(".testbot-classpath"))) {
+                assertThat(jars.filter(p -> p.getFileName().toString().startsWith("junit-jupiter-api-")).count()).isEqualTo(1);
+            }
+        }
+
+        // Nothing changed: the classpath is not resolved again, and not one file, jar or class, moves.
+        Result second = requestWith("junit", project, env, "--connect", address(), "--retry-failed", "1");
+        assertThat(second.err()).doesNotContain("resolving the test classpath").contains("uploaded 0 file(s)");
+        assertThat(second.out()).contains("re-run 1 of failing tests").contains("mvn test -Dtest=CalcTest#errors,CalcTest#fails")
+                .contains("Tests run: 6, Failures: 1, Errors: 1, Skipped: 1");
+    }
+
+    @Test
+    void junit4TestsRunThroughTheVintageEngine() throws Exception {
+        Path project = mavenProject(Files.createDirectories(dir.resolve("app")), JUNIT4, Map.of(
+                "LegacyTest", """
+                        package demo;
+                        import org.junit.*;
+                        import static org.junit.Assert.*;
+                        public class LegacyTest {
+                          @Test public void adds() { assertEquals(3, Calc.add(1, 2)); }
+                          @Test public void fails() { assertEquals(4, Calc.add(1, 2)); }
+                          @Ignore("later") @Test public void ignored() { }
+                        }
+                        """), "dependency:build-classpath", "-Dmdep.outputFile=target/cp.txt", "-Dmdep.includeScope=test");
+        startServer();
+        startRunner("r1", 1);
+
+        Result result = requestRemoteWith("junit", project, "--classpath-file", project.resolve("target/cp.txt").toString());
+
+        assertThat(result.exit()).as(result.all()).isEqualTo(1);
+        assertThat(result.out()).contains("JUnit Vintage").contains("Tests run: 3, Failures: 1, Errors: 0, Skipped: 1")
+                .contains("mvn test -Dtest=LegacyTest#fails");
+    }
 }

@@ -1,0 +1,257 @@
+package io.testbot.adapters;
+
+import io.testbot.protocol.FileResult;
+import io.testbot.protocol.Version;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * JUnit (Jupiter, and JUnit 4 through the vintage engine): a job's test classes run in a forked JVM with the JUnit
+ * Platform console launcher, which testbot ships in its jar. Entries are compiled test classes,
+ * "target/test-classes/com/x/CalcTest.class", or one method of one, "...CalcTest.class#adds". The build's options
+ * carry the classpath (--class-path) and any other launcher options; results come from the launcher's XML reports.
+ */
+public final class JUnitAdapter implements Adapter {
+    static final String LAUNCHER = "junit-platform-console-standalone.jar";
+    private static final String CLASSES = "test-classes/";
+    private static final Pattern ENTRY = Pattern.compile("([^#]+\\.class)(#[A-Za-z_$][A-Za-z0-9_$]*)?");
+    private static final Pattern METHOD_ID = Pattern.compile("\\[(?:method|test-template|test):([^(\\]]+)");
+
+    @Override
+    public String name() {
+        return "junit";
+    }
+
+    @Override
+    public List<String> defaultPatterns() {
+        return List.of("target/test-classes/**/*Test.class", "target/test-classes/**/Test*.class", "target/test-classes/**/*Tests.class",
+                "target/test-classes/**/*TestCase.class");
+    }
+
+    /** Nested and anonymous classes run with their outer class, as Surefire runs them. */
+    @Override
+    public boolean isTestFile(String path) {
+        return path.endsWith(".class") && !path.substring(path.lastIndexOf('/') + 1).contains("$");
+    }
+
+    @Override
+    public String fileOf(String entry) {
+        Matcher m = ENTRY.matcher(entry);
+        if (!m.matches()) throw new IllegalArgumentException("not a test class file, or one method of one: " + entry);
+        return m.group(1);
+    }
+
+    @Override
+    public String optionsProblem(List<String> options) {
+        return options.contains("--class-path") || options.stream().anyMatch(o -> o.startsWith("--class-path=")) ? null
+                : "a junit build needs --class-path among its options";
+    }
+
+    @Override
+    public List<String> command(List<String> files, List<String> options, Path resultFile) throws IOException {
+        Path reports = reportsDir(resultFile);
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", launcher(resultFile.getParent().resolve("..").normalize()).toString(),
+                "execute", "--disable-banner", "--disable-ansi-colors", "--details=tree", "--reports-dir", reports.toString()));
+        command.addAll(options);
+        for (String entry : files) {
+            int hash = entry.indexOf('#');
+            command.add(hash < 0 ? "--select-class=" + className(entry) : "--select-method=" + className(entry.substring(0, hash)) + entry.substring(hash));
+        }
+        return command;
+    }
+
+    /** What a Maven user types to run these tests: "mvn test -Dtest=CalcTest,OtherTest#works". */
+    @Override
+    public String displayCommand(List<String> files, List<String> options) {
+        List<String> tests = files.stream().map(JUnitAdapter::surefireName).toList();
+        return ShellWords.join(List.of("mvn", "test", "-Dtest=" + String.join(",", tests)));
+    }
+
+    @Override
+    public Results readResults(Path resultFile, List<String> files, int exitCode, List<String> options) throws IOException {
+        Path reports = reportsDir(resultFile);
+        if (!Files.isDirectory(reports)) throw new IOException("the JUnit launcher wrote no reports");
+        Map<String, String> entryByClass = new LinkedHashMap<>();
+        Map<String, Tally> byEntry = new LinkedHashMap<>();
+        for (String entry : files) {
+            String file = fileOf(entry);
+            entryByClass.putIfAbsent(className(file), file);
+            byEntry.putIfAbsent(file, new Tally());
+        }
+        try (Stream<Path> xmls = Files.list(reports)) {
+            for (Path xml : xmls.filter(p -> p.getFileName().toString().matches("TEST-.*\\.xml")).sorted().toList()) {
+                NodeList cases = parse(xml).getElementsByTagName("testcase");
+                for (int i = 0; i < cases.getLength(); i++) {
+                    Element test = (Element) cases.item(i);
+                    String classname = test.getAttribute("classname");
+                    String outer = classname.contains("$") ? classname.substring(0, classname.indexOf('$')) : classname;
+                    String file = entryByClass.getOrDefault(outer, outer);
+                    byEntry.computeIfAbsent(file, f -> new Tally()).add(file, classname, test);
+                }
+            }
+        } finally {
+            deleteTree(reports);
+        }
+        List<FileResult> results = new ArrayList<>();
+        byEntry.forEach((file, t) -> results.add(new FileResult(file, t.tests, t.failures + t.errors, t.skipped, t.seconds, List.copyOf(t.failed),
+                Map.of("failures", t.failures, "errors", t.errors), List.copyOf(t.cases))));
+        return new Results(results, 0);
+    }
+
+    @Override
+    public String testsNoun() {
+        return "tests";
+    }
+
+    /** In Surefire's words, which a Maven user reads every day. */
+    @Override
+    public String totalsLine(Totals t) {
+        String line = String.format("Tests run: %d, Failures: %d, Errors: %d, Skipped: %d", t.examples(), t.count("failures"), t.count("errors"), t.pending());
+        return t.errors() > 0 ? line + ", " + t.errors() + " job(s) without complete results" : line;
+    }
+
+    @Override
+    public String rerunCommand(FileResult.Failure failure) {
+        return displayCommand(List.of(failure.rerunId()), List.of());
+    }
+
+    @Override
+    public boolean rerunsById() {
+        return true;
+    }
+
+    /** "target/test-classes/com/x/CalcTest.class" → "com.x.CalcTest". */
+    static String className(String file) {
+        int root = file.lastIndexOf(CLASSES);
+        String path = root >= 0 ? file.substring(root + CLASSES.length()) : file;
+        return path.replaceFirst("\\.class$", "").replace('/', '.');
+    }
+
+    private static String surefireName(String entry) {
+        int hash = entry.indexOf('#');
+        String cls = className(hash < 0 ? entry : entry.substring(0, hash));
+        return cls.substring(cls.lastIndexOf('.') + 1) + (hash < 0 ? "" : entry.substring(hash));
+    }
+
+    private static Path reportsDir(Path resultFile) {
+        return resultFile.resolveSibling(resultFile.getFileName() + ".reports");
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** The launcher, unpacked once per testbot version into the work dir's tools folder (atomically: instances race). */
+    private static Path launcher(Path workDir) throws IOException {
+        Path tools = Files.createDirectories(workDir.resolve("tools"));
+        Path jar = tools.resolve(LAUNCHER.replace(".jar", "-" + Version.CURRENT + ".jar"));
+        if (Files.isRegularFile(jar)) return jar;
+        Path temporary = Files.createTempFile(tools, LAUNCHER, ".tmp");
+        try (InputStream in = JUnitAdapter.class.getResourceAsStream(LAUNCHER)) {
+            if (in == null) throw new IOException(LAUNCHER + " is missing from the testbot jar");
+            Files.copy(in, temporary, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temporary, jar, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+        return jar;
+    }
+
+    private static Document parse(Path xml) throws IOException {
+        try {
+            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            return factory.newDocumentBuilder().parse(xml.toFile());
+        } catch (ParserConfigurationException | org.xml.sax.SAXException e) {
+            throw new IOException("cannot read the JUnit report " + xml.getFileName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    private static final class Tally {
+        int tests, failures, errors, skipped;
+        double seconds;
+        final List<FileResult.Failure> failed = new ArrayList<>();
+        final List<FileResult.TestCase> cases = new ArrayList<>();
+
+        void add(String file, String classname, Element test) {
+            String name = test.getAttribute("name");
+            double time = parseSeconds(test.getAttribute("time"));
+            Element failure = child(test, "failure");
+            Element error = child(test, "error");
+            Element skip = child(test, "skipped");
+            tests++;
+            seconds += time;
+            String status = FileResult.TestCase.PASSED;
+            String message = null;
+            String id = null;
+            if (failure != null || error != null) {
+                Element problem = failure != null ? failure : error;
+                if (failure != null) failures++;
+                else errors++;
+                status = failure != null ? FileResult.TestCase.FAILED : FileResult.TestCase.ERROR;
+                message = problem.getTextContent().strip();
+                String method = method(test, name);
+                id = method == null ? file : file + "#" + method;
+                String where = classname + "." + name;
+                failed.add(new FileResult.Failure(where, where + ": " + problem.getAttribute("message"), id));
+            } else if (skip != null) {
+                skipped++;
+                status = FileResult.TestCase.SKIPPED;
+                message = skip.getTextContent().strip();
+            }
+            cases.add(new FileResult.TestCase(classname, name, time, status, message, id));
+        }
+
+        /** The Java method behind a test, from the unique id the launcher writes beside it; null when there is none. */
+        private static String method(Element test, String name) {
+            Element out = child(test, "system-out");
+            if (out != null) {
+                Matcher m = METHOD_ID.matcher(out.getTextContent());
+                String last = null;
+                while (m.find()) last = m.group(1);
+                if (last != null && last.matches("[A-Za-z_$][A-Za-z0-9_$]*")) return last;
+            }
+            String bare = name.contains("(") ? name.substring(0, name.indexOf('(')) : name;
+            return bare.matches("[A-Za-z_$][A-Za-z0-9_$]*") ? bare : null;
+        }
+
+        private static Element child(Element parent, String tag) {
+            for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+                if (n instanceof Element e && e.getTagName().equals(tag)) return e;
+            }
+            return null;
+        }
+
+        private static double parseSeconds(String text) {
+            try {
+                return Double.parseDouble(text.replace(",", ""));
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.testbot.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+@Command(name = "junit", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        description = {"Runs a Maven project's compiled JUnit test classes (JUnit 5, and JUnit 4 through the vintage engine) in parallel,",
+                "each job's classes in a forked JVM with the JUnit Platform launcher, and prints one summary.",
+                "Compile first (mvn test-compile). The test classpath comes from `mvn dependency:build-classpath` (or --classpath-file);",
+                "its jars are uploaded once and then found in every runner's cache. -O passes options to the launcher (e.g. -O --include-tag=fast).",
+                "Exit status: 0 all passed, 1 failures or errors, 2 usage or configuration error, 3 infrastructure error."})
+final class JunitCommand extends RequesterCommand {
+    static final String CLASSPATH_FILE = "target/testbot-classpath.txt";
+
+    @Option(names = "--classpath-file", paramLabel = "FILE", description = "The test classpath, as `mvn dependency:build-classpath -Dmdep.outputFile=FILE` writes it (default: run that, unless "
+            + CLASSPATH_FILE + " is newer than pom.xml).")
+    Path classpathFile;
+
+    @Override
+    String adapter() {
+        return "junit";
+    }
+
+    /** target/test-classes, target/classes, then the dependencies. */
+    @Override
+    List<Path> classpath(Path root) throws Exception {
+        if (!Files.isDirectory(root.resolve("target/test-classes"))) {
+            throw new IllegalArgumentException("no compiled tests in " + root.resolve("target/test-classes") + "; run mvn test-compile first");
+        }
+        Path file = classpathFile != null ? classpathFile.toAbsolutePath() : resolveWithMaven(root);
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no such classpath file: " + file);
+        List<Path> classpath = new ArrayList<>(List.of(root.resolve("target/test-classes"), root.resolve("target/classes")));
+        for (String element : Files.readString(file).strip().split(File.pathSeparator)) {
+            if (!element.isBlank()) classpath.add(Path.of(element.strip()));
+        }
+        return classpath;
+    }
+
+    private static Path resolveWithMaven(Path root) throws Exception {
+        Path file = root.resolve(CLASSPATH_FILE);
+        Path pom = root.resolve("pom.xml");
+        if (!Files.isRegularFile(pom)) throw new IllegalArgumentException("no pom.xml in " + root + "; give the test classpath with --classpath-file");
+        if (Files.isRegularFile(file) && Files.getLastModifiedTime(file).compareTo(Files.getLastModifiedTime(pom)) > 0) return file;
+        System.err.println("testbot: resolving the test classpath (mvn dependency:build-classpath)");
+        Process mvn = new ProcessBuilder("mvn", "-B", "-q", "dependency:build-classpath", "-Dmdep.outputFile=" + file, "-Dmdep.includeScope=test")
+                .directory(root.toFile()).redirectErrorStream(true).start();
+        mvn.getOutputStream().close();
+        String output = new String(mvn.getInputStream().readAllBytes());
+        if (mvn.waitFor() != 0) {
+            throw new IllegalStateException("mvn dependency:build-classpath failed (exit status " + mvn.exitValue() + "):\n" + output.strip());
+        }
+        return file;
+    }
+}
