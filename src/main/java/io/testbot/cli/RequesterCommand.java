@@ -117,6 +117,9 @@ abstract class RequesterCommand implements Callable<Integer> {
         int timeout = runnerTimeout != null ? runnerTimeout : file.runnerTimeout() != null ? file.runnerTimeout() : 60;
         if (timeout < 0) throw new IllegalArgumentException("--runner-timeout must not be negative");
         if (jobTimeout != null && jobTimeout < 0) throw new IllegalArgumentException("--job-timeout must not be negative");
+        if (retryFailed > 0 && !Adapters.get(adapter()).rerunsById()) {
+            throw new IllegalArgumentException("--retry-failed needs a framework that runs one test by its id (rspec, cucumber, junit), not " + adapter());
+        }
         ignores.removeAll(ProjectScanner.DEFAULT_IGNORES);
 
         RequesterConfig config = new RequesterConfig(root, adapter(), server, effectiveToken, n, patterns, paths, options,

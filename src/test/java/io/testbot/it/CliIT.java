@@ -13,11 +13,17 @@ class CliIT extends Cluster {
 
     @Test
     void everyCommandHasHelpAndTheVersionIsTheMavenVersion() throws Exception {
-        for (String command : new String[]{"", "rspec", "server", "runner"}) {
+        for (String command : new String[]{"", "rspec", "test", "cucumber", "junit", "run", "server", "runner", "cancel"}) {
             Proc help = command.isEmpty() ? start("help-main", dir, Map.of(), "--help") : start("help-" + command, dir, Map.of(), command, "--help");
             assertThat(help.awaitExit(START)).isZero();
             assertThat(help.out()).contains("Usage: testbot");
         }
+        Proc retry = start("retry", dir, Map.of(), "test", "--local", "--retry-failed", "2");
+        assertThat(retry.awaitExit(START)).isEqualTo(2);
+        assertThat(retry.err()).contains("--retry-failed needs a framework that runs one test by its id");
+        Proc noClasses = start("no-classes", dir, Map.of(), "junit", "--local");
+        assertThat(noClasses.awaitExit(START)).isEqualTo(2);
+        assertThat(noClasses.err()).contains("run mvn test-compile first");
         Proc version = start("version", dir, Map.of(), "--version");
         assertThat(version.awaitExit(START)).isZero();
         assertThat(version.out().strip()).isEqualTo("testbot " + System.getProperty("testbot.version"));
