@@ -127,36 +127,17 @@ public final class CucumberAdapter implements Adapter {
     @Override
     public Map<String, List<String>> split(Path root, Map<String, Integer> pieces, List<String> options) throws IOException, InterruptedException {
         if (pieces.isEmpty()) return Map.of();
-        Path json = Files.createTempFile("testbot-dry-run", ".json");
-        try {
-            List<String> command = new ArrayList<>(List.of("cucumber", "--dry-run", "--format", "json", "--out", json.toString()));
-            command.addAll(options);
-            pieces.keySet().stream().sorted().forEach(command::add);
-            DryRun.run(command, root);
-            Map<String, List<Integer>> lines = new TreeMap<>();
-            for (JsonNode feature : Json.MAPPER.readTree(json.toFile())) {
-                String uri = feature.path("uri").asText().replaceFirst("^\\./", "");
-                for (JsonNode element : feature.path("elements")) {
-                    if (!"background".equals(element.path("type").asText())) lines.computeIfAbsent(uri, u -> new ArrayList<>()).add(element.path("line").asInt());
-                }
+        List<String> arguments = new ArrayList<>(options);
+        arguments.addAll(pieces.keySet().stream().sorted().toList());
+        Map<String, List<Integer>> lines = new TreeMap<>();
+        for (JsonNode feature : DryRun.json(root, List.of("cucumber", "--dry-run", "--format", "json"), arguments)) {
+            String uri = feature.path("uri").asText().replaceFirst("^\\./", "");
+            for (JsonNode element : feature.path("elements")) {
+                if (!"background".equals(element.path("type").asText())) lines.computeIfAbsent(uri, u -> new ArrayList<>()).add(element.path("line").asInt());
             }
-            Map<String, List<String>> parts = new LinkedHashMap<>();
-            pieces.forEach((file, wanted) -> {
-                List<Integer> scenarios = lines.getOrDefault(file, List.of()).stream().sorted().toList();
-                int k = Math.min(wanted, scenarios.size());
-                if (k < 2) return;
-                List<String> fileParts = new ArrayList<>();
-                for (int i = 0; i < k; i++) {
-                    StringBuilder part = new StringBuilder(file);
-                    scenarios.subList(i * scenarios.size() / k, (i + 1) * scenarios.size() / k).forEach(line -> part.append(':').append(line));
-                    fileParts.add(part.toString());
-                }
-                parts.put(file, fileParts);
-            });
-            return parts;
-        } finally {
-            Files.deleteIfExists(json);
         }
+        return DryRun.cut(pieces, file -> lines.getOrDefault(file, List.of()).stream().sorted().map(String::valueOf).toList(),
+                (file, scenarioLines) -> file + ":" + String.join(":", scenarioLines));
     }
 
     private static final class Tally {

@@ -1,18 +1,68 @@
 package io.testbot.adapters;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.testbot.protocol.Json;
+
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
-/** Runs a framework here, in the project, to list its tests (e.g. rspec --dry-run); its own output is dropped. */
+/**
+ * Splitting a file by its tests: run the framework here, in the project, to list them (rspec --dry-run,
+ * cucumber --dry-run), then cut each file's tests into runs of neighbours.
+ */
 final class DryRun {
     private DryRun() {}
 
     static final Duration TIMEOUT = Duration.ofSeconds(120);
 
-    static void run(List<String> command, Path root) throws IOException, InterruptedException {
+    /**
+     * Runs {@code command --out FILE arguments} in root, dropping its console output, and returns the JSON it
+     * wrote to FILE.
+     */
+    static JsonNode json(Path root, List<String> command, List<String> arguments) throws IOException, InterruptedException {
+        Path json = Files.createTempFile("testbot-dry-run", ".json");
+        try {
+            List<String> full = new ArrayList<>(command);
+            full.addAll(List.of("--out", json.toString()));
+            full.addAll(arguments);
+            run(full, root);
+            return Json.MAPPER.readTree(json.toFile());
+        } finally {
+            Files.deleteIfExists(json);
+        }
+    }
+
+    /**
+     * Cuts each file's tests, in the order given, into the wanted number of runs of about equal count (fewer when
+     * it has fewer tests); a file that would make fewer than two runs is left out.
+     *
+     * @param tests each file's tests in order
+     * @param part  the job entry for a run of a file's tests
+     */
+    static Map<String, List<String>> cut(Map<String, Integer> pieces, Function<String, List<String>> tests,
+                                         BiFunction<String, List<String>, String> part) {
+        Map<String, List<String>> parts = new LinkedHashMap<>();
+        pieces.forEach((file, wanted) -> {
+            List<String> all = tests.apply(file);
+            int k = Math.min(wanted, all.size());
+            if (k < 2) return;
+            List<String> fileParts = new ArrayList<>();
+            for (int i = 0; i < k; i++) fileParts.add(part.apply(file, all.subList(i * all.size() / k, (i + 1) * all.size() / k)));
+            parts.put(file, fileParts);
+        });
+        return parts;
+    }
+
+    private static void run(List<String> command, Path root) throws IOException, InterruptedException {
         String name = command.get(0);
         Process process;
         try {

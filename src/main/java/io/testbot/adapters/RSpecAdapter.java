@@ -116,11 +116,6 @@ public final class RSpecAdapter implements Adapter {
         return m.group(1);
     }
 
-    /**
-     * Lists the files' examples with {@code rspec --dry-run} and cuts each file's examples, in the order they are
-     * defined, into runs of about equal count: "spec/a_spec.rb[1:1,1:2]", "spec/a_spec.rb[1:3,2:1]". Neighbours stay
-     * together, so a group's before(:all) hooks run in as few parts as possible.
-     */
     @Override
     public boolean rerunsById() {
         return true;
@@ -131,40 +126,26 @@ public final class RSpecAdapter implements Adapter {
         return true;
     }
 
+    /**
+     * Lists the files' examples with {@code rspec --dry-run} and cuts each file's examples, in the order they are
+     * defined, into runs of about equal count: "spec/a_spec.rb[1:1,1:2]", "spec/a_spec.rb[1:3,2:1]". Neighbours stay
+     * together, so a group's before(:all) hooks run in as few parts as possible.
+     */
     @Override
     public Map<String, List<String>> split(Path root, Map<String, Integer> pieces, List<String> options) throws IOException, InterruptedException {
         if (pieces.isEmpty()) return Map.of();
-        Path json = Files.createTempFile("testbot-dry-run", ".json");
-        try {
-            List<String> command = new ArrayList<>(List.of("rspec", "--dry-run", "--format", "json", "--out", json.toString()));
-            command.addAll(options);
-            pieces.keySet().stream().sorted().forEach(f -> command.add(relative(f)));
-            DryRun.run(command, root);
-            JsonNode examples = Json.MAPPER.readTree(json.toFile()).path("examples");
-            Map<String, List<String>> idsByFile = new HashMap<>();
-            for (JsonNode example : examples) {
-                String id = example.path("id").asText("");
-                int bracket = id.indexOf('[');
-                if (bracket < 0 || !id.endsWith("]")) continue;
-                idsByFile.computeIfAbsent(normalise(id.substring(0, bracket)), f -> new ArrayList<>()).add(id.substring(bracket + 1, id.length() - 1));
-            }
-            Map<String, List<String>> parts = new LinkedHashMap<>();
-            pieces.forEach((file, wanted) -> {
-                List<String> ids = idsByFile.getOrDefault(normalise(file), List.of());
-                int k = Math.min(wanted, ids.size());
-                if (k < 2) return;
-                ids.sort(RSpecAdapter::compareIds);
-                List<String> fileParts = new ArrayList<>();
-                for (int i = 0; i < k; i++) {
-                    List<String> chunk = ids.subList(i * ids.size() / k, (i + 1) * ids.size() / k);
-                    fileParts.add(file + "[" + String.join(",", chunk) + "]");
-                }
-                parts.put(file, fileParts);
-            });
-            return parts;
-        } finally {
-            Files.deleteIfExists(json);
+        List<String> arguments = new ArrayList<>(options);
+        pieces.keySet().stream().sorted().forEach(f -> arguments.add(relative(f)));
+        JsonNode examples = DryRun.json(root, List.of("rspec", "--dry-run", "--format", "json"), arguments).path("examples");
+        Map<String, List<String>> idsByFile = new HashMap<>();
+        for (JsonNode example : examples) {
+            String id = example.path("id").asText("");
+            int bracket = id.indexOf('[');
+            if (bracket < 0 || !id.endsWith("]")) continue;
+            idsByFile.computeIfAbsent(normalise(id.substring(0, bracket)), f -> new ArrayList<>()).add(id.substring(bracket + 1, id.length() - 1));
         }
+        idsByFile.values().forEach(ids -> ids.sort(RSpecAdapter::compareIds));
+        return DryRun.cut(pieces, file -> idsByFile.getOrDefault(normalise(file), List.of()), (file, ids) -> file + "[" + String.join(",", ids) + "]");
     }
 
     /** Example ids in definition order: "1:2" before "1:10" before "2". */
