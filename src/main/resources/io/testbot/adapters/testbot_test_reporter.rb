@@ -17,6 +17,7 @@ module TestbotReporter
 
   class << self
     attr_reader :files, :load_errors
+    attr_accessor :minitest_ran, :test_unit_ran
 
     def add(location, classname, name, status, assertions, seconds, message)
       file, line = location
@@ -49,7 +50,10 @@ module TestbotReporter
         TestbotReporter.add(result.source_location, result.klass, result.name, status, result.assertions, result.time, message)
       end
     end
-    ::Minitest.singleton_class.send(:define_method, :plugin_testbot_init) { |_options| ::Minitest.reporter << reporter.new }
+    ::Minitest.singleton_class.send(:define_method, :plugin_testbot_init) do |_options|
+      TestbotReporter.minitest_ran = true
+      ::Minitest.reporter << reporter.new
+    end
     ::Minitest.extensions << "testbot"
   end
 
@@ -60,6 +64,7 @@ module TestbotReporter
     listener = Module.new do
       def initialize(*args, **kwargs)
         super
+        TestbotReporter.test_unit_ran = true
         current = nil
         add_listener(::Test::Unit::TestCase::STARTED_OBJECT) do |test|
           current = { faults: [], assertions: 0, started: Process.clock_gettime(Process::CLOCK_MONOTONIC) }
@@ -87,13 +92,29 @@ module TestbotReporter
     end
     ::Test::Unit::UI::TestRunnerMediator.prepend(listener)
   end
+
+  # Each framework's autorun exits the process when it is done, and the other's then does not run (minitest's
+  # when test-unit failed, test-unit's always): whichever did not run, runs here. Returns false on failures.
+  def self.run_the_framework_that_did_not_run
+    passed = true
+    if defined?(::Minitest::Runnable) && !minitest_ran && ::Minitest::Runnable.runnables.any? { |r| r.public_instance_methods(true).any? { |m| m.to_s.start_with?("test_") } }
+      passed &&= ::Minitest.run(ARGV.dup)
+    end
+    if defined?(::Test::Unit::AutoRunner) && !test_unit_ran && defined?(::Test::Unit::TestCase::DESCENDANTS) &&
+       ::Test::Unit::TestCase::DESCENDANTS.any? { |c| c.public_instance_methods(true).any? { |m| m.to_s.start_with?("test") } }
+      passed &&= ::Test::Unit::AutoRunner.run
+    end
+    passed
+  end
 end
 
-# Written last: at_exit blocks run in reverse order, so this runs after the frameworks' own autorun blocks.
+# Registered first, so it runs last: at_exit blocks run in reverse order, after the frameworks' autorun blocks.
 at_exit do
+  passed = TestbotReporter.run_the_framework_that_did_not_run
   TestbotReporter.write
-  # A file that did not load is a failure even when every test that did load passed.
-  exit 1 if TestbotReporter.load_errors.any? && ($!.nil? || ($!.is_a?(SystemExit) && $!.success?))
+  # A file that did not load fails the job even when every test that did load passed.
+  failed = !passed || TestbotReporter.load_errors.any?
+  exit 1 if failed && ($!.nil? || ($!.is_a?(SystemExit) && $!.success?))
 end
 
 TestbotReporter.files.each do |file|

@@ -102,4 +102,15 @@ class TestUnitAdapterTest {
         assertThat(adapter.isTestFile("test/test_parser.rb")).isTrue();
         assertThat(adapter.isTestFile("test/models/user_test.rb")).isTrue();
     }
+
+    @Test
+    void testUnitAndMinitestFilesInOneJobBothRunWhicheverLoadsFirst(@TempDir Path project) throws Exception {
+        SampleTests.minitest(SampleTests.testUnit(project));
+        for (List<String> files : List.of(List.of("test/calc_test.rb", "test/small_test.rb"), List.of("test/small_test.rb", "test/calc_test.rb"))) {
+            Run run = run(project, files, List.of());
+            assertThat(run.exit()).isEqualTo(1);
+            assertThat(run.output()).contains("4 runs, 2 assertions").contains("5 tests, 3 assertions");
+            assertThat(adapter.totalsLine(Adapter.Totals.of(run.results().files(), 0))).isEqualTo("9 tests, 5 assertions, 2 failures, 2 errors, 3 skips");
+        }
+    }
 }

@@ -35,16 +35,16 @@ class FrameworksIT extends Cluster {
         startRunner("r1", 1);
         startRunner("r2", 1);
 
-        // Test::Unit and minitest each take over the process they run in: one file per job keeps both.
+        // Two files per job: Test::Unit and minitest files share processes.
         Path xml = dir.resolve("reports/test.xml");
-        Result result = requestRemoteWith("test", project, "--files-per-job", "1", "--junit-xml", xml.toString());
+        Result result = requestRemoteWith("test", project, "--files-per-job", "2", "--junit-xml", xml.toString());
 
         assertThat(result.exit()).as(result.all()).isEqualTo(1);
         // calc 5 + helper_free 1 (test-unit), small 4 + env 1 (minitest)
         assertThat(result.out()).contains("11 tests, 7 assertions, 2 failures, 2 errors, 3 skips")
                 .contains("ruby -Itest test/calc_test.rb -n test_fails # CalcTest#test_fails")
                 .contains("ruby -Itest test/small_test.rb -n test_err # SmallTest#test_err")
-                .contains("4 job(s) on 2 runner(s)");
+                .contains("2 job(s) on 2 runner(s)");
         Element report = suites(xml);
         assertThat(report.getAttribute("tests")).isEqualTo("11");
         assertThat(report.getAttribute("failures")).isEqualTo("2");
