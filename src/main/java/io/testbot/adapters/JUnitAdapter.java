@@ -32,8 +32,10 @@ import java.util.stream.Stream;
 public final class JUnitAdapter implements Adapter {
     static final String LAUNCHER = "junit-platform-console-standalone.jar";
     private static final String CLASSES = "test-classes/";
-    private static final Pattern ENTRY = Pattern.compile("([^#]+\\.class)(#[A-Za-z_$][A-Za-z0-9_$]*)?");
-    private static final Pattern METHOD_ID = Pattern.compile("\\[(?:method|test-template|test):([^(\\]]+)");
+    /** A class file, or one method of it, with its parameter types where it has any: "...CalcTest.class#add(int, int)". */
+    private static final Pattern ENTRY = Pattern.compile("([^#]+\\.class)(#[A-Za-z_$][A-Za-z0-9_$]*(?:\\([A-Za-z0-9_$.\\[\\], ]*\\))?)?");
+    /** The segment of a JUnit unique id that names a test's method: Jupiter's with its parameter types, JUnit 4's with its class. */
+    private static final Pattern METHOD_ID = Pattern.compile("\\[(method|test-template|test):([^\\]]+)]");
 
     @Override
     public String name() {
@@ -148,7 +150,7 @@ public final class JUnitAdapter implements Adapter {
     private static String surefireName(String entry) {
         int hash = entry.indexOf('#');
         String cls = className(hash < 0 ? entry : entry.substring(0, hash));
-        return cls.substring(cls.lastIndexOf('.') + 1) + (hash < 0 ? "" : entry.substring(hash));
+        return cls.substring(cls.lastIndexOf('.') + 1) + (hash < 0 ? "" : entry.substring(hash).replaceFirst("\\(.*$", ""));
     }
 
     private static Path reportsDir(Path resultFile) {
@@ -214,7 +216,8 @@ public final class JUnitAdapter implements Adapter {
                 else errors++;
                 status = failure != null ? FileResult.TestCase.FAILED : FileResult.TestCase.ERROR;
                 message = problem.getTextContent().strip();
-                String method = method(test, name);
+                // A nested class's test re-runs with its whole outer class: an entry names methods of that class only.
+                String method = classname.contains("$") ? null : method(test, name);
                 id = method == null ? file : file + "#" + method;
                 String where = classname + "." + name;
                 failed.add(new FileResult.Failure(where, where + ": " + problem.getAttribute("message"), id));
@@ -226,17 +229,19 @@ public final class JUnitAdapter implements Adapter {
             cases.add(new FileResult.TestCase(classname, name, time, status, message, id));
         }
 
-        /** The Java method behind a test, from the unique id the launcher writes beside it; null when there is none. */
+        /**
+         * The Java method behind a test, as a method selector takes it ("adds()", "add(int, int)"; JUnit 4's
+         * without parentheses), from the unique id the launcher writes beside it; null when there is none.
+         */
         private static String method(Element test, String name) {
             Element out = child(test, "system-out");
+            String found = null;
             if (out != null) {
                 Matcher m = METHOD_ID.matcher(out.getTextContent());
-                String last = null;
-                while (m.find()) last = m.group(1);
-                if (last != null && last.matches("[A-Za-z_$][A-Za-z0-9_$]*")) return last;
+                while (m.find()) found = "test".equals(m.group(1)) ? m.group(2).replaceFirst("\\(.*$", "") : m.group(2);
             }
-            String bare = name.contains("(") ? name.substring(0, name.indexOf('(')) : name;
-            return bare.matches("[A-Za-z_$][A-Za-z0-9_$]*") ? bare : null;
+            if (found == null) found = name.contains("(") ? name.substring(0, name.indexOf('(')) : name;
+            return ENTRY.matcher("x.class#" + found).matches() ? found : null;
         }
 
         private static Element child(Element parent, String tag) {

@@ -38,6 +38,16 @@ class JUnitAdapterTest {
                   @Nested class Inner { @Test void nested() { assertTrue(true); } }
                 }
                 """);
+        Files.writeString(src.resolve("ParamTest.java"), """
+                package demo;
+                import org.junit.jupiter.params.ParameterizedTest;
+                import org.junit.jupiter.params.provider.ValueSource;
+                import static org.junit.jupiter.api.Assertions.*;
+                class ParamTest {
+                  @ParameterizedTest @ValueSource(ints = {1, 2}) void even(int x) { assertEquals(0, x % 2); }
+                  @ParameterizedTest @ValueSource(strings = {"a"}) void even(String s) { assertEquals("a", s); }
+                }
+                """);
         Files.writeString(src.resolve("OtherTest.java"), """
                 package demo;
                 import org.junit.jupiter.api.Test;
@@ -47,6 +57,7 @@ class JUnitAdapterTest {
         List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-cp", junitJars()));
         args.add(src.resolve("CalcTest.java").toString());
         args.add(src.resolve("OtherTest.java").toString());
+        args.add(src.resolve("ParamTest.java").toString());
         assertThat(ToolProvider.getSystemJavaCompiler().run(null, null, null, args.toArray(String[]::new))).isZero();
         return project;
     }
@@ -77,7 +88,7 @@ class JUnitAdapterTest {
         assertThat(calc.examples()).as("the nested class counts with its outer one").isEqualTo(5);
         // Re-run ids name the Java method, even behind a display name.
         assertThat(calc.failed()).extracting(FileResult.Failure::rerunId)
-                .containsExactlyInAnyOrder(entries.get(0) + "#fails", entries.get(0) + "#errors");
+                .containsExactlyInAnyOrder(entries.get(0) + "#fails()", entries.get(0) + "#errors()");
         assertThat(calc.failed()).extracting(adapter::rerunCommand).contains("mvn test -Dtest=CalcTest#fails");
         assertThat(Files.exists(project.resolve("work/results/job.json.reports"))).as("reports are cleaned up").isFalse();
         assertThat(Files.list(project.resolve("work/tools")).map(p -> p.getFileName().toString()).toList())
@@ -91,6 +102,19 @@ class JUnitAdapterTest {
         Adapter.Totals totals = Adapter.Totals.of(run.results().files(), 0);
         assertThat(adapter.totalsLine(totals)).isEqualTo("Tests run: 1, Failures: 1, Errors: 0, Skipped: 0");
         assertThat(run.results().files()).singleElement().extracting(FileResult::path).isEqualTo("target/test-classes/demo/CalcTest.class");
+    }
+
+    @Test
+    void aFailingParameterizedTestReRunsByItsMethodAndParameterTypes(@TempDir Path project) throws Exception {
+        compile(project);
+        Run run = run(project, List.of("target/test-classes/demo/ParamTest.class"));
+        assertThat(adapter.totalsLine(Adapter.Totals.of(run.results().files(), 0))).isEqualTo("Tests run: 3, Failures: 1, Errors: 0, Skipped: 0");
+        String id = run.results().files().get(0).failed().get(0).rerunId();
+        assertThat(id).isEqualTo("target/test-classes/demo/ParamTest.class#even(int)");
+        assertThat(adapter.rerunCommand(run.results().files().get(0).failed().get(0))).isEqualTo("mvn test -Dtest=ParamTest#even");
+
+        Run again = run(project, List.of(id));
+        assertThat(adapter.totalsLine(Adapter.Totals.of(again.results().files(), 0))).isEqualTo("Tests run: 2, Failures: 1, Errors: 0, Skipped: 0");
     }
 
     @Test
