@@ -168,7 +168,7 @@ public final class Requester {
             err.printf("testbot: split %d slow file(s) into %d parts (%s listed their tests in %.2f s)%n", parts.size(),
                     parts.values().stream().mapToInt(List::size).sum(), adapter.name(), (System.nanoTime() - began) / 1e9);
             return SlowFiles.entries(files, parts);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             err.println("testbot: running slow files whole: " + e.getMessage());
             return files;
         } catch (InterruptedException e) {
