@@ -14,8 +14,14 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
+import org.sqlite.SQLiteJDBCLoader;
+import org.sqlite.util.OSInfo;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -33,6 +39,7 @@ public final class SqliteStore implements Store {
     private final Jdbi jdbi;
 
     public SqliteStore(Path databaseFile) {
+        pinNativeLibrary(databaseFile.toAbsolutePath().getParent().resolve("native"));
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
@@ -45,6 +52,35 @@ public final class SqliteStore implements Store {
         // every run: it is only started when the schema is behind.
         if (schemaVersion() != SCHEMA_VERSION) {
             Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        }
+    }
+
+    /**
+     * sqlite-jdbc unpacks its native library into /tmp under a new name on every start, and a process that is
+     * killed leaves it there (a megabyte each time): unpack it once, beside the database, and load it from there.
+     * Where that is not possible the driver does as it always does.
+     */
+    private static synchronized void pinNativeLibrary(Path dir) {
+        if (System.getProperty("org.sqlite.lib.path") != null) return;
+        String name = System.mapLibraryName("sqlitejdbc");
+        String resource = "/org/sqlite/native/" + OSInfo.getNativeLibFolderPathForCurrentOS() + "/" + name;
+        try (InputStream in = SQLiteJDBCLoader.class.getResourceAsStream(resource)) {
+            if (in == null) return;
+            Path folder = Files.createDirectories(dir.resolve("sqlite-jdbc-" + SQLiteJDBCLoader.getVersion()));
+            Path library = folder.resolve(name);
+            if (!Files.isRegularFile(library)) {
+                Path temporary = Files.createTempFile(folder, name, ".tmp");
+                try {
+                    Files.copy(in, temporary, StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(temporary, library, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } finally {
+                    Files.deleteIfExists(temporary);
+                }
+            }
+            System.setProperty("org.sqlite.lib.path", folder.toString());
+            System.setProperty("org.sqlite.lib.name", name);
+        } catch (IOException | RuntimeException e) {
+            // fall back to the driver's own unpacking
         }
     }
 

@@ -231,6 +231,10 @@ class DistributedRspecIT extends Cluster {
         startServer();
         var builds = http("GET", "/builds", null);
         assertThat(builds.body()).contains("\"id\":1").contains("\"status\":\"passed\"");
+        // SQLite's native library is unpacked once into the data dir, not into /tmp on every start.
+        try (Stream<Path> natives = Files.walk(serverData.resolve("native"))) {
+            assertThat(natives.filter(p -> p.getFileName().toString().equals("libsqlitejdbc.so"))).hasSize(1);
+        }
     }
 
     @Test
