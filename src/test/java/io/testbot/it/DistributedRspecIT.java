@@ -211,6 +211,23 @@ class DistributedRspecIT extends Cluster {
         }
         assertThat(http("POST", "/builds", "{not json").statusCode()).isEqualTo(400);
         assertThat(http("POST", "/builds", "{\"project\":\"p\",\"adapter\":\"nope\",\"files\":[\"a\"]}").body()).contains("unknown adapter 'nope'");
+        // Entries and options each framework cannot take.
+        Map<String, String> refusals = Map.of(
+                "{\"project\":\"p\",\"adapter\":\"rspec\",\"files\":[\"spec/a_spec.rb[1:2;rm -rf /]\"]}", "not a spec file or a list of example ids",
+                "{\"project\":\"p\",\"adapter\":\"rspec\",\"files\":[\"spec/a_spec.rb\",\"spec/a_spec.rb\"]}", "listed twice",
+                "{\"project\":\"p\",\"adapter\":\"cucumber\",\"files\":[\"features/a.feature:x\"]}", "not a feature file",
+                "{\"project\":\"p\",\"adapter\":\"junit\",\"files\":[\"target/test-classes/A.class#a;b\"],\"options\":[\"--class-path\",\"x\"]}", "not a test class file",
+                "{\"project\":\"p\",\"adapter\":\"junit\",\"files\":[\"target/test-classes/A.class\"]}", "needs --class-path",
+                "{\"project\":\"p\",\"adapter\":\"run\",\"files\":[\"a.sh\"]}", "needs a command");
+        refusals.forEach((body, message) -> {
+            try {
+                var refused = http("POST", "/builds", body);
+                assertThat(refused.statusCode()).as(body).isEqualTo(400);
+                assertThat(refused.body()).as(body).contains(message);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
         assertThat(http("GET", "/builds", null).body()).isEqualTo("[]");
 
         startRunner("r1", 1);
