@@ -82,4 +82,26 @@ class LocalModeIT extends Cluster {
         Awaitility.await("local rspec processes stop").atMost(Duration.ofSeconds(15))
                 .until(() -> rspecPids.stream().noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)));
     }
+
+    @Test
+    void theOtherFrameworksRunInPlaceToo() throws Exception {
+        Path tests = io.testbot.adapters.SampleTests.minitest(io.testbot.adapters.SampleTests.testUnit(Files.createDirectories(dir.resolve("tests"))));
+        Path xml = dir.resolve("tests.xml");
+        Result test = requestWith("test", tests, Map.of(), "--instances", "2", "--junit-xml", xml.toString());
+        assertThat(test.exit()).as(test.all()).isEqualTo(1);
+        assertThat(test.out()).contains("10 tests, 6 assertions, 2 failures, 2 errors, 3 skips");
+        assertThat(Files.readString(xml)).contains("tests=\"10\"");
+
+        Path features = io.testbot.adapters.SampleTests.cucumber(Files.createDirectories(dir.resolve("features-app")));
+        Result cucumber = requestWith("cucumber", features, Map.of(), "--instances", "2");
+        assertThat(cucumber.exit()).as(cucumber.all()).isEqualTo(1);
+        assertThat(cucumber.out()).contains("6 scenarios (1 failed, 1 undefined, 1 pending, 3 passed)");
+
+        Path checks = Files.createDirectories(dir.resolve("checks"));
+        SampleProjects.write(checks, "a.sh", "exit 0\n");
+        SampleProjects.write(checks, "b.sh", "exit 0\n");
+        Result run = requestWith("run", checks, Map.of(), "--pattern", "*.sh", "--command", "for f in {files}; do sh \"$f\" || exit; done");
+        assertThat(run.exit()).as(run.all()).isZero();
+        assertThat(run.out()).contains("2 files, 0 failed");
+    }
 }

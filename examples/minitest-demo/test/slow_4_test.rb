@@ -1,0 +1,8 @@
+require "minitest/autorun"
+
+class Slow4Test < Minitest::Test
+  def test_takes_a_while
+    sleep 0.5
+    assert true
+  end
+end
