@@ -104,4 +104,22 @@ class LocalModeIT extends Cluster {
         assertThat(run.exit()).as(run.all()).isZero();
         assertThat(run.out()).contains("2 files, 0 failed");
     }
+
+    /** The README sends new users to these: each passes as shipped (run from a copy, so the tree stays clean). */
+    @Test
+    void theBundledExamplesPass() throws Exception {
+        for (String[] example : new String[][]{{"rspec-demo", "rspec"}, {"minitest-demo", "test"}, {"cucumber-demo", "cucumber"}}) {
+            Path copy = dir.resolve(example[0]);
+            try (var files = Files.walk(Path.of("examples", example[0]))) {
+                for (Path source : files.toList()) {
+                    Path target = copy.resolve(Path.of("examples", example[0]).relativize(source).toString());
+                    if (Files.isDirectory(source)) Files.createDirectories(target);
+                    else Files.copy(source, target);
+                }
+            }
+            Result result = requestWith(example[1], copy, Map.of());
+            assertThat(result.exit()).as(example[0] + "\n" + result.all()).isZero();
+            assertThat(result.out()).containsPattern("\\(build \\d+, passed\\)");
+        }
+    }
 }
