@@ -83,10 +83,11 @@ public interface Adapter {
      * Splits files into parts that run apart, by running the framework here in the project (e.g. rspec --dry-run).
      *
      * @param pieces how many parts each file should become
+     * @param tools  a directory of this user's where the adapter may keep helper files between runs
      * @return each file that was split, with its parts in order; files that cannot be split are left out
      * @throws IOException when the framework cannot list the files' tests
      */
-    default Map<String, List<String>> split(Path root, Map<String, Integer> pieces, List<String> options) throws IOException, InterruptedException {
+    default Map<String, List<String>> split(Path root, Map<String, Integer> pieces, List<String> options, Path tools) throws IOException, InterruptedException {
         return Map.of();
     }
 

@@ -125,7 +125,7 @@ public final class CucumberAdapter implements Adapter {
 
     /** Lists the features' scenarios with {@code cucumber --dry-run} and cuts each into runs of neighbouring scenario lines. */
     @Override
-    public Map<String, List<String>> split(Path root, Map<String, Integer> pieces, List<String> options) throws IOException, InterruptedException {
+    public Map<String, List<String>> split(Path root, Map<String, Integer> pieces, List<String> options, Path tools) throws IOException, InterruptedException {
         if (pieces.isEmpty()) return Map.of();
         List<String> arguments = new ArrayList<>(options);
         arguments.addAll(pieces.keySet().stream().sorted().toList());

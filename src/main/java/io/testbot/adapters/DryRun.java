@@ -17,7 +17,7 @@ import java.util.function.Function;
 
 /**
  * Splitting a file by its tests: run the framework here, in the project, to list them (rspec --dry-run,
- * cucumber --dry-run), then cut each file's tests into runs of neighbours.
+ * cucumber --dry-run, the JUnit launcher's discover), then cut each file's tests into runs of neighbours.
  */
 final class DryRun {
     private DryRun() {}
@@ -62,20 +62,34 @@ final class DryRun {
         return parts;
     }
 
+    /** Runs the command in root and returns what it printed. */
+    static String output(List<String> command, Path root) throws IOException, InterruptedException {
+        Path output = Files.createTempFile("testbot-dry-run", ".txt");
+        try {
+            run(command, root, ProcessBuilder.Redirect.to(output.toFile()));
+            return Files.readString(output);
+        } finally {
+            Files.deleteIfExists(output);
+        }
+    }
+
     private static void run(List<String> command, Path root) throws IOException, InterruptedException {
-        String name = command.get(0);
+        run(command, root, ProcessBuilder.Redirect.DISCARD);
+    }
+
+    private static void run(List<String> command, Path root, ProcessBuilder.Redirect output) throws IOException, InterruptedException {
+        String name = Path.of(command.get(0)).getFileName().toString();
         Process process;
         try {
-            process = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            process = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).redirectOutput(output).start();
         } catch (IOException e) {
             throw new IOException("cannot run " + name + " here: " + e.getMessage(), e);
         }
         try {
-            if (!process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) throw new IOException(name + " --dry-run took longer than " + TIMEOUT.toSeconds() + " s");
+            if (!process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) throw new IOException("listing the tests with " + name + " took longer than " + TIMEOUT.toSeconds() + " s");
         } finally {
             process.destroyForcibly();
         }
-        if (process.exitValue() != 0) throw new IOException(name + " --dry-run exited with status " + process.exitValue());
+        if (process.exitValue() != 0) throw new IOException("listing the tests with " + name + " failed (exit status " + process.exitValue() + ")");
     }
 }

@@ -32,8 +32,12 @@ import java.util.stream.Stream;
 public final class JUnitAdapter implements Adapter {
     static final String LAUNCHER = "junit-platform-console-standalone.jar";
     private static final String CLASSES = "test-classes/";
-    /** A class file, or one method of it, with its parameter types where it has any: "...CalcTest.class#add(int, int)". */
-    private static final Pattern ENTRY = Pattern.compile("([^#]+\\.class)(#[A-Za-z_$][A-Za-z0-9_$]*(?:\\([A-Za-z0-9_$.\\[\\], ]*\\))?)?");
+    /** One method, with its parameter types where it has any: "add(int, int)". */
+    private static final String METHOD = "[A-Za-z_$][A-Za-z0-9_$]*(?:\\([A-Za-z0-9_$.\\[\\], ]*\\))?";
+    /** A class file, or methods of it joined by "+": "...CalcTest.class#adds()+add(int, int)". */
+    private static final Pattern ENTRY = Pattern.compile("([^#]+\\.class)(#" + METHOD + "(?:\\+" + METHOD + ")*)?");
+    /** A test's method as the launcher's discover lists it. */
+    private static final Pattern METHOD_SOURCE = Pattern.compile("MethodSource \\[className = '([^']+)', methodName = '([^']+)', methodParameterTypes = '([^']*)'");
     /** The segment of a JUnit unique id that names a test's method: Jupiter's with its parameter types, JUnit 4's with its class. */
     private static final Pattern METHOD_ID = Pattern.compile("\\[(method|test-template|test):([^\\]]+)]");
 
@@ -57,7 +61,7 @@ public final class JUnitAdapter implements Adapter {
     @Override
     public String fileOf(String entry) {
         Matcher m = ENTRY.matcher(entry);
-        if (!m.matches()) throw new IllegalArgumentException("not a test class file, or one method of one: " + entry);
+        if (!m.matches()) throw new IllegalArgumentException("not a test class file, or methods of one: " + entry);
         return m.group(1);
     }
 
@@ -70,14 +74,52 @@ public final class JUnitAdapter implements Adapter {
     @Override
     public List<String> command(List<String> files, List<String> options, Path resultFile) throws IOException {
         Path reports = reportsDir(resultFile);
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", launcher(resultFile.getParent().resolve("..").normalize()).toString(),
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", launcher(resultFile.getParent().resolve("../tools").normalize()).toString(),
                 "execute", "--disable-banner", "--disable-ansi-colors", "--details=tree", "--reports-dir", reports.toString()));
         command.addAll(options);
         for (String entry : files) {
             int hash = entry.indexOf('#');
-            command.add(hash < 0 ? "--select-class=" + className(entry) : "--select-method=" + className(entry.substring(0, hash)) + entry.substring(hash));
+            if (hash < 0) {
+                command.add("--select-class=" + className(entry));
+                continue;
+            }
+            String cls = className(entry.substring(0, hash));
+            for (String method : entry.substring(hash + 1).split("\\+")) command.add("--select-method=" + cls + "#" + method);
         }
         return command;
+    }
+
+    @Override
+    public boolean canSplit() {
+        return true;
+    }
+
+    /**
+     * Lists the classes' test methods with the launcher's {@code discover} and cuts each class into runs of its
+     * methods: "CalcTest.class#adds()+fails()". A class with nested test classes runs whole, as their tests cannot
+     * be named by a method of the outer class. Needs the classpath as this machine sees it in the options.
+     */
+    @Override
+    public Map<String, List<String>> split(Path root, Map<String, Integer> pieces, List<String> options, Path tools) throws IOException, InterruptedException {
+        if (pieces.isEmpty()) return Map.of();
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", launcher(tools).toString(),
+                "discover", "--disable-banner", "--disable-ansi-colors", "--details=verbose"));
+        command.addAll(options);
+        pieces.keySet().stream().sorted().forEach(file -> command.add("--select-class=" + className(file)));
+        String listing = DryRun.output(command, root);
+        Map<String, java.util.LinkedHashSet<String>> methods = new LinkedHashMap<>();
+        java.util.Set<String> nested = new java.util.HashSet<>();
+        Matcher m = METHOD_SOURCE.matcher(listing);
+        while (m.find()) {
+            String cls = m.group(1);
+            if (cls.contains("$")) {
+                nested.add(cls.substring(0, cls.indexOf('$')));
+                continue;
+            }
+            methods.computeIfAbsent(cls, c -> new java.util.LinkedHashSet<>()).add(m.group(2) + "(" + m.group(3) + ")");
+        }
+        return DryRun.cut(pieces, file -> nested.contains(className(file)) ? List.of() : List.copyOf(methods.getOrDefault(className(file), new java.util.LinkedHashSet<>())),
+                (file, runs) -> file + "#" + String.join("+", runs));
     }
 
     /** What a Maven user types to run these tests: "mvn test -Dtest=CalcTest,OtherTest#works". */
@@ -150,7 +192,10 @@ public final class JUnitAdapter implements Adapter {
     private static String surefireName(String entry) {
         int hash = entry.indexOf('#');
         String cls = className(hash < 0 ? entry : entry.substring(0, hash));
-        return cls.substring(cls.lastIndexOf('.') + 1) + (hash < 0 ? "" : entry.substring(hash).replaceFirst("\\(.*$", ""));
+        if (hash < 0) return cls.substring(cls.lastIndexOf('.') + 1);
+        List<String> methods = new ArrayList<>();
+        for (String method : entry.substring(hash + 1).split("\\+")) methods.add(method.replaceFirst("\\(.*$", ""));
+        return cls.substring(cls.lastIndexOf('.') + 1) + "#" + String.join("+", methods.stream().distinct().toList());
     }
 
     private static Path reportsDir(Path resultFile) {
@@ -161,9 +206,9 @@ public final class JUnitAdapter implements Adapter {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /** The launcher, unpacked once per testbot version into the work dir's tools folder (atomically: instances race). */
-    private static Path launcher(Path workDir) throws IOException {
-        Path tools = Files.createDirectories(workDir.resolve("tools"));
+    /** The launcher, unpacked once per testbot version into a tools folder (atomically: instances race). */
+    private static Path launcher(Path toolsDir) throws IOException {
+        Path tools = Files.createDirectories(toolsDir);
         Path jar = tools.resolve(LAUNCHER.replace(".jar", "-" + Version.CURRENT + ".jar"));
         if (Files.isRegularFile(jar)) return jar;
         Path temporary = Files.createTempFile(tools, LAUNCHER, ".tmp");

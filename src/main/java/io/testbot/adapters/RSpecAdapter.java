@@ -132,7 +132,7 @@ public final class RSpecAdapter implements Adapter {
      * together, so a group's before(:all) hooks run in as few parts as possible.
      */
     @Override
-    public Map<String, List<String>> split(Path root, Map<String, Integer> pieces, List<String> options) throws IOException, InterruptedException {
+    public Map<String, List<String>> split(Path root, Map<String, Integer> pieces, List<String> options, Path tools) throws IOException, InterruptedException {
         if (pieces.isEmpty()) return Map.of();
         List<String> arguments = new ArrayList<>(options);
         pieces.keySet().stream().sorted().forEach(f -> arguments.add(relative(f)));

@@ -79,18 +79,20 @@ public final class Requester {
                 err.println("testbot: " + files.size() + " file(s), local mode on " + instances + " instance(s)");
             }
             ApiClient client = new ApiClient(server, token);
-            // Listing the examples of slow files runs the framework here; it overlaps the upload.
-            int localInstances = local == null ? 0 : localInstances();
-            CompletableFuture<List<String>> entries = splits()
-                    ? CompletableFuture.supplyAsync(() -> splitSlowFiles(client, root, files, localInstances))
-                    : CompletableFuture.completedFuture(files);
             List<String> options = new ArrayList<>(config.options());
+            List<String> optionsHere = new ArrayList<>(config.options());
             ShippedClasspath classpath = null;
             HashCache hashes = hashCache(root);
             if (config.classpath() != null) {
                 classpath = ShippedClasspath.of(root, config.classpath(), local != null, hashes);
                 options.addAll(List.of("--class-path", classpath.value()));
+                optionsHere.addAll(List.of("--class-path", ShippedClasspath.of(root, config.classpath(), true, hashes).value()));
             }
+            // Listing the tests of slow files runs the framework here; it overlaps the upload.
+            int localInstances = local == null ? 0 : localInstances();
+            CompletableFuture<List<String>> entries = splits()
+                    ? CompletableFuture.supplyAsync(() -> splitSlowFiles(client, root, files, optionsHere, localInstances))
+                    : CompletableFuture.completedFuture(files);
             List<FileEntry> manifest = null;
             if (local == null) {
                 err.println("testbot: " + files.size() + " file(s) for " + client.base());
@@ -155,15 +157,16 @@ public final class Requester {
      * Splits the files that history says would hold the build up (see {@link SlowFiles}) into parts the framework
      * can run apart. Anything that goes wrong here only costs balance: the files then run whole.
      *
+     * @param options   the framework's options as they work on this machine
      * @param instances the instances that will run the build, or 0 for as many as the server has now
      */
-    private List<String> splitSlowFiles(ApiClient client, Path root, List<String> files, int instances) {
+    private List<String> splitSlowFiles(ApiClient client, Path root, List<String> files, List<String> options, int instances) {
         try {
             Estimate.Reply history = client.post(Api.ESTIMATE, new Estimate.Request(projectKey(root), adapter.name(), files), Estimate.Reply.class);
             Map<String, Integer> pieces = SlowFiles.pieces(files, history, instances > 0 ? instances : history.availableInstances());
             if (pieces.isEmpty()) return files;
             long began = System.nanoTime();
-            Map<String, List<String>> parts = adapter.split(root, pieces, config.options());
+            Map<String, List<String>> parts = adapter.split(root, pieces, options, config.cacheDir().resolve("tools"));
             if (parts.isEmpty()) return files;
             err.printf("testbot: split %d slow file(s) into %d parts (%s listed their tests in %.2f s)%n", parts.size(),
                     parts.values().stream().mapToInt(List::size).sum(), adapter.name(), (System.nanoTime() - began) / 1e9);

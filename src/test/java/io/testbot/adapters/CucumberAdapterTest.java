@@ -45,7 +45,7 @@ class CucumberAdapterTest {
     @Test
     void splitsAFeatureByScenarioLinesThatTogetherRunEachScenarioOnce(@TempDir Path project) throws Exception {
         SampleTests.cucumber(project);
-        Map<String, List<String>> parts = adapter.split(project, Map.of("features/calc.feature", 2), List.of());
+        Map<String, List<String>> parts = adapter.split(project, Map.of("features/calc.feature", 2), List.of(), project.resolve("tools"));
 
         assertThat(parts.get("features/calc.feature")).containsExactly("features/calc.feature:5:9", "features/calc.feature:13:21:22");
         Path json = project.resolve("out.json");

@@ -118,6 +118,21 @@ class JUnitAdapterTest {
     }
 
     @Test
+    void aSlowClassSplitsIntoRunsOfItsMethodsUnlessItHasNestedClasses(@TempDir Path project) throws Exception {
+        compile(project);
+        String param = "target/test-classes/demo/ParamTest.class", calc = "target/test-classes/demo/CalcTest.class";
+        java.util.Map<String, List<String>> parts = adapter.split(project, java.util.Map.of(param, 2, calc, 2),
+                List.of("--class-path", "target/test-classes:" + junitJars()), project.resolve("tools"));
+
+        assertThat(parts).containsOnlyKeys(param);
+        assertThat(parts.get(param)).containsExactlyInAnyOrder(param + "#even(int)", param + "#even(java.lang.String)");
+        Run run = run(project, parts.get(param));
+        assertThat(adapter.totalsLine(Adapter.Totals.of(run.results().files(), 0))).isEqualTo("Tests run: 3, Failures: 1, Errors: 0, Skipped: 0");
+        assertThat(adapter.displayCommand(parts.get(param), List.of())).isEqualTo("mvn test -Dtest=ParamTest#even,ParamTest#even");
+        assertThat(adapter.fileOf(param + "#a()+b(int, java.lang.String[])")).isEqualTo(param);
+    }
+
+    @Test
     void entriesAndFilesAreCheckedAndNamedAsMavenUsersKnowThem() {
         assertThat(adapter.fileOf("target/test-classes/demo/CalcTest.class#fails")).isEqualTo("target/test-classes/demo/CalcTest.class");
         assertThatThrownBy(() -> adapter.fileOf("target/test-classes/demo/CalcTest.class#x;rm")).isInstanceOf(IllegalArgumentException.class);

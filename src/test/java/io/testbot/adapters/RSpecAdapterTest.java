@@ -96,7 +96,7 @@ class RSpecAdapterTest {
         // Random order in .rspec must not scatter the parts.
         Files.writeString(project.resolve(".rspec"), "--order random\n");
 
-        Map<String, List<String>> parts = adapter.split(project, Map.of("spec/big_spec.rb", 3), List.of());
+        Map<String, List<String>> parts = adapter.split(project, Map.of("spec/big_spec.rb", 3), List.of(), project.resolve("tools"));
 
         List<String> big = parts.get("spec/big_spec.rb");
         assertThat(big).hasSize(3).allSatisfy(part -> assertThat(adapter.fileOf(part)).isEqualTo("spec/big_spec.rb"));
@@ -117,10 +117,10 @@ class RSpecAdapterTest {
     void aFileWithOneExampleIsNotSplitAndAFileRspecCannotLoadIsAnError(@TempDir Path project) throws Exception {
         Files.createDirectories(project.resolve("spec"));
         Files.writeString(project.resolve("spec/one_spec.rb"), "RSpec.describe('One') { it('works') { } }\n");
-        assertThat(adapter.split(project, Map.of("spec/one_spec.rb", 4), List.of())).isEmpty();
+        assertThat(adapter.split(project, Map.of("spec/one_spec.rb", 4), List.of(), project.resolve("tools"))).isEmpty();
 
         Files.writeString(project.resolve("spec/broken_spec.rb"), "this is not ruby (\n");
-        assertThatThrownBy(() -> adapter.split(project, Map.of("spec/broken_spec.rb", 2), List.of())).hasMessageContaining("rspec --dry-run exited");
+        assertThatThrownBy(() -> adapter.split(project, Map.of("spec/broken_spec.rb", 2), List.of(), project.resolve("tools"))).hasMessageContaining("listing the tests with rspec failed");
     }
 
     @Test

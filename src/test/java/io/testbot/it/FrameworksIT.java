@@ -202,4 +202,39 @@ class FrameworksIT extends Cluster {
         assertThat(result.out()).contains("JUnit Vintage").contains("Tests run: 3, Failures: 1, Errors: 0, Skipped: 1")
                 .contains("mvn test -Dtest=LegacyTest#fails");
     }
+
+    @Test
+    void aSlowJunitClassIsSplitByMethodAcrossInstances() throws Exception {
+        Path project = mavenProject(Files.createDirectories(dir.resolve("app")), JUPITER, Map.of(
+                "SlowTest", """
+                        package demo;
+                        import org.junit.jupiter.api.Test;
+                        import static org.junit.jupiter.api.Assertions.*;
+                        class SlowTest {
+                          @Test void one() { }
+                          @Test void two() { }
+                          @Test void three() { fail("three fails"); }
+                          @Test void four() { }
+                        }
+                        """,
+                "QuickTest", """
+                        package demo;
+                        import org.junit.jupiter.api.Test;
+                        class QuickTest { @Test void quick() { } }
+                        """), "dependency:build-classpath", "-Dmdep.outputFile=target/cp.txt", "-Dmdep.includeScope=test");
+        Files.createDirectories(dir.resolve("server-data"));
+        try (io.testbot.store.SqliteStore store = new io.testbot.store.SqliteStore(dir.resolve("server-data/testbot.sqlite"))) {
+            store.recordRuntimes(io.testbot.requester.Requester.projectKey(project), "junit",
+                    Map.of("target/test-classes/demo/SlowTest.class", 100.0, "target/test-classes/demo/QuickTest.class", 1.0), java.time.Instant.now());
+        }
+        startServer();
+        startRunner("r1", 2);
+
+        Result result = requestRemoteWith("junit", project, "--classpath-file", project.resolve("target/cp.txt").toString());
+
+        assertThat(result.exit()).as(result.all()).isEqualTo(1);
+        assertThat(result.err()).contains("split 1 slow file(s) into 4 parts");
+        assertThat(result.out()).contains("Tests run: 5, Failures: 1, Errors: 0, Skipped: 0").contains("mvn test -Dtest=SlowTest#three")
+                .doesNotContain("have no result").doesNotContain("more than one result");
+    }
 }
