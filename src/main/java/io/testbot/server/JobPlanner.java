@@ -17,14 +17,20 @@ import java.util.function.Function;
  * on this project if that is more, so that most of a job's time goes to tests rather than to booting the
  * framework. Once each instance's share of what is left is worth less than two such jobs, another round of
  * smaller jobs would cost more in start-ups than it gains in balance: the rest is packed into one job per
- * instance, longest first into the lightest. So the long files go first, short files travel together, and the
- * instances finish at about the same time.
+ * instance, longest first into the lightest. When every file has history the packing is trusted sooner, from
+ * four such jobs per instance: the smaller rounds only insure against estimates that are wrong, and on a short
+ * build they cost more start-ups than the estimates are off. So the long files go first, short files travel
+ * together, and the instances finish at about the same time.
  */
 public final class JobPlanner {
     private JobPlanner() {}
 
     /** A job should be at least this many times as long as starting it. */
     static final double MIN_JOB_IN_STARTUPS = 3;
+    /** Pack the rest into one job per instance once each instance's share is worth fewer such jobs than this. */
+    static final int PACK_BELOW_JOBS = 2;
+    /** The same when every file's runtime is known. */
+    static final int PACK_BELOW_JOBS_WITH_HISTORY = 4;
     /** The start-up cost assumed until one is measured: about what rspec takes to boot without Rails. */
     static final double DEFAULT_JOB_OVERHEAD = 0.3;
 
@@ -49,9 +55,10 @@ public final class JobPlanner {
         double remaining = ordered.stream().mapToDouble(weights::of).sum();
         double floor = MIN_JOB_IN_STARTUPS * jobOverhead.orElse(DEFAULT_JOB_OVERHEAD);
         int n = Math.max(1, instances);
+        int packBelow = runtimes.keySet().containsAll(files) ? PACK_BELOW_JOBS_WITH_HISTORY : PACK_BELOW_JOBS;
         List<List<String>> jobs = new ArrayList<>();
         while (!left.isEmpty()) {
-            if (remaining / n <= 2 * floor) {
+            if (remaining / n <= packBelow * floor) {
                 jobs.addAll(packInto(n, left, weights));
                 break;
             }

@@ -79,9 +79,23 @@ class JobPlannerTest {
         Map<String, Double> weights = JobPlanner.perEntry(entries, Map.of("big", 8.0, "small", 1.0), fileOf);
         assertThat(weights).containsEntry("big[1:1]", 2.0).containsEntry("big[1:4]", 2.0).containsEntry("small", 1.0);
 
-        // Four parts of 2 s and a 1 s file over 4 instances: the parts go first, in jobs of their own.
+        // Four parts of 2 s and a 1 s file over 4 instances: the parts run side by side, one per job.
         List<List<String>> jobs = JobPlanner.plan(entries, weights, Map.of(), 4, 0, NO_OVERHEAD);
-        assertThat(jobs.subList(0, 4)).allSatisfy(job -> assertThat(job).singleElement().asString().startsWith("big["));
+        assertThat(jobs).hasSize(4).allSatisfy(job -> assertThat(job.stream().filter(e -> e.startsWith("big["))).hasSize(1));
         assertThat(jobs.stream().flatMap(List::stream)).containsExactlyInAnyOrderElementsOf(entries);
+    }
+
+    @Test
+    void withHistoryForEveryFileAShortBuildIsPackedOneJobPerInstance() {
+        // 2.7 s per instance, start-up 0.3 s: a job is worth 0.9 s, so a share of three such jobs is packed when
+        // every runtime is known, and planned in rounds while some file has only its size to go by.
+        Map<String, Double> runtimes = new HashMap<>();
+        List<String> files = IntStream.range(0, 48).mapToObj(i -> "f" + i).toList();
+        files.forEach(f -> runtimes.put(f, 21.6 / 48));
+        assertThat(JobPlanner.plan(files, runtimes, Map.of(), 8, 0, OptionalDouble.of(0.3))).hasSize(8);
+
+        Map<String, Double> partly = new HashMap<>(runtimes);
+        partly.remove("f0");
+        assertThat(JobPlanner.plan(files, partly, Map.of(), 8, 0, OptionalDouble.of(0.3)).size()).isGreaterThan(8);
     }
 }
