@@ -202,8 +202,11 @@ public final class JUnitAdapter implements Adapter {
         return resultFile.resolveSibling(resultFile.getFileName() + ".reports");
     }
 
+    /** The tests' JVM: JAVA_HOME's where it is set (a project may need a newer Java than testbot's), else testbot's own. */
     private static String javaBinary() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String javaHome = System.getenv("JAVA_HOME");
+        Path java = javaHome != null && !javaHome.isBlank() ? Path.of(javaHome, "bin", "java") : null;
+        return (java != null && Files.isExecutable(java) ? java : Path.of(System.getProperty("java.home"), "bin", "java")).toString();
     }
 
     /** The launcher, unpacked once per testbot version into a tools folder (atomically: instances race). */

@@ -156,10 +156,17 @@ abstract class Cluster {
     }
 
     Proc startRunner(String name, int instances, String... extra) throws IOException {
+        return startRunnerWith(Map.of(), name, instances, extra);
+    }
+
+    /** A runner with more environment (e.g. JAVA_HOME). */
+    Proc startRunnerWith(Map<String, String> env, String name, int instances, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of("runner", "--connect", address(), "--instances", String.valueOf(instances),
                 "--work-dir", dir.resolve(name).toString(), "--hostname", name));
         args.addAll(List.of(extra));
-        Proc runner = start(name, dir, Map.of("TESTBOT_TOKEN", token), args.toArray(String[]::new));
+        Map<String, String> environment = new java.util.HashMap<>(env);
+        environment.put("TESTBOT_TOKEN", token);
+        Proc runner = start(name, dir, environment, args.toArray(String[]::new));
         runner.await(Pattern.compile("registered with|gets no jobs"), START);
         return runner;
     }

@@ -193,13 +193,17 @@ class FrameworksIT extends Cluster {
                           @Ignore("later") @Test public void ignored() { }
                         }
                         """), "dependency:build-classpath", "-Dmdep.outputFile=target/cp.txt", "-Dmdep.includeScope=test");
+        // The runner's JAVA_HOME runs the tests: here a java that says so before it starts the real one.
+        Path javaHome = Files.createDirectories(dir.resolve("jdk/bin"));
+        SampleProjects.write(dir.resolve("jdk"), "bin/java", "#!/bin/sh\necho \"tests on the runner's JAVA_HOME\"\nexec " + javaBinary() + " \"$@\"\n");
+        javaHome.resolve("java").toFile().setExecutable(true);
         startServer();
-        startRunner("r1", 1);
+        startRunnerWith(Map.of("JAVA_HOME", dir.resolve("jdk").toString()), "r1", 1);
 
         Result result = requestRemoteWith("junit", project, "--classpath-file", project.resolve("target/cp.txt").toString());
 
         assertThat(result.exit()).as(result.all()).isEqualTo(1);
-        assertThat(result.out()).contains("JUnit Vintage").contains("Tests run: 3, Failures: 1, Errors: 0, Skipped: 1")
+        assertThat(result.out()).contains("tests on the runner's JAVA_HOME").contains("JUnit Vintage").contains("Tests run: 3, Failures: 1, Errors: 0, Skipped: 1")
                 .contains("mvn test -Dtest=LegacyTest#fails");
     }
 
