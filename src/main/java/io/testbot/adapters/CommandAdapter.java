@@ -26,9 +26,10 @@ public final class CommandAdapter implements Adapter {
         return List.of();
     }
 
+    /** The command, after noting when it starts in resultFile: the job's time, shared by its files, is their history. */
     @Override
     public List<String> command(List<String> files, List<String> options, Path resultFile) {
-        return List.of("sh", "-c", expand(options, files));
+        return List.of("sh", "-c", "date +%s%N > \"$0\"; " + expand(options, files), resultFile.toString());
     }
 
     @Override
@@ -44,14 +45,15 @@ public final class CommandAdapter implements Adapter {
 
     @Override
     public Results readResults(Path resultFile, List<String> files, int exitCode, List<String> options) {
+        double seconds = secondsSince(resultFile) / Math.max(1, files.size());
         List<FileResult> results = new ArrayList<>();
         for (String file : files) {
             List<FileResult.Failure> failed = exitCode == 0 ? List.of()
                     : List.of(new FileResult.Failure(file, "in a job of " + files.size() + " file(s) that exited with status " + exitCode,
                     expand(options, List.of(file))));
             String status = exitCode == 0 ? FileResult.TestCase.PASSED : FileResult.TestCase.FAILED;
-            results.add(new FileResult(file, 1, failed.size(), 0, 0, failed, Map.of(),
-                    List.of(new FileResult.TestCase("run", file, 0, status, exitCode == 0 ? null : "exit status " + exitCode,
+            results.add(new FileResult(file, 1, failed.size(), 0, seconds, failed, Map.of(),
+                    List.of(new FileResult.TestCase("run", file, seconds, status, exitCode == 0 ? null : "exit status " + exitCode,
                             failed.isEmpty() ? null : failed.get(0).rerunId()))));
         }
         return new Results(results, 0);
@@ -72,6 +74,16 @@ public final class CommandAdapter implements Adapter {
     @Override
     public String rerunCommand(FileResult.Failure failure) {
         return failure.id();
+    }
+
+    /** Seconds since the time written in the file (nanoseconds since the epoch), or 0 when there is none. */
+    private static double secondsSince(Path startFile) {
+        try {
+            long started = Long.parseLong(java.nio.file.Files.readString(startFile).strip());
+            return Math.max(0, (System.currentTimeMillis() * 1_000_000L - started) / 1e9);
+        } catch (java.io.IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     static String expand(List<String> options, List<String> files) {

@@ -16,7 +16,8 @@ import java.util.Map;
 
 /**
  * Test::Unit and minitest: a job's files load into one {@code ruby -Itest} process, and a small reporter
- * (testbot_test_reporter.rb, shipped in the jar; named so that no framework takes it for a test file) hooks into whichever framework they use and writes each test's outcome.
+ * (testbot_test_reporter.rb, shipped in the jar, and named so that no framework takes it for a test file) hooks
+ * into whichever framework they use and writes each test's outcome.
  */
 public final class TestUnitAdapter implements Adapter {
     static final String REPORTER = "testbot_test_reporter.rb";

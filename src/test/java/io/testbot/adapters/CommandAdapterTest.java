@@ -34,6 +34,7 @@ class CommandAdapterTest {
 
         Adapter.Results results = adapter.readResults(dir.resolve("unused.json"), files, exit, options);
         assertThat(results.files()).allSatisfy(f -> assertThat(f.failures()).isEqualTo(1));
+        assertThat(results.files()).as("the job's time, shared by its files").allSatisfy(f -> assertThat(f.seconds()).isPositive());
         assertThat(results.files().get(1).failed()).singleElement().extracting(adapter::rerunCommand).isEqualTo("for f in bad.sh; do sh $f || exit; done");
         assertThat(adapter.totalsLine(Adapter.Totals.of(results.files(), 0))).isEqualTo("2 files, 2 failed");
         assertThat(adapter.readResults(dir.resolve("unused.json"), files, 0, options).files()).allSatisfy(f -> assertThat(f.failed()).isEmpty());
