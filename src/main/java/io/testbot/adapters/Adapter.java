@@ -29,6 +29,21 @@ public interface Adapter {
      */
     List<String> command(List<String> files, List<String> options, Path resultFile) throws IOException;
 
+    /**
+     * A command that stays up and runs job after job, each sent to it as one line (see {@link #workerJob}), so that
+     * a job does not pay the framework's boot; null when the framework has none.
+     *
+     * @param tools a directory where helper files may be written
+     */
+    default List<String> workerCommand(Path tools) throws IOException {
+        return null;
+    }
+
+    /** The line that asks a worker from {@link #workerCommand} to run these files and write results to resultFile. */
+    default String workerJob(List<String> files, List<String> options, Path resultFile) {
+        throw new UnsupportedOperationException(name() + " has no worker");
+    }
+
     /** What a user types to run these files by hand (for job headers and re-runs). */
     String displayCommand(List<String> files, List<String> options);
 

@@ -10,10 +10,8 @@ import org.w3c.dom.NodeList;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -209,20 +207,9 @@ public final class JUnitAdapter implements Adapter {
         return (java != null && Files.isExecutable(java) ? java : Path.of(System.getProperty("java.home"), "bin", "java")).toString();
     }
 
-    /** The launcher, unpacked once per testbot version into a tools folder (atomically: instances race). */
+    /** The launcher, unpacked once per testbot version into a tools folder. */
     private static Path launcher(Path toolsDir) throws IOException {
-        Path tools = Files.createDirectories(toolsDir);
-        Path jar = tools.resolve(LAUNCHER.replace(".jar", "-" + Version.CURRENT + ".jar"));
-        if (Files.isRegularFile(jar)) return jar;
-        Path temporary = Files.createTempFile(tools, LAUNCHER, ".tmp");
-        try (InputStream in = JUnitAdapter.class.getResourceAsStream(LAUNCHER)) {
-            if (in == null) throw new IOException(LAUNCHER + " is missing from the testbot jar");
-            Files.copy(in, temporary, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(temporary, jar, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temporary);
-        }
-        return jar;
+        return Resources.unpack(LAUNCHER, toolsDir, LAUNCHER.replace(".jar", "-" + Version.CURRENT + ".jar"), true);
     }
 
     private static Document parse(Path xml) throws IOException {

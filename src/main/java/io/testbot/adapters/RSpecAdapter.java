@@ -35,6 +35,24 @@ public final class RSpecAdapter implements Adapter {
         return command;
     }
 
+    static final String WORKER = "testbot_rspec_worker.rb";
+
+    /** rspec booted once per instance and build: testbot_rspec_worker.rb runs each job with RSpec::Core::Runner. */
+    @Override
+    public List<String> workerCommand(Path tools) throws IOException {
+        return List.of("ruby", Resources.unpack(WORKER, tools, WORKER, false).toString());
+    }
+
+    @Override
+    public String workerJob(List<String> files, List<String> options, Path resultFile) {
+        List<String> args = command(files, options, resultFile);
+        try {
+            return Json.MAPPER.writeValueAsString(Map.of("args", args.subList(1, args.size())));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public String displayCommand(List<String> files, List<String> options) {
         List<String> words = new ArrayList<>(List.of("rspec"));

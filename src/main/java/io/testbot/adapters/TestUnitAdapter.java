@@ -5,10 +5,8 @@ import io.testbot.protocol.FileResult;
 import io.testbot.protocol.Json;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +38,7 @@ public final class TestUnitAdapter implements Adapter {
 
     @Override
     public List<String> command(List<String> files, List<String> options, Path resultFile) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ruby", "-Itest", reporter(resultFile.getParent()).toString(), resultFile.toString()));
+        List<String> command = new ArrayList<>(List.of("ruby", "-Itest", Resources.unpack(REPORTER, resultFile.getParent(), REPORTER, false).toString(), resultFile.toString()));
         command.addAll(files);
         command.add("--");
         command.addAll(options);
@@ -109,21 +107,6 @@ public final class TestUnitAdapter implements Adapter {
         String file = failure.location().replaceFirst(":[0-9]+$", "");
         String name = failure.description().substring(failure.description().lastIndexOf('#') + 1);
         return ShellWords.join(List.of("ruby", "-Itest", file, "-n", name));
-    }
-
-    /**
-     * The reporter script, written beside the results for each job (so a new testbot's script replaces an old
-     * one), by an atomic rename, as other instances may be reading it.
-     */
-    private static Path reporter(Path dir) throws IOException {
-        Path script = dir.resolve(REPORTER);
-        Path temporary = Files.createTempFile(dir, REPORTER, ".tmp");
-        try (InputStream in = TestUnitAdapter.class.getResourceAsStream(REPORTER)) {
-            if (in == null) throw new IOException(REPORTER + " is missing from the testbot jar");
-            Files.copy(in, temporary, StandardCopyOption.REPLACE_EXISTING);
-        }
-        Files.move(temporary, script, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return script;
     }
 
     private static final class Tally {

@@ -38,7 +38,7 @@ public final class LocalMode implements AutoCloseable {
         TestbotServer server = TestbotServer.start(new ServerConfig("127.0.0.1", 0, dataDir, token,
                 ServerConfig.DEFAULT_MAX_BLOB_BYTES, ServerConfig.DEFAULT_MAX_REQUEST_BYTES, false));
         Runner runner = new Runner(new RunnerConfig("127.0.0.1:" + server.port(), token, instances, dataDir.resolve("runner"),
-                "localhost", Version.CURRENT, projectRoot.toAbsolutePath().normalize()));
+                "localhost", Version.CURRENT, projectRoot.toAbsolutePath().normalize(), true));
         runner.start();
         return new LocalMode(server, runner, token);
     }

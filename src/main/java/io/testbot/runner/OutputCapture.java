@@ -5,27 +5,34 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
-/** Reads a process's output, keeping at most a bounded head and tail so a runaway job cannot exhaust memory. */
+/** A process's output, keeping at most a bounded head and tail so a runaway job cannot exhaust memory. */
 final class OutputCapture {
     static final int HEAD_LIMIT = 2 * 1024 * 1024;
     static final int TAIL_LIMIT = 512 * 1024;
 
-    private OutputCapture() {}
+    private final ByteArrayOutputStream head = new ByteArrayOutputStream();
+    private final byte[] tail = new byte[TAIL_LIMIT];
+    private long tailWritten;
+    private long dropped;
 
+    /** Reads the stream to its end. */
     static String read(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        byte[] tail = new byte[TAIL_LIMIT];
-        long tailWritten = 0;
-        long dropped = 0;
+        OutputCapture capture = new OutputCapture();
         byte[] buffer = new byte[16 * 1024];
-        for (int n; (n = in.read(buffer)) > 0; ) {
-            int toHead = Math.max(0, Math.min(n, HEAD_LIMIT - head.size()));
-            head.write(buffer, 0, toHead);
-            for (int i = toHead; i < n; i++) {
-                if (tailWritten >= TAIL_LIMIT) dropped++;
-                tail[(int) (tailWritten++ % TAIL_LIMIT)] = buffer[i];
-            }
+        for (int n; (n = in.read(buffer)) > 0; ) capture.write(buffer, 0, n);
+        return capture.text();
+    }
+
+    void write(byte[] bytes, int offset, int length) {
+        int toHead = Math.max(0, Math.min(length, HEAD_LIMIT - head.size()));
+        head.write(bytes, offset, toHead);
+        for (int i = offset + toHead; i < offset + length; i++) {
+            if (tailWritten >= TAIL_LIMIT) dropped++;
+            tail[(int) (tailWritten++ % TAIL_LIMIT)] = bytes[i];
         }
+    }
+
+    String text() {
         String text = head.toString(StandardCharsets.UTF_8);
         if (tailWritten == 0) return text;
         int tailLength = (int) Math.min(tailWritten, TAIL_LIMIT);

@@ -48,6 +48,8 @@ public final class Runner implements AutoCloseable {
         return t;
     });
     private final Map<Long, CompletableFuture<BeforeRun>> beforeRuns = new ConcurrentHashMap<>();
+    /** Each instance's warm worker, for the build it last ran (frameworks that have one). */
+    private final Map<Integer, WarmWorker> workers = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
@@ -217,6 +219,13 @@ public final class Runner implements AutoCloseable {
 
     private JobResult runIn(Path root, JobAssignment job, int instance, Adapter adapter, String display, String testEnvNumber,
                             long started) throws InterruptedException {
+        // Idle workers of earlier builds would hold on to what before_run may rebuild (a test database, say).
+        workers.forEach((other, worker) -> {
+            if (worker.buildId() != job.buildId() && worker.claim()) {
+                workers.remove(other, worker);
+                worker.close();
+            }
+        });
         BeforeRun before = beforeRun(job, root);
         if (!before.ok()) return errored(job, instance, display, before.output(), started);
 
@@ -225,26 +234,54 @@ public final class Runner implements AutoCloseable {
             Files.createDirectories(config.workDir().resolve("results"));
             resultFile = config.workDir().resolve("results").resolve("job-" + job.jobId() + "-" + runnerId + ".json");
             Files.deleteIfExists(resultFile);
-            ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(adapter.command(job.files(), job.options(), resultFile)))
-                    .directory(root.toFile()).redirectErrorStream(true);
-            environment(builder, testEnvNumber);
             log.info("job {} (build {}) on instance {}: {}", job.jobId(), job.buildId(), instance, display);
             long processStarted = System.nanoTime();
             double setup = (processStarted - started) / 1e9;
-            Process process = builder.start();
-            running.put(job.jobId(), process);
-            java.util.concurrent.ScheduledFuture<?> timeout = job.timeoutSeconds() <= 0 ? null : timeouts.schedule(() -> {
-                timedOut.add(job.jobId());
-                log.warn("job {}: stopped after {} s (job timeout)", job.jobId(), job.timeoutSeconds());
-                ProcessGroups.kill(process);
-            }, job.timeoutSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-            process.getOutputStream().close();
+            List<String> workerCommand = config.warmWorkers() ? adapter.workerCommand(config.workDir().resolve("tools")) : null;
+            int exit;
             String output;
-            try (InputStream in = process.getInputStream()) {
-                output = OutputCapture.read(in);
+            if (workerCommand != null) {
+                WarmWorker worker = workers.get(instance);
+                if (worker != null && !(worker.fits(job.buildId(), root) && worker.claim())) {
+                    workers.remove(instance, worker);
+                    worker.close();
+                    worker = null;
+                }
+                if (worker == null) {
+                    ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(workerCommand)).directory(root.toFile()).redirectErrorStream(true);
+                    environment(builder, testEnvNumber);
+                    worker = WarmWorker.start(builder, job.buildId(), root);
+                    workers.put(instance, worker);
+                }
+                var timeout = watch(job, worker.process());
+                WarmWorker.Outcome outcome;
+                try {
+                    outcome = worker.run(adapter.workerJob(job.files(), job.options(), resultFile));
+                } finally {
+                    worker.release();
+                }
+                if (timeout != null) timeout.cancel(false);
+                output = outcome.output();
+                if (outcome.status() != null) {
+                    exit = outcome.status();
+                } else {
+                    // It ended during the job (a crash, exit!, or it was killed): the next job starts a new one.
+                    workers.remove(instance, worker);
+                    exit = worker.process().waitFor();
+                }
+            } else {
+                ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(adapter.command(job.files(), job.options(), resultFile)))
+                        .directory(root.toFile()).redirectErrorStream(true);
+                environment(builder, testEnvNumber);
+                Process process = builder.start();
+                var timeout = watch(job, process);
+                process.getOutputStream().close();
+                try (InputStream in = process.getInputStream()) {
+                    output = OutputCapture.read(in);
+                }
+                exit = process.waitFor();
+                if (timeout != null) timeout.cancel(false);
             }
-            int exit = process.waitFor();
-            if (timeout != null) timeout.cancel(false);
             running.remove(job.jobId());
             if (cancelled.remove(job.jobId())) {
                 log.info("job {} cancelled", job.jobId());
@@ -275,6 +312,17 @@ public final class Runner implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Registers the job's process for cancellation, and stops it at the job's timeout if it has one. */
+    private java.util.concurrent.ScheduledFuture<?> watch(JobAssignment job, Process process) {
+        running.put(job.jobId(), process);
+        if (job.timeoutSeconds() <= 0) return null;
+        return timeouts.schedule(() -> {
+            timedOut.add(job.jobId());
+            log.warn("job {}: stopped after {} s (job timeout)", job.jobId(), job.timeoutSeconds());
+            ProcessGroups.kill(process);
+        }, job.timeoutSeconds(), java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** Runs the build's before_run command once on this runner; every instance waits for the one outcome. */
@@ -368,6 +416,7 @@ public final class Runner implements AutoCloseable {
         stopping = true;
         running.keySet().forEach(cancelled::add);
         running.values().forEach(ProcessGroups::kill);
+        workers.values().forEach(WarmWorker::close);
         threads.forEach(Thread::interrupt);
         timeouts.shutdownNow();
         if (runnerId != null && fatal == null) {

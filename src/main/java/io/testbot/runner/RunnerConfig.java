@@ -7,6 +7,8 @@ import java.nio.file.Path;
  *
  * @param inPlaceRoot local mode only: run in-place builds in this directory instead of a synced copy
  * @param version     the version this runner reports (normally {@link io.testbot.protocol.Version#CURRENT})
+ * @param warmWorkers keep a framework process per instance and build that runs job after job, where the framework
+ *                    has one (rspec), instead of starting a process per job
  */
 public record RunnerConfig(String server, String token, int instances, Path workDir, String hostname, String version,
-                           Path inPlaceRoot) {}
+                           Path inPlaceRoot, boolean warmWorkers) {}

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -86,6 +87,49 @@ class DistributedRspecIT extends Cluster {
         Result whole = requestRemote(project, "--no-split");
         assertThat(whole.err()).doesNotContain("split");
         assertThat(whole.out()).contains("13 examples, 1 failure").containsPattern("(?m)^── job .* rspec .*\\./spec/big_spec\\.rb( |$)");
+    }
+
+    @Test
+    void anInstanceRunsItsJobsOfABuildInOneWarmRspecAndANewBuildInAFreshOne() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("app"));
+        SampleProjects.write(project, ".rspec", "--require spec_helper\n");
+        SampleProjects.write(project, "spec/spec_helper.rb", "$boots = ($boots || 0) + 1\n");
+        for (int i = 1; i <= 3; i++) {
+            SampleProjects.write(project, "spec/w" + i + "_spec.rb",
+                    "RSpec.describe('W" + i + "') { it('reports') { puts \"W" + i + " pid=#{Process.pid} boots=#{$boots}\" } }\n");
+        }
+        startServer();
+        startRunner("r1", 1);
+
+        Result first = requestRemote(project, "--files-per-job", "1");
+        Result second = requestRemote(project, "--files-per-job", "1");
+
+        assertThat(first.exit()).as(first.all()).isZero();
+        Set<String> firstPids = pids(first.out());
+        assertThat(firstPids).as("three jobs, one rspec process").hasSize(1);
+        assertThat(first.out()).contains("boots=1").doesNotContain("boots=2");
+        assertThat(pids(second.out())).hasSize(1).doesNotContainAnyElementsOf(firstPids);
+        assertThat(second.out()).contains("3 examples, 0 failures");
+    }
+
+    @Test
+    void aColdRunnerStartsAProcessPerJob() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("app"));
+        for (int i = 1; i <= 2; i++) {
+            SampleProjects.write(project, "spec/c" + i + "_spec.rb", "RSpec.describe('C" + i + "') { it('reports') { puts \"C" + i + " pid=#{Process.pid}\" } }\n");
+        }
+        startServer();
+        startRunner("r1", 1, "--no-warm");
+        Result result = requestRemote(project, "--files-per-job", "1");
+        assertThat(result.exit()).as(result.all()).isZero();
+        assertThat(pids(result.out())).hasSize(2);
+    }
+
+    static Set<String> pids(String output) {
+        Set<String> pids = new java.util.HashSet<>();
+        Matcher m = Pattern.compile(" pid=(\\d+)").matcher(output);
+        while (m.find()) pids.add(m.group(1));
+        return pids;
     }
 
     @Test

@@ -1,0 +1,34 @@
+# testbot's warm rspec worker: boots rspec (and whatever spec_helper loads) once, then runs job after job in this
+# process, so a job costs its specs and not another boot.
+#
+#   ruby testbot_rspec_worker.rb        (TESTBOT_WORKER_MARKER in the environment)
+#
+# Each line on stdin is a job: {"args": [rspec arguments]}. After each job the worker prints a line with the
+# marker and rspec's exit status. It ends at end of input, or when no job comes for a while.
+require "json"
+require "rspec/core"
+
+marker = ENV.fetch("TESTBOT_WORKER_MARKER")
+idle_seconds = Integer(ENV.fetch("TESTBOT_WORKER_IDLE", "60"))
+$stdout.sync = true
+$stderr.sync = true
+
+loop do
+  break unless IO.select([$stdin], nil, nil, idle_seconds)
+  line = $stdin.gets or break
+  args = JSON.parse(line).fetch("args")
+  status =
+    begin
+      RSpec::Core::Runner.run(args, $stderr, $stdout)
+    rescue SystemExit => e
+      e.status
+    rescue Exception => e # rubocop:disable Lint/RescueException -- a spec may raise anything; the worker reports it
+      warn "testbot: #{e.class}: #{e.message}"
+      1
+    end
+  # What rspec documents for running again in one process: the next job loads its own files afresh.
+  RSpec.clear_examples
+  RSpec.world.wants_to_quit = false if RSpec.world.respond_to?(:wants_to_quit=)
+  RSpec.world.rspec_is_quitting = false if RSpec.world.respond_to?(:rspec_is_quitting=)
+  $stdout.print "\n#{marker} #{status.to_i}\n"
+end
