@@ -63,6 +63,9 @@ abstract class RequesterCommand implements Callable<Integer> {
     @Option(names = "--split", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Split files that history shows to take longer than an instance's share of the build into groups of tests (default: on, for rspec and cucumber; --no-split runs every file whole).")
     boolean split;
 
+    @Option(names = "--warm", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Local mode: run each instance's jobs in one rspec process, booted once (default: on; --no-warm starts a process per job; runners decide with their own --no-warm).")
+    boolean warm;
+
     @Option(names = "--fail-fast", description = "Stop the whole build at its first failing job.")
     boolean failFast;
 
@@ -125,7 +128,7 @@ abstract class RequesterCommand implements Callable<Integer> {
         RequesterConfig config = new RequesterConfig(root, adapter(), server, effectiveToken, n, patterns, paths, options,
                 beforeRun != null ? beforeRun : file.beforeRun(), ignores, Math.max(0, filesPerJob), Duration.ofSeconds(timeout), Paths.cacheDir(),
                 failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback, dryRun,
-                Math.max(0, retryFailed), split, absolute(junitXml), absolute(jsonReport), dryRun ? null : classpath(root));
+                Math.max(0, retryFailed), split, absolute(junitXml), absolute(jsonReport), dryRun ? null : classpath(root), warm);
         return new Requester(config, System.out, System.err).run();
     }
 }

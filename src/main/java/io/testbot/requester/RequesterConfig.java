@@ -19,17 +19,18 @@ import java.util.List;
  * @param junitXml      where to write the merged JUnit XML report, or null
  * @param jsonReport    where to write the build's result as JSON, or null
  * @param classpath     a JVM build's test classpath (junit), or null
+ * @param warm          local mode: run an instance's jobs in one warm framework process where the framework can
  */
 public record RequesterConfig(Path projectRoot, String adapter, String server, String token, int instances,
                               List<String> patterns, List<String> paths, List<String> options, String beforeRun,
                               List<String> ignores, int filesPerJob, Duration runnerTimeout, Path cacheDir,
                               boolean failFast, int jobTimeout, boolean localFallback, boolean dryRun,
                               int retryFailed, boolean split, Path junitXml, Path jsonReport,
-                              List<Path> classpath) {
+                              List<Path> classpath, boolean warm) {
 
     /** The same run in local mode. */
     public RequesterConfig locally() {
         return new RequesterConfig(projectRoot, adapter, null, null, instances, patterns, paths, options, beforeRun, ignores,
-                filesPerJob, runnerTimeout, cacheDir, failFast, jobTimeout, false, dryRun, retryFailed, split, junitXml, jsonReport, classpath);
+                filesPerJob, runnerTimeout, cacheDir, failFast, jobTimeout, false, dryRun, retryFailed, split, junitXml, jsonReport, classpath, warm);
     }
 }

@@ -122,4 +122,18 @@ class LocalModeIT extends Cluster {
             assertThat(result.out()).containsPattern("\\(build \\d+, passed\\)");
         }
     }
+
+    @Test
+    void localModeRunsAnInstancesJobsInOneRspecUnlessToldNotTo() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("app"));
+        for (int i = 1; i <= 2; i++) {
+            SampleProjects.write(project, "spec/p" + i + "_spec.rb", "RSpec.describe('P" + i + "') { it('reports') { puts \"P" + i + " pid=#{Process.pid}\" } }\n");
+        }
+        Result warm = request(project, Map.of(), "--instances", "1", "--files-per-job", "1");
+        assertThat(warm.exit()).as(warm.all()).isZero();
+        assertThat(DistributedRspecIT.pids(warm.out())).hasSize(1);
+        Result cold = request(project, Map.of(), "--instances", "1", "--files-per-job", "1", "--no-warm");
+        assertThat(cold.exit()).as(cold.all()).isZero();
+        assertThat(DistributedRspecIT.pids(cold.out())).hasSize(2);
+    }
 }
