@@ -219,13 +219,6 @@ public final class Runner implements AutoCloseable {
 
     private JobResult runIn(Path root, JobAssignment job, int instance, Adapter adapter, String display, String testEnvNumber,
                             long started) throws InterruptedException {
-        // Idle workers of earlier builds would hold on to what before_run may rebuild (a test database, say).
-        workers.forEach((other, worker) -> {
-            if (worker.buildId() != job.buildId() && worker.claim()) {
-                workers.remove(other, worker);
-                worker.close();
-            }
-        });
         BeforeRun before = beforeRun(job, root);
         if (!before.ok()) return errored(job, instance, display, before.output(), started);
 
@@ -237,26 +230,18 @@ public final class Runner implements AutoCloseable {
             log.info("job {} (build {}) on instance {}: {}", job.jobId(), job.buildId(), instance, display);
             long processStarted = System.nanoTime();
             double setup = (processStarted - started) / 1e9;
-            List<String> workerCommand = config.warmWorkers() ? adapter.workerCommand(config.workDir().resolve("tools")) : null;
+            WarmWorker worker = config.warmWorkers() ? warmWorker(job, instance, adapter, root, testEnvNumber) : null;
             int exit;
             String output;
-            if (workerCommand != null) {
-                WarmWorker worker = workers.get(instance);
-                if (worker != null && !(worker.fits(job.buildId(), root) && worker.claim())) {
-                    workers.remove(instance, worker);
-                    worker.close();
-                    worker = null;
-                }
-                if (worker == null) {
-                    ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(workerCommand)).directory(root.toFile()).redirectErrorStream(true);
-                    environment(builder, testEnvNumber);
-                    worker = WarmWorker.start(builder, job.buildId(), root);
-                    workers.put(instance, worker);
-                }
+            if (worker != null) {
                 var timeout = watch(job, worker.process());
                 WarmWorker.Outcome outcome;
                 try {
                     outcome = worker.run(adapter.workerJob(job.files(), job.options(), resultFile));
+                } catch (IOException e) {
+                    workers.remove(instance, worker);
+                    worker.close();
+                    throw e;
                 } finally {
                     worker.release();
                 }
@@ -314,6 +299,23 @@ public final class Runner implements AutoCloseable {
         }
     }
 
+    /**
+     * The instance's warm worker for this build, claimed for the job: the one it has, or a new one when it has none
+     * for this build and directory. Null when the framework has no worker.
+     */
+    private WarmWorker warmWorker(JobAssignment job, int instance, Adapter adapter, Path root, String testEnvNumber) throws IOException {
+        WarmWorker worker = workers.get(instance);
+        if (worker != null && worker.fits(job.buildId(), root) && worker.claim()) return worker;
+        if (worker != null && workers.remove(instance, worker)) worker.close();
+        List<String> command = adapter.workerCommand(config.workDir().resolve("tools"));
+        if (command == null) return null;
+        ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(command)).directory(root.toFile()).redirectErrorStream(true);
+        environment(builder, testEnvNumber);
+        worker = WarmWorker.start(builder, job.buildId(), root);
+        workers.put(instance, worker);
+        return worker;
+    }
+
     /** Registers the job's process for cancellation, and stops it at the job's timeout if it has one. */
     private java.util.concurrent.ScheduledFuture<?> watch(JobAssignment job, Process process) {
         running.put(job.jobId(), process);
@@ -332,6 +334,10 @@ public final class Runner implements AutoCloseable {
         CompletableFuture<BeforeRun> existing = beforeRuns.putIfAbsent(job.buildId(), mine);
         if (existing != null) return existing.join();
         beforeRuns.keySet().removeIf(buildId -> buildId < job.buildId() - KEEP_BEFORE_RUN_OUTCOMES);
+        // Idle workers of other builds would hold on to what before_run may rebuild (a test database, say).
+        workers.forEach((instance, worker) -> {
+            if (worker.buildId() != job.buildId() && worker.claim() && workers.remove(instance, worker)) worker.close();
+        });
         try {
             log.info("build {}: running before_run: {}", job.buildId(), job.beforeRun());
             ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(List.of("sh", "-c", job.beforeRun())))
