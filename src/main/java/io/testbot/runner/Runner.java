@@ -306,7 +306,7 @@ public final class Runner implements AutoCloseable {
     private WarmWorker warmWorker(JobAssignment job, int instance, Adapter adapter, Path root, String testEnvNumber) throws IOException {
         WarmWorker worker = workers.get(instance);
         if (worker != null && worker.fits(job.buildId(), root) && worker.claim()) return worker;
-        if (worker != null && workers.remove(instance, worker)) worker.close();
+        if (worker != null && workers.remove(instance, worker)) worker.retire();
         List<String> command = adapter.workerCommand(config.workDir().resolve("tools"));
         if (command == null) return null;
         ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(command)).directory(root.toFile()).redirectErrorStream(true);
@@ -335,9 +335,11 @@ public final class Runner implements AutoCloseable {
         if (existing != null) return existing.join();
         beforeRuns.keySet().removeIf(buildId -> buildId < job.buildId() - KEEP_BEFORE_RUN_OUTCOMES);
         // Idle workers of other builds would hold on to what before_run may rebuild (a test database, say).
+        List<CompletableFuture<Process>> retiring = new ArrayList<>();
         workers.forEach((instance, worker) -> {
-            if (worker.buildId() != job.buildId() && worker.claim() && workers.remove(instance, worker)) worker.close();
+            if (worker.buildId() != job.buildId() && worker.claim() && workers.remove(instance, worker)) retiring.add(worker.retire());
         });
+        retiring.forEach(CompletableFuture::join);
         try {
             log.info("build {}: running before_run: {}", job.buildId(), job.beforeRun());
             ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(List.of("sh", "-c", job.beforeRun())))
@@ -422,7 +424,10 @@ public final class Runner implements AutoCloseable {
         stopping = true;
         running.keySet().forEach(cancelled::add);
         running.values().forEach(ProcessGroups::kill);
-        workers.values().forEach(WarmWorker::close);
+        // Idle workers end as processes normally do, so their at_exit hooks (coverage reports) still run.
+        List<CompletableFuture<Process>> retiring = new ArrayList<>();
+        workers.values().forEach(worker -> retiring.add(worker.retire()));
+        retiring.forEach(CompletableFuture::join);
         threads.forEach(Thread::interrupt);
         timeouts.shutdownNow();
         if (runnerId != null && fatal == null) {

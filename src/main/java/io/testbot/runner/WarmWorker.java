@@ -107,8 +107,26 @@ final class WarmWorker {
         return new Outcome(capture.text(), null);
     }
 
-    /** Ends the worker and everything it started. */
+    /** Ends the worker and everything it started, at once. */
     void close() {
         ProcessGroups.kill(process);
     }
+
+    /**
+     * Lets an idle worker end as a process ends normally (its at_exit hooks, a coverage report say, still run):
+     * end of input, and the kill only if it is still there after a grace period.
+     */
+    java.util.concurrent.CompletableFuture<Process> retire() {
+        try {
+            jobs.close();
+        } catch (IOException alreadyGone) {
+            // nothing to tell it
+        }
+        return process.onExit().orTimeout(RETIRE_GRACE_SECONDS, java.util.concurrent.TimeUnit.SECONDS).exceptionally(timedOut -> {
+            close();
+            return process;
+        });
+    }
+
+    static final long RETIRE_GRACE_SECONDS = 10;
 }

@@ -4,12 +4,13 @@
 #   ruby testbot_rspec_worker.rb        (TESTBOT_WORKER_MARKER in the environment)
 #
 # Each line on stdin is a job: {"args": [rspec arguments]}. After each job the worker prints a line with the
-# marker and rspec's exit status. It ends at end of input, or when no job comes for a while.
+# marker and rspec's exit status. It ends at end of input, or when no job comes for a few seconds (the build is
+# over), as a process ends normally: at_exit hooks such as a coverage report run then.
 require "json"
 require "rspec/core"
 
 marker = ENV.fetch("TESTBOT_WORKER_MARKER")
-idle_seconds = Integer(ENV.fetch("TESTBOT_WORKER_IDLE", "60"))
+idle_seconds = Integer(ENV.fetch("TESTBOT_WORKER_IDLE", "3"))
 $stdout.sync = true
 $stderr.sync = true
 

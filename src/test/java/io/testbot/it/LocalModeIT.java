@@ -129,9 +129,13 @@ class LocalModeIT extends Cluster {
         for (int i = 1; i <= 2; i++) {
             SampleProjects.write(project, "spec/p" + i + "_spec.rb", "RSpec.describe('P" + i + "') { it('reports') { puts \"P" + i + " pid=#{Process.pid}\" } }\n");
         }
+        // A coverage tool writes its report at exit: the warm process must end normally, before testbot exits.
+        SampleProjects.write(project, ".rspec", "--require spec_helper\n");
+        SampleProjects.write(project, "spec/spec_helper.rb", "at_exit { File.write(File.join(__dir__, '..', 'report.txt'), 'written at exit') }\n");
         Result warm = request(project, Map.of(), "--instances", "1", "--files-per-job", "1");
         assertThat(warm.exit()).as(warm.all()).isZero();
         assertThat(DistributedRspecIT.pids(warm.out())).hasSize(1);
+        assertThat(project.resolve("report.txt")).hasContent("written at exit");
         Result cold = request(project, Map.of(), "--instances", "1", "--files-per-job", "1", "--no-warm");
         assertThat(cold.exit()).as(cold.all()).isZero();
         assertThat(DistributedRspecIT.pids(cold.out())).hasSize(2);
