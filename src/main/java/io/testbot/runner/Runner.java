@@ -234,18 +234,24 @@ public final class Runner implements AutoCloseable {
             int exit;
             String output;
             if (worker != null) {
-                var timeout = watch(job, worker.process());
-                WarmWorker.Outcome outcome;
-                try {
-                    outcome = worker.run(adapter.workerJob(job.files(), job.options(), resultFile));
-                } catch (IOException e) {
+                WarmWorker.Outcome outcome = null;
+                for (int attempt = 0; attempt < 2; attempt++) {
+                    if (attempt > 0) worker = warmWorker(job, instance, adapter, root, testEnvNumber);
+                    var timeout = watch(job, worker.process());
+                    try {
+                        outcome = worker.run(adapter.workerJob(job.files(), job.options(), resultFile));
+                    } catch (IOException e) {
+                        workers.remove(instance, worker);
+                        worker.close();
+                        throw e;
+                    } finally {
+                        worker.release();
+                        if (timeout != null) timeout.cancel(false);
+                    }
+                    // Sent just as the worker ended idle: once more, on a fresh one.
+                    if (!outcome.neverStarted(worker.process()) || cancelled.contains(job.jobId()) || timedOut.contains(job.jobId())) break;
                     workers.remove(instance, worker);
-                    worker.close();
-                    throw e;
-                } finally {
-                    worker.release();
                 }
-                if (timeout != null) timeout.cancel(false);
                 output = outcome.output();
                 if (outcome.status() != null) {
                     exit = outcome.status();

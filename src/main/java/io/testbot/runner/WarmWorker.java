@@ -30,7 +30,15 @@ final class WarmWorker {
     private final java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
 
     /** What one job printed, and its exit status; a null status means the worker ended during the job. */
-    record Outcome(String output, Integer status) {}
+    record Outcome(String output, Integer status) {
+        /**
+         * The worker had ended on its own, idle, as the job was sent: it printed nothing and exited cleanly. The
+         * job never started and can go to a fresh worker.
+         */
+        boolean neverStarted(Process worker) throws InterruptedException {
+            return status == null && output.isBlank() && worker.waitFor() == 0;
+        }
+    }
 
     private WarmWorker(long buildId, Path root, Process process, String marker) {
         this.buildId = buildId;
@@ -97,7 +105,13 @@ final class WarmWorker {
                 String printed = capture.text();
                 // The worker starts the marker on a line of its own: that newline is not the job's.
                 if (printed.endsWith("\n")) printed = printed.substring(0, printed.length() - 1);
-                return new Outcome(printed, Integer.parseInt(text.substring(marker.length() + 1).strip()));
+                int status;
+                try {
+                    status = Integer.parseInt(text.substring(marker.length() + 1).strip());
+                } catch (NumberFormatException e) {
+                    status = 1;
+                }
+                return new Outcome(printed, status);
             }
             line.write('\n');
             capture.write(line.toByteArray(), 0, line.size());

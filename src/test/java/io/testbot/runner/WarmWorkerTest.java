@@ -54,4 +54,20 @@ class WarmWorkerTest {
             worker.close();
         }
     }
+
+    @Test
+    void aJobSentAsTheWorkerEndsIdleIsKnownNotToHaveStarted(@TempDir Path project) throws Exception {
+        Files.createDirectories(project.resolve("spec"));
+        Files.writeString(project.resolve("spec/a_spec.rb"), "RSpec.describe('A') { it('runs') { } }\n");
+        ProcessBuilder builder = new ProcessBuilder(rspec.workerCommand(project.resolve("tools"))).directory(project.toFile()).redirectErrorStream(true);
+        builder.environment().put("TESTBOT_WORKER_IDLE", "1");
+        WarmWorker worker = WarmWorker.start(builder, 1, project);
+        try {
+            assertThat(worker.process().waitFor()).as("it ends after a second without a job").isZero();
+            WarmWorker.Outcome late = worker.run(rspec.workerJob(List.of("spec/a_spec.rb"), List.of(), project.resolve("a.json")));
+            assertThat(late.neverStarted(worker.process())).isTrue();
+        } finally {
+            worker.close();
+        }
+    }
 }
