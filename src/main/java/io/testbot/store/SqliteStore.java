@@ -9,6 +9,7 @@ import io.testbot.protocol.FileResult;
 import io.testbot.protocol.JobResult;
 import io.testbot.protocol.Json;
 import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.ConnectionFactory;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -22,12 +23,14 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
 /** The SQLite store: one file under the server's data dir, schema managed by Flyway. */
 public final class SqliteStore implements Store {
@@ -37,6 +40,57 @@ public final class SqliteStore implements Store {
     static final int SCHEMA_VERSION = 4;
 
     private final Jdbi jdbi;
+    private final SharedConnection connection;
+
+    /**
+     * One connection for the whole store, lent to one handle at a time (handles are never nested here). SQLite runs
+     * one writer at a time anyway; a connection per handle cost an open and a close each time, and under many
+     * threads it once hung for good inside SQLite's own open and close.
+     */
+    private static final class SharedConnection implements ConnectionFactory {
+        private final SQLiteDataSource source;
+        private final ReentrantLock lock = new ReentrantLock();
+        private Connection connection;
+
+        SharedConnection(SQLiteDataSource source) {
+            this.source = source;
+        }
+
+        @Override
+        public Connection openConnection() throws SQLException {
+            lock.lock();
+            try {
+                if (connection == null || connection.isClosed()) connection = source.getConnection();
+                return connection;
+            } catch (SQLException | RuntimeException e) {
+                lock.unlock();
+                throw e;
+            }
+        }
+
+        @Override
+        public void closeConnection(Connection lent) throws SQLException {
+            try {
+                // A handle that failed mid-transaction must not leave it open for the next one.
+                if (!lent.isClosed() && !lent.getAutoCommit()) {
+                    lent.rollback();
+                    lent.setAutoCommit(true);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void close() throws SQLException {
+            lock.lock();
+            try {
+                if (connection != null) connection.close();
+                connection = null;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
 
     public SqliteStore(Path databaseFile) {
         pinNativeLibrary(databaseFile.toAbsolutePath().getParent().resolve("native"));
@@ -47,7 +101,8 @@ public final class SqliteStore implements Store {
         config.enforceForeignKeys(true);
         SQLiteDataSource dataSource = new SQLiteDataSource(config);
         dataSource.setUrl("jdbc:sqlite:" + databaseFile.toAbsolutePath());
-        this.jdbi = Jdbi.create(dataSource);
+        this.connection = new SharedConnection(dataSource);
+        this.jdbi = Jdbi.create(connection);
         // Flyway takes a third of a second to start even with nothing to do, and local mode opens the store on
         // every run: it is only started when the schema is behind.
         if (schemaVersion() != SCHEMA_VERSION) {
@@ -314,7 +369,11 @@ public final class SqliteStore implements Store {
 
     @Override
     public void close() {
-        // connections are opened per handle; nothing is held open
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            // the process is letting go of the file either way
+        }
     }
 
     private static String toJson(Object value) {
