@@ -80,18 +80,24 @@ public final class Requester {
             }
             ApiClient client = new ApiClient(server, token);
             List<String> options = new ArrayList<>(config.options());
-            List<String> optionsHere = new ArrayList<>(config.options());
+            // The options as they work on this machine (for listing tests): in place, the classpath is already so.
+            List<String> optionsHere = options;
             ShippedClasspath classpath = null;
-            HashCache hashes = hashCache(root);
+            // Only a build that ships the project needs digests; local mode runs in place.
+            HashCache hashes = local == null ? hashCache(root) : HashCache.none();
             if (config.classpath() != null) {
                 classpath = ShippedClasspath.of(root, config.classpath(), local != null, hashes);
                 options.addAll(List.of("--class-path", classpath.value()));
-                optionsHere.addAll(List.of("--class-path", ShippedClasspath.of(root, config.classpath(), true, hashes).value()));
+                if (local == null) {
+                    optionsHere = new ArrayList<>(config.options());
+                    optionsHere.addAll(List.of("--class-path", ShippedClasspath.of(root, config.classpath(), true, hashes).value()));
+                }
             }
+            List<String> listingOptions = optionsHere;
             // Listing the tests of slow files runs the framework here; it overlaps the upload.
             int localInstances = local == null ? 0 : localInstances();
             CompletableFuture<List<String>> entries = splits()
-                    ? CompletableFuture.supplyAsync(() -> splitSlowFiles(client, root, files, optionsHere, localInstances))
+                    ? CompletableFuture.supplyAsync(() -> splitSlowFiles(client, root, files, listingOptions, localInstances))
                     : CompletableFuture.completedFuture(files);
             List<FileEntry> manifest = null;
             if (local == null) {
