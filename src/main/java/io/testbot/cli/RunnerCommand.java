@@ -35,7 +35,7 @@ final class RunnerCommand implements Callable<Integer> {
     @Option(names = "--hostname", description = "The name this runner reports (default: this computer's host name).")
     String hostname;
 
-    @Option(names = "--warm", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Keep one rspec process per instance and build that runs job after job, so only the first job boots rspec and spec_helper (default: on; --no-warm starts a process per job).")
+    @Option(names = "--warm", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Keep one rspec process per instance and build that runs job after job, and one booted ahead for the next build, so jobs rarely wait for rspec to boot (default: on; --no-warm starts a process per job).")
     boolean warm;
 
     @Option(names = "--report-version", hidden = true, description = "Report another version (to test outdated runners).")
@@ -71,7 +71,7 @@ final class RunnerCommand implements Callable<Integer> {
         Files.createDirectories(dir);
         String name = hostname != null ? hostname : InetAddress.getLocalHost().getHostName();
         Runner runner = new Runner(new RunnerConfig(server, serverOptions.token(ProjectConfig.empty(), dir), n, dir, name,
-                reportVersion != null ? reportVersion : Version.CURRENT, null, warm));
+                reportVersion != null ? reportVersion : Version.CURRENT, null, warm, "rspec"));
         Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
         try {
             runner.start();

@@ -30,7 +30,8 @@ public final class LocalMode implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(stopJobsOnExit);
     }
 
-    public static LocalMode start(Path projectRoot, int instances, Path cacheDir, boolean warm) throws IOException, InterruptedException {
+    /** @param adapter the framework of the build: its warm workers start booting as the embedded server starts */
+    public static LocalMode start(Path projectRoot, int instances, Path cacheDir, boolean warm, String adapter) throws IOException, InterruptedException {
         byte[] secret = new byte[24];
         new SecureRandom().nextBytes(secret);
         String token = HexFormat.of().formatHex(secret);
@@ -38,7 +39,7 @@ public final class LocalMode implements AutoCloseable {
         TestbotServer server = TestbotServer.start(new ServerConfig("127.0.0.1", 0, dataDir, token,
                 ServerConfig.DEFAULT_MAX_BLOB_BYTES, ServerConfig.DEFAULT_MAX_REQUEST_BYTES, false));
         Runner runner = new Runner(new RunnerConfig("127.0.0.1:" + server.port(), token, instances, dataDir.resolve("runner"),
-                "localhost", Version.CURRENT, projectRoot.toAbsolutePath().normalize(), warm));
+                "localhost", Version.CURRENT, projectRoot.toAbsolutePath().normalize(), warm, null));
         runner.start();
         return new LocalMode(server, runner, token);
     }

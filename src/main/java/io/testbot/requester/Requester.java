@@ -73,7 +73,7 @@ public final class Requester {
             String token = config.token();
             if (server == null) {
                 int instances = localInstances();
-                local = LocalMode.start(root, instances, config.cacheDir(), config.warm());
+                local = LocalMode.start(root, instances, config.cacheDir(), config.warm(), config.adapter());
                 server = local.address();
                 token = local.token();
                 err.println("testbot: " + files.size() + " file(s), local mode on " + instances + " instance(s)");

@@ -14,14 +14,20 @@ import java.util.concurrent.ThreadLocalRandom;
  * A framework process that stays up for one build on one instance and runs job after job (see
  * {@link io.testbot.adapters.Adapter#workerCommand}), so that only the instance's first job of a build pays the
  * framework's boot. After each job it prints a line with a marker, random per worker, and the job's exit status.
+ * A spare is one started before any build, outside any project: it boots the framework and waits; {@link #bind}
+ * sends it to a project directory, and from then on it is that build's worker, so even an instance's first job of
+ * a build does not wait for the framework to boot.
  */
 final class WarmWorker {
     static final String MARKER_VARIABLE = "TESTBOT_WORKER_MARKER";
+    static final String SPARE_VARIABLE = "TESTBOT_WORKER_SPARE";
+    private static final long SPARE = -1;
     /** A line longer than this cannot be the marker line: it goes to the output as it comes. */
     private static final int MARKER_LINE_LIMIT = 128;
 
-    private final long buildId;
-    private final Path root;
+    private final String adapter;
+    private volatile long buildId;
+    private volatile Path root;
     private final Process process;
     private final OutputStream jobs;
     private final InputStream output;
@@ -40,7 +46,8 @@ final class WarmWorker {
         }
     }
 
-    private WarmWorker(long buildId, Path root, Process process, String marker) {
+    private WarmWorker(String adapter, long buildId, Path root, Process process, String marker) {
+        this.adapter = adapter;
         this.buildId = buildId;
         this.root = root;
         this.process = process;
@@ -50,17 +57,59 @@ final class WarmWorker {
     }
 
     /** Starts a worker; the builder has its command, directory and environment, and merges stderr into stdout. */
-    static WarmWorker start(ProcessBuilder builder, long buildId, Path root) throws IOException {
+    static WarmWorker start(ProcessBuilder builder, String adapter, long buildId, Path root) throws IOException {
+        String marker = marker(builder);
+        return new WarmWorker(adapter, buildId, root, builder.start(), marker);
+    }
+
+    /** Starts a spare (not held): the builder's directory should be outside any project. */
+    static WarmWorker startSpare(ProcessBuilder builder, String adapter) throws IOException {
+        builder.environment().put(SPARE_VARIABLE, "1");
+        String marker = marker(builder);
+        WarmWorker spare = new WarmWorker(adapter, SPARE, null, builder.start(), marker);
+        spare.release();
+        return spare;
+    }
+
+    /** Puts a new random marker into the builder's environment. */
+    private static String marker(ProcessBuilder builder) {
         byte[] random = new byte[12];
         ThreadLocalRandom.current().nextBytes(random);
         String marker = "testbot-job-done-" + HexFormat.of().formatHex(random);
         builder.environment().put(MARKER_VARIABLE, marker);
-        return new WarmWorker(buildId, root, builder.start(), marker);
+        return marker;
     }
 
     /** Whether this worker can take a job of this build in this directory. */
     boolean fits(long buildId, Path root) {
-        return this.buildId == buildId && this.root.equals(root) && process.isAlive();
+        return this.buildId == buildId && root.equals(this.root) && process.isAlive();
+    }
+
+    boolean isSpare() {
+        return buildId == SPARE;
+    }
+
+    /** Whether this is a live spare of this framework. */
+    boolean spareFor(String adapter) {
+        return isSpare() && this.adapter.equals(adapter) && process.isAlive();
+    }
+
+    String adapter() {
+        return adapter;
+    }
+
+    /** Makes a spare (which the caller holds) this build's worker in root; false if the spare had ended. */
+    boolean bind(long buildId, Path root) {
+        try {
+            jobs.write((io.testbot.protocol.Json.MAPPER.writeValueAsString(java.util.Map.of("chdir", root.toString())) + "\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            jobs.flush();
+        } catch (IOException e) {
+            return false;
+        }
+        this.root = root;
+        this.buildId = buildId;
+        return true;
     }
 
     Process process() {

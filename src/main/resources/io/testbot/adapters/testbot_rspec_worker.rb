@@ -6,6 +6,10 @@
 # Each line on stdin is a job: {"args": [rspec arguments]}. After each job the worker prints a line with the
 # marker and rspec's exit status. It ends at end of input, or when no job comes for a few seconds (the build is
 # over), as a process ends normally: at_exit hooks such as a coverage report run then.
+#
+# With TESTBOT_WORKER_SPARE=1 it is a spare, booted before any build: it waits, however long, for a first line
+# {"chdir": project directory}, and from then on is a worker for that project. Nothing of a project is loaded before
+# that line, so only what booting rspec itself costs is paid ahead.
 require "json"
 require "rspec/core"
 
@@ -13,6 +17,13 @@ marker = ENV.fetch("TESTBOT_WORKER_MARKER")
 idle_seconds = Integer(ENV.fetch("TESTBOT_WORKER_IDLE", "3"))
 $stdout.sync = true
 $stderr.sync = true
+
+if ENV.delete("TESTBOT_WORKER_SPARE") == "1"
+  line = $stdin.gets or exit
+  Dir.chdir(JSON.parse(line).fetch("chdir"))
+  ENV["PWD"] = Dir.pwd
+  RSpec.configuration.start_time = RSpec::Core::Time.now # "files took … to load" counts from here, not the wait
+end
 
 loop do
   break unless IO.select([$stdin], nil, nil, idle_seconds)

@@ -29,7 +29,7 @@ class WarmWorkerTest {
                 """);
         Files.writeString(project.resolve("spec/dies_spec.rb"), "RSpec.describe('Dies') { it('exits hard') { puts 'last words'; exit!(7) } }\n");
         ProcessBuilder builder = new ProcessBuilder(rspec.workerCommand(project.resolve("tools"))).directory(project.toFile()).redirectErrorStream(true);
-        WarmWorker worker = WarmWorker.start(builder, 1, project);
+        WarmWorker worker = WarmWorker.start(builder, "rspec", 1, project);
         try {
             WarmWorker.Outcome a = worker.run(rspec.workerJob(List.of("spec/a_spec.rb"), List.of(), project.resolve("a.json")));
             WarmWorker.Outcome b = worker.run(rspec.workerJob(List.of("spec/b_spec.rb"), List.of(), project.resolve("b.json")));
@@ -61,7 +61,7 @@ class WarmWorkerTest {
         Files.writeString(project.resolve("spec/a_spec.rb"), "RSpec.describe('A') { it('runs') { } }\n");
         ProcessBuilder builder = new ProcessBuilder(rspec.workerCommand(project.resolve("tools"))).directory(project.toFile()).redirectErrorStream(true);
         builder.environment().put("TESTBOT_WORKER_IDLE", "1");
-        WarmWorker worker = WarmWorker.start(builder, 1, project);
+        WarmWorker worker = WarmWorker.start(builder, "rspec", 1, project);
         try {
             assertThat(worker.process().waitFor()).as("it ends after a second without a job").isZero();
             WarmWorker.Outcome late = worker.run(rspec.workerJob(List.of("spec/a_spec.rb"), List.of(), project.resolve("a.json")));
@@ -69,5 +69,51 @@ class WarmWorkerTest {
         } finally {
             worker.close();
         }
+    }
+
+    @Test
+    void aSpareBootedOutsideAnyProjectRunsAProjectOnceBound(@TempDir Path dir) throws Exception {
+        Path project = Files.createDirectories(dir.resolve("project"));
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Files.createDirectories(project.resolve("spec"));
+        Files.createDirectories(project.resolve("lib"));
+        // .rspec, spec_helper and lib/ on the load path are all found relative to the project, not where it booted
+        Files.writeString(project.resolve(".rspec"), "--require spec_helper\n");
+        Files.writeString(project.resolve("spec/spec_helper.rb"), "require 'thing'\n");
+        Files.writeString(project.resolve("lib/thing.rb"), "THING = :loaded\n");
+        Files.writeString(project.resolve("spec/a_spec.rb"), """
+                RSpec.describe("A") { it("runs in the project") { puts "pwd=#{Dir.pwd} env=#{ENV['PWD']}"; expect(THING).to eq(:loaded) } }
+                """);
+        ProcessBuilder builder = new ProcessBuilder(rspec.workerCommand(dir.resolve("tools"))).directory(elsewhere.toFile()).redirectErrorStream(true);
+        WarmWorker spare = WarmWorker.startSpare(builder, "rspec");
+        try {
+            assertThat(spare.isSpare()).isTrue();
+            assertThat(spare.spareFor("rspec")).isTrue();
+            assertThat(spare.spareFor("cucumber")).isFalse();
+            assertThat(spare.fits(1, project)).isFalse();
+            assertThat(spare.claim()).as("a spare starts free").isTrue();
+            assertThat(spare.bind(1, project)).isTrue();
+            assertThat(spare.isSpare()).isFalse();
+            assertThat(spare.fits(1, project)).isTrue();
+
+            WarmWorker.Outcome a = spare.run(rspec.workerJob(List.of("spec/a_spec.rb"), List.of(), project.resolve("a.json")));
+            assertThat(a.status()).isZero();
+            String real = project.toRealPath().toString();
+            assertThat(a.output()).contains("pwd=" + real + " env=" + real).contains("1 example, 0 failures");
+        } finally {
+            spare.close();
+        }
+    }
+
+    @Test
+    void aSpareThatEndedCannotBeBound(@TempDir Path dir) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder("ruby", "-e", "exit 3").directory(dir.toFile()).redirectErrorStream(true);
+        WarmWorker spare = WarmWorker.startSpare(builder, "rspec");
+        assertThat(spare.process().waitFor()).isEqualTo(3);
+        assertThat(spare.spareFor("rspec")).isFalse();
+        assertThat(spare.claim()).isTrue();
+        // The pipe may still take one line after the process is gone; what counts is that nothing runs it.
+        spare.bind(1, dir);
+        assertThat(spare.run("{}").status()).isNull();
     }
 }
