@@ -16,10 +16,13 @@ import java.util.function.Function;
  * the work left shrinks: half of each instance's share of what remains, or a few times what starting a job costs
  * on this project if that is more, so that most of a job's time goes to tests rather than to booting the
  * framework. Once each instance's share of what is left is worth less than two such jobs, another round of
- * smaller jobs would cost more in start-ups than it gains in balance: the rest is packed into one job per
- * instance, longest first into the lightest. When every file has history the packing is trusted sooner, from
- * four such jobs per instance: the smaller rounds only insure against estimates that are wrong, and on a short
- * build they cost more start-ups than the estimates are off. So the long files go first, short files travel
+ * smaller jobs would cost more in start-ups than it gains in balance: the rest is packed into at most one job per
+ * instance, longest first into the instance that would be free first, counting what the jobs planned before would
+ * have given each instance (an instance busy with a long file gets less of the rest). When every file has history
+ * the packing is trusted sooner, from
+ * four such jobs per instance or half of each instance's share of the whole build: the smaller rounds only insure
+ * against estimates that are wrong, and cost start-ups and round trips (an estimate 10% off in a last round of half
+ * a share costs 5%). So the long files go first, short files travel
  * together, and the instances finish at about the same time.
  */
 public final class JobPlanner {
@@ -31,6 +34,8 @@ public final class JobPlanner {
     static final int PACK_BELOW_JOBS = 2;
     /** The same when every file's runtime is known. */
     static final int PACK_BELOW_JOBS_WITH_HISTORY = 4;
+    /** With history for every file, pack the rest once each instance's share of it is this fraction of its first. */
+    static final double PACK_SHARE_WITH_HISTORY = 0.5;
     /** The start-up cost assumed until one is measured: about what rspec takes to boot without Rails. */
     static final double DEFAULT_JOB_OVERHEAD = 0.3;
 
@@ -53,13 +58,17 @@ public final class JobPlanner {
         Deque<String> left = new ArrayDeque<>(ordered);
 
         double remaining = ordered.stream().mapToDouble(weights::of).sum();
-        double floor = MIN_JOB_IN_STARTUPS * jobOverhead.orElse(DEFAULT_JOB_OVERHEAD);
+        double overhead = jobOverhead.orElse(DEFAULT_JOB_OVERHEAD);
+        double floor = MIN_JOB_IN_STARTUPS * overhead;
         int n = Math.max(1, instances);
-        int packBelow = runtimes.keySet().containsAll(files) ? PACK_BELOW_JOBS_WITH_HISTORY : PACK_BELOW_JOBS;
+        boolean history = runtimes.keySet().containsAll(files);
+        double packAt = history ? Math.max(PACK_BELOW_JOBS_WITH_HISTORY * floor, PACK_SHARE_WITH_HISTORY * remaining / n) : PACK_BELOW_JOBS * floor;
+        // When each instance would be free, had the jobs planned so far gone to whichever instance was free first.
+        double[] busyUntil = new double[n];
         List<List<String>> jobs = new ArrayList<>();
         while (!left.isEmpty()) {
-            if (remaining / n <= packBelow * floor) {
-                jobs.addAll(packInto(n, left, weights));
+            if (remaining / n <= packAt) {
+                jobs.addAll(packInto(busyUntil, left, weights, overhead));
                 break;
             }
             double target = Math.max(remaining / (2 * n), floor);
@@ -72,6 +81,7 @@ public final class JobPlanner {
             } while (!left.isEmpty() && total + weights.of(left.peekFirst()) <= target);
             remaining -= total;
             jobs.add(List.copyOf(job));
+            busyUntil[firstFree(busyUntil)] += overhead + total;
         }
         return jobs;
     }
@@ -92,20 +102,37 @@ public final class JobPlanner {
         return result;
     }
 
-    /** Longest-processing-time packing into at most n jobs, heaviest job first. */
-    private static List<List<String>> packInto(int n, Deque<String> files, Weights weights) {
+    private static int firstFree(double[] busyUntil) {
+        int first = 0;
+        for (int i = 1; i < busyUntil.length; i++) if (busyUntil[i] < busyUntil[first]) first = i;
+        return first;
+    }
+
+    /**
+     * Longest-processing-time packing into at most one job per instance, each file to the instance that would
+     * finish first with it (a new job costs a start-up). The instance free first pulls first: its job goes first.
+     */
+    private static List<List<String>> packInto(double[] busyUntil, Deque<String> files, Weights weights, double overhead) {
+        int n = busyUntil.length;
         List<List<String>> bins = new ArrayList<>();
-        double[] totals = new double[n];
+        double[] finish = busyUntil.clone();
         for (int i = 0; i < n; i++) bins.add(new ArrayList<>());
         for (String file : files) {
-            int lightest = 0;
-            for (int i = 1; i < n; i++) if (totals[i] < totals[lightest]) lightest = i;
-            bins.get(lightest).add(file);
-            totals[lightest] += weights.of(file);
+            int best = 0;
+            double bestFinish = Double.MAX_VALUE;
+            for (int i = 0; i < n; i++) {
+                double at = finish[i] + (bins.get(i).isEmpty() ? overhead : 0) + weights.of(file);
+                if (at < bestFinish) {
+                    bestFinish = at;
+                    best = i;
+                }
+            }
+            bins.get(best).add(file);
+            finish[best] = bestFinish;
         }
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < n; i++) if (!bins.get(i).isEmpty()) order.add(i);
-        order.sort((a, b) -> Double.compare(totals[b], totals[a]));
+        order.sort(Comparator.<Integer>comparingDouble(i -> busyUntil[i]).thenComparingDouble(i -> -(finish[i] - busyUntil[i])));
         return order.stream().map(i -> List.copyOf(bins.get(i))).toList();
     }
 
