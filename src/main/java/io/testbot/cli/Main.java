@@ -4,15 +4,31 @@ import io.testbot.protocol.Version;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /** `testbot`: one thin picocli class per subcommand; the work lives in the component packages. */
 @Command(name = "testbot", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Runs your test files in parallel on every CPU of every computer you can spare.",
-        subcommands = {RspecCommand.class, TestCommand.class, CucumberCommand.class, RunCommand.class, JunitCommand.class, ServerCommand.class, RunnerCommand.class, CancelCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Quick start: cd my-project && testbot rspec   (no server configured: local mode on this machine's cores)"})
 public final class Main implements Runnable {
     private static final Set<String> REQUESTER_COMMANDS = Set.of("rspec", "test", "cucumber", "run", "junit");
+    /** The subcommands, in the order help lists them. */
+    private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+
+    static {
+        SUBCOMMANDS.put("rspec", RspecCommand::new);
+        SUBCOMMANDS.put("test", TestCommand::new);
+        SUBCOMMANDS.put("cucumber", CucumberCommand::new);
+        SUBCOMMANDS.put("run", RunCommand::new);
+        SUBCOMMANDS.put("junit", JunitCommand::new);
+        SUBCOMMANDS.put("server", ServerCommand::new);
+        SUBCOMMANDS.put("runner", RunnerCommand::new);
+        SUBCOMMANDS.put("cancel", CancelCommand::new);
+        SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -22,11 +38,22 @@ public final class Main implements Runnable {
         if (args.length > 0 && REQUESTER_COMMANDS.contains(args[0]) && System.getProperty("testbot.log.level") == null) {
             System.setProperty("testbot.log.level", "WARN");
         }
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args).execute(args));
     }
 
-    static CommandLine commandLine() {
+    /**
+     * The command line for these arguments. Picocli reads every option of a subcommand by reflection as it is added,
+     * which for all of them cost about a tenth of a second of each start: a run names its subcommand first, so
+     * only that one is added; anything else (help, a typo) gets them all.
+     */
+    static CommandLine commandLine(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        Supplier<Object> named = args.length > 0 && !"help".equals(args[0]) ? SUBCOMMANDS.get(args[0]) : null;
+        if (named != null) {
+            cli.addSubcommand(args[0], named.get());
+        } else {
+            SUBCOMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));
+        }
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("testbot: " + e.getMessage());
             return e instanceof ProjectConfig.ConfigException || e instanceof IllegalArgumentException ? 2 : 3;

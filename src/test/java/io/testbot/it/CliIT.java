@@ -17,7 +17,15 @@ class CliIT extends Cluster {
             Proc help = command.isEmpty() ? start("help-main", dir, Map.of(), "--help") : start("help-" + command, dir, Map.of(), command, "--help");
             assertThat(help.awaitExit(START)).isZero();
             assertThat(help.out()).contains("Usage: testbot");
+            if (command.isEmpty()) assertThat(help.out()).contains("rspec", "cucumber", "junit", "server", "runner", "cancel");
         }
+        // Only the named subcommand is built (start-up time): help on another, and a typo, still see them all.
+        Proc helpOn = start("help-on", dir, Map.of(), "help", "cancel");
+        assertThat(helpOn.awaitExit(START)).isZero();
+        assertThat(helpOn.out()).contains("Usage: testbot cancel");
+        Proc typo = start("typo", dir, Map.of(), "rpsec");
+        assertThat(typo.awaitExit(START)).isEqualTo(2);
+        assertThat(typo.err()).contains("Unmatched argument", "Did you mean: testbot rspec");
         Proc retry = start("retry", dir, Map.of(), "test", "--local", "--retry-failed", "2");
         assertThat(retry.awaitExit(START)).isEqualTo(2);
         assertThat(retry.err()).contains("--retry-failed needs a framework that runs one test by its id");
