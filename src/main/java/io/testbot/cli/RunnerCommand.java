@@ -4,6 +4,7 @@ import io.testbot.protocol.ApiClient;
 import io.testbot.protocol.Version;
 import io.testbot.runner.Runner;
 import io.testbot.runner.RunnerConfig;
+import io.testbot.runner.Spares;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -70,11 +71,14 @@ final class RunnerCommand implements Callable<Integer> {
         if (n < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--instances must be at least 1");
         Files.createDirectories(dir);
         String name = hostname != null ? hostname : InetAddress.getLocalHost().getHostName();
+        // With warm workers, each instance keeps an rspec booted ahead (RSpec until the runner runs another framework).
+        Spares spares = new Spares(dir, n, warm ? "rspec" : null, true);
         Runner runner = new Runner(new RunnerConfig(server, serverOptions.token(ProjectConfig.empty(), dir), n, dir, name,
-                reportVersion != null ? reportVersion : Version.CURRENT, null, warm, "rspec"));
+                reportVersion != null ? reportVersion : Version.CURRENT, null, warm), spares);
         Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
         try {
             runner.start();
+            spares.boot(n);
         } catch (ApiClient.AuthException e) {
             System.err.println("testbot runner: " + e.getMessage());
             return 3;

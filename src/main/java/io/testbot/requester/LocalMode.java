@@ -3,6 +3,7 @@ package io.testbot.requester;
 import io.testbot.protocol.Version;
 import io.testbot.runner.Runner;
 import io.testbot.runner.RunnerConfig;
+import io.testbot.runner.Spares;
 import io.testbot.server.ServerConfig;
 import io.testbot.server.TestbotServer;
 
@@ -30,16 +31,27 @@ public final class LocalMode implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(stopJobsOnExit);
     }
 
-    /** @param adapter the framework of the build: its warm workers start booting as the embedded server starts */
-    public static LocalMode start(Path projectRoot, int instances, Path cacheDir, boolean warm, String adapter) throws IOException, InterruptedException {
+    /**
+     * @param adapter the framework of the build
+     * @param ahead   with warm workers, how many of its workers to boot while the embedded server starts
+     */
+    public static LocalMode start(Path projectRoot, int instances, Path cacheDir, boolean warm, String adapter, int ahead) throws IOException, InterruptedException {
         byte[] secret = new byte[24];
         new SecureRandom().nextBytes(secret);
         String token = HexFormat.of().formatHex(secret);
         Path dataDir = dataDir(cacheDir);
-        TestbotServer server = TestbotServer.start(new ServerConfig("127.0.0.1", 0, dataDir, token,
-                ServerConfig.DEFAULT_MAX_BLOB_BYTES, ServerConfig.DEFAULT_MAX_REQUEST_BYTES, false));
-        Runner runner = new Runner(new RunnerConfig("127.0.0.1:" + server.port(), token, instances, dataDir.resolve("runner"),
-                "localhost", Version.CURRENT, projectRoot.toAbsolutePath().normalize(), warm, null));
+        Path runnerDir = dataDir.resolve("runner");
+        Spares spares = new Spares(runnerDir, instances, warm ? adapter : null, false).boot(warm ? ahead : 0);
+        TestbotServer server;
+        try {
+            server = TestbotServer.start(new ServerConfig("127.0.0.1", 0, dataDir, token,
+                    ServerConfig.DEFAULT_MAX_BLOB_BYTES, ServerConfig.DEFAULT_MAX_REQUEST_BYTES, false));
+        } catch (IOException | RuntimeException e) {
+            spares.close();
+            throw e;
+        }
+        Runner runner = new Runner(new RunnerConfig("127.0.0.1:" + server.port(), token, instances, runnerDir,
+                "localhost", Version.CURRENT, projectRoot.toAbsolutePath().normalize(), warm), spares);
         runner.start();
         return new LocalMode(server, runner, token);
     }

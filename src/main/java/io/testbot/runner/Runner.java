@@ -52,12 +52,7 @@ public final class Runner implements AutoCloseable {
     private final Map<Long, CompletableFuture<BeforeRun>> beforeRuns = new ConcurrentHashMap<>();
     /** Each instance's warm worker, for the build it last ran (frameworks that have one). */
     private final Map<Integer, WarmWorker> workers = new ConcurrentHashMap<>();
-    /** Each instance's spare: a worker booted ahead, not yet given to a build. */
-    private final Map<Integer, WarmWorker> spares = new ConcurrentHashMap<>();
-    /** The framework spares are booted for: the one this runner last ran with a worker. */
-    private volatile String spareAdapter;
-    /** Frameworks whose spares cannot start here (no worker, no ruby, or one ended before it was used). */
-    private final java.util.Set<String> noSpares = ConcurrentHashMap.newKeySet();
+    private final Spares spares;
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
@@ -68,17 +63,19 @@ public final class Runner implements AutoCloseable {
     private record BeforeRun(boolean ok, String output) {}
 
     public Runner(RunnerConfig config) throws IOException {
+        this(config, new Spares(config.workDir(), config.instances(), null, true));
+    }
+
+    /** A runner that takes over spare workers booted ahead (with warm workers on). */
+    public Runner(RunnerConfig config, Spares spares) throws IOException {
         this.config = config;
         this.client = new ApiClient(config.server(), config.token());
         this.workspace = new Workspace(config.workDir());
-        this.spareAdapter = config.spareAdapter();
+        this.spares = spares;
     }
 
     /** Registers (waiting for the server if it is not up yet) and starts the heartbeat and instance threads. */
     public void start() throws IOException, InterruptedException {
-        if (config.warmWorkers()) {
-            for (int i = 1; i <= config.instances(); i++) startSpare(i);
-        }
         register();
         threads.add(daemon("heartbeat", this::heartbeatLoop));
         for (int i = 1; i <= config.instances(); i++) {
@@ -149,12 +146,12 @@ public final class Runner implements AutoCloseable {
         while (!stopping) {
             String id = runnerId;
             try {
-                boolean wantsSpare = wantsSpare(instance);
+                boolean wantsSpare = config.warmWorkers() && !stopping && spares.wanted();
                 JobAssignment job = client.post(Api.path(Api.RUNNER_NEXT_JOB, id), null, JobAssignment.class,
                         wantsSpare ? SPARE_AFTER_IDLE_MILLIS : JOB_WAIT_MILLIS);
                 if (job == null) {
                     // No job came at once: boot the next build's worker now, while this instance is idle anyway.
-                    if (wantsSpare) startSpare(instance);
+                    if (wantsSpare) spares.bootIfWanted();
                     continue;
                 }
                 held.add(job.jobId());
@@ -209,7 +206,7 @@ public final class Runner implements AutoCloseable {
 
     JobResult run(JobAssignment job, int instance) throws InterruptedException {
         Adapter adapter = Adapters.find(job.adapter()).orElse(null);
-        String testEnvNumber = testEnvNumber(instance);
+        String testEnvNumber = JobEnvironment.testEnvNumber(instance);
         String display = adapter == null ? job.adapter() : (testEnvNumber.isEmpty() ? "" : "TEST_ENV_NUMBER=" + testEnvNumber + " ")
                 + adapter.displayCommand(job.files(), job.options());
         long started = System.nanoTime();
@@ -333,62 +330,16 @@ public final class Runner implements AutoCloseable {
         if (worker != null && workers.remove(instance, worker)) worker.retire();
         List<String> command = adapter.workerCommand(config.workDir().resolve("tools"));
         if (command == null) return null;
-        spareAdapter = adapter.name();
-        WarmWorker spare = spares.remove(instance);
+        WarmWorker spare = spares.take(adapter.name(), job.buildId(), root, JobEnvironment.of(testEnvNumber, config.instances()));
         if (spare != null) {
-            if (spare.spareFor(adapter.name()) && spare.claim() && spare.bind(job.buildId(), root)) {
-                workers.put(instance, spare);
-                return spare;
-            }
-            spare.retire();
+            workers.put(instance, spare);
+            return spare;
         }
         ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(command)).directory(root.toFile()).redirectErrorStream(true);
         environment(builder, testEnvNumber);
         worker = WarmWorker.start(builder, adapter.name(), job.buildId(), root);
         workers.put(instance, worker);
         return worker;
-    }
-
-    /** Whether this instance should boot a spare worker when it finds itself idle. */
-    private boolean wantsSpare(int instance) {
-        String adapter = spareAdapter;
-        if (!config.warmWorkers() || stopping || adapter == null || noSpares.contains(adapter)) return false;
-        WarmWorker spare = spares.get(instance);
-        if (spare == null) return true;
-        if (spare.process().isAlive()) return false;
-        // It ended before any build used it (rspec missing, say): booting more would fail the same way.
-        if (spares.remove(instance, spare) && noSpares.add(spare.adapter())) {
-            log.warn("a spare {} worker exited with status {} before it was used; jobs will boot their own", spare.adapter(), spare.process().exitValue());
-        }
-        return false;
-    }
-
-    /** Boots a spare worker for an instance, of the framework the runner last ran (see {@link WarmWorker}). */
-    private void startSpare(int instance) {
-        String name = spareAdapter;
-        Adapter adapter = name == null ? null : Adapters.find(name).orElse(null);
-        if (adapter == null || noSpares.contains(name)) return;
-        try {
-            Path tools = config.workDir().resolve("tools");
-            List<String> command = adapter.workerCommand(tools);
-            if (command == null) {
-                noSpares.add(name);
-                return;
-            }
-            ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(command)).directory(tools.toFile()).redirectErrorStream(true);
-            environment(builder, testEnvNumber(instance));
-            WarmWorker spare = WarmWorker.startSpare(builder, name);
-            WarmWorker replaced = spares.put(instance, spare);
-            if (replaced != null) replaced.close();
-            if (stopping && spares.remove(instance, spare)) spare.close(); // close() may have missed it
-        } catch (IOException e) {
-            noSpares.add(name);
-            log.info("cannot boot spare {} workers ({}); jobs will boot their own", name, e.getMessage());
-        }
-    }
-
-    private static String testEnvNumber(int instance) {
-        return instance == 1 ? "" : String.valueOf(instance);
     }
 
     /** Registers the job's process for cancellation, and stops it at the job's timeout if it has one. */
@@ -439,10 +390,7 @@ public final class Runner implements AutoCloseable {
     }
 
     private void environment(ProcessBuilder builder, String testEnvNumber) {
-        Map<String, String> env = builder.environment();
-        env.put("TEST_ENV_NUMBER", testEnvNumber);
-        env.put("TEST_INSTANCES", String.valueOf(config.instances()));
-        env.put("RAILS_ENV", "test");
+        JobEnvironment.apply(builder, testEnvNumber, config.instances());
     }
 
     private JobResult errored(JobAssignment job, int instance, String display, String message, long started) {
@@ -502,7 +450,7 @@ public final class Runner implements AutoCloseable {
         // Idle workers end as processes normally do, so their at_exit hooks (coverage reports) still run.
         List<CompletableFuture<Process>> retiring = new ArrayList<>();
         workers.values().forEach(worker -> retiring.add(worker.retire()));
-        spares.values().forEach(spare -> retiring.add(spare.retire()));
+        retiring.addAll(spares.close());
         retiring.forEach(CompletableFuture::join);
         threads.forEach(Thread::interrupt);
         timeouts.shutdownNow();

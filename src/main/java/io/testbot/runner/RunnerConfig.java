@@ -9,8 +9,6 @@ import java.nio.file.Path;
  * @param version     the version this runner reports (normally {@link io.testbot.protocol.Version#CURRENT})
  * @param warmWorkers keep a framework process per instance and build that runs job after job, where the framework
  *                    has one (rspec), instead of starting a process per job
- * @param spareAdapter with warm workers: the framework whose worker each instance boots ahead, before a build asks
- *                    (later, the one the runner last ran); null for none
  */
 public record RunnerConfig(String server, String token, int instances, Path workDir, String hostname, String version,
-                           Path inPlaceRoot, boolean warmWorkers, String spareAdapter) {}
+                           Path inPlaceRoot, boolean warmWorkers) {}

@@ -98,10 +98,13 @@ final class WarmWorker {
         return adapter;
     }
 
-    /** Makes a spare (which the caller holds) this build's worker in root; false if the spare had ended. */
-    boolean bind(long buildId, Path root) {
+    /**
+     * Makes a spare (which the caller holds) this build's worker in root, with its instance's variables (a spare
+     * belongs to no instance until then); false if the spare had ended.
+     */
+    boolean bind(long buildId, Path root, java.util.Map<String, String> env) {
         try {
-            jobs.write((io.testbot.protocol.Json.MAPPER.writeValueAsString(java.util.Map.of("chdir", root.toString())) + "\n")
+            jobs.write((io.testbot.protocol.Json.MAPPER.writeValueAsString(java.util.Map.of("chdir", root.toString(), "env", env)) + "\n")
                     .getBytes(StandardCharsets.UTF_8));
             jobs.flush();
         } catch (IOException e) {

@@ -48,18 +48,18 @@ public final class TestbotServer implements AutoCloseable {
     static final int MAX_MANIFEST_ENTRIES = 500_000;
 
     private final ServerConfig config;
-    private final Store store;
+    /** The database and the scheduler over it: they open while Jetty starts (see {@link #start}). */
+    private final java.util.concurrent.CompletableFuture<Core> core;
     private final BlobStore blobs;
-    private final Scheduler scheduler;
     private final Javalin app;
     private final ScheduledExecutorService leaseTimer;
 
-    private TestbotServer(ServerConfig config) throws IOException {
+    private record Core(Store store, Scheduler scheduler) {}
+
+    private TestbotServer(ServerConfig config, java.util.concurrent.CompletableFuture<Core> core) throws IOException {
         this.config = config;
-        Files.createDirectories(config.dataDir());
-        this.store = new SqliteStore(config.dataDir().resolve("testbot.sqlite"));
+        this.core = core;
         this.blobs = new BlobStore(config.dataDir().resolve("blobs"));
-        this.scheduler = new Scheduler(store, Version.CURRENT, Clock.systemUTC(), config.recover());
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.useVirtualThreads = false;
@@ -74,10 +74,27 @@ public final class TestbotServer implements AutoCloseable {
         });
     }
 
+    /**
+     * Opens the database and starts serving. Opening SQLite (its native library, JDBI, the schema check) takes about
+     * a quarter of a second, as long as starting Jetty: local mode pays both on every run, so they happen side by
+     * side; a request that comes in between waits for the database.
+     */
     public static TestbotServer start(ServerConfig config) throws IOException {
-        TestbotServer server = new TestbotServer(config);
-        server.app.start(config.bind(), config.port());
-        server.leaseTimer.scheduleAtFixedRate(server.scheduler::expireLeases, 1, 1, TimeUnit.SECONDS);
+        Files.createDirectories(config.dataDir());
+        java.util.concurrent.CompletableFuture<Core> core = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            Store store = new SqliteStore(config.dataDir().resolve("testbot.sqlite"));
+            return new Core(store, new Scheduler(store, Version.CURRENT, Clock.systemUTC(), config.recover()));
+        });
+        TestbotServer server = new TestbotServer(config, core);
+        try {
+            server.app.start(config.bind(), config.port());
+            core.join();
+        } catch (RuntimeException e) {
+            server.app.stop();
+            core.thenAccept(opened -> opened.store().close());
+            throw e instanceof java.util.concurrent.CompletionException && e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+        server.leaseTimer.scheduleAtFixedRate(server.scheduler()::expireLeases, 1, 1, TimeUnit.SECONDS);
         return server;
     }
 
@@ -86,15 +103,20 @@ public final class TestbotServer implements AutoCloseable {
     }
 
     public Scheduler scheduler() {
-        return scheduler;
+        return core.join().scheduler();
+    }
+
+    private Store store() {
+        return core.join().store();
     }
 
     @Override
     public void close() {
         leaseTimer.shutdownNow();
-        scheduler.close();
+        Core opened = core.isCompletedExceptionally() ? null : core.getNow(null);
+        if (opened != null) opened.scheduler().close();
         app.stop();
-        store.close();
+        if (opened != null) opened.store().close();
     }
 
     // The route table is the API's documentation.
@@ -102,55 +124,55 @@ public final class TestbotServer implements AutoCloseable {
         app.before(this::authenticate);
 
         app.get(Api.HEALTH, ctx -> ctx.result("ok"));
-        app.get(Api.VERSION, ctx -> ctx.result(scheduler.version()));
-        app.get(Api.STATUS, ctx -> ctx.html(StatusPage.render(scheduler.version(), scheduler.runners(), store.recentBuilds(50))));
+        app.get(Api.VERSION, ctx -> ctx.result(scheduler().version()));
+        app.get(Api.STATUS, ctx -> ctx.html(StatusPage.render(scheduler().version(), scheduler().runners(), store().recentBuilds(50))));
 
         app.post(Api.BLOBS_MISSING, this::missingBlobs);
         app.put(Api.BLOB, this::putBlob);
         app.get(Api.BLOB, this::getBlob);
 
         app.post(Api.BUILDS, this::submitBuild);
-        app.get(Api.BUILDS, ctx -> ctx.json(store.recentBuilds(intParam(ctx, "limit", 50, 1, 1000))));
+        app.get(Api.BUILDS, ctx -> ctx.json(store().recentBuilds(intParam(ctx, "limit", 50, 1, 1000))));
         app.get(Api.BUILD, ctx -> ctx.json(requireBuild(ctx)));
         app.get(Api.BUILD_EVENTS, ctx -> {
             BuildInfo build = requireBuild(ctx);
-            ctx.json(scheduler.events(build.id(), longParam(ctx, "after", 0), waitParam(ctx)));
+            ctx.json(scheduler().events(build.id(), longParam(ctx, "after", 0), waitParam(ctx)));
         });
         app.get(Api.BUILD_MANIFEST, ctx -> {
-            List<FileEntry> manifest = scheduler.manifest(requireBuild(ctx).id());
+            List<FileEntry> manifest = scheduler().manifest(requireBuild(ctx).id());
             ctx.json(manifest == null ? List.of() : manifest);
         });
-        app.post(Api.BUILD_CANCEL, ctx -> ctx.json(scheduler.cancel(requireBuild(ctx).id())));
+        app.post(Api.BUILD_CANCEL, ctx -> ctx.json(scheduler().cancel(requireBuild(ctx).id())));
 
         app.post(Api.ESTIMATE, ctx -> {
             Estimate.Request request = body(ctx, Estimate.Request.class);
             if (request.project() == null || request.adapter() == null || request.files() == null) throw new BadRequest("project, adapter and files are required");
-            ctx.json(scheduler.estimate(request));
+            ctx.json(scheduler().estimate(request));
         });
         app.post(Api.RUNNERS, ctx -> {
             Runners.Registration registration = body(ctx, Runners.Registration.class);
             if (registration.hostname() == null || registration.version() == null) throw new BadRequest("hostname and version are required");
-            ctx.status(HttpStatus.CREATED).json(scheduler.register(registration, ctx.ip()));
+            ctx.status(HttpStatus.CREATED).json(scheduler().register(registration, ctx.ip()));
         });
-        app.get(Api.RUNNERS, ctx -> ctx.json(scheduler.runners()));
-        app.post(Api.RUNNER_HEARTBEAT, ctx -> ctx.json(scheduler.heartbeat(ctx.pathParam("id"),
+        app.get(Api.RUNNERS, ctx -> ctx.json(scheduler().runners()));
+        app.post(Api.RUNNER_HEARTBEAT, ctx -> ctx.json(scheduler().heartbeat(ctx.pathParam("id"),
                 body(ctx, Runners.Heartbeat.class).running(), waitParam(ctx))));
         app.post(Api.RUNNER_LEAVE, ctx -> {
-            scheduler.leave(ctx.pathParam("id"));
+            scheduler().leave(ctx.pathParam("id"));
             ctx.status(HttpStatus.NO_CONTENT);
         });
-        app.post(Api.RUNNER_NEXT_JOB, ctx -> scheduler.nextJob(ctx.pathParam("id"), waitParam(ctx))
+        app.post(Api.RUNNER_NEXT_JOB, ctx -> scheduler().nextJob(ctx.pathParam("id"), waitParam(ctx))
                 .ifPresentOrElse(ctx::json, () -> ctx.status(HttpStatus.NO_CONTENT)));
         app.post(Api.JOB_RESULT, ctx -> {
             long jobId = longPath(ctx, "id");
             JobResult result = body(ctx, JobResult.class);
             if (result.runnerId() == null || result.files() == null) throw new BadRequest("runnerId and files are required");
-            if (scheduler.recordResult(jobId, result)) ctx.status(HttpStatus.NO_CONTENT);
+            if (scheduler().recordResult(jobId, result)) ctx.status(HttpStatus.NO_CONTENT);
             else ctx.status(HttpStatus.CONFLICT).json(new ErrorReply("job " + jobId + " is not running on runner " + result.runnerId() + "; result ignored"));
         });
-        app.get(Api.RUNNERS_AVAILABLE, ctx -> ctx.result(String.valueOf(scheduler.availableInstances())));
-        app.get(Api.RUNNERS_TOTAL, ctx -> ctx.result(String.valueOf(scheduler.totalInstances())));
-        app.get(Api.RUNNERS_OUTDATED, ctx -> ctx.result(scheduler.runners().stream().filter(r -> !r.upToDate() && r.live())
+        app.get(Api.RUNNERS_AVAILABLE, ctx -> ctx.result(String.valueOf(scheduler().availableInstances())));
+        app.get(Api.RUNNERS_TOTAL, ctx -> ctx.result(String.valueOf(scheduler().totalInstances())));
+        app.get(Api.RUNNERS_OUTDATED, ctx -> ctx.result(scheduler().runners().stream().filter(r -> !r.upToDate() && r.live())
                 .map(r -> r.address() + " " + r.hostname() + " " + r.id() + "\n").collect(Collectors.joining())));
 
         app.exception(BadRequest.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply(e.getMessage())));
@@ -239,12 +261,12 @@ public final class TestbotServer implements AutoCloseable {
                 request.options() == null ? List.of() : request.options(), request.beforeRun(), request.manifest(),
                 Math.max(0, request.jobSize()), request.requestedBy() == null ? ctx.ip() : request.requestedBy(),
                 request.failFast(), Math.max(0, request.jobTimeout()), Math.max(0, Math.min(10, request.retryFailed())));
-        ctx.status(HttpStatus.CREATED).json(scheduler.submit(normalised));
+        ctx.status(HttpStatus.CREATED).json(scheduler().submit(normalised));
     }
 
     private BuildInfo requireBuild(Context ctx) {
         long id = longPath(ctx, "id");
-        BuildInfo build = store.build(id);
+        BuildInfo build = store().build(id);
         if (build == null) throw new NotFound("no build " + id);
         return build;
     }
@@ -307,6 +329,6 @@ public final class TestbotServer implements AutoCloseable {
 
     /** For the status page and tests. */
     public List<RunnerInfo> runners() {
-        return scheduler.runners();
+        return scheduler().runners();
     }
 }

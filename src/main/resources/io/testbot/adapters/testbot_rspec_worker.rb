@@ -8,8 +8,8 @@
 # over), as a process ends normally: at_exit hooks such as a coverage report run then.
 #
 # With TESTBOT_WORKER_SPARE=1 it is a spare, booted before any build: it waits, however long, for a first line
-# {"chdir": project directory}, and from then on is a worker for that project. Nothing of a project is loaded before
-# that line, so only what booting rspec itself costs is paid ahead.
+# {"chdir": project directory, "env": {variables of its instance}}, and from then on is a worker for that project.
+# Nothing of a project is loaded before that line, so only what booting rspec itself costs is paid ahead.
 require "json"
 require "rspec/core"
 
@@ -20,7 +20,9 @@ $stderr.sync = true
 
 if ENV.delete("TESTBOT_WORKER_SPARE") == "1"
   line = $stdin.gets or exit
-  Dir.chdir(JSON.parse(line).fetch("chdir"))
+  binding = JSON.parse(line)
+  ENV.update(binding.fetch("env", {}))
+  Dir.chdir(binding.fetch("chdir"))
   ENV["PWD"] = Dir.pwd
   RSpec.configuration.start_time = RSpec::Core::Time.now # "files took … to load" counts from here, not the wait
 end

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -82,7 +83,7 @@ class WarmWorkerTest {
         Files.writeString(project.resolve("spec/spec_helper.rb"), "require 'thing'\n");
         Files.writeString(project.resolve("lib/thing.rb"), "THING = :loaded\n");
         Files.writeString(project.resolve("spec/a_spec.rb"), """
-                RSpec.describe("A") { it("runs in the project") { puts "pwd=#{Dir.pwd} env=#{ENV['PWD']}"; expect(THING).to eq(:loaded) } }
+                RSpec.describe("A") { it("runs in the project") { puts "pwd=#{Dir.pwd} env=#{ENV['PWD']} instance=#{ENV['TEST_ENV_NUMBER']}"; expect(THING).to eq(:loaded) } }
                 """);
         ProcessBuilder builder = new ProcessBuilder(rspec.workerCommand(dir.resolve("tools"))).directory(elsewhere.toFile()).redirectErrorStream(true);
         WarmWorker spare = WarmWorker.startSpare(builder, "rspec");
@@ -92,14 +93,14 @@ class WarmWorkerTest {
             assertThat(spare.spareFor("cucumber")).isFalse();
             assertThat(spare.fits(1, project)).isFalse();
             assertThat(spare.claim()).as("a spare starts free").isTrue();
-            assertThat(spare.bind(1, project)).isTrue();
+            assertThat(spare.bind(1, project, Map.of("TEST_ENV_NUMBER", "3"))).isTrue();
             assertThat(spare.isSpare()).isFalse();
             assertThat(spare.fits(1, project)).isTrue();
 
             WarmWorker.Outcome a = spare.run(rspec.workerJob(List.of("spec/a_spec.rb"), List.of(), project.resolve("a.json")));
             assertThat(a.status()).isZero();
             String real = project.toRealPath().toString();
-            assertThat(a.output()).contains("pwd=" + real + " env=" + real).contains("1 example, 0 failures");
+            assertThat(a.output()).contains("pwd=" + real + " env=" + real + " instance=3").contains("1 example, 0 failures");
         } finally {
             spare.close();
         }
@@ -113,7 +114,7 @@ class WarmWorkerTest {
         assertThat(spare.spareFor("rspec")).isFalse();
         assertThat(spare.claim()).isTrue();
         // The pipe may still take one line after the process is gone; what counts is that nothing runs it.
-        spare.bind(1, dir);
+        spare.bind(1, dir, Map.of());
         assertThat(spare.run("{}").status()).isNull();
     }
 }
