@@ -22,7 +22,7 @@ class MaterializerTest {
     Path dir;
     BlobStore cache;
     Map<String, byte[]> remote = new HashMap<>();
-    List<String> fetched = new ArrayList<>();
+    List<String> fetched = java.util.Collections.synchronizedList(new ArrayList<>());
     Materializer materializer;
 
     @BeforeEach
@@ -91,5 +91,33 @@ class MaterializerTest {
         assertThatThrownBy(() -> materialize(List.of(file("linked/evil.rb", "x", false))))
                 .hasMessageContaining("symbolic link");
         assertThat(outside.resolve("evil.rb")).doesNotExist();
+    }
+
+    @Test
+    void fetchesSeveralBlobsAtOnceAndReportsAFailedOneAfterTheRest() throws Exception {
+        List<FileEntry> manifest = new ArrayList<>();
+        for (int i = 0; i < 6; i++) manifest.add(file("spec/f" + i + "_spec.rb", "content " + i, false));
+        String broken = manifest.get(3).sha256();
+        // Two fetches must be in flight together to get past the barrier: one at a time would time out.
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+        java.util.concurrent.atomic.AtomicInteger arrivals = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean metAnother = new java.util.concurrent.atomic.AtomicBoolean();
+        assertThatThrownBy(() -> materializer.materialize(dir.resolve("tree"), dir.resolve("state.json"), manifest, sha -> {
+            if (arrivals.incrementAndGet() <= 2) {
+                try {
+                    together.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                    metAnother.set(true);
+                } catch (Exception e) {
+                    throw new java.io.IOException("fetched alone", e);
+                }
+            }
+            if (sha.equals(broken)) throw new java.io.IOException("server said 500 for " + sha);
+            cache.put(sha, new ByteArrayInputStream(remote.get(sha)), Long.MAX_VALUE);
+        })).hasMessageContaining("server said 500 for " + broken);
+        assertThat(metAnother).isTrue();
+        for (FileEntry entry : manifest) {
+            if (!entry.sha256().equals(broken)) assertThat(cache.has(entry.sha256())).as("fetched despite the failure").isTrue();
+        }
+        assertThat(Files.exists(dir.resolve("tree/spec/f0_spec.rb"))).as("nothing written without every blob").isFalse();
     }
 }
