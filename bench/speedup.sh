@@ -5,11 +5,15 @@
 #   testbot server + 1 runner x N | testbot server + 4 runners x N/4, first build (no history) and second build
 # each against the ideal schedule for N instances: max(total / N, longest file). Then the fixed overheads:
 # runner start -> usable, requester start -> first spec running, last spec done -> requester exit.
-# Usage: bench/speedup.sh [INSTANCES (default 8)] [FILES (default 48)]
+# A first build has no history and orders files by size: it also prints what that order allows at best (one file
+# per job, no overhead at all). SUITE=sized writes each file as examples of 0.1 s, so that, as in real suites, a
+# longer file is a bigger file; the default (flat) gives every file one example, so sizes say nothing.
+# Usage: [SUITE=flat|sized] bench/speedup.sh [INSTANCES (default 8)] [FILES (default 48)]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 instances="${1:-8}"
 files="${2:-48}"
+suite="${SUITE:-flat}"
 testbot=("$here/bin/testbot")
 [ -f "$here/target/testbot.jar" ] || (cd "$here" && mvn -B -q -Dstyle.color=never -DskipTests package)
 
@@ -31,10 +35,25 @@ for i in $(seq 1 "$files"); do
   else cs=$((10 + (i * 7) % 30)); fi
   total_cs=$((total_cs + cs)); [ "$cs" -gt "$longest_cs" ] && longest_cs=$cs
   secs=$(printf '%d.%02d' $((cs / 100)) $((cs % 100)))
-  printf 'RSpec.describe "File %d" do\n  it("takes %s s") { sleep %s }\nend\n' "$i" "$secs" "$secs" > "$project/spec/file_${i}_spec.rb"
+  file="$project/spec/file_${i}_spec.rb"
+  if [ "$suite" = sized ]; then
+    { printf 'RSpec.describe "File %d" do\n' "$i"
+      for ((left = cs, k = 1; left > 0; left -= 10, k++)); do
+        step=$((left < 10 ? left : 10))
+        printf '  it("step %d") { sleep 0.%02d }\n' "$k" "$step"
+      done
+      printf 'end\n'; } > "$file"
+  else
+    printf 'RSpec.describe "File %d" do\n  it("takes %s s") { sleep %s }\nend\n' "$i" "$secs" "$secs" > "$file"
+  fi
+  echo "$(stat -c %s "$file") file_${i}_spec.rb $cs" >> "$work/sizes"
 done
 ideal_cs=$(( (total_cs + instances - 1) / instances )); [ "$longest_cs" -gt "$ideal_cs" ] && ideal_cs=$longest_cs
 ideal=$(awk -v c="$ideal_cs" 'BEGIN { printf "%.2f", c / 100 }')
+# Without history: largest file first (then by name), each to the instance free first, nothing else counted.
+no_history=$(LC_ALL=C sort -k1,1nr -k2,2 "$work/sizes" | awk -v n="$instances" '
+  { best = 1; for (i = 2; i <= n; i++) if (load[i] < load[best]) best = i; load[best] += $3 }
+  END { m = 0; for (i = 1; i <= n; i++) if (load[i] > m) m = load[i]; printf "%.2f", m / 100 }')
 
 now() { date +%s.%N; }
 diff_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
@@ -100,7 +119,8 @@ probe --local >/dev/null   # the probe file's first run records its history
 read -r local_start local_end < <(probe --local -n "$instances")
 read -r remote_start remote_end < <(probe --connect "127.0.0.1:$port")
 
-echo "suite: $files spec files, $(awk -v c="$total_cs" 'BEGIN { printf "%.2f", c / 100 }') s of sleeps, longest $(awk -v c="$longest_cs" 'BEGIN { printf "%.2f", c / 100 }') s; $instances instances; ideal wall time ${ideal} s"
+echo "suite ($suite): $files spec files, $(awk -v c="$total_cs" 'BEGIN { printf "%.2f", c / 100 }') s of sleeps, longest $(awk -v c="$longest_cs" 'BEGIN { printf "%.2f", c / 100 }') s; $instances instances; ideal wall time ${ideal} s"
+echo "first build, files by size with no overhead at all: ${no_history} s ($(awk -v i="$ideal" -v w="$no_history" 'BEGIN { printf "%.2f", w / i }') x ideal)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), $(java -version 2>&1 | head -1), $(ruby -v | cut -d' ' -f1-2), parallel_tests $(parallel_rspec --version 2>/dev/null | tail -1)"
 serial=${rows[0]#*|}
 printf '%-46s %8s %9s %9s\n' "run" "wall s" "speedup" "x ideal"

@@ -19,6 +19,14 @@ $stdout.sync = true
 $stderr.sync = true
 
 if ENV.delete("TESTBOT_WORKER_SPARE") == "1"
+  # What rspec loads on its first run anyway (unless a project chooses other frameworks, which then also load):
+  # loaded while waiting, it is not paid by the first job.
+  %w[rspec/expectations rspec/mocks rspec/core/mocking_adapters/rspec
+     rspec/core/formatters/progress_formatter rspec/core/formatters/json_formatter].each do |library|
+    require library
+  rescue LoadError
+    nil
+  end
   line = $stdin.gets or exit
   binding = JSON.parse(line)
   ENV.update(binding.fetch("env", {}))
