@@ -15,6 +15,7 @@ import io.testbot.store.SqliteStore;
 import io.testbot.protocol.FileEntry;
 import io.testbot.protocol.Json;
 import io.testbot.sync.HashCache;
+import io.testbot.sync.Transfers;
 import io.testbot.sync.Hashing;
 import io.testbot.sync.ProjectScanner;
 
@@ -215,8 +216,8 @@ public final class Requester {
         BlobQuery missing = client.post(Api.BLOBS_MISSING, new BlobQuery(List.copyOf(bySha.keySet())), BlobQuery.class);
         long bytes = missing.sha256().stream().mapToLong(sha -> bySha.get(sha).size()).sum();
         long total = manifest.stream().mapToLong(FileEntry::size).sum();
-        int done = 0;
-        for (String sha : missing.sha256()) {
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        Transfers.each(missing.sha256(), sha -> {
             FileEntry entry = bySha.get(sha);
             try {
                 client.putFile(Api.path(Api.BLOB, sha), sources.getOrDefault(entry.path(), root.resolve(entry.path())));
@@ -225,9 +226,9 @@ public final class Requester {
                 throw new ApiClient.ApiException(e.status(), "cannot upload " + entry.path() + ": " + e.getMessage()
                         + (e.status() == 400 ? " (leave it out with 'ignore' in .testbot.yml)" : ""));
             }
-            done++;
-            if (missing.sha256().size() > 20 && done % 50 == 0) err.printf("testbot: uploaded %d of %d files%n", done, missing.sha256().size());
-        }
+            int uploaded = done.incrementAndGet();
+            if (missing.sha256().size() > 20 && uploaded % 50 == 0) err.printf("testbot: uploaded %d of %d files%n", uploaded, missing.sha256().size());
+        });
         err.printf("testbot: project snapshot of %d files (%s): uploaded %d file(s) (%s)%n", manifest.size(), Summary.bytes(total),
                 missing.sha256().size(), Summary.bytes(bytes));
         return manifest;

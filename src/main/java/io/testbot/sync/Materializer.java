@@ -42,7 +42,12 @@ public final class Materializer {
         for (FileEntry entry : manifest) {
             if (!cache.has(entry.sha256())) missing.putIfAbsent(entry.sha256(), entry.path());
         }
-        fetchAll(missing.keySet(), fetcher);
+        try {
+            Transfers.each(missing.keySet(), fetcher::fetch);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while fetching the project's files", e);
+        }
         for (Map.Entry<String, String> blob : missing.entrySet()) {
             if (!cache.has(blob.getKey())) throw new IOException("blob " + blob.getKey() + " for " + blob.getValue() + " could not be fetched");
         }
@@ -76,43 +81,6 @@ public final class Materializer {
         }
         writeState(stateFile, manifest);
         return new Stats(written, deleted, fetched);
-    }
-
-    /** How many blobs are fetched at once: a new project is many small files, each a round trip. */
-    static final int PARALLEL_FETCHES = 8;
-
-    /** Fetches the blobs, several at once; the first failure is thrown once all have ended. */
-    private static void fetchAll(java.util.Collection<String> blobs, BlobFetcher fetcher) throws IOException {
-        if (blobs.size() <= 1) {
-            for (String sha : blobs) fetcher.fetch(sha);
-            return;
-        }
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(PARALLEL_FETCHES, blobs.size()), r -> {
-            Thread t = new Thread(r, "blob-fetch");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<java.util.concurrent.Future<Void>> fetches = new java.util.ArrayList<>();
-            for (String sha : blobs) fetches.add(pool.submit(() -> {
-                fetcher.fetch(sha);
-                return null;
-            }));
-            IOException first = null;
-            for (java.util.concurrent.Future<Void> fetch : fetches) {
-                try {
-                    fetch.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (first == null) first = e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while fetching the project's files", e);
-                }
-            }
-            if (first != null) throw first;
-        } finally {
-            pool.shutdownNow();
-        }
     }
 
     /** Creates the directories leading to target, refusing to pass through a symbolic link. */
