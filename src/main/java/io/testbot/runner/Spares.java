@@ -20,8 +20,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * A runner's spare workers: framework workers booted ahead, outside any project and any instance, up to one per
  * instance. An instance's first job of a build takes one (see {@link WarmWorker#bind}) instead of booting the
  * framework; an instance that finds itself idle boots the next. They are of the framework the runner last ran with
- * a worker. Local mode boots its first before its embedded server starts, so rspec boots meanwhile, and boots no
- * more: its runner ends with its one build.
+ * a worker. They boot one at a time, each once the one before is ready, so that booting them takes one core at
+ * most, not the whole machine just as the next build (or its requester, on the same machine) starts. Local mode
+ * boots its first before its embedded server starts, so rspec boots meanwhile, and boots no more: its runner ends
+ * with its one build.
  */
 public final class Spares {
     private static final Logger log = LoggerFactory.getLogger(Spares.class);
@@ -34,6 +36,13 @@ public final class Spares {
     private final Set<String> unavailable = ConcurrentHashMap.newKeySet();
     private volatile String adapter;
     private volatile boolean closed;
+    /** Boots queued and not yet in the pool. */
+    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.ExecutorService booter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "spare-booter");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * @param workDir   the runner's work dir (spares start in its tools directory, outside any project)
@@ -48,11 +57,9 @@ public final class Spares {
         this.replenish = replenish;
     }
 
-    /** Boots spares until there are this many (at most one per instance). */
+    /** Queues boots until there are, or will be, this many spares (at most one per instance). */
     public synchronized Spares boot(int count) {
-        while (pool.size() < Math.min(count, instances) && bootOne()) {
-            // one more
-        }
+        while (pool.size() + pending.get() < Math.min(count, instances)) queueBoot();
         return this;
     }
 
@@ -67,34 +74,52 @@ public final class Spares {
                 return false;
             }
         }
-        return pool.size() < instances;
+        return pool.size() + pending.get() < instances;
     }
 
-    /** Boots one more spare, if there are fewer than one per instance. */
+    /** Queues one more boot, if there are fewer than one spare per instance. */
     synchronized void bootIfWanted() {
-        if (wanted()) bootOne();
+        if (wanted()) queueBoot();
     }
 
-    private boolean bootOne() {
+    private void queueBoot() {
+        pending.incrementAndGet();
+        try {
+            booter.execute(() -> {
+                try {
+                    WarmWorker spare = bootOne();
+                    // The next boot waits for this one (a spare that never gets ready is not waited for long).
+                    if (spare != null) spare.awaitBooted(WarmWorker.BOOT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+                } finally {
+                    pending.decrementAndGet();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closedMeanwhile) {
+            pending.decrementAndGet();
+        }
+    }
+
+    private WarmWorker bootOne() {
         String name = adapter;
         Adapter framework = name == null ? null : Adapters.find(name).orElse(null);
-        if (framework == null || unavailable.contains(name) || closed) return false;
+        if (framework == null || unavailable.contains(name) || closed) return null;
         try {
             List<String> command = framework.workerCommand(tools);
             if (command == null) {
                 unavailable.add(name);
-                return false;
+                return null;
             }
             ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(command)).directory(tools.toFile()).redirectErrorStream(true);
             // Its instance's TEST_ENV_NUMBER comes when it is bound; nothing it loads before then reads it.
             JobEnvironment.apply(builder, "", instances);
-            pool.add(WarmWorker.startSpare(builder, name));
+            WarmWorker spare = WarmWorker.startSpare(builder, name);
+            pool.add(spare);
             if (closed) close(); // close() may have missed it
-            return true;
+            return spare;
         } catch (IOException e) {
             unavailable.add(name);
             log.info("cannot boot spare {} workers ({}); jobs will boot their own", name, e.getMessage());
-            return false;
+            return null;
         }
     }
 
@@ -114,6 +139,7 @@ public final class Spares {
     /** Ends every spare as a process ends normally (end of input); the futures complete when they are gone. */
     public List<CompletableFuture<Process>> close() {
         closed = true;
+        booter.shutdownNow();
         List<CompletableFuture<Process>> retiring = new ArrayList<>();
         for (WarmWorker spare; (spare = pool.poll()) != null; ) retiring.add(spare.retire());
         return retiring;

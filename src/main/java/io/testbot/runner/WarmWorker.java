@@ -32,6 +32,10 @@ final class WarmWorker {
     private final OutputStream jobs;
     private final InputStream output;
     private final String marker;
+    /** A spare's boot: true once it said it is ready, false if it ended first. */
+    private final java.util.concurrent.CompletableFuture<Boolean> booted = new java.util.concurrent.CompletableFuture<>();
+    /** What a spare printed while booting (warnings, say): it goes to its first job's output. */
+    private volatile byte[] bootOutput = new byte[0];
     /** Held while a job runs in it, or by whoever decided to end it: whoever holds it may use it. */
     private final java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
 
@@ -59,7 +63,9 @@ final class WarmWorker {
     /** Starts a worker; the builder has its command, directory and environment, and merges stderr into stdout. */
     static WarmWorker start(ProcessBuilder builder, String adapter, long buildId, Path root) throws IOException {
         String marker = marker(builder);
-        return new WarmWorker(adapter, buildId, root, builder.start(), marker);
+        WarmWorker worker = new WarmWorker(adapter, buildId, root, builder.start(), marker);
+        worker.booted.complete(true);
+        return worker;
     }
 
     /** Starts a spare (not held): the builder's directory should be outside any project. */
@@ -68,8 +74,51 @@ final class WarmWorker {
         String marker = marker(builder);
         WarmWorker spare = new WarmWorker(adapter, SPARE, null, builder.start(), marker);
         spare.release();
+        Thread reader = new Thread(spare::readBoot, "spare-boot");
+        reader.setDaemon(true);
+        reader.start();
         return spare;
     }
+
+    /** Reads a spare's output up to its ready line; run() reads on from there, once {@link #bind} has seen it. */
+    private void readBoot() {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        try {
+            for (int b; (b = output.read()) >= 0; ) {
+                if (b != '\n') {
+                    line.write(b);
+                    continue;
+                }
+                if (line.toString(StandardCharsets.UTF_8).equals(marker + " ready")) {
+                    bootOutput = printed.toByteArray();
+                    booted.complete(true);
+                    return;
+                }
+                line.write('\n');
+                line.writeTo(printed);
+                line.reset();
+            }
+        } catch (IOException ended) {
+            // as at end of output
+        }
+        booted.complete(false);
+    }
+
+    /** Waits for a spare to finish booting; false if it ended first or is still booting after the timeout. */
+    boolean awaitBooted(long timeout, java.util.concurrent.TimeUnit unit) {
+        try {
+            return booted.get(timeout, unit);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Longest a job waits for a spare that is still booting (a fresh worker would take as long). */
+    static final long BOOT_WAIT_SECONDS = 60;
 
     /** Puts a new random marker into the builder's environment. */
     private static String marker(ProcessBuilder builder) {
@@ -103,6 +152,7 @@ final class WarmWorker {
      * belongs to no instance until then); false if the spare had ended.
      */
     boolean bind(long buildId, Path root, java.util.Map<String, String> env) {
+        if (!awaitBooted(BOOT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) return false;
         try {
             jobs.write((io.testbot.protocol.Json.MAPPER.writeValueAsString(java.util.Map.of("chdir", root.toString(), "env", env)) + "\n")
                     .getBytes(StandardCharsets.UTF_8));
@@ -142,6 +192,11 @@ final class WarmWorker {
             return new Outcome(OutputCapture.read(output), null); // it had ended: its last words
         }
         OutputCapture capture = new OutputCapture();
+        byte[] boot = bootOutput;
+        if (boot.length > 0) {
+            capture.write(boot, 0, boot.length);
+            bootOutput = new byte[0];
+        }
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         for (int b; (b = output.read()) >= 0; ) {
             if (b != '\n') {

@@ -9,6 +9,7 @@
 #
 # With TESTBOT_WORKER_SPARE=1 it is a spare, booted before any build: it waits, however long, for a first line
 # {"chdir": project directory, "env": {variables of its instance}}, and from then on is a worker for that project.
+# Once booted, before that line, it prints the marker and "ready".
 # Nothing of a project is loaded before that line, so only what booting rspec itself costs is paid ahead.
 require "json"
 require "rspec/core"
@@ -27,6 +28,7 @@ if ENV.delete("TESTBOT_WORKER_SPARE") == "1"
   rescue LoadError
     nil
   end
+  $stdout.print "#{marker} ready\n" # the runner boots its spares one at a time: this one is done
   line = $stdin.gets or exit
   binding = JSON.parse(line)
   ENV.update(binding.fetch("env", {}))
