@@ -38,7 +38,8 @@ public final class Spares {
     private volatile boolean closed;
     /** Boots queued and not yet in the pool. */
     private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.ExecutorService booter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    private final java.util.concurrent.ThreadPoolExecutor booter = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
+            java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
         Thread t = new Thread(r, "spare-booter");
         t.setDaemon(true);
         return t;
@@ -129,6 +130,10 @@ public final class Spares {
      */
     WarmWorker take(String framework, long buildId, Path root, Map<String, String> env) {
         adapter = framework;
+        // A build is starting: boots not begun yet would take CPU from its jobs. Idle instances ask again later.
+        List<Runnable> dropped = new ArrayList<>();
+        booter.getQueue().drainTo(dropped);
+        pending.addAndGet(-dropped.size());
         for (WarmWorker spare; (spare = pool.poll()) != null; ) {
             if (spare.spareFor(framework) && spare.claim() && spare.bind(buildId, root, env)) return spare;
             spare.retire();
