@@ -31,7 +31,10 @@ public final class Runner implements AutoCloseable {
     static final long JOB_WAIT_MILLIS = 20_000;
     /** How long a heartbeat may wait at the server for a job to stop: the runner checks in about once a second. */
     static final long HEARTBEAT_WAIT_MILLIS = 1_000;
-    /** An instance with no spare worker starts one once it has waited this long for a job (the build is ending). */
+    /**
+     * While the runner has fewer spare workers than instances, an instance that has waited this long for a job
+     * (its build is ending) queues the boot of one.
+     */
     static final long SPARE_AFTER_IDLE_MILLIS = 200;
     /** Builds whose before_run outcome is remembered: older ones have long finished. */
     static final long KEEP_BEFORE_RUN_OUTCOMES = 1_000;

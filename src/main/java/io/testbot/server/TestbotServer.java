@@ -85,14 +85,16 @@ public final class TestbotServer implements AutoCloseable {
             Store store = new SqliteStore(config.dataDir().resolve("testbot.sqlite"));
             return new Core(store, new Scheduler(store, Version.CURRENT, Clock.systemUTC(), config.recover()));
         });
-        TestbotServer server = new TestbotServer(config, core);
+        TestbotServer server = null;
         try {
+            server = new TestbotServer(config, core);
             server.app.start(config.bind(), config.port());
             core.join();
-        } catch (RuntimeException e) {
-            server.app.stop();
+        } catch (IOException | RuntimeException e) {
+            if (server != null) server.app.stop();
             core.thenAccept(opened -> opened.store().close());
-            throw e instanceof java.util.concurrent.CompletionException && e.getCause() instanceof RuntimeException cause ? cause : e;
+            if (e instanceof java.util.concurrent.CompletionException && e.getCause() instanceof RuntimeException cause) throw cause;
+            throw e;
         }
         server.leaseTimer.scheduleAtFixedRate(server.scheduler()::expireLeases, 1, 1, TimeUnit.SECONDS);
         return server;
