@@ -13,6 +13,12 @@ public final class Api {
 
     public static final String BLOBS_MISSING = "/blobs/missing";
     public static final String BLOB = "/blobs/{sha}";
+    /** Many blobs in one round trip, as a zip whose entries are named by their SHA-256: POST a BlobQuery to get them. */
+    public static final String BLOBS_FETCH = "/blobs/fetch";
+    /** ... and POST such a zip to store them. */
+    public static final String BLOBS_UPLOAD = "/blobs/upload";
+    /** At most this many blobs in one batch. */
+    public static final int MAX_BLOBS_PER_BATCH = 1_000;
 
     public static final String BUILDS = "/builds";
     public static final String BUILD = "/builds/{id}";

@@ -103,6 +103,40 @@ public final class ApiClient {
         exchange("PUT", path, "application/octet-stream", content, 0);
     }
 
+    /** Writes a request body as it goes. */
+    public interface BodyWriter {
+        void write(OutputStream out) throws IOException;
+    }
+
+    /** POSTs a body written as it goes (chunked); returns the answer as text (null for 204). */
+    public String postStreaming(String path, String contentType, BodyWriter writer) throws IOException, InterruptedException {
+        HttpURLConnection connection = open("POST", path, 0);
+        connection.setRequestProperty("Content-Type", contentType);
+        connection.setDoOutput(true);
+        connection.setChunkedStreamingMode(64 * 1024);
+        try (OutputStream out = connection.getOutputStream()) {
+            writer.write(out);
+        } catch (ConnectException | UnknownHostException | NoRouteToHostException e) {
+            throw unreachable(e);
+        }
+        return readBody(connection);
+    }
+
+    /** POSTs JSON and streams the answer; the caller closes it. */
+    public InputStream postForStream(String path, Object body) throws IOException, InterruptedException {
+        HttpURLConnection connection = open("POST", path, 0);
+        connection.setRequestProperty("Content-Type", "application/json");
+        connection.setDoOutput(true);
+        try (OutputStream out = connection.getOutputStream()) {
+            out.write(Json.MAPPER.writeValueAsBytes(body));
+        } catch (ConnectException | UnknownHostException | NoRouteToHostException e) {
+            throw unreachable(e);
+        }
+        int status = status(connection);
+        if (status >= 400) throw error(status, errorBody(connection));
+        return connection.getInputStream();
+    }
+
     /** Streams a response body; the caller closes it. */
     public InputStream download(String path) throws IOException, InterruptedException {
         HttpURLConnection connection = open("GET", path, 0);

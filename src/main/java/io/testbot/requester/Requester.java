@@ -14,6 +14,7 @@ import io.testbot.server.Scheduler;
 import io.testbot.store.SqliteStore;
 import io.testbot.protocol.FileEntry;
 import io.testbot.protocol.Json;
+import io.testbot.sync.BlobBatches;
 import io.testbot.sync.HashCache;
 import io.testbot.sync.Transfers;
 import io.testbot.sync.Hashing;
@@ -217,17 +218,20 @@ public final class Requester {
         long bytes = missing.sha256().stream().mapToLong(sha -> bySha.get(sha).size()).sum();
         long total = manifest.stream().mapToLong(FileEntry::size).sum();
         java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
-        Transfers.each(missing.sha256(), sha -> {
-            FileEntry entry = bySha.get(sha);
+        java.util.function.Function<String, Path> fileOf = sha -> sources.getOrDefault(bySha.get(sha).path(), root.resolve(bySha.get(sha).path()));
+        List<List<String>> batches = BlobBatches.partition(missing.sha256(), sha -> bySha.get(sha).size(), Api.MAX_BLOBS_PER_BATCH, BlobBatches.MAX_BATCH_BYTES);
+        Transfers.each(batches, batch -> {
             try {
-                client.putFile(Api.path(Api.BLOB, sha), sources.getOrDefault(entry.path(), root.resolve(entry.path())));
+                client.postStreaming(Api.BLOBS_UPLOAD, "application/zip", out -> BlobBatches.write(out, batch, fileOf));
             } catch (ApiClient.ApiException e) {
                 if (e instanceof ApiClient.AuthException) throw e;
-                throw new ApiClient.ApiException(e.status(), "cannot upload " + entry.path() + ": " + e.getMessage()
-                        + (e.status() == 400 ? " (leave it out with 'ignore' in .testbot.yml)" : ""));
+                // The server names the blob it refused: say which file that is.
+                String file = batch.stream().filter(sha -> e.getMessage().contains(sha)).map(sha -> bySha.get(sha).path()).findFirst().orElse(null);
+                throw new ApiClient.ApiException(e.status(), "cannot upload " + (file != null ? file : batch.size() + " file(s)") + ": " + e.getMessage()
+                        + (e.status() == 400 && file != null ? " (leave it out with 'ignore' in .testbot.yml)" : ""));
             }
-            int uploaded = done.incrementAndGet();
-            if (missing.sha256().size() > 20 && uploaded % 50 == 0) err.printf("testbot: uploaded %d of %d files%n", uploaded, missing.sha256().size());
+            int uploaded = done.addAndGet(batch.size());
+            if (batches.size() > 1) err.printf("testbot: uploaded %d of %d files%n", uploaded, missing.sha256().size());
         });
         err.printf("testbot: project snapshot of %d files (%s): uploaded %d file(s) (%s)%n", manifest.size(), Summary.bytes(total),
                 missing.sha256().size(), Summary.bytes(bytes));

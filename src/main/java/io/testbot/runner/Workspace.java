@@ -1,8 +1,10 @@
 package io.testbot.runner;
 
 import io.testbot.protocol.Api;
+import io.testbot.protocol.BlobQuery;
 import io.testbot.protocol.ApiClient;
 import io.testbot.protocol.FileEntry;
+import io.testbot.sync.BlobBatches;
 import io.testbot.sync.BlobStore;
 import io.testbot.sync.Materializer;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -88,12 +90,12 @@ final class Workspace {
         copy.buildId = -1; // until the sync succeeds, the copy matches no build
         List<FileEntry> manifest = client.get(Api.path(Api.BUILD_MANIFEST, buildId), new TypeReference<List<FileEntry>>() {});
         long started = System.nanoTime();
-        Materializer.Stats stats = materializer.materialize(copy.dir, workDir.resolve("state").resolve(copy.name + ".json"), manifest, sha -> {
-            try (InputStream in = client.download(Api.path(Api.BLOB, sha))) {
-                cache.put(sha, in, Long.MAX_VALUE);
+        Materializer.Stats stats = materializer.materialize(copy.dir, workDir.resolve("state").resolve(copy.name + ".json"), manifest, shas -> {
+            try (InputStream in = client.postForStream(Api.BLOBS_FETCH, new BlobQuery(shas))) {
+                BlobBatches.read(in, java.util.Set.copyOf(shas), cache, Long.MAX_VALUE);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IOException("interrupted while fetching " + sha, e);
+                throw new IOException("interrupted while fetching the project's files", e);
             }
         });
         log.info("build {}: project {} synced to {}: {} file(s), {} fetched, {} written, {} deleted in {} ms", buildId, project, copy.dir,

@@ -132,6 +132,8 @@ public final class TestbotServer implements AutoCloseable {
         app.post(Api.BLOBS_MISSING, this::missingBlobs);
         app.put(Api.BLOB, this::putBlob);
         app.get(Api.BLOB, this::getBlob);
+        app.post(Api.BLOBS_FETCH, this::fetchBlobs);
+        app.post(Api.BLOBS_UPLOAD, this::uploadBlobs);
 
         app.post(Api.BUILDS, this::submitBuild);
         app.get(Api.BUILDS, ctx -> ctx.json(store().recentBuilds(intParam(ctx, "limit", 50, 1, 1000))));
@@ -225,6 +227,47 @@ public final class TestbotServer implements AutoCloseable {
         if (!blobs.has(sha)) throw new NotFound("no blob " + sha);
         ctx.contentType("application/octet-stream");
         ctx.result(Files.newInputStream(blobs.path(sha)));
+    }
+
+    /** The blobs asked for that the server has, as a zip of entries named by their digests. */
+    private void fetchBlobs(Context ctx) throws IOException {
+        BlobQuery query = body(ctx, BlobQuery.class);
+        if (query.sha256() == null) throw new BadRequest("sha256 list is required");
+        if (query.sha256().size() > Api.MAX_BLOBS_PER_BATCH) throw new BadRequest("too many blobs in one batch (max " + Api.MAX_BLOBS_PER_BATCH + ")");
+        for (String sha : query.sha256()) {
+            if (!io.testbot.sync.Hashing.isSha256(sha)) throw new BadRequest("not a SHA-256 hex digest: " + sha);
+        }
+        ctx.contentType("application/zip");
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(ctx.outputStream())) {
+            zip.setLevel(java.util.zip.Deflater.BEST_SPEED);
+            for (String sha : new java.util.LinkedHashSet<>(query.sha256())) {
+                if (!blobs.has(sha)) continue;
+                zip.putNextEntry(new java.util.zip.ZipEntry(sha));
+                Files.copy(blobs.path(sha), zip);
+                zip.closeEntry();
+            }
+        }
+    }
+
+    /** Stores every entry of a zip as the blob its name says; an entry that does not match its name is a 400. */
+    private void uploadBlobs(Context ctx) throws IOException {
+        int count = 0;
+        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(ctx.bodyInputStream())) {
+            for (java.util.zip.ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
+                if (++count > Api.MAX_BLOBS_PER_BATCH) throw new BadRequest("too many blobs in one batch (max " + Api.MAX_BLOBS_PER_BATCH + ")");
+                String sha = entry.getName();
+                if (entry.isDirectory() || !io.testbot.sync.Hashing.isSha256(sha)) throw new BadRequest("not a SHA-256 hex digest: " + sha);
+                try {
+                    blobs.put(sha, zip, config.maxBlobBytes());
+                } catch (BlobStore.BlobRejectedException e) {
+                    throw new BadRequest("blob " + sha + ": " + e.getMessage());
+                }
+            }
+        } catch (java.util.zip.ZipException e) {
+            throw new BadRequest("not a zip of blobs: " + e.getMessage());
+        }
+        if (count == 0) throw new BadRequest("no blobs in the request: expected a zip of entries named by their SHA-256");
+        ctx.status(HttpStatus.NO_CONTENT);
     }
 
     private void submitBuild(Context ctx) {

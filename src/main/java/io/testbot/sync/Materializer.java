@@ -20,17 +20,26 @@ import java.util.Map;
  * The previous manifest is kept beside the tree so unchanged files are not re-read.
  */
 public final class Materializer {
-    /** Fetches a blob the cache lacks into it. */
+    /** Fetches blobs the cache lacks into it (a batch: see {@link BlobBatches}). */
     public interface BlobFetcher {
-        void fetch(String sha256) throws IOException;
+        void fetch(List<String> sha256s) throws IOException;
     }
 
     public record Stats(int written, int deleted, int fetched) {}
 
     private final BlobStore cache;
+    private final int batchBlobs;
+    private final long batchBytes;
 
     public Materializer(BlobStore cache) {
+        this(cache, io.testbot.protocol.Api.MAX_BLOBS_PER_BATCH, BlobBatches.MAX_BATCH_BYTES);
+    }
+
+    /** Fetches missing blobs in batches of at most batchBlobs blobs and about batchBytes, several at once. */
+    Materializer(BlobStore cache, int batchBlobs, long batchBytes) {
         this.cache = cache;
+        this.batchBlobs = batchBlobs;
+        this.batchBytes = batchBytes;
     }
 
     public Stats materialize(Path root, Path stateFile, List<FileEntry> manifest, BlobFetcher fetcher) throws IOException {
@@ -38,18 +47,18 @@ public final class Materializer {
         Path base = root.toAbsolutePath().normalize();
         Files.createDirectories(base);
 
-        Map<String, String> missing = new java.util.LinkedHashMap<>(); // blob -> a path that needs it
+        Map<String, FileEntry> missing = new java.util.LinkedHashMap<>(); // blob -> an entry that needs it
         for (FileEntry entry : manifest) {
-            if (!cache.has(entry.sha256())) missing.putIfAbsent(entry.sha256(), entry.path());
+            if (!cache.has(entry.sha256())) missing.putIfAbsent(entry.sha256(), entry);
         }
         try {
-            Transfers.each(missing.keySet(), fetcher::fetch);
+            Transfers.each(BlobBatches.partition(missing.keySet(), sha -> missing.get(sha).size(), batchBlobs, batchBytes), fetcher::fetch);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while fetching the project's files", e);
         }
-        for (Map.Entry<String, String> blob : missing.entrySet()) {
-            if (!cache.has(blob.getKey())) throw new IOException("blob " + blob.getKey() + " for " + blob.getValue() + " could not be fetched");
+        for (Map.Entry<String, FileEntry> blob : missing.entrySet()) {
+            if (!cache.has(blob.getKey())) throw new IOException("blob " + blob.getKey() + " for " + blob.getValue().path() + " could not be fetched");
         }
         int fetched = missing.size();
 

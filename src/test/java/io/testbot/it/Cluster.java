@@ -214,4 +214,11 @@ abstract class Cluster {
     HttpResponse<String> http(String method, String path, String body) throws Exception {
         return http(method, path, body, token);
     }
+
+    /** A request with a binary body, answered as bytes. */
+    HttpResponse<byte[]> httpBytes(String method, String path, byte[] body) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address() + path))
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body)).header("Authorization", "Bearer " + token).build();
+        return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofByteArray());
+    }
 }

@@ -140,6 +140,26 @@ class DistributedRspecIT extends Cluster {
         assertThat(pids(result.out())).hasSize(2);
     }
 
+    static byte[] zip(Map<String, String> entries) throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
+            for (Map.Entry<String, String> entry : entries.entrySet()) {
+                zip.putNextEntry(new java.util.zip.ZipEntry(entry.getKey()));
+                zip.write(entry.getValue().getBytes());
+                zip.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    static Map<String, String> unzip(byte[] body) throws java.io.IOException {
+        Map<String, String> entries = new java.util.HashMap<>();
+        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(body))) {
+            for (java.util.zip.ZipEntry entry; (entry = zip.getNextEntry()) != null; ) entries.put(entry.getName(), new String(zip.readAllBytes()));
+        }
+        return entries;
+    }
+
     static Set<String> pids(String output) {
         Set<String> pids = new java.util.HashSet<>();
         Matcher m = Pattern.compile(" pid=(\\d+)").matcher(output);
@@ -258,6 +278,23 @@ class DistributedRspecIT extends Cluster {
         assertThat(badBlob.body()).contains("does not match its hash");
         assertThat(http("POST", "/blobs/missing", "{\"sha256\":[\"" + helloSha + "\"]}").body()).contains(helloSha);
         assertThat(http("PUT", "/blobs/" + helloSha, "hello").statusCode()).isEqualTo(204);
+
+        // Batches: a zip of entries named by their digests, checked entry by entry.
+        assertThat(httpBytes("POST", "/blobs/upload", "not a zip".getBytes()).statusCode()).isEqualTo(400);
+        String worldSha = "486ea46224d1bb4fb680f34f7c9ad96a8f24ec88be73ea8e5a6c65260e9cb8a7"; // sha256("world")
+        var lying = httpBytes("POST", "/blobs/upload", zip(Map.of(worldSha, "not world")));
+        assertThat(lying.statusCode()).isEqualTo(400);
+        assertThat(new String(lying.body())).contains(worldSha).contains("does not match its hash");
+        var named = httpBytes("POST", "/blobs/upload", zip(Map.of("../../escape", "x")));
+        assertThat(named.statusCode()).isEqualTo(400);
+        assertThat(new String(named.body())).contains("not a SHA-256 hex digest");
+        assertThat(httpBytes("POST", "/blobs/upload", zip(Map.of(worldSha, "world"))).statusCode()).isEqualTo(204);
+        assertThat(http("POST", "/blobs/fetch", "{\"sha256\":[\"../x\"]}").statusCode()).isEqualTo(400);
+        String many = String.join(",", java.util.Collections.nCopies(1001, "\"" + helloSha + "\""));
+        assertThat(http("POST", "/blobs/fetch", "{\"sha256\":[" + many + "]}").statusCode()).isEqualTo(400);
+        var fetched = httpBytes("POST", "/blobs/fetch", ("{\"sha256\":[\"" + helloSha + "\",\"" + worldSha + "\",\"" + "1".repeat(64) + "\"]}").getBytes());
+        assertThat(fetched.statusCode()).isEqualTo(200);
+        assertThat(unzip(fetched.body())).as("what the server has, and nothing else").isEqualTo(Map.of(helloSha, "hello", worldSha, "world"));
 
         for (String path : List.of("../../etc/cron.d/evil", "/etc/passwd", "spec/../../x")) {
             String build = """

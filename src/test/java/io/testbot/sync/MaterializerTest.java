@@ -39,9 +39,11 @@ class MaterializerTest {
     }
 
     Materializer.Stats materialize(List<FileEntry> manifest) throws Exception {
-        return materializer.materialize(dir.resolve("tree"), dir.resolve("state.json"), manifest, sha -> {
-            fetched.add(sha);
-            cache.put(sha, new ByteArrayInputStream(remote.get(sha)), Long.MAX_VALUE);
+        return materializer.materialize(dir.resolve("tree"), dir.resolve("state.json"), manifest, shas -> {
+            for (String sha : shas) {
+                fetched.add(sha);
+                cache.put(sha, new ByteArrayInputStream(remote.get(sha)), Long.MAX_VALUE);
+            }
         });
     }
 
@@ -94,15 +96,18 @@ class MaterializerTest {
     }
 
     @Test
-    void fetchesSeveralBlobsAtOnceAndReportsAFailedOneAfterTheRest() throws Exception {
+    void fetchesBatchesSeveralAtOnceAndReportsAFailedOneAfterTheRest() throws Exception {
         List<FileEntry> manifest = new ArrayList<>();
         for (int i = 0; i < 6; i++) manifest.add(file("spec/f" + i + "_spec.rb", "content " + i, false));
         String broken = manifest.get(3).sha256();
+        Materializer inPairs = new Materializer(cache, 2, Long.MAX_VALUE);
+        List<List<String>> batches = java.util.Collections.synchronizedList(new ArrayList<>());
         // Two fetches must be in flight together to get past the barrier: one at a time would time out.
         java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
         java.util.concurrent.atomic.AtomicInteger arrivals = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicBoolean metAnother = new java.util.concurrent.atomic.AtomicBoolean();
-        assertThatThrownBy(() -> materializer.materialize(dir.resolve("tree"), dir.resolve("state.json"), manifest, sha -> {
+        assertThatThrownBy(() -> inPairs.materialize(dir.resolve("tree"), dir.resolve("state.json"), manifest, shas -> {
+            batches.add(shas);
             if (arrivals.incrementAndGet() <= 2) {
                 try {
                     together.await(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -111,12 +116,13 @@ class MaterializerTest {
                     throw new java.io.IOException("fetched alone", e);
                 }
             }
-            if (sha.equals(broken)) throw new java.io.IOException("server said 500 for " + sha);
-            cache.put(sha, new ByteArrayInputStream(remote.get(sha)), Long.MAX_VALUE);
+            if (shas.contains(broken)) throw new java.io.IOException("server said 500 for " + broken);
+            for (String sha : shas) cache.put(sha, new ByteArrayInputStream(remote.get(sha)), Long.MAX_VALUE);
         })).hasMessageContaining("server said 500 for " + broken);
         assertThat(metAnother).isTrue();
-        for (FileEntry entry : manifest) {
-            if (!entry.sha256().equals(broken)) assertThat(cache.has(entry.sha256())).as("fetched despite the failure").isTrue();
+        assertThat(batches).hasSize(3).allSatisfy(batch -> assertThat(batch).hasSize(2));
+        for (int i : new int[]{0, 1, 4, 5}) {
+            assertThat(cache.has(manifest.get(i).sha256())).as("the other batches were fetched despite the failure").isTrue();
         }
         assertThat(Files.exists(dir.resolve("tree/spec/f0_spec.rb"))).as("nothing written without every blob").isFalse();
     }
