@@ -141,6 +141,15 @@ public final class Spares {
         return null;
     }
 
+    /** Spares started (booting or ready) and boots queued or under way: for tests. */
+    int started() {
+        return pool.size();
+    }
+
+    int pending() {
+        return pending.get();
+    }
+
     /** Ends every spare as a process ends normally (end of input); the futures complete when they are gone. */
     public List<CompletableFuture<Process>> close() {
         closed = true;
