@@ -226,9 +226,11 @@ public final class Requester {
             } catch (ApiClient.ApiException e) {
                 if (e instanceof ApiClient.AuthException) throw e;
                 // The server names the blob it refused: say which file that is.
-                String file = batch.stream().filter(sha -> e.getMessage().contains(sha)).map(sha -> bySha.get(sha).path()).findFirst().orElse(null);
-                throw new ApiClient.ApiException(e.status(), "cannot upload " + (file != null ? file : batch.size() + " file(s)") + ": " + e.getMessage()
-                        + (e.status() == 400 && file != null ? " (leave it out with 'ignore' in .testbot.yml)" : ""));
+                String refused = batch.stream().filter(sha -> e.getMessage().contains(sha)).findFirst().orElse(null);
+                String what = refused != null ? bySha.get(refused).path() : batch.size() + " file(s)";
+                String why = refused != null ? e.getMessage().replace("blob " + refused + ": ", "") : e.getMessage();
+                throw new ApiClient.ApiException(e.status(), "cannot upload " + what + ": " + why
+                        + (e.status() == 400 && refused != null ? " (leave it out with 'ignore' in .testbot.yml)" : ""));
             }
             int uploaded = done.addAndGet(batch.size());
             if (batches.size() > 1) err.printf("testbot: uploaded %d of %d files%n", uploaded, missing.sha256().size());

@@ -295,6 +295,13 @@ class DistributedRspecIT extends Cluster {
         var fetched = httpBytes("POST", "/blobs/fetch", ("{\"sha256\":[\"" + helloSha + "\",\"" + worldSha + "\",\"" + "1".repeat(64) + "\"]}").getBytes());
         assertThat(fetched.statusCode()).isEqualTo(200);
         assertThat(unzip(fetched.body())).as("what the server has, and nothing else").isEqualTo(Map.of(helloSha, "hello", worldSha, "world"));
+        // A requester told which of its files the server refused.
+        Path project = Files.createDirectories(dir.resolve("big"));
+        SampleProjects.write(project, "spec/a_spec.rb", "RSpec.describe('A') { it('runs') { } }\n");
+        SampleProjects.write(project, "data/dump.sql", "x".repeat(5000));
+        Result refusedUpload = requestRemote(project);
+        assertThat(refusedUpload.exit()).isEqualTo(2);
+        assertThat(refusedUpload.err()).contains("cannot upload data/dump.sql: blob larger than 1000 bytes (leave it out with 'ignore' in .testbot.yml)");
 
         for (String path : List.of("../../etc/cron.d/evil", "/etc/passwd", "spec/../../x")) {
             String build = """
