@@ -12,8 +12,6 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * The client side of {@link Api}: JSON in and out, bearer token, errors as typed exceptions.
@@ -86,23 +84,6 @@ public final class ApiClient {
         return post(path, body, type, 0);
     }
 
-    public void putFile(String path, Path file) throws IOException, InterruptedException {
-        HttpURLConnection connection = open("PUT", path, 0);
-        connection.setRequestProperty("Content-Type", "application/octet-stream");
-        connection.setDoOutput(true);
-        connection.setFixedLengthStreamingMode(Files.size(file));
-        try (OutputStream out = connection.getOutputStream()) {
-            Files.copy(file, out);
-        } catch (ConnectException | UnknownHostException | NoRouteToHostException e) {
-            throw unreachable(e);
-        }
-        readBody(connection);
-    }
-
-    public void putBytes(String path, byte[] content) throws IOException, InterruptedException {
-        exchange("PUT", path, "application/octet-stream", content, 0);
-    }
-
     /** Writes a request body as it goes. */
     public interface BodyWriter {
         void write(OutputStream out) throws IOException;
@@ -132,14 +113,6 @@ public final class ApiClient {
         } catch (ConnectException | UnknownHostException | NoRouteToHostException e) {
             throw unreachable(e);
         }
-        int status = status(connection);
-        if (status >= 400) throw error(status, errorBody(connection));
-        return connection.getInputStream();
-    }
-
-    /** Streams a response body; the caller closes it. */
-    public InputStream download(String path) throws IOException, InterruptedException {
-        HttpURLConnection connection = open("GET", path, 0);
         int status = status(connection);
         if (status >= 400) throw error(status, errorBody(connection));
         return connection.getInputStream();
