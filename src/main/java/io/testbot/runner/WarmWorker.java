@@ -35,7 +35,7 @@ final class WarmWorker {
     /** A spare's boot: true once it said it is ready, false if it ended first. */
     private final java.util.concurrent.CompletableFuture<Boolean> booted = new java.util.concurrent.CompletableFuture<>();
     /** What a spare printed while booting (warnings, say): it goes to its first job's output. */
-    private volatile byte[] bootOutput = new byte[0];
+    private volatile String bootOutput = "";
     /** Held while a job runs in it, or by whoever decided to end it: whoever holds it may use it. */
     private final java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
 
@@ -82,27 +82,15 @@ final class WarmWorker {
 
     /** Reads a spare's output up to its ready line; run() reads on from there, once {@link #bind} has seen it. */
     private void readBoot() {
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        OutputCapture printed = new OutputCapture();
+        String said = null;
         try {
-            for (int b; (b = output.read()) >= 0; ) {
-                if (b != '\n') {
-                    line.write(b);
-                    continue;
-                }
-                if (line.toString(StandardCharsets.UTF_8).equals(marker + " ready")) {
-                    bootOutput = printed.toByteArray();
-                    booted.complete(true);
-                    return;
-                }
-                line.write('\n');
-                line.writeTo(printed);
-                line.reset();
-            }
+            said = readToMarker(printed);
         } catch (IOException ended) {
             // as at end of output
         }
-        booted.complete(false);
+        bootOutput = printed.text();
+        booted.complete("ready".equals(said));
     }
 
     /** Waits for a spare to finish booting; false if it ended first or is still booting after the timeout. */
@@ -192,11 +180,31 @@ final class WarmWorker {
             return new Outcome(OutputCapture.read(output), null); // it had ended: its last words
         }
         OutputCapture capture = new OutputCapture();
-        byte[] boot = bootOutput;
-        if (boot.length > 0) {
-            capture.write(boot, 0, boot.length);
-            bootOutput = new byte[0];
+        String boot = bootOutput;
+        if (!boot.isEmpty()) {
+            byte[] bytes = boot.getBytes(StandardCharsets.UTF_8);
+            capture.write(bytes, 0, bytes.length);
+            bootOutput = "";
         }
+        String said = readToMarker(capture);
+        if (said == null) return new Outcome(capture.text(), null);
+        String printed = capture.text();
+        // The worker starts the marker on a line of its own: that newline is not the job's.
+        if (printed.endsWith("\n")) printed = printed.substring(0, printed.length() - 1);
+        int status;
+        try {
+            status = Integer.parseInt(said);
+        } catch (NumberFormatException e) {
+            status = 1;
+        }
+        return new Outcome(printed, status);
+    }
+
+    /**
+     * Reads the worker's output into the capture up to a line that starts with the marker, and returns what that
+     * line says after it (a job's exit status, or "ready"); null if the output ends first.
+     */
+    private String readToMarker(OutputCapture capture) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         for (int b; (b = output.read()) >= 0; ) {
             if (b != '\n') {
@@ -208,24 +216,13 @@ final class WarmWorker {
                 continue;
             }
             String text = line.toString(StandardCharsets.UTF_8);
-            if (text.startsWith(marker + " ")) {
-                String printed = capture.text();
-                // The worker starts the marker on a line of its own: that newline is not the job's.
-                if (printed.endsWith("\n")) printed = printed.substring(0, printed.length() - 1);
-                int status;
-                try {
-                    status = Integer.parseInt(text.substring(marker.length() + 1).strip());
-                } catch (NumberFormatException e) {
-                    status = 1;
-                }
-                return new Outcome(printed, status);
-            }
+            if (text.startsWith(marker + " ")) return text.substring(marker.length() + 1).strip();
             line.write('\n');
             capture.write(line.toByteArray(), 0, line.size());
             line.reset();
         }
         capture.write(line.toByteArray(), 0, line.size());
-        return new Outcome(capture.text(), null);
+        return null;
     }
 
     /** Ends the worker and everything it started, at once. */
