@@ -36,7 +36,7 @@ public final class Spares {
     private final Set<String> unavailable = ConcurrentHashMap.newKeySet();
     private volatile String adapter;
     private volatile boolean closed;
-    /** Boots queued and not yet in the pool. */
+    /** Boots queued or being started, not yet in the pool. */
     private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.ThreadPoolExecutor booter = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
             java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
@@ -87,13 +87,14 @@ public final class Spares {
         pending.incrementAndGet();
         try {
             booter.execute(() -> {
+                WarmWorker spare;
                 try {
-                    WarmWorker spare = bootOne();
-                    // The next boot waits for this one (a spare that never gets ready is not waited for long).
-                    if (spare != null) spare.awaitBooted(WarmWorker.BOOT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+                    spare = bootOne();
                 } finally {
-                    pending.decrementAndGet();
+                    pending.decrementAndGet(); // in the pool now, or given up
                 }
+                // The next boot waits for this one (a spare that never gets ready is not waited for long).
+                if (spare != null) spare.awaitBooted(WarmWorker.BOOT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
             });
         } catch (java.util.concurrent.RejectedExecutionException closedMeanwhile) {
             pending.decrementAndGet();

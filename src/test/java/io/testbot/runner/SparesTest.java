@@ -47,12 +47,13 @@ class SparesTest {
     void aBuildThatStartsDropsTheBootsNotBegun(@TempDir Path dir) throws Exception {
         Spares spares = new Spares(dir.resolve("work"), 4, "rspec", true).boot(4);
         try {
-            assertThat(spares.pending()).isEqualTo(4);
+            // One boot at a time: the second waits for the first to be ready, so three are still queued.
+            assertThat(spares.pending()).isGreaterThanOrEqualTo(3);
             WarmWorker taken = spares.take("rspec", 1, Files.createDirectories(dir.resolve("project")), Map.of());
             // At most the boot under way is left; the queued ones would take CPU from the build's jobs.
             assertThat(spares.pending()).isLessThanOrEqualTo(1);
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> spares.pending() == 0);
-            assertThat(spares.started() + (taken == null ? 0 : 1)).isLessThanOrEqualTo(2);
+            assertThat(spares.started() + (taken == null ? 0 : 1)).isLessThanOrEqualTo(1);
             if (taken != null) taken.close();
         } finally {
             spares.close().forEach(java.util.concurrent.CompletableFuture::join);
