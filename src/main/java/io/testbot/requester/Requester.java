@@ -57,7 +57,7 @@ public final class Requester {
      * Local mode boots this many workers while its server starts: they use the cores the JVM's start leaves idle;
      * more would slow that start down (measured on two cores: 8 at once cost more than they saved).
      */
-    static final int AHEAD = Math.max(1, Integer.getInteger("testbot.ahead", Runtime.getRuntime().availableProcessors() / 2));
+    static final int AHEAD = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
 
     public int run() {
         long started = System.nanoTime();
