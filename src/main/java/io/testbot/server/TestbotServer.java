@@ -21,6 +21,7 @@ import io.testbot.protocol.Runners;
 import io.testbot.protocol.Version;
 import io.testbot.store.SqliteStore;
 import io.testbot.store.Store;
+import io.testbot.sync.BlobBatches;
 import io.testbot.sync.BlobStore;
 import io.testbot.sync.ManifestPaths;
 import org.slf4j.Logger;
@@ -237,16 +238,10 @@ public final class TestbotServer implements AutoCloseable {
         for (String sha : query.sha256()) {
             if (!io.testbot.sync.Hashing.isSha256(sha)) throw new BadRequest("not a SHA-256 hex digest: " + sha);
         }
+        List<String> held = query.sha256().stream().distinct().filter(blobs::has).toList();
         ctx.contentType("application/zip");
-        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(ctx.outputStream())) {
-            zip.setLevel(java.util.zip.Deflater.BEST_SPEED);
-            for (String sha : new java.util.LinkedHashSet<>(query.sha256())) {
-                if (!blobs.has(sha)) continue;
-                zip.putNextEntry(new java.util.zip.ZipEntry(sha));
-                Files.copy(blobs.path(sha), zip);
-                zip.closeEntry();
-            }
-        }
+        BlobBatches.write(ctx.outputStream(), held, blobs::path);
+        ctx.outputStream().flush();
     }
 
     /** Stores every entry of a zip as the blob its name says; an entry that does not match its name is a 400. */
