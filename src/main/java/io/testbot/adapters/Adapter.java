@@ -39,6 +39,16 @@ public interface Adapter {
         return null;
     }
 
+    /**
+     * A command that starts in milliseconds and becomes a spare worker forked from a booted one (a zygote: the
+     * {@link #workerCommand} with TESTBOT_WORKER_ZYGOTE naming a socket; the stub finds it in TESTBOT_ZYGOTE). The
+     * stub makes itself a process group leader, the fork joins its group, and the stub exits with the fork's
+     * status; without a zygote to reach it boots a spare itself. Null when the framework has no such stub.
+     */
+    default List<String> spareStubCommand(Path tools) throws IOException {
+        return null;
+    }
+
     /** The line that asks a worker from {@link #workerCommand} to run these files and write results to resultFile. */
     default String workerJob(List<String> files, List<String> options, Path resultFile) {
         throw new UnsupportedOperationException(name() + " has no worker");

@@ -21,6 +21,17 @@ public final class ProcessGroups {
         return wrapped;
     }
 
+    /**
+     * Wraps a command so that it dies with the thread that starts it, in this session: the process makes itself
+     * a group leader (a zygote's forks can join the group of a process of the same session only).
+     */
+    public static List<String> dyingWithStarter(List<String> command) {
+        List<String> wrapped = new ArrayList<>(command.size() + 3);
+        wrapped.addAll(List.of("setpriv", "--pdeathsig", "KILL"));
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
     /** Sends SIGKILL to the whole process group led by the process. */
     public static void kill(Process process) {
         long pgid = process.pid();

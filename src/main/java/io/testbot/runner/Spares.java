@@ -20,10 +20,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * A runner's spare workers: framework workers booted ahead, outside any project and any instance, up to one per
  * instance. An instance's first job of a build takes one (see {@link WarmWorker#bind}) instead of booting the
  * framework; an instance that finds itself idle boots the next. They are of the framework the runner last ran with
- * a worker. They boot one at a time, each once the one before is ready, so that booting them takes one core at
- * most, not the whole machine just as the next build (or its requester, on the same machine) starts. Local mode
- * boots its first before its embedded server starts, so rspec boots meanwhile, and boots no more: its runner ends
- * with its one build.
+ * a worker. Where the framework has a stub ({@link io.testbot.adapters.Adapter#spareStubCommand}), the framework
+ * boots once, in a {@link Zygote}, and every spare is a fork of it: milliseconds each, and an instance that finds
+ * none ready forks one on the spot. They start one at a time, each once the one before is ready, so that booting
+ * them takes one core at most, not the whole machine just as the next build (or its requester, on the same
+ * machine) starts. Local mode boots its first before its embedded server starts, so rspec boots meanwhile, and
+ * boots no more ahead: its runner ends with its one build.
  */
 public final class Spares {
     private static final Logger log = LoggerFactory.getLogger(Spares.class);
@@ -36,6 +38,10 @@ public final class Spares {
     private final Set<String> unavailable = ConcurrentHashMap.newKeySet();
     private volatile String adapter;
     private volatile boolean closed;
+    /** The booted worker that spares are forked from, once one is ready. */
+    private volatile Zygote zygote;
+    /** Frameworks whose zygote could not start here: their spares boot on their own. */
+    private final Set<String> unforkable = ConcurrentHashMap.newKeySet();
     /** Boots queued or being started, not yet in the pool. */
     private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.ThreadPoolExecutor booter = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
@@ -87,9 +93,12 @@ public final class Spares {
         pending.incrementAndGet();
         try {
             booter.execute(() -> {
-                WarmWorker spare;
+                WarmWorker spare = null;
                 try {
                     spare = bootOne();
+                } catch (RuntimeException e) {
+                    // Not to end the booter thread: what it started dies with it.
+                    log.warn("cannot boot a spare worker: {}", e.toString());
                 } finally {
                     pending.decrementAndGet(); // in the pool now, or given up
                 }
@@ -111,10 +120,8 @@ public final class Spares {
                 unavailable.add(name);
                 return null;
             }
-            ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(command)).directory(tools.toFile()).redirectErrorStream(true);
-            // Its instance's TEST_ENV_NUMBER comes when it is bound; nothing it loads before then reads it.
-            JobEnvironment.apply(builder, "", instances);
-            WarmWorker spare = WarmWorker.startSpare(builder, name);
+            Zygote forks = zygote(name, framework, command);
+            WarmWorker spare = forks != null ? fork(forks, framework) : WarmWorker.startSpare(builder(ProcessGroups.inNewGroup(command)), name);
             pool.add(spare);
             if (closed) close(); // close() may have missed it
             return spare;
@@ -123,6 +130,43 @@ public final class Spares {
             log.info("cannot boot spare {} workers ({}); jobs will boot their own", name, e.getMessage());
             return null;
         }
+    }
+
+    /** A spare's process: outside any project, with no instance's TEST_ENV_NUMBER yet (binding gives it). */
+    private ProcessBuilder builder(List<String> command) {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(tools.toFile()).redirectErrorStream(true);
+        JobEnvironment.apply(builder, "", instances);
+        return builder;
+    }
+
+    /** Starts a spare forked from the zygote (a stub that the fork takes the place of). */
+    private WarmWorker fork(Zygote forks, Adapter framework) throws IOException {
+        ProcessBuilder builder = builder(ProcessGroups.dyingWithStarter(framework.spareStubCommand(tools)));
+        forks.serve(builder);
+        return WarmWorker.startSpare(builder, forks.adapter());
+    }
+
+    /**
+     * The zygote for this framework, started and waited for if there is none yet (on the booter thread only);
+     * null when the framework has no stub or its zygote cannot start here.
+     */
+    private Zygote zygote(String name, Adapter framework, List<String> command) throws IOException {
+        Zygote current = zygote;
+        if (current != null && current.adapter().equals(name) && current.isAlive()) return current;
+        if (current != null) {
+            zygote = null;
+            current.close(); // it ends once the workers forked from it have
+        }
+        if (unforkable.contains(name) || framework.spareStubCommand(tools) == null) return null;
+        Zygote started = Zygote.start(name, command, tools, instances);
+        if (!started.awaitReady(WarmWorker.BOOT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+            unforkable.add(name);
+            started.close();
+            return null;
+        }
+        zygote = started;
+        if (closed) started.close(); // close() may have missed it
+        return started;
     }
 
     /**
@@ -139,6 +183,17 @@ public final class Spares {
             if (spare.spareFor(framework) && spare.claim() && spare.bind(buildId, root, env)) return spare;
             spare.retire();
         }
+        // None ready: a fork now still beats booting the framework (this instance's thread outlives its workers).
+        Zygote forks = zygote;
+        Adapter adapter = Adapters.find(framework).orElse(null);
+        if (forks == null || closed || adapter == null || !forks.adapter().equals(framework) || !forks.isAlive()) return null;
+        try {
+            WarmWorker spare = fork(forks, adapter);
+            if (spare.claim() && spare.bind(buildId, root, env)) return spare;
+            spare.retire();
+        } catch (IOException e) {
+            log.debug("cannot fork a spare: {}", e.getMessage());
+        }
         return null;
     }
 
@@ -151,12 +206,19 @@ public final class Spares {
         return pending.get();
     }
 
-    /** Ends every spare as a process ends normally (end of input); the futures complete when they are gone. */
+    /**
+     * Ends every spare as a process ends normally (end of input), and the zygote once the workers forked from it
+     * have ended; the futures complete when they are gone.
+     */
     public List<CompletableFuture<Process>> close() {
         closed = true;
-        booter.shutdownNow();
+        booter.getQueue().clear();
         List<CompletableFuture<Process>> retiring = new ArrayList<>();
         for (WarmWorker spare; (spare = pool.poll()) != null; ) retiring.add(spare.retire());
+        Zygote forks = zygote;
+        if (forks != null) retiring.add(forks.close());
+        // Only then may the booter's thread end: the stubs it started die with it, and their forks with them.
+        CompletableFuture.allOf(retiring.toArray(CompletableFuture[]::new)).whenComplete((gone, error) -> booter.shutdownNow());
         return retiring;
     }
 }

@@ -116,15 +116,30 @@ class DistributedRspecIT extends Cluster {
         assertThat(second.out()).contains("3 examples, 0 failures").contains("boots=1").doesNotContain("boots=2");
     }
 
-    /** Waits for the runner to have rspec workers other than these, and returns their pids. */
+    /**
+     * Waits for the runner to have rspec workers other than these, and returns their pids: the processes that run
+     * specs, not the zygote they are forked from nor the stubs that stand for them.
+     */
     static Set<String> awaitWorkers(Proc runner, Set<String> except) {
         return Awaitility.await("an rspec worker booted ahead").atMost(START).until(() -> {
             Set<String> pids = new java.util.HashSet<>();
             runner.process.descendants().filter(p -> p.info().commandLine().orElse("").contains("testbot_rspec_worker"))
+                    .filter(p -> !p.info().commandLine().orElse("").contains("testbot_spare_stub") && !isZygote(p))
                     .forEach(p -> pids.add(String.valueOf(p.pid())));
             pids.removeAll(except);
             return pids;
         }, pids -> !pids.isEmpty());
+    }
+
+    /** The zygote: started with its variable, and not forked from a worker (a fork's memory shows the same variables). */
+    static boolean isZygote(ProcessHandle process) {
+        if (process.parent().flatMap(p -> p.info().commandLine()).orElse("").contains("testbot_rspec_worker")) return false;
+        try {
+            return Files.readString(Path.of("/proc/" + process.pid() + "/environ"), java.nio.charset.StandardCharsets.ISO_8859_1)
+                    .contains("TESTBOT_WORKER_ZYGOTE=");
+        } catch (java.io.IOException | RuntimeException gone) {
+            return false;
+        }
     }
 
     @Test

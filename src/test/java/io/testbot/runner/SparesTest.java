@@ -61,6 +61,70 @@ class SparesTest {
     }
 
     @Test
+    void sparesAreForksOfOneBootedRspecInTheGroupOfTheProcessThatStandsForThem(@TempDir Path dir) throws Exception {
+        Path project = Files.createDirectories(dir.resolve("project/spec"));
+        Files.writeString(project.resolve("who_spec.rb"),
+                "RSpec.describe('W') { it('says') { puts \"pid=#{Process.pid} parent=#{Process.ppid} group=#{Process.getpgid(0)}\" } }\n");
+        Spares spares = new Spares(dir.resolve("work"), 3, "rspec", true).boot(2);
+        List<WarmWorker> taken = new java.util.ArrayList<>();
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> spares.started() == 2 && spares.pending() == 0);
+            List<Map<String, Long>> seen = new java.util.ArrayList<>();
+            // Two from the pool, and a third forked on the spot: the pool is empty by then.
+            for (int build = 1; build <= 3; build++) {
+                WarmWorker worker = spares.take("rspec", build, dir.resolve("project"), JobEnvironment.of("", 3));
+                assertThat(worker).as("spare %d", build).isNotNull();
+                taken.add(worker);
+                WarmWorker.Outcome outcome = worker.run(rspec.workerJob(List.of("spec/who_spec.rb"), List.of(), dir.resolve(build + ".json")));
+                worker.release();
+                assertThat(outcome.status()).as(outcome.output()).isZero();
+                java.util.regex.Matcher said = java.util.regex.Pattern.compile("pid=(\\d+) parent=(\\d+) group=(\\d+)").matcher(outcome.output());
+                assertThat(said.find()).as(outcome.output()).isTrue();
+                seen.add(Map.of("pid", Long.parseLong(said.group(1)), "parent", Long.parseLong(said.group(2)),
+                        "group", Long.parseLong(said.group(3)), "stub", worker.process().pid()));
+            }
+            assertThat(seen).extracting(s -> s.get("parent")).as("one zygote").containsOnly(seen.get(0).get("parent"));
+            for (Map<String, Long> one : seen) {
+                assertThat(one.get("pid")).as("a fork, not the stub").isNotEqualTo(one.get("stub"));
+                assertThat(one.get("group")).as("in the stub's group").isEqualTo(one.get("stub"));
+            }
+
+            // Stopping a job stops the stub's group: the fork goes with it.
+            ProcessGroups.kill(taken.get(0).process());
+            long fork = seen.get(0).get("pid");
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(fork).map(p -> !p.isAlive()).orElse(true));
+            assertThat(ProcessHandle.of(seen.get(1).get("pid")).map(ProcessHandle::isAlive)).as("the others run on").contains(true);
+        } finally {
+            taken.forEach(WarmWorker::retire);
+            spares.close().forEach(java.util.concurrent.CompletableFuture::join);
+        }
+        try (var processes = ProcessHandle.current().descendants()) {
+            assertThat(processes.filter(p -> p.info().commandLine().orElse("").contains("testbot_rspec_worker")))
+                    .as("the zygote ends once its forks have").isEmpty();
+        }
+    }
+
+    @Test
+    void aStubWithNoZygoteToReachBootsASpareItself(@TempDir Path dir) throws Exception {
+        Path project = Files.createDirectories(dir.resolve("project/spec"));
+        Files.writeString(project.resolve("a_spec.rb"), "RSpec.describe('A') { it('runs') { puts \"in #{Dir.pwd}\" } }\n");
+        Path tools = dir.resolve("tools");
+        ProcessBuilder builder = new ProcessBuilder(ProcessGroups.dyingWithStarter(rspec.spareStubCommand(tools)))
+                .directory(Files.createDirectories(tools).toFile()).redirectErrorStream(true);
+        builder.environment().put(Zygote.SOCKET_VARIABLE, dir.resolve("no-such.sock").toString());
+        WarmWorker spare = WarmWorker.startSpare(builder, "rspec");
+        try {
+            assertThat(spare.awaitBooted(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(spare.claim() && spare.bind(1, dir.resolve("project"), Map.of())).isTrue();
+            WarmWorker.Outcome outcome = spare.run(rspec.workerJob(List.of("spec/a_spec.rb"), List.of(), dir.resolve("a.json")));
+            assertThat(outcome.status()).as(outcome.output()).isZero();
+            assertThat(outcome.output()).contains("in " + dir.resolve("project").toRealPath()).contains("1 example, 0 failures");
+        } finally {
+            spare.retire().join();
+        }
+    }
+
+    @Test
     void localModeBootsOnlyWhatItWasAskedFor(@TempDir Path dir) {
         Spares spares = new Spares(dir.resolve("work"), 8, "rspec", false);
         try {

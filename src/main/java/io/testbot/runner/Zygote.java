@@ -1,0 +1,158 @@
+package io.testbot.runner;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A framework worker that boots once and forks spares (see {@link io.testbot.adapters.Adapter#spareStubCommand}):
+ * a spare then costs a fork, milliseconds, instead of a boot of the framework, a quarter of a second of CPU for
+ * rspec here, so a runner has all its spares again moments after a build ends. It listens on a Unix socket in a
+ * directory only this user can enter, since whoever connects gets a process that runs what it is sent.
+ */
+final class Zygote {
+    private static final Logger log = LoggerFactory.getLogger(Zygote.class);
+    /** Tells the worker to be a zygote listening on this socket. */
+    static final String ZYGOTE_VARIABLE = "TESTBOT_WORKER_ZYGOTE";
+    /** Tells a stub which zygote to ask for its spare. */
+    static final String SOCKET_VARIABLE = "TESTBOT_ZYGOTE";
+    static final String READY_LINE = "testbot-zygote-ready";
+
+    private final String adapter;
+    private final Process process;
+    private final Path directory;
+    private final Path socket;
+    private final CompletableFuture<Boolean> ready = new CompletableFuture<>();
+
+    private Zygote(String adapter, Process process, Path directory, Path socket) {
+        this.adapter = adapter;
+        this.process = process;
+        this.directory = directory;
+        this.socket = socket;
+    }
+
+    /**
+     * Starts the framework's worker as a zygote; it is ready when {@link #awaitReady} says so. A thread of its own
+     * starts it and waits for it to end: the zygote dies with the thread that started it (and its forks with it),
+     * so that thread must not end before the zygote, as a pool's thread might.
+     */
+    static Zygote start(String adapter, List<String> workerCommand, Path tools, int instances) throws IOException {
+        Path directory = Files.createTempDirectory("testbot-zygote", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path socket = directory.resolve(adapter + ".sock");
+        ProcessBuilder builder = new ProcessBuilder(ProcessGroups.dyingWithStarter(workerCommand)).directory(tools.toFile()).redirectErrorStream(true);
+        JobEnvironment.apply(builder, "", instances);
+        builder.environment().put(ZYGOTE_VARIABLE, socket.toString());
+        CompletableFuture<Process> started = new CompletableFuture<>();
+        Thread keeper = new Thread(() -> {
+            try {
+                Process running = builder.start();
+                started.complete(running);
+                running.waitFor();
+            } catch (IOException | RuntimeException e) {
+                started.completeExceptionally(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "zygote-keeper-" + adapter);
+        keeper.setDaemon(true);
+        keeper.start();
+        Process process;
+        try {
+            process = started.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            Files.deleteIfExists(directory);
+            if (e.getCause() instanceof IOException io) throw io;
+            throw e;
+        }
+        Zygote zygote = new Zygote(adapter, process, directory, socket);
+        Thread reader = new Thread(zygote::readOutput, "zygote-" + adapter);
+        reader.setDaemon(true);
+        reader.start();
+        return zygote;
+    }
+
+    /** Waits for the ready line, then passes on whatever else the zygote says (it should say nothing). */
+    private void readOutput() {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            StringBuilder before = new StringBuilder();
+            for (String line; (line = lines.readLine()) != null; ) {
+                if (!ready.isDone() && line.equals(READY_LINE)) {
+                    ready.complete(true);
+                } else if (ready.isDone()) {
+                    log.warn("{} zygote: {}", adapter, line);
+                } else {
+                    before.append(line).append('\n');
+                }
+            }
+            if (!ready.isDone()) log.info("cannot fork {} spares; each boots on its own: {}", adapter, before.toString().strip());
+        } catch (IOException ended) {
+            // as at end of output
+        } finally {
+            ready.complete(false);
+        }
+    }
+
+    /** Whether it booted and listens; false if it ended first or is still booting after the timeout. */
+    boolean awaitReady(long timeout, TimeUnit unit) {
+        try {
+            return ready.get(timeout, unit) && process.isAlive();
+        } catch (TimeoutException | ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    String adapter() {
+        return adapter;
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Points a stub at this zygote. */
+    void serve(ProcessBuilder stub) {
+        stub.environment().put(SOCKET_VARIABLE, socket.toString());
+    }
+
+    Process process() {
+        return process;
+    }
+
+    /**
+     * Ends it: at end of its input it stops forking and exits once its forks have ended (they die with it). The
+     * future completes when it is gone; it is killed if it is still there after the grace period.
+     */
+    CompletableFuture<Process> close() {
+        try {
+            process.getOutputStream().close();
+        } catch (IOException alreadyGone) {
+            // nothing to tell it
+        }
+        return process.onExit().orTimeout(WarmWorker.RETIRE_GRACE_SECONDS + 1, TimeUnit.SECONDS).exceptionally(timedOut -> {
+            ProcessGroups.kill(process);
+            return process;
+        }).whenComplete((gone, error) -> {
+            try {
+                Files.deleteIfExists(socket);
+                Files.deleteIfExists(directory);
+            } catch (IOException e) {
+                log.debug("cannot remove {}: {}", directory, e.getMessage());
+            }
+        });
+    }
+}
