@@ -1,6 +1,7 @@
 package io.testbot.protocol;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a requester submits.
@@ -15,7 +16,9 @@ import java.util.List;
  * @param failFast    stop the build at its first failure
  * @param jobTimeout  seconds after which a job is stopped and reported as errored (0: no limit)
  * @param retryFailed how many times to re-run failing examples, on another runner where there is one
+ * @param sizes       the test files' sizes in bytes, which order a build with no runtime history: sent for in-place
+ *                    builds (a manifest carries them otherwise); null for none
  */
 public record BuildRequest(String project, String adapter, List<String> files, List<String> options,
                            String beforeRun, List<FileEntry> manifest, int jobSize, String requestedBy,
-                           boolean failFast, int jobTimeout, int retryFailed) {}
+                           boolean failFast, int jobTimeout, int retryFailed, Map<String, Long> sizes) {}

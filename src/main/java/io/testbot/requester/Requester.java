@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -115,7 +116,8 @@ public final class Requester {
             }
             List<String> submitted = entries.join();
             BuildRequest request = new BuildRequest(projectKey(root), adapter.name(), submitted, options, config.beforeRun(),
-                    manifest, config.filesPerJob(), requestedBy(), config.failFast(), config.jobTimeout(), config.retryFailed());
+                    manifest, config.filesPerJob(), requestedBy(), config.failFast(), config.jobTimeout(), config.retryFailed(),
+                    manifest == null ? sizes(root, files) : null);
             BuildInfo build = client.post(Api.BUILDS, request, BuildInfo.class);
             String what = submitted.size() == files.size() ? files.size() + " file(s)" : files.size() + " file(s) (" + submitted.size() + " entries after splitting)";
             return follow(client, build, submitted, what, started);
@@ -238,6 +240,19 @@ public final class Requester {
         err.printf("testbot: project snapshot of %d files (%s): uploaded %d file(s) (%s)%n", manifest.size(), Summary.bytes(total),
                 missing.sha256().size(), Summary.bytes(bytes));
         return manifest;
+    }
+
+    /** The test files' sizes: with no manifest, what orders a build that has no runtime history. */
+    static Map<String, Long> sizes(Path root, List<String> files) {
+        Map<String, Long> sizes = new HashMap<>();
+        for (String file : files) {
+            try {
+                sizes.put(file, Files.size(root.resolve(file)));
+            } catch (IOException gone) {
+                // the framework will say so when it runs it
+            }
+        }
+        return sizes;
     }
 
     /** @param files the entries submitted (files, or parts of split files) */

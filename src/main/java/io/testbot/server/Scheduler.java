@@ -428,6 +428,7 @@ public final class Scheduler {
         try {
             Map<String, Long> fileSizes = new HashMap<>();
             if (request.manifest() != null) for (FileEntry e : request.manifest()) fileSizes.put(e.path(), e.size());
+            else if (request.sizes() != null) fileSizes.putAll(request.sizes());
             Function<String, String> fileOf = Adapters.find(request.adapter()).<Function<String, String>>map(a -> a::fileOf).orElse(Function.identity());
             Map<String, Double> runtimes = JobPlanner.perEntry(request.files(), store.runtimes(request.project(), request.adapter()), fileOf);
             Map<String, Double> sizes = JobPlanner.perEntry(request.files(), fileSizes, fileOf);

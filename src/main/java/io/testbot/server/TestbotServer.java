@@ -35,6 +35,7 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -297,10 +298,17 @@ public final class TestbotServer implements AutoCloseable {
             long missing = request.manifest().stream().filter(e -> !blobs.has(e.sha256())).count();
             if (missing > 0) throw new BadRequest(missing + " blob(s) of the manifest were not uploaded");
         }
+        // Sizes only order the build: those of files not in it are dropped, not stored with it.
+        Map<String, Long> sizes = null;
+        if (request.sizes() != null) {
+            if (request.sizes().values().stream().anyMatch(size -> size == null || size < 0)) throw new BadRequest("sizes must be numbers of bytes");
+            sizes = request.sizes().entrySet().stream().filter(e -> testFiles.contains(e.getKey()))
+                    .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
+        }
         BuildRequest normalised = new BuildRequest(request.project(), request.adapter(), List.copyOf(request.files()),
                 request.options() == null ? List.of() : request.options(), request.beforeRun(), request.manifest(),
                 Math.max(0, request.jobSize()), request.requestedBy() == null ? ctx.ip() : request.requestedBy(),
-                request.failFast(), Math.max(0, request.jobTimeout()), Math.max(0, Math.min(10, request.retryFailed())));
+                request.failFast(), Math.max(0, request.jobTimeout()), Math.max(0, Math.min(10, request.retryFailed())), sizes);
         ctx.status(HttpStatus.CREATED).json(scheduler().submit(normalised));
     }
 

@@ -336,7 +336,8 @@ class DistributedRspecIT extends Cluster {
                 "{\"project\":\"p\",\"adapter\":\"cucumber\",\"files\":[\"features/a.feature:x\"]}", "not a feature file",
                 "{\"project\":\"p\",\"adapter\":\"junit\",\"files\":[\"target/test-classes/A.class#a;b\"],\"options\":[\"--class-path\",\"x\"]}", "not a test class file",
                 "{\"project\":\"p\",\"adapter\":\"junit\",\"files\":[\"target/test-classes/A.class\"]}", "needs --class-path",
-                "{\"project\":\"p\",\"adapter\":\"run\",\"files\":[\"a.sh\"]}", "needs a command");
+                "{\"project\":\"p\",\"adapter\":\"run\",\"files\":[\"a.sh\"]}", "needs a command",
+                "{\"project\":\"p\",\"adapter\":\"rspec\",\"files\":[\"spec/a_spec.rb\"],\"sizes\":{\"spec/a_spec.rb\":-1}}", "sizes must be numbers of bytes");
         refusals.forEach((body, message) -> {
             try {
                 var refused = http("POST", "/builds", body);

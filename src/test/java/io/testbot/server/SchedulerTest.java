@@ -66,11 +66,22 @@ class SchedulerTest {
     }
 
     BuildInfo build(boolean failFast, String... files) {
-        return scheduler.submit(new BuildRequest("proj", "rspec", List.of(files), List.of(), null, null, 1, "me", failFast, 0, 0));
+        return scheduler.submit(new BuildRequest("proj", "rspec", List.of(files), List.of(), null, null, 1, "me", failFast, 0, 0, null));
+    }
+
+    @Test
+    void aBuildWithNeitherHistoryNorManifestGoesLargestFirstByTheSizesItWasSent() throws Exception {
+        String r = runner("1.0");
+        List<String> files = List.of("spec/a_spec.rb", "spec/b_spec.rb", "spec/c_spec.rb");
+        scheduler.submit(new BuildRequest("proj", "rspec", files, List.of(), null, null, 0, "me", false, 0, 0,
+                Map.of("spec/a_spec.rb", 10L, "spec/b_spec.rb", 5000L, "spec/c_spec.rb", 300L)));
+        List<String> handedOut = new java.util.ArrayList<>();
+        for (java.util.Optional<JobAssignment> job; (job = scheduler.nextJob(r, 0)).isPresent(); ) handedOut.addAll(job.get().files());
+        assertThat(handedOut).containsExactly("spec/b_spec.rb", "spec/c_spec.rb", "spec/a_spec.rb");
     }
 
     BuildInfo buildWithRetries(int retries, String... files) {
-        return scheduler.submit(new BuildRequest("proj", "rspec", List.of(files), List.of(), null, null, 1, "me", false, 0, retries));
+        return scheduler.submit(new BuildRequest("proj", "rspec", List.of(files), List.of(), null, null, 1, "me", false, 0, retries, null));
     }
 
     static JobResult failing(String runnerId, String file, String id) {
