@@ -3,8 +3,9 @@
 # more instances than cores still measure scheduling, not CPU):
 #   serial rspec | parallel_rspec without and with its runtime log | testbot local mode |
 #   testbot server + 1 runner x N | testbot server + 4 runners x N/4, first build (no history) and second build
-# each against the ideal schedule for N instances: max(total / N, longest file). Then the fixed overheads:
-# runner start -> usable, requester start -> first spec running, last spec done -> requester exit.
+# each against the ideal schedule for N instances: max(total / N, longest file). And the fixed overheads:
+# runner start -> usable, requester start -> first spec running, last spec done -> requester exit (local mode's
+# right after its builds, the server's once its runners have settled after theirs).
 # A first build has no history and orders files by size: it also prints what that order allows at best (one file
 # per job, no overhead at all). SUITE=sized writes each file as examples of 0.1 s, so that, as in real suites, a
 # longer file is a bigger file; the default (flat) gives every file one example, so sizes say nothing.
@@ -77,6 +78,25 @@ rm -rf "$XDG_CACHE_HOME/testbot/local"
 timed "testbot local -n $instances, first build" "${testbot[@]}" rspec --local -n "$instances"
 timed "testbot local -n $instances, second build" "${testbot[@]}" rspec --local -n "$instances"
 
+# Fixed overheads, on a one-file probe project whose spec stamps when it starts and ends; each is the median of
+# three runs after one that records its history.
+mkdir -p "$work/probe/spec"
+cat > "$work/probe/spec/probe_spec.rb" <<RUBY
+File.write("$work/probe-start", Time.now.to_f.to_s)
+RSpec.describe("Probe") { it("stamps") { File.write("$work/probe-end", Time.now.to_f.to_s) } }
+RUBY
+probe() { # probe ARGS...: prints "start_ms end_ms"
+  local t0 t1
+  t0=$(now); (cd "$work/probe" && "${testbot[@]}" rspec "$@" >/dev/null 2>&1) || { echo "bench: probe $* failed" >&2; exit 1; }; t1=$(now)
+  echo "$(diff_ms "$t0" "$(cat "$work/probe-start")") $(diff_ms "$(cat "$work/probe-end")" "$t1")"
+}
+probe_median() { # probe_median ARGS...: the median start and the median end of three probes
+  local runs; runs=$(for _ in 1 2 3; do probe "$@"; done)
+  echo "$(cut -d' ' -f1 <<<"$runs" | sort -n | sed -n 2p) $(cut -d' ' -f2 <<<"$runs" | sort -n | sed -n 2p)"
+}
+probe --local >/dev/null
+read -r local_start local_end < <(probe_median --local -n "$instances")
+
 start_server() { # start_server NAME: a fresh server on loopback; sets port and TESTBOT_TOKEN
   env -u TESTBOT_TOKEN "${testbot[@]}" server --port 0 --bind 127.0.0.1 --data-dir "$work/$1" >"$work/$1.log" 2>&1 & pids+=($!)
   until grep -q 'listening on' "$work/$1.log" 2>/dev/null; do sleep 0.05; done
@@ -105,19 +125,10 @@ start_runners 4 $((instances / 4))
 timed "testbot server + 4 runners x $((instances / 4)), first" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
 timed "testbot server + 4 runners x $((instances / 4)), second" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
 
-# Fixed overheads, on a one-file probe that stamps when it starts and ends.
-cat > "$project/spec/probe_spec.rb" <<RUBY
-File.write("$work/probe-start", Time.now.to_f.to_s)
-RSpec.describe("Probe") { it("stamps") { File.write("$work/probe-end", Time.now.to_f.to_s) } }
-RUBY
-probe() { # probe ARGS...: prints "start_ms end_ms"
-  local t0 t1
-  t0=$(now); (cd "$project" && "${testbot[@]}" rspec "$@" spec/probe_spec.rb >/dev/null 2>&1); t1=$(now)
-  echo "$(diff_ms "$t0" "$(cat "$work/probe-start")") $(diff_ms "$(cat "$work/probe-end")" "$t1")"
-}
-probe --local >/dev/null   # the probe file's first run records its history
-read -r local_start local_end < <(probe --local -n "$instances")
-read -r remote_start remote_end < <(probe --connect "127.0.0.1:$port")
+# The remote probe, on a machine whose runners have settled after the builds above (booting their spares again).
+sleep 3
+probe --connect "127.0.0.1:$port" >/dev/null   # its first run uploads and syncs the probe project
+read -r remote_start remote_end < <(probe_median --connect "127.0.0.1:$port")
 
 echo "suite ($suite): $files spec files, $(awk -v c="$total_cs" 'BEGIN { printf "%.2f", c / 100 }') s of sleeps, longest $(awk -v c="$longest_cs" 'BEGIN { printf "%.2f", c / 100 }') s; $instances instances; ideal wall time ${ideal} s"
 echo "first build, files by size with no overhead at all: ${no_history} s ($(awk -v i="$ideal" -v w="$no_history" 'BEGIN { printf "%.2f", w / i }') x ideal)"
