@@ -89,6 +89,7 @@ if (socket_path = ENV.delete("TESTBOT_WORKER_ZYGOTE"))
     end
     streams.each(&:close)
     stubs[pid] = stub
+    waiters.select!(&:alive?) # a runner forks for as long as it runs
     ended = false
     waiters << Thread.new do
       _, status = Process.wait2(pid)
