@@ -243,7 +243,7 @@ public final class Requester {
     }
 
     /** The test files' sizes: with no manifest, what orders a build that has no runtime history. */
-    static Map<String, Long> sizes(Path root, List<String> files) {
+    private static Map<String, Long> sizes(Path root, List<String> files) {
         Map<String, Long> sizes = new HashMap<>();
         for (String file : files) {
             try {

@@ -298,7 +298,7 @@ public final class TestbotServer implements AutoCloseable {
             long missing = request.manifest().stream().filter(e -> !blobs.has(e.sha256())).count();
             if (missing > 0) throw new BadRequest(missing + " blob(s) of the manifest were not uploaded");
         }
-        // Sizes only order the build: those of files not in it are dropped, not stored with it.
+        // Sizes only order the build: those of files not in it are dropped.
         Map<String, Long> sizes = null;
         if (request.sizes() != null) {
             if (request.sizes().values().stream().anyMatch(size -> size == null || size < 0)) throw new BadRequest("sizes must be numbers of bytes");

@@ -95,7 +95,7 @@ class SparesTest {
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(fork).map(p -> !p.isAlive()).orElse(true));
             assertThat(ProcessHandle.of(seen.get(1).get("pid")).map(ProcessHandle::isAlive)).as("the others run on").contains(true);
         } finally {
-            taken.forEach(WarmWorker::retire);
+            taken.forEach(worker -> worker.retire().join()); // their stubs too have ended then
             spares.close().forEach(java.util.concurrent.CompletableFuture::join);
         }
         try (var processes = ProcessHandle.current().descendants()) {
