@@ -49,7 +49,10 @@ final class Zygote {
      * so that thread must not end before the zygote, as a pool's thread might.
      */
     static Zygote start(String adapter, List<String> workerCommand, Path tools, int instances) throws IOException {
-        Path directory = Files.createTempDirectory("testbot-zygote", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path temp = Path.of(System.getProperty("java.io.tmpdir"));
+        removeLeftovers(temp);
+        Path directory = Files.createTempDirectory(temp, DIRECTORY_PREFIX + ProcessHandle.current().pid() + "-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path socket = directory.resolve(adapter + ".sock");
         ProcessBuilder builder = new ProcessBuilder(ProcessGroups.dyingWithStarter(workerCommand)).directory(tools.toFile()).redirectErrorStream(true);
         JobEnvironment.apply(builder, "", instances);
@@ -81,6 +84,37 @@ final class Zygote {
         reader.setDaemon(true);
         reader.start();
         return zygote;
+    }
+
+    /** Its socket's directory: this prefix, the pid of the JVM that started it, a dash and a random suffix. */
+    static final String DIRECTORY_PREFIX = "testbot-zygote-";
+
+    /**
+     * Removes the socket directories that zygotes of JVMs no longer running left behind (a runner killed with
+     * SIGKILL cannot remove its own); those of live JVMs, and others' that this user cannot remove, stay.
+     */
+    static void removeLeftovers(Path temp) {
+        try (java.nio.file.DirectoryStream<Path> directories = Files.newDirectoryStream(temp, DIRECTORY_PREFIX + "*")) {
+            for (Path directory : directories) {
+                String rest = directory.getFileName().toString().substring(DIRECTORY_PREFIX.length());
+                int dash = rest.indexOf('-');
+                long pid;
+                try {
+                    pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
+                } catch (NumberFormatException notOurs) {
+                    continue;
+                }
+                if (ProcessHandle.of(pid).isPresent()) continue;
+                try (java.util.stream.Stream<Path> files = Files.list(directory)) {
+                    for (Path file : (Iterable<Path>) files::iterator) Files.deleteIfExists(file);
+                    Files.deleteIfExists(directory);
+                } catch (IOException othersOrGone) {
+                    // not ours to remove, or removed meanwhile
+                }
+            }
+        } catch (IOException unreadable) {
+            log.debug("cannot look for leftover zygote directories in {}: {}", temp, unreadable.getMessage());
+        }
     }
 
     /** Waits for the ready line, then passes on whatever else the zygote says (it should say nothing). */

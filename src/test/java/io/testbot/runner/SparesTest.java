@@ -125,6 +125,22 @@ class SparesTest {
     }
 
     @Test
+    void socketDirectoriesLeftByZygotesOfEndedProcessesAreRemoved(@TempDir Path temp) throws Exception {
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        Path left = Files.createDirectories(temp.resolve(Zygote.DIRECTORY_PREFIX + ended.pid() + "-123"));
+        Files.writeString(left.resolve("rspec.sock"), "");
+        Path live = Files.createDirectories(temp.resolve(Zygote.DIRECTORY_PREFIX + ProcessHandle.current().pid() + "-456"));
+        Path other = Files.createDirectories(temp.resolve(Zygote.DIRECTORY_PREFIX + "not-a-pid"));
+
+        Zygote.removeLeftovers(temp);
+
+        assertThat(left).doesNotExist();
+        assertThat(live).isDirectory();
+        assertThat(other).isDirectory();
+    }
+
+    @Test
     void localModeBootsOnlyWhatItWasAskedFor(@TempDir Path dir) {
         Spares spares = new Spares(dir.resolve("work"), 8, "rspec", false);
         try {
