@@ -50,9 +50,9 @@ final class Zygote {
      */
     static Zygote start(String adapter, List<String> workerCommand, Path tools, int instances) throws IOException {
         Path temp = Path.of(System.getProperty("java.io.tmpdir"));
-        removeLeftovers(temp);
         Path directory = Files.createTempDirectory(temp, DIRECTORY_PREFIX + ProcessHandle.current().pid() + "-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        removeLeftovers(temp, Files.getOwner(directory));
         Path socket = directory.resolve(adapter + ".sock");
         ProcessBuilder builder = new ProcessBuilder(ProcessGroups.dyingWithStarter(workerCommand)).directory(tools.toFile()).redirectErrorStream(true);
         JobEnvironment.apply(builder, "", instances);
@@ -91,11 +91,15 @@ final class Zygote {
 
     /**
      * Removes the socket directories that zygotes of JVMs no longer running left behind (a runner killed with
-     * SIGKILL cannot remove its own); those of live JVMs, and others' that this user cannot remove, stay.
+     * SIGKILL cannot remove its own): directories of this owner, never a link (anyone may make one in /tmp, named
+     * so, to point it at files of ours), and in them only sockets; those of live JVMs stay.
      */
-    static void removeLeftovers(Path temp) {
+    static void removeLeftovers(Path temp, java.nio.file.attribute.UserPrincipal owner) {
+        java.nio.file.LinkOption noFollow = java.nio.file.LinkOption.NOFOLLOW_LINKS;
         try (java.nio.file.DirectoryStream<Path> directories = Files.newDirectoryStream(temp, DIRECTORY_PREFIX + "*")) {
             for (Path directory : directories) {
+                // /tmp's sticky bit keeps others from swapping a directory of ours for a link once checked.
+                if (!Files.isDirectory(directory, noFollow) || !owner.equals(Files.getOwner(directory, noFollow))) continue;
                 String rest = directory.getFileName().toString().substring(DIRECTORY_PREFIX.length());
                 int dash = rest.indexOf('-');
                 long pid;
@@ -106,8 +110,10 @@ final class Zygote {
                 }
                 if (ProcessHandle.of(pid).isPresent()) continue;
                 try (java.util.stream.Stream<Path> files = Files.list(directory)) {
-                    for (Path file : (Iterable<Path>) files::iterator) Files.deleteIfExists(file);
-                    Files.deleteIfExists(directory);
+                    for (Path file : (Iterable<Path>) files::iterator) {
+                        if (Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class, noFollow).isOther()) Files.delete(file);
+                    }
+                    Files.deleteIfExists(directory); // fails, and keeps it, if anything else is in it
                 } catch (IOException othersOrGone) {
                     // not ours to remove, or removed meanwhile
                 }

@@ -125,19 +125,38 @@ class SparesTest {
     }
 
     @Test
-    void socketDirectoriesLeftByZygotesOfEndedProcessesAreRemoved(@TempDir Path temp) throws Exception {
+    void socketDirectoriesLeftByZygotesOfEndedProcessesAreRemovedAndNothingElse(@TempDir Path temp) throws Exception {
         Process ended = new ProcessBuilder("true").start();
         ended.waitFor();
         Path left = Files.createDirectories(temp.resolve(Zygote.DIRECTORY_PREFIX + ended.pid() + "-123"));
-        Files.writeString(left.resolve("rspec.sock"), "");
+        socketFile(left.resolve("rspec.sock"));
         Path live = Files.createDirectories(temp.resolve(Zygote.DIRECTORY_PREFIX + ProcessHandle.current().pid() + "-456"));
         Path other = Files.createDirectories(temp.resolve(Zygote.DIRECTORY_PREFIX + "not-a-pid"));
+        // Named as a leftover, but a link to someone's files: neither it nor what it points at is touched.
+        Path precious = Files.createDirectories(temp.resolve("precious"));
+        socketFile(precious.resolve("app.sock"));
+        Files.writeString(precious.resolve("data.txt"), "keep");
+        Path link = Files.createSymbolicLink(temp.resolve(Zygote.DIRECTORY_PREFIX + ended.pid() + "-789"), precious);
+        // A leftover with more than a socket in it keeps what is not a socket.
+        Path odd = Files.createDirectories(temp.resolve(Zygote.DIRECTORY_PREFIX + ended.pid() + "-999"));
+        Files.writeString(odd.resolve("notes.txt"), "keep");
 
-        Zygote.removeLeftovers(temp);
+        Zygote.removeLeftovers(temp, Files.getOwner(temp));
 
         assertThat(left).doesNotExist();
         assertThat(live).isDirectory();
         assertThat(other).isDirectory();
+        assertThat(link).isSymbolicLink();
+        assertThat(precious.resolve("app.sock")).exists();
+        assertThat(precious.resolve("data.txt")).hasContent("keep");
+        assertThat(odd.resolve("notes.txt")).hasContent("keep");
+    }
+
+    /** Leaves a Unix socket file at the path, as a zygote does. */
+    static void socketFile(Path path) throws Exception {
+        try (var channel = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            channel.bind(java.net.UnixDomainSocketAddress.of(path));
+        }
     }
 
     @Test
