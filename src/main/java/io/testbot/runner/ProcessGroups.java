@@ -32,6 +32,23 @@ public final class ProcessGroups {
         return wrapped;
     }
 
+    /**
+     * Lets a process end as processes normally do (its at_exit hooks, a coverage report say, still run): end of
+     * its input, and SIGKILL to its group only if it is still there after the grace period. The future completes
+     * when it is gone.
+     */
+    public static java.util.concurrent.CompletableFuture<Process> endOfInput(Process process, long graceSeconds) {
+        try {
+            process.getOutputStream().close();
+        } catch (IOException alreadyGone) {
+            // nothing to tell it
+        }
+        return process.onExit().orTimeout(graceSeconds, java.util.concurrent.TimeUnit.SECONDS).exceptionally(timedOut -> {
+            kill(process);
+            return process;
+        });
+    }
+
     /** Sends SIGKILL to the whole process group led by the process. */
     public static void kill(Process process) {
         long pgid = process.pid();

@@ -121,7 +121,7 @@ public final class Spares {
                 return null;
             }
             Zygote forks = zygote(name, framework, command);
-            WarmWorker spare = forks != null ? fork(forks, framework) : WarmWorker.startSpare(builder(ProcessGroups.inNewGroup(command)), name);
+            WarmWorker spare = forks != null ? fork(forks) : WarmWorker.startSpare(builder(ProcessGroups.inNewGroup(command)), name);
             pool.add(spare);
             if (closed) close(); // close() may have missed it
             return spare;
@@ -140,8 +140,8 @@ public final class Spares {
     }
 
     /** Starts a spare forked from the zygote (a stub that the fork takes the place of). */
-    private WarmWorker fork(Zygote forks, Adapter framework) throws IOException {
-        ProcessBuilder builder = builder(ProcessGroups.dyingWithStarter(framework.spareStubCommand(tools)));
+    private WarmWorker fork(Zygote forks) throws IOException {
+        ProcessBuilder builder = builder(ProcessGroups.dyingWithStarter(forks.stubCommand()));
         forks.serve(builder);
         return WarmWorker.startSpare(builder, forks.adapter());
     }
@@ -157,8 +157,9 @@ public final class Spares {
             zygote = null;
             current.close(); // it ends once the workers forked from it have
         }
-        if (unforkable.contains(name) || framework.spareStubCommand(tools) == null) return null;
-        Zygote started = Zygote.start(name, command, tools, instances);
+        List<String> stub = unforkable.contains(name) ? null : framework.spareStubCommand(tools);
+        if (stub == null) return null;
+        Zygote started = Zygote.start(name, command, stub, tools, instances);
         if (!started.awaitReady(WarmWorker.BOOT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
             unforkable.add(name);
             started.close();
@@ -185,10 +186,9 @@ public final class Spares {
         }
         // None ready: a fork now still beats booting the framework (this instance's thread outlives its workers).
         Zygote forks = zygote;
-        Adapter adapter = Adapters.find(framework).orElse(null);
-        if (forks == null || closed || adapter == null || !forks.adapter().equals(framework) || !forks.isAlive()) return null;
+        if (forks == null || closed || !forks.adapter().equals(framework) || !forks.isAlive()) return null;
         try {
-            WarmWorker spare = fork(forks, adapter);
+            WarmWorker spare = fork(forks);
             if (spare.claim() && spare.bind(buildId, root, env)) return spare;
             spare.retire();
         } catch (IOException e) {

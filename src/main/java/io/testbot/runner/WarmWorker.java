@@ -235,15 +235,7 @@ final class WarmWorker {
      * end of input, and the kill only if it is still there after a grace period.
      */
     java.util.concurrent.CompletableFuture<Process> retire() {
-        try {
-            jobs.close();
-        } catch (IOException alreadyGone) {
-            // nothing to tell it
-        }
-        return process.onExit().orTimeout(RETIRE_GRACE_SECONDS, java.util.concurrent.TimeUnit.SECONDS).exceptionally(timedOut -> {
-            close();
-            return process;
-        });
+        return ProcessGroups.endOfInput(process, RETIRE_GRACE_SECONDS);
     }
 
     static final long RETIRE_GRACE_SECONDS = 10;

@@ -31,13 +31,15 @@ final class Zygote {
     static final String READY_LINE = "testbot-zygote-ready";
 
     private final String adapter;
+    private final List<String> stubCommand;
     private final Process process;
     private final Path directory;
     private final Path socket;
     private final CompletableFuture<Boolean> ready = new CompletableFuture<>();
 
-    private Zygote(String adapter, Process process, Path directory, Path socket) {
+    private Zygote(String adapter, List<String> stubCommand, Process process, Path directory, Path socket) {
         this.adapter = adapter;
+        this.stubCommand = stubCommand;
         this.process = process;
         this.directory = directory;
         this.socket = socket;
@@ -48,7 +50,7 @@ final class Zygote {
      * starts it and waits for it to end: the zygote dies with the thread that started it (and its forks with it),
      * so that thread must not end before the zygote, as a pool's thread might.
      */
-    static Zygote start(String adapter, List<String> workerCommand, Path tools, int instances) throws IOException {
+    static Zygote start(String adapter, List<String> workerCommand, List<String> stubCommand, Path tools, int instances) throws IOException {
         Path temp = Path.of(System.getProperty("java.io.tmpdir"));
         Path directory = Files.createTempDirectory(temp, DIRECTORY_PREFIX + ProcessHandle.current().pid() + "-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -79,7 +81,7 @@ final class Zygote {
             if (e.getCause() instanceof IOException io) throw io;
             throw e;
         }
-        Zygote zygote = new Zygote(adapter, process, directory, socket);
+        Zygote zygote = new Zygote(adapter, stubCommand, process, directory, socket);
         Thread reader = new Thread(zygote::readOutput, "zygote-" + adapter);
         reader.setDaemon(true);
         reader.start();
@@ -164,13 +166,13 @@ final class Zygote {
         return process.isAlive();
     }
 
-    /** Points a stub at this zygote. */
-    void serve(ProcessBuilder stub) {
-        stub.environment().put(SOCKET_VARIABLE, socket.toString());
+    /** The command of a stub that asks this zygote for a spare, with the variable that points it here. */
+    List<String> stubCommand() {
+        return stubCommand;
     }
 
-    Process process() {
-        return process;
+    void serve(ProcessBuilder stub) {
+        stub.environment().put(SOCKET_VARIABLE, socket.toString());
     }
 
     /**
@@ -178,15 +180,7 @@ final class Zygote {
      * future completes when it is gone; it is killed if it is still there after the grace period.
      */
     CompletableFuture<Process> close() {
-        try {
-            process.getOutputStream().close();
-        } catch (IOException alreadyGone) {
-            // nothing to tell it
-        }
-        return process.onExit().orTimeout(WarmWorker.RETIRE_GRACE_SECONDS + 1, TimeUnit.SECONDS).exceptionally(timedOut -> {
-            ProcessGroups.kill(process);
-            return process;
-        }).whenComplete((gone, error) -> {
+        return ProcessGroups.endOfInput(process, WarmWorker.RETIRE_GRACE_SECONDS + 1).whenComplete((gone, error) -> {
             try {
                 Files.deleteIfExists(socket);
                 Files.deleteIfExists(directory);
