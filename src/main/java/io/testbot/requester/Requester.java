@@ -55,8 +55,9 @@ public final class Requester {
     }
 
     /**
-     * Local mode boots this many workers while its server starts: they use the cores the JVM's start leaves idle;
-     * more would slow that start down (measured on two cores: 8 at once cost more than they saved).
+     * Local mode boots this many workers while its server starts: they use the cores the JVM's start leaves idle
+     * (measured on two cores: when each booted rspec, 8 at once cost more than they saved; now that they are forks
+     * of one booted rspec, 1 and 8 measure the same, and instances fork the rest as their first jobs come).
      */
     static final int AHEAD = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
 

@@ -132,7 +132,10 @@ public final class Spares {
         }
     }
 
-    /** A spare's process: outside any project, with no instance's TEST_ENV_NUMBER yet (binding gives it). */
+    /**
+     * A spare's process, or the zygote's: outside any project, with no instance's TEST_ENV_NUMBER yet (binding
+     * gives it).
+     */
     private ProcessBuilder builder(List<String> command) {
         ProcessBuilder builder = new ProcessBuilder(command).directory(tools.toFile()).redirectErrorStream(true);
         JobEnvironment.apply(builder, "", instances);
@@ -159,7 +162,7 @@ public final class Spares {
         }
         List<String> stub = unforkable.contains(name) ? null : framework.spareStubCommand(tools);
         if (stub == null) return null;
-        Zygote started = Zygote.start(name, command, stub, tools, instances);
+        Zygote started = Zygote.start(name, builder(ProcessGroups.dyingWithStarter(command)), stub);
         if (!started.awaitReady(WarmWorker.BOOT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
             unforkable.add(name);
             started.close();
@@ -197,7 +200,7 @@ public final class Spares {
         return null;
     }
 
-    /** Spares started (booting or ready) and boots queued or under way: for tests. */
+    /** Spares started (booting or ready) and not yet taken: for tests. */
     int started() {
         return pool.size();
     }

@@ -46,18 +46,17 @@ final class Zygote {
     }
 
     /**
-     * Starts the framework's worker as a zygote; it is ready when {@link #awaitReady} says so. A thread of its own
+     * Starts the framework's worker (the builder has its command, directory and environment, and merges stderr into
+     * stdout) as a zygote; it is ready when {@link #awaitReady} says so. A thread of its own
      * starts it and waits for it to end: the zygote dies with the thread that started it (and its forks with it),
      * so that thread must not end before the zygote, as a pool's thread might.
      */
-    static Zygote start(String adapter, List<String> workerCommand, List<String> stubCommand, Path tools, int instances) throws IOException {
+    static Zygote start(String adapter, ProcessBuilder builder, List<String> stubCommand) throws IOException {
         Path temp = Path.of(System.getProperty("java.io.tmpdir"));
         Path directory = Files.createTempDirectory(temp, DIRECTORY_PREFIX + ProcessHandle.current().pid() + "-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         removeLeftovers(temp, Files.getOwner(directory));
         Path socket = directory.resolve(adapter + ".sock");
-        ProcessBuilder builder = new ProcessBuilder(ProcessGroups.dyingWithStarter(workerCommand)).directory(tools.toFile()).redirectErrorStream(true);
-        JobEnvironment.apply(builder, "", instances);
         builder.environment().put(ZYGOTE_VARIABLE, socket.toString());
         CompletableFuture<Process> started = new CompletableFuture<>();
         Thread keeper = new Thread(() -> {
