@@ -4,11 +4,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.LinkOption;
 import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Helper files that adapters ship in the jar and run from disk (Ruby scripts, the JUnit launcher). */
 final class Resources {
     private Resources() {}
+
+    /**
+     * What this JVM has written, and the size it wrote. Each instance's first job of a build asks for its worker
+     * script: writing it again from the jar every time made the eight instances of a runner queue behind each other
+     * for up to a tenth of a second at the start of every build.
+     */
+    private static final Map<Path, Long> written = new ConcurrentHashMap<>();
 
     /**
      * Writes a resource of this package into dir under the given name, by an atomic rename (instances race here and
@@ -17,13 +27,18 @@ final class Resources {
      * @param keep keep a file that is already there (for large files whose name carries their version)
      */
     static Path unpack(String resource, Path dir, String name, boolean keep) throws IOException {
-        Path target = Files.createDirectories(dir).resolve(name);
+        Path target = dir.resolve(name);
+        Long size = written.get(target);
+        if (size != null && Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && Files.size(target) == size) return target;
+        Files.createDirectories(dir);
         if (keep && Files.isRegularFile(target)) return target;
         Path temporary = Files.createTempFile(dir, name, ".tmp");
         try (InputStream in = Resources.class.getResourceAsStream(resource)) {
             if (in == null) throw new IOException(resource + " is missing from the testbot jar");
             Files.copy(in, temporary, StandardCopyOption.REPLACE_EXISTING);
+            long bytes = Files.size(temporary);
             Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            written.put(target, bytes);
         } finally {
             Files.deleteIfExists(temporary);
         }
