@@ -42,6 +42,11 @@ public final class Spares {
     private volatile Zygote zygote;
     /** Frameworks whose zygote could not start here: their spares boot on their own. */
     private final Set<String> unforkable = ConcurrentHashMap.newKeySet();
+    /** The zygote each pooled spare was forked from: a spare that ended with its zygote says nothing of the framework. */
+    private final Map<WarmWorker, Zygote> forkedFrom = new ConcurrentHashMap<>();
+    /** Zygotes of each framework that ended while in use (killed, say); past this many, its spares boot on their own. */
+    private final Map<String, Integer> zygotesLost = new ConcurrentHashMap<>();
+    static final int MAX_ZYGOTES_LOST = 3;
     /** Boots queued or being started, not yet in the pool. */
     private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.ThreadPoolExecutor booter = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
@@ -75,7 +80,11 @@ public final class Spares {
         String name = adapter;
         if (!replenish || closed || name == null || unavailable.contains(name)) return false;
         for (WarmWorker spare : pool) {
-            if (!spare.process().isAlive() && pool.remove(spare) && unavailable.add(spare.adapter())) {
+            if (spare.process().isAlive() || !pool.remove(spare)) continue;
+            Zygote parent = forkedFrom.remove(spare);
+            // Its zygote ended and took its forks along: the next boot starts another zygote.
+            if (parent != null && !parent.isAlive()) continue;
+            if (unavailable.add(spare.adapter())) {
                 // It ended before any build used it (rspec missing, say): booting more would fail the same way.
                 log.warn("a spare {} worker exited with status {} before it was used; jobs will boot their own", spare.adapter(), spare.process().exitValue());
                 return false;
@@ -122,6 +131,7 @@ public final class Spares {
             }
             Zygote forks = zygote(name, framework, command);
             WarmWorker spare = forks != null ? fork(forks) : WarmWorker.startSpare(builder(ProcessGroups.inNewGroup(command)), name);
+            if (forks != null) forkedFrom.put(spare, forks);
             pool.add(spare);
             if (closed) close(); // close() may have missed it
             return spare;
@@ -158,6 +168,12 @@ public final class Spares {
         if (current != null && current.adapter().equals(name) && current.isAlive()) return current;
         if (current != null) {
             zygote = null;
+            if (current.adapter().equals(name) && !current.isAlive()) {
+                int lost = zygotesLost.merge(name, 1, Integer::sum);
+                log.warn("the {} zygote ended (exit status {}); {}", name, current.exitStatus(),
+                        lost < MAX_ZYGOTES_LOST ? "starting another" : "spares now boot on their own");
+                if (lost >= MAX_ZYGOTES_LOST) unforkable.add(name);
+            }
             current.close(); // it ends once the workers forked from it have
         }
         List<String> stub = unforkable.contains(name) ? null : framework.spareStubCommand(tools);
@@ -184,6 +200,7 @@ public final class Spares {
         booter.getQueue().drainTo(dropped);
         pending.addAndGet(-dropped.size());
         for (WarmWorker spare; (spare = pool.poll()) != null; ) {
+            forkedFrom.remove(spare);
             if (spare.spareFor(framework) && spare.claim() && spare.bind(buildId, root, env)) return spare;
             spare.retire();
         }
@@ -218,6 +235,7 @@ public final class Spares {
         booter.getQueue().clear();
         List<CompletableFuture<Process>> retiring = new ArrayList<>();
         for (WarmWorker spare; (spare = pool.poll()) != null; ) retiring.add(spare.retire());
+        forkedFrom.clear();
         Zygote forks = zygote;
         if (forks != null) retiring.add(forks.close());
         // Only then may the booter's thread end: the stubs it started die with it, and their forks with them.

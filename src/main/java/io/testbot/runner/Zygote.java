@@ -165,6 +165,11 @@ final class Zygote {
         return process.isAlive();
     }
 
+    /** Its exit status once it has ended (for the log). */
+    int exitStatus() {
+        return process.exitValue();
+    }
+
     /** The command of a stub that asks this zygote for a spare, with the variable that points it here. */
     List<String> stubCommand() {
         return stubCommand;

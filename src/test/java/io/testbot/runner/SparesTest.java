@@ -105,6 +105,43 @@ class SparesTest {
     }
 
     @Test
+    void aZygoteThatIsKilledIsReplacedAndOnlyAfterSeveralDoSparesBootOnTheirOwn(@TempDir Path dir) throws Exception {
+        Path project = Files.createDirectories(dir.resolve("project/spec"));
+        Files.writeString(project.resolve("who_spec.rb"), "RSpec.describe('W') { it('says') { puts \"parent=#{Process.ppid}\" } }\n");
+        Spares spares = new Spares(dir.resolve("work"), 2, "rspec", true);
+        long runner = ProcessHandle.current().pid();
+        try {
+            java.util.Set<Long> zygotes = new java.util.HashSet<>();
+            for (int lost = 0; lost <= Spares.MAX_ZYGOTES_LOST; lost++) {
+                // What idle instances do: ask for spares until there is one per instance.
+                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    spares.bootIfWanted();
+                    return spares.started() == 2 && spares.pending() == 0;
+                });
+                WarmWorker worker = spares.take("rspec", lost + 1, dir.resolve("project"), JobEnvironment.of("", 2));
+                assertThat(worker).as("a spare after %d zygote(s) lost", lost).isNotNull();
+                WarmWorker.Outcome outcome = worker.run(rspec.workerJob(List.of("spec/who_spec.rb"), List.of(), dir.resolve(lost + ".json")));
+                worker.release();
+                java.util.regex.Matcher said = java.util.regex.Pattern.compile("parent=(\\d+)").matcher(outcome.output());
+                assertThat(said.find()).as(outcome.output()).isTrue();
+                long parent = Long.parseLong(said.group(1));
+                worker.retire().join();
+                if (lost == Spares.MAX_ZYGOTES_LOST) {
+                    assertThat(parent).as("zygotes keep dying: spares boot on their own").isEqualTo(runner);
+                    break;
+                }
+                assertThat(parent).as("forked from a new zygote").isNotEqualTo(runner).isNotIn(zygotes);
+                zygotes.add(parent);
+                // Killed (the OOM killer, a stray pkill): the pooled spare dies with it.
+                ProcessHandle.of(parent).ifPresent(ProcessHandle::destroyForcibly);
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(parent).map(p -> !p.isAlive()).orElse(true));
+            }
+        } finally {
+            spares.close().forEach(java.util.concurrent.CompletableFuture::join);
+        }
+    }
+
+    @Test
     void aStubWithNoZygoteToReachBootsASpareItself(@TempDir Path dir) throws Exception {
         Path project = Files.createDirectories(dir.resolve("project/spec"));
         Files.writeString(project.resolve("a_spec.rb"), "RSpec.describe('A') { it('runs') { puts \"in #{Dir.pwd}\" } }\n");
