@@ -133,8 +133,11 @@ class SparesTest {
                 assertThat(parent).as("forked from a new zygote").isNotEqualTo(runner).isNotIn(zygotes);
                 zygotes.add(parent);
                 // Killed (the OOM killer, a stray pkill): the pooled spare dies with it.
-                ProcessHandle.of(parent).ifPresent(ProcessHandle::destroyForcibly);
-                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(parent).map(p -> !p.isAlive()).orElse(true));
+                ProcessHandle zygote = ProcessHandle.of(parent).orElseThrow();
+                List<ProcessHandle> forks = zygote.children().toList();
+                assertThat(forks).as("the pooled spare").isNotEmpty();
+                zygote.destroyForcibly();
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !zygote.isAlive() && forks.stream().noneMatch(ProcessHandle::isAlive));
             }
         } finally {
             spares.close().forEach(java.util.concurrent.CompletableFuture::join);
