@@ -9,15 +9,19 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Turns a manifest into a tree under a root, from a local blob cache, touching only what changed:
  * files whose digest differs are rewritten, files gone from the manifest are deleted.
- * The previous manifest is kept beside the tree so unchanged files are not re-read.
+ * What was written, and when, is kept beside the tree so unchanged files are not re-read: a file is taken as
+ * unchanged while its size and modification time are those it was written with (a job that rewrote it, even to
+ * the same length, gets it rewritten).
  */
 public final class Materializer {
     /** Fetches blobs the cache lacks into it (a batch: see {@link BlobBatches}). */
@@ -26,6 +30,9 @@ public final class Materializer {
     }
 
     public record Stats(int written, int deleted, int fetched) {}
+
+    /** A file as written here: its manifest entry and its modification time just after (nanoseconds since the epoch). */
+    record Written(String path, String sha256, long size, boolean executable, long modified) {}
 
     private final BlobStore cache;
     private final int batchBlobs;
@@ -62,12 +69,12 @@ public final class Materializer {
         }
         int fetched = missing.size();
 
-        Map<String, FileEntry> previous = readState(stateFile);
+        Map<String, Written> previous = readState(stateFile);
         Map<String, FileEntry> next = new HashMap<>();
         manifest.forEach(e -> next.put(e.path(), e));
 
         int deleted = 0;
-        for (FileEntry old : previous.values()) {
+        for (Written old : previous.values()) {
             if (!next.containsKey(old.path())) {
                 Path target = ManifestPaths.resolve(base, old.path());
                 if (Files.deleteIfExists(target)) deleted++;
@@ -75,20 +82,26 @@ public final class Materializer {
         }
 
         int written = 0;
+        List<Written> state = new ArrayList<>(manifest.size());
         for (FileEntry entry : manifest) {
             Path target = ManifestPaths.resolve(base, entry.path());
-            FileEntry old = previous.get(entry.path());
-            boolean unchanged = old != null && old.sha256().equals(entry.sha256()) && old.executable() == entry.executable()
-                    && Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && Files.size(target) == entry.size();
-            if (unchanged) continue;
+            Written old = previous.get(entry.path());
+            BasicFileAttributes now = attributes(target);
+            boolean unchanged = old != null && entry.sha256().equals(old.sha256()) && old.executable() == entry.executable()
+                    && now != null && now.isRegularFile() && now.size() == entry.size() && nanos(now) == old.modified();
+            if (unchanged) {
+                state.add(old);
+                continue;
+            }
             createParents(base, target);
             Path tmp = target.resolveSibling(".testbot-incoming-" + target.getFileName());
             Files.copy(cache.path(entry.sha256()), tmp, StandardCopyOption.REPLACE_EXISTING);
             tmp.toFile().setExecutable(entry.executable(), false);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            state.add(new Written(entry.path(), entry.sha256(), entry.size(), entry.executable(), nanos(attributes(target))));
             written++;
         }
-        writeState(stateFile, manifest);
+        writeState(stateFile, state);
         return new Stats(written, deleted, fetched);
     }
 
@@ -104,23 +117,36 @@ public final class Materializer {
         }
     }
 
-    private static Map<String, FileEntry> readState(Path stateFile) {
-        Map<String, FileEntry> byPath = new HashMap<>();
+    /** The file's attributes, not following a link; null when there is nothing there. */
+    private static BasicFileAttributes attributes(Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException gone) {
+            return null;
+        }
+    }
+
+    private static long nanos(BasicFileAttributes attributes) {
+        return attributes == null ? -1 : attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+    }
+
+    private static Map<String, Written> readState(Path stateFile) {
+        Map<String, Written> byPath = new HashMap<>();
         try {
             if (Files.isRegularFile(stateFile)) {
-                List<FileEntry> entries = Json.MAPPER.readValue(stateFile.toFile(), new TypeReference<ArrayList<FileEntry>>() {});
-                for (FileEntry e : entries) if (ManifestPaths.problem(e.path()) == null) byPath.put(e.path(), e);
+                List<Written> entries = Json.MAPPER.readValue(stateFile.toFile(), new TypeReference<ArrayList<Written>>() {});
+                for (Written e : entries) if (e.path() != null && ManifestPaths.problem(e.path()) == null) byPath.put(e.path(), e);
             }
         } catch (IOException e) {
-            // unknown previous state: every file is rewritten
+            // unknown previous state: every file is rewritten (as is each of a state kept without modification times)
         }
         return byPath;
     }
 
-    private static void writeState(Path stateFile, List<FileEntry> manifest) throws IOException {
+    private static void writeState(Path stateFile, List<Written> state) throws IOException {
         Files.createDirectories(stateFile.getParent());
         Path tmp = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
-        Json.MAPPER.writeValue(tmp.toFile(), manifest);
+        Json.MAPPER.writeValue(tmp.toFile(), state);
         Files.move(tmp, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -78,6 +78,21 @@ class MaterializerTest {
     }
 
     @Test
+    void restoresAFileAJobRewroteWithTheSameSize() throws Exception {
+        materialize(List.of(file("spec/snapshot.txt", "original", false), file("spec/kept.rb", "kept", false)));
+        // A job rewrote a tracked file (an updated snapshot, say) and kept its length: the next build gets the requester's.
+        Path snapshot = dir.resolve("tree/spec/snapshot.txt");
+        java.nio.file.attribute.FileTime written = Files.getLastModifiedTime(snapshot);
+        Files.writeString(snapshot, "ORIGINAL");
+        // Later than the sync, as any job is (file systems keep coarse times: a write this soon could share the tick).
+        Files.setLastModifiedTime(snapshot, java.nio.file.attribute.FileTime.from(written.toInstant().plusSeconds(1)));
+        Materializer.Stats stats = materialize(List.of(file("spec/snapshot.txt", "original", false), file("spec/kept.rb", "kept", false)));
+        assertThat(dir.resolve("tree/spec/snapshot.txt")).hasContent("original");
+        assertThat(stats.written()).as("only the file rewritten since").isEqualTo(1);
+        assertThat(materialize(List.of(file("spec/snapshot.txt", "original", false), file("spec/kept.rb", "kept", false))).written()).isZero();
+    }
+
+    @Test
     void refusesTraversalBeforeWritingAnything() {
         assertThatThrownBy(() -> materialize(List.of(file("ok.rb", "x", false), file("../escape.rb", "x", false))))
                 .isInstanceOf(ManifestPaths.UnsafePathException.class);
