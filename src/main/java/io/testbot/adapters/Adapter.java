@@ -99,6 +99,17 @@ public interface Adapter {
         return false;
     }
 
+    /** Seconds: about what booting rspec without Rails takes, for frameworks that boot for every job. */
+    double ASSUMED_JOB_OVERHEAD = 0.3;
+
+    /**
+     * What starting one job is assumed to cost on a project where none has been measured yet (seconds): a first
+     * build has to size its jobs before it has measured anything. By default a boot of the framework.
+     */
+    default double assumedJobOverhead() {
+        return ASSUMED_JOB_OVERHEAD;
+    }
+
     /** Whether {@link #split} can cut a file into parts. */
     default boolean canSplit() {
         return false;

@@ -148,6 +148,15 @@ public final class RSpecAdapter implements Adapter {
         return true;
     }
 
+    /**
+     * Jobs go to warm workers that booted rspec ahead: a job costs rspec's own setup and a round trip (30-50 ms
+     * measured), plus what spec_helper loads in each worker's first job, which the measurement then counts.
+     */
+    @Override
+    public double assumedJobOverhead() {
+        return 0.1;
+    }
+
     @Override
     public boolean canSplit() {
         return true;

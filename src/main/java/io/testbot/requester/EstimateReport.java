@@ -11,12 +11,13 @@ import java.util.Map;
  * whichever is longer, plus one job start-up; and how many instances it takes to reach that floor.
  */
 final class EstimateReport {
-    static final double DEFAULT_OVERHEAD = 0.3;
-
     private EstimateReport() {}
 
-    /** @param splits whether slow files will be split into parts (the adapter can, and --no-split was not given) */
-    static void print(PrintStream out, List<String> files, Estimate.Reply reply, int instances, String where, boolean splits) {
+    /**
+     * @param splits          whether slow files will be split into parts (the adapter can, and --no-split was not given)
+     * @param assumedOverhead what starting a job costs where it has not been measured yet (the adapter's assumption)
+     */
+    static void print(PrintStream out, List<String> files, Estimate.Reply reply, int instances, String where, boolean splits, double assumedOverhead) {
         Map<String, Double> known = reply.runtimes();
         if (known.isEmpty()) {
             out.println("testbot: no runtime history for these " + files.size() + " file(s) " + where + " yet; run a build first");
@@ -27,7 +28,7 @@ final class EstimateReport {
         int unknown = (int) files.stream().filter(f -> !known.containsKey(f)).count();
         double total = knownTotal + unknown * mean;
         Map.Entry<String, Double> longest = known.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
-        double overhead = reply.overhead().orElse(DEFAULT_OVERHEAD);
+        double overhead = reply.overhead().orElse(assumedOverhead);
         int n = Math.max(1, instances);
         Units units = new Units(total, longest.getValue(), overhead, splits);
         int enough = units.enough();
@@ -52,7 +53,7 @@ final class EstimateReport {
         /** How many parts the longest file becomes on n instances (1: it runs whole). */
         int parts(int n) {
             if (!splits) return 1;
-            return SlowFiles.pieces(List.of("longest", "rest"), new Estimate.Reply(Map.of("longest", longestFile, "rest", total - longestFile), overhead, n), n)
+            return SlowFiles.pieces(List.of("longest", "rest"), new Estimate.Reply(Map.of("longest", longestFile, "rest", total - longestFile), overhead, n), n, overhead)
                     .getOrDefault("longest", 1);
         }
 

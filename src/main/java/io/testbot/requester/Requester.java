@@ -154,12 +154,12 @@ public final class Requester {
             if (config.server() == null) {
                 int instances = localInstances();
                 try (SqliteStore store = new SqliteStore(LocalMode.dataDir(config.cacheDir()).resolve("testbot.sqlite"))) {
-                    EstimateReport.print(out, files, Scheduler.estimate(store, request, instances), instances, "in local mode", splits());
+                    EstimateReport.print(out, files, Scheduler.estimate(store, request, instances), instances, "in local mode", splits(), adapter.assumedJobOverhead());
                 }
             } else {
                 ApiClient client = new ApiClient(config.server(), config.token());
                 Estimate.Reply reply = client.post(Api.ESTIMATE, request, Estimate.Reply.class);
-                EstimateReport.print(out, files, reply, reply.availableInstances(), "on " + client.base(), splits());
+                EstimateReport.print(out, files, reply, reply.availableInstances(), "on " + client.base(), splits(), adapter.assumedJobOverhead());
             }
             return ExitCodes.PASSED;
         } catch (IOException e) {
@@ -181,7 +181,7 @@ public final class Requester {
     private List<String> splitSlowFiles(ApiClient client, Path root, List<String> files, List<String> options, int instances) {
         try {
             Estimate.Reply history = client.post(Api.ESTIMATE, new Estimate.Request(projectKey(root), adapter.name(), files), Estimate.Reply.class);
-            Map<String, Integer> pieces = SlowFiles.pieces(files, history, instances > 0 ? instances : history.availableInstances());
+            Map<String, Integer> pieces = SlowFiles.pieces(files, history, instances > 0 ? instances : history.availableInstances(), adapter.assumedJobOverhead());
             if (pieces.isEmpty()) return files;
             long began = System.nanoTime();
             Map<String, List<String>> parts = adapter.split(root, pieces, options, config.cacheDir().resolve("tools"));

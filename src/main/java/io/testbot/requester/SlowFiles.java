@@ -17,14 +17,17 @@ final class SlowFiles {
     /** A part should be at least this many times as long as starting a job, or its start-up eats the gain. */
     static final double MIN_PART_IN_STARTUPS = 3;
 
-    /** @return the files to split, each with how many parts it should become */
-    static Map<String, Integer> pieces(List<String> files, Estimate.Reply history, int instances) {
+    /**
+     * @param assumedOverhead what starting a job costs if history has not measured it (the adapter's assumption)
+     * @return the files to split, each with how many parts it should become
+     */
+    static Map<String, Integer> pieces(List<String> files, Estimate.Reply history, int instances, double assumedOverhead) {
         Map<String, Double> known = history.runtimes();
         if (instances < 2 || known.isEmpty()) return Map.of();
         double mean = known.values().stream().mapToDouble(Double::doubleValue).average().orElse(0);
         double total = files.stream().mapToDouble(f -> known.getOrDefault(f, mean)).sum();
         double share = total / instances;
-        double part = Math.max(share / 2, MIN_PART_IN_STARTUPS * history.overhead().orElse(EstimateReport.DEFAULT_OVERHEAD));
+        double part = Math.max(share / 2, MIN_PART_IN_STARTUPS * history.overhead().orElse(assumedOverhead));
         Map<String, Integer> pieces = new LinkedHashMap<>();
         for (String file : files) {
             Double seconds = known.get(file);

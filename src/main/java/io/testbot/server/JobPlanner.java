@@ -7,7 +7,6 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalDouble;
 import java.util.function.Function;
 
 /**
@@ -36,16 +35,15 @@ public final class JobPlanner {
     static final int PACK_BELOW_JOBS_WITH_HISTORY = 4;
     /** With history for every file, pack the rest once each instance's share of it is this fraction of its first. */
     static final double PACK_SHARE_WITH_HISTORY = 0.5;
-    /** The start-up cost assumed until one is measured: about what rspec takes to boot without Rails. */
-    static final double DEFAULT_JOB_OVERHEAD = 0.3;
 
     /**
      * @param instances   how many instances will pull these jobs
      * @param filesPerJob a fixed job size chosen by the user (0: plan as above)
-     * @param jobOverhead the measured cost of starting one job on this project, if known (seconds)
+     * @param overhead    the cost of starting one job on this project (seconds): measured, or until it is, what the
+     *                    framework's adapter assumes
      */
     public static List<List<String>> plan(List<String> files, Map<String, Double> runtimes, Map<String, ? extends Number> sizes,
-                                          int instances, int filesPerJob, OptionalDouble jobOverhead) {
+                                          int instances, int filesPerJob, double overhead) {
         if (filesPerJob > 0) {
             List<List<String>> fixed = new ArrayList<>();
             for (int i = 0; i < files.size(); i += filesPerJob) fixed.add(List.copyOf(files.subList(i, Math.min(files.size(), i + filesPerJob))));
@@ -58,7 +56,6 @@ public final class JobPlanner {
         Deque<String> left = new ArrayDeque<>(ordered);
 
         double remaining = ordered.stream().mapToDouble(weights::of).sum();
-        double overhead = jobOverhead.orElse(DEFAULT_JOB_OVERHEAD);
         double floor = MIN_JOB_IN_STARTUPS * overhead;
         int n = Math.max(1, instances);
         boolean history = runtimes.keySet().containsAll(files);

@@ -429,12 +429,13 @@ public final class Scheduler {
             Map<String, Long> fileSizes = new HashMap<>();
             if (request.manifest() != null) for (FileEntry e : request.manifest()) fileSizes.put(e.path(), e.size());
             else if (request.sizes() != null) fileSizes.putAll(request.sizes());
-            Function<String, String> fileOf = Adapters.find(request.adapter()).<Function<String, String>>map(a -> a::fileOf).orElse(Function.identity());
+            Optional<Adapter> adapter = Adapters.find(request.adapter());
+            Function<String, String> fileOf = adapter.<Function<String, String>>map(a -> a::fileOf).orElse(Function.identity());
             Map<String, Double> runtimes = JobPlanner.perEntry(request.files(), store.runtimes(request.project(), request.adapter()), fileOf);
             Map<String, Double> sizes = JobPlanner.perEntry(request.files(), fileSizes, fileOf);
             int instances = Math.max(2, liveInstances());
             List<List<String>> groups = JobPlanner.plan(request.files(), runtimes, sizes, instances, request.jobSize(),
-                    store.jobOverhead(request.project(), request.adapter()));
+                    store.jobOverhead(request.project(), request.adapter()).orElseGet(() -> adapter.map(Adapter::assumedJobOverhead).orElse(Adapter.ASSUMED_JOB_OVERHEAD)));
             long id = store.createBuild(request, groups, clock.instant());
             ActiveBuild build = new ActiveBuild(id, request, groups.size());
             activeBuilds.put(id, build);

@@ -18,7 +18,7 @@ class EstimateReportTest {
 
     static String print(List<String> files, Estimate.Reply reply, int instances, boolean splits) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        EstimateReport.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), files, reply, instances, "here", splits);
+        EstimateReport.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), files, reply, instances, "here", splits, 0.3);
         return bytes.toString(StandardCharsets.UTF_8);
     }
 

@@ -1,17 +1,17 @@
 package io.testbot.server;
 
+import io.testbot.adapters.Adapter;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalDouble;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class JobPlannerTest {
-    static final OptionalDouble NO_OVERHEAD = OptionalDouble.empty();
+    static final double BOOT = Adapter.ASSUMED_JOB_OVERHEAD;
 
     static double total(List<String> job, Map<String, Double> runtimes) {
         return job.stream().mapToDouble(runtimes::get).sum();
@@ -21,7 +21,7 @@ class JobPlannerTest {
     void theLongestFilesGoFirstAloneAndEveryFileIsPlannedOnce() {
         List<String> files = List.of("a", "b", "c", "d", "e", "f", "g", "h");
         Map<String, Double> runtimes = Map.of("a", 8.0, "b", 1.0, "c", 1.0, "d", 1.0, "e", 1.0, "f", 1.0, "g", 1.0, "h", 3.0);
-        List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 2, 0, NO_OVERHEAD);
+        List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 2, 0, BOOT);
         assertThat(jobs.get(0)).containsExactly("a");
         assertThat(jobs.get(1)).containsExactly("h");
         assertThat(jobs.stream().flatMap(List::stream)).containsExactlyInAnyOrderElementsOf(files);
@@ -32,7 +32,7 @@ class JobPlannerTest {
         List<String> files = IntStream.range(0, 40).mapToObj(i -> "f" + i).toList();
         Map<String, Long> sizes = new HashMap<>();
         files.forEach(f -> sizes.put(f, 100L));
-        List<List<String>> jobs = JobPlanner.plan(files, Map.of(), sizes, 2, 0, OptionalDouble.of(0.0));
+        List<List<String>> jobs = JobPlanner.plan(files, Map.of(), sizes, 2, 0, 0.0);
         List<Integer> counts = jobs.stream().map(List::size).toList();
         assertThat(counts.get(0)).isEqualTo(10); // half of one instance's share of 40 files on 2 instances
         assertThat(counts).isSortedAccordingTo((x, y) -> Integer.compare(y, x));
@@ -44,7 +44,7 @@ class JobPlannerTest {
         Map<String, Double> runtimes = new HashMap<>();
         List<String> files = IntStream.range(0, 40).mapToObj(i -> "f" + i).toList();
         files.forEach(f -> runtimes.put(f, 1.0));
-        List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 2, 0, OptionalDouble.of(0.0));
+        List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 2, 0, 0.0);
         // 10 s, 7 s and 5 s while more than half of a share is left, then the 18 s left balanced over both instances
         assertThat(jobs.stream().map(List::size).toList()).containsExactly(10, 7, 5, 10, 8);
         assertThat(makespan(jobs, runtimes, 2, 0)).isEqualTo(20.0);
@@ -55,7 +55,7 @@ class JobPlannerTest {
         Map<String, Double> runtimes = new HashMap<>();
         List<String> files = IntStream.range(0, 100).mapToObj(i -> "tiny" + i).toList();
         files.forEach(f -> runtimes.put(f, 0.01));
-        List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 4, 0, OptionalDouble.of(0.2));
+        List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 4, 0, 0.2);
         assertThat(jobs).hasSize(4).allSatisfy(job -> assertThat(job).hasSize(25));
     }
 
@@ -64,7 +64,7 @@ class JobPlannerTest {
         Map<String, Double> runtimes = new HashMap<>();
         List<String> files = IntStream.range(0, 400).mapToObj(i -> "f" + i).toList();
         files.forEach(f -> runtimes.put(f, 0.1));
-        List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 4, 0, OptionalDouble.of(0.2));
+        List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 4, 0, 0.2);
         List<Double> totals = jobs.stream().map(job -> total(job, runtimes)).toList();
         // 40 s on 4 instances: jobs shrink from 5 s while a round is worth it, then one last round of 4 jobs
         assertThat(totals.get(0)).isCloseTo(5.0, org.assertj.core.data.Offset.offset(0.01));
@@ -74,13 +74,13 @@ class JobPlannerTest {
 
     @Test
     void usesFileSizeWhereThereIsNoHistory() {
-        List<List<String>> jobs = JobPlanner.plan(List.of("small", "big"), Map.of(), Map.of("small", 10L, "big", 1000L), 1, 0, NO_OVERHEAD);
+        List<List<String>> jobs = JobPlanner.plan(List.of("small", "big"), Map.of(), Map.of("small", 10L, "big", 1000L), 1, 0, BOOT);
         assertThat(jobs.get(0)).containsExactly("big");
     }
 
     @Test
     void honoursAFixedNumberOfFilesPerJob() {
-        assertThat(JobPlanner.plan(List.of("a", "b", "c"), Map.of(), Map.of(), 8, 2, NO_OVERHEAD)).containsExactly(List.of("a", "b"), List.of("c"));
+        assertThat(JobPlanner.plan(List.of("a", "b", "c"), Map.of(), Map.of(), 8, 2, BOOT)).containsExactly(List.of("a", "b"), List.of("c"));
     }
 
     @Test
@@ -91,7 +91,7 @@ class JobPlannerTest {
         assertThat(weights).containsEntry("big[1:1]", 2.0).containsEntry("big[1:4]", 2.0).containsEntry("small", 1.0);
 
         // Four parts of 2 s and a 1 s file over 4 instances: the parts run side by side, one per job.
-        List<List<String>> jobs = JobPlanner.plan(entries, weights, Map.of(), 4, 0, NO_OVERHEAD);
+        List<List<String>> jobs = JobPlanner.plan(entries, weights, Map.of(), 4, 0, BOOT);
         assertThat(jobs).hasSize(4).allSatisfy(job -> assertThat(job.stream().filter(e -> e.startsWith("big["))).hasSize(1));
         assertThat(jobs.stream().flatMap(List::stream)).containsExactlyInAnyOrderElementsOf(entries);
     }
@@ -103,11 +103,11 @@ class JobPlannerTest {
         Map<String, Double> runtimes = new HashMap<>();
         List<String> files = IntStream.range(0, 48).mapToObj(i -> "f" + i).toList();
         files.forEach(f -> runtimes.put(f, 21.6 / 48));
-        assertThat(JobPlanner.plan(files, runtimes, Map.of(), 8, 0, OptionalDouble.of(0.3))).hasSize(8);
+        assertThat(JobPlanner.plan(files, runtimes, Map.of(), 8, 0, 0.3)).hasSize(8);
 
         Map<String, Double> partly = new HashMap<>(runtimes);
         partly.remove("f0");
-        assertThat(JobPlanner.plan(files, partly, Map.of(), 8, 0, OptionalDouble.of(0.3)).size()).isGreaterThan(8);
+        assertThat(JobPlanner.plan(files, partly, Map.of(), 8, 0, 0.3).size()).isGreaterThan(8);
     }
 
     @Test
@@ -122,7 +122,7 @@ class JobPlannerTest {
         List<String> files = List.copyOf(runtimes.keySet());
         double share = runtimes.values().stream().mapToDouble(Double::doubleValue).sum() / 8;
         for (double overhead = 0.05; overhead < 0.7; overhead += 0.05) {
-            List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 8, 0, OptionalDouble.of(overhead));
+            List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 8, 0, overhead);
             assertThat(makespan(jobs, runtimes, 8, overhead)).as("start-up %.2f s, jobs %s", overhead, jobs).isLessThan(share + 3 * overhead + 0.3);
             assertThat(jobs.stream().flatMap(List::stream)).containsExactlyInAnyOrderElementsOf(files);
         }

@@ -20,6 +20,8 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -78,6 +80,26 @@ class SchedulerTest {
         List<String> handedOut = new java.util.ArrayList<>();
         for (java.util.Optional<JobAssignment> job; (job = scheduler.nextJob(r, 0)).isPresent(); ) handedOut.addAll(job.get().files());
         assertThat(handedOut).containsExactly("spec/b_spec.rb", "spec/c_spec.rb", "spec/a_spec.rb");
+    }
+
+    /** The files per job of a first build (no history, no start-up measured) of 48 files of one size. */
+    List<Integer> firstBuildJobSizes(String adapter, String project) {
+        List<String> files = IntStream.rangeClosed(1, 48).mapToObj(i -> "t/file_" + i + "_test.rb").toList();
+        Map<String, Long> sizes = files.stream().collect(Collectors.toMap(f -> f, f -> 100L));
+        BuildInfo build = scheduler.submit(new BuildRequest(project, adapter, files, List.of(), null, null, 0, "me", false, 0, 0, sizes));
+        return store.jobs(build.id()).stream().map(job -> job.files().size()).toList();
+    }
+
+    @Test
+    void aFirstBuildSizesItsJobsFromWhatItsFrameworkAssumesAJobCosts() {
+        scheduler.register(new Runners.Registration("host", "1.0", 8, "/w"), "127.0.0.1");
+        // rspec's jobs go to warm workers: the end of the build runs in single files, as small as jobs get.
+        List<Integer> rspec = firstBuildJobSizes("rspec", "a");
+        assertThat(rspec.subList(rspec.size() - 12, rspec.size())).containsOnly(1);
+        // Test::Unit boots for each job: the last files are packed into one job per instance.
+        List<Integer> testUnit = firstBuildJobSizes("test", "b");
+        assertThat(testUnit.subList(testUnit.size() - 8, testUnit.size()).stream().mapToInt(Integer::intValue).sum()).isGreaterThan(12);
+        assertThat(testUnit.size()).isLessThan(rspec.size());
     }
 
     BuildInfo buildWithRetries(int retries, String... files) {
