@@ -208,8 +208,14 @@ public final class Requester {
 
     /** Sends the blobs the server lacks, the project's and those of a shipped classpath; prints what moved. */
     private List<FileEntry> upload(ApiClient client, Path root, HashCache cache, ShippedClasspath classpath) throws IOException, InterruptedException {
-        List<FileEntry> manifest = new ArrayList<>(new ProjectScanner(config.ignores(), cache).scan(root));
+        ProjectScanner scanner = new ProjectScanner(config.ignores(), cache);
+        List<FileEntry> manifest = new ArrayList<>(scanner.scan(root));
         cache.save();
+        List<String> skipped = scanner.skippedLinks();
+        if (!skipped.isEmpty()) {
+            err.printf("testbot: %d symbolic link(s) not shipped to the runners: %s%s%n", skipped.size(), String.join(", ", skipped.subList(0, Math.min(3, skipped.size()))),
+                    skipped.size() > 3 ? ", and " + (skipped.size() - 3) + " more" : "");
+        }
         Map<String, Path> sources = new HashMap<>();
         if (classpath != null) {
             manifest.addAll(classpath.entries());

@@ -17,7 +17,10 @@ import java.util.List;
 /**
  * Builds the manifest of a project tree, skipping ignored paths.
  * A rule without a slash matches a file or directory name anywhere (like .gitignore);
- * a rule with a slash is a glob on the path from the project root. Symbolic links are not followed.
+ * a rule with a slash is a glob on the path from the project root. A symbolic link that leads to a file or
+ * directory inside the project is shipped as what it leads to (runners get a copy at the link's path); one that
+ * leads out of the project, to nothing, or to a directory that contains it is left out and listed in
+ * {@link #skippedLinks}, so that nothing outside the project reaches the runners unasked.
  */
 public final class ProjectScanner {
     public static final List<String> DEFAULT_IGNORES = List.of(".git", "log", "tmp", "node_modules", ".testbot");
@@ -25,6 +28,7 @@ public final class ProjectScanner {
     private final List<PathMatcher> nameRules = new ArrayList<>();
     private final List<PathMatcher> pathRules = new ArrayList<>();
     private final HashCache cache;
+    private final List<String> skippedLinks = new ArrayList<>();
 
     public ProjectScanner(List<String> extraIgnores, HashCache cache) {
         this.cache = cache;
@@ -48,23 +52,38 @@ public final class ProjectScanner {
 
     /** Scans root and returns its files, sorted by path. */
     public List<FileEntry> scan(Path root) throws IOException {
-        Path base = root.toAbsolutePath().normalize();
+        Path project = root.toRealPath(); // a project reached through a link is walked where it is
         List<FileEntry> entries = new ArrayList<>();
-        Files.walkFileTree(base, new SimpleFileVisitor<>() {
+        skippedLinks.clear();
+        walk(project, "", project, List.of(project), entries);
+        entries.sort(Comparator.comparing(FileEntry::path));
+        return entries;
+    }
+
+    /** The symbolic links the last scan left out, each as "path -> target (why)". */
+    public List<String> skippedLinks() {
+        return List.copyOf(skippedLinks);
+    }
+
+    /**
+     * Adds the files under dir, whose manifest paths start with prefix.
+     *
+     * @param chain the real directories walked to get here (the project, then each linked directory)
+     */
+    private void walk(Path dir, String prefix, Path project, List<Path> chain, List<FileEntry> entries) throws IOException {
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
             @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                if (!dir.equals(base) && ignored(base.relativize(dir))) return FileVisitResult.SKIP_SUBTREE;
+            public FileVisitResult preVisitDirectory(Path subdir, BasicFileAttributes attrs) {
+                if (!subdir.equals(dir) && ignored(Path.of(pathOf(subdir)))) return FileVisitResult.SKIP_SUBTREE;
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Path relative = base.relativize(file);
-                if (!attrs.isRegularFile() || ignored(relative)) return FileVisitResult.CONTINUE;
-                String path = relative.toString().replace(file.getFileSystem().getSeparator(), "/");
-                if (ManifestPaths.problem(path) != null) return FileVisitResult.CONTINUE;
-                String sha = cache.sha256(file, attrs);
-                entries.add(new FileEntry(path, sha, attrs.size(), Files.isExecutable(file)));
+                String path = pathOf(file);
+                if (ignored(Path.of(path)) || ManifestPaths.problem(path) != null) return FileVisitResult.CONTINUE;
+                if (attrs.isSymbolicLink()) link(file, path, project, chain, entries);
+                else if (attrs.isRegularFile()) entries.add(entry(file, path, attrs));
                 return FileVisitResult.CONTINUE;
             }
 
@@ -72,8 +91,41 @@ public final class ProjectScanner {
             public FileVisitResult visitFileFailed(Path file, IOException exc) {
                 return FileVisitResult.CONTINUE; // unreadable files are not part of the snapshot
             }
+
+            private String pathOf(Path file) {
+                return prefix + dir.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+            }
         });
-        entries.sort(Comparator.comparing(FileEntry::path));
-        return entries;
+    }
+
+    private void link(Path link, String path, Path project, List<Path> chain, List<FileEntry> entries) throws IOException {
+        String shown = path + " -> " + Files.readSymbolicLink(link); // as ls -l shows it
+        Path target;
+        BasicFileAttributes attrs;
+        try {
+            target = link.toRealPath();
+            attrs = Files.readAttributes(target, BasicFileAttributes.class);
+        } catch (IOException dangling) {
+            skippedLinks.add(shown + " (leads to nothing)");
+            return;
+        }
+        if (!target.startsWith(project)) {
+            skippedLinks.add(shown + " (outside the project)");
+        } else if (attrs.isRegularFile()) {
+            entries.add(entry(target, path, attrs));
+        } else if (attrs.isDirectory()) {
+            Path where = link.getParent().toRealPath();
+            if (where.startsWith(target) || chain.stream().anyMatch(walked -> walked.startsWith(target))) {
+                skippedLinks.add(shown + " (a directory that contains the link)");
+                return;
+            }
+            List<Path> deeper = new ArrayList<>(chain);
+            deeper.add(target);
+            walk(target, path + "/", project, deeper, entries);
+        }
+    }
+
+    private FileEntry entry(Path file, String path, BasicFileAttributes attrs) throws IOException {
+        return new FileEntry(path, cache.sha256(file, attrs), attrs.size(), Files.isExecutable(file));
     }
 }

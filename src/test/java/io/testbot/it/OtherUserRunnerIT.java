@@ -60,6 +60,21 @@ class OtherUserRunnerIT extends Cluster {
     @Test
     void aRunnerThatCannotReadTheProjectRunsItFromItsOwnCopy() throws Exception {
         Path project = SampleProjects.mixed(Files.createDirectories(dir.resolve("app")));
+        // Links: one to a directory inside the project reaches the runner as a copy, one out of it does not.
+        Files.createDirectories(project.resolve("shared/support"));
+        Files.writeString(project.resolve("shared/support/helper.rb"), "HELPER = \"from a linked directory\"\n");
+        Files.createSymbolicLink(project.resolve("spec/support"), Path.of("../shared/support"));
+        Files.writeString(Files.createDirectories(dir.resolve("private")).resolve("secret.rb"), "SECRET = 1\n");
+        Files.createSymbolicLink(project.resolve("spec/secret.rb"), dir.resolve("private/secret.rb"));
+        Files.writeString(project.resolve("spec/linked_spec.rb"), """
+                require_relative "support/helper"
+                RSpec.describe "Links" do
+                  it "reads a linked directory and nothing from outside the project" do
+                    expect(HELPER).to eq("from a linked directory")
+                    expect(File.exist?(File.join(__dir__, "secret.rb"))).to be(false)
+                  end
+                end
+                """);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         startServer();
 
@@ -78,7 +93,8 @@ class OtherUserRunnerIT extends Cluster {
 
         Result result = requestRemote(project);
         assertThat(result.exit()).as(result.all()).isEqualTo(1);
-        assertThat(result.out()).contains("6 examples, 1 failure, 1 pending").contains(" · elsewhere #");
+        assertThat(result.out()).contains("7 examples, 1 failure, 1 pending").contains(" · elsewhere #");
+        assertThat(result.err()).contains("1 symbolic link(s) not shipped to the runners: spec/secret.rb -> " + dir.resolve("private/secret.rb") + " (outside the project)");
         Matcher where = Pattern.compile("WHERE file=(\\S+)").matcher(result.out());
         assertThat(where.find()).isTrue();
         assertThat(Path.of(where.group(1)).startsWith(home.resolve("work/projects"))).as("ran from " + where.group(1)).isTrue();

@@ -24,11 +24,51 @@ class ProjectScannerTest {
     }
 
     @Test
-    void doesNotFollowSymbolicLinks(@TempDir Path root, @TempDir Path elsewhere) throws Exception {
+    void shipsLinksInsideTheProjectAsWhatTheyLeadToAndLeavesOutTheRest(@TempDir Path root, @TempDir Path elsewhere) throws Exception {
         Files.writeString(elsewhere.resolve("secret"), "s");
-        Files.createSymbolicLink(root.resolve("link"), elsewhere.resolve("secret"));
+        Files.createDirectories(elsewhere.resolve("dir"));
+        Files.writeString(elsewhere.resolve("dir/also_secret"), "s");
+        Files.createDirectories(root.resolve("shared/support"));
+        Files.writeString(root.resolve("shared/support/helper.rb"), "h");
         Files.writeString(root.resolve("real.rb"), "r");
-        assertThat(new ProjectScanner(List.of(), HashCache.none()).scan(root)).extracting(FileEntry::path).containsExactly("real.rb");
+        Files.createDirectories(root.resolve("spec"));
+        Files.createSymbolicLink(root.resolve("spec/support"), Path.of("../shared/support"));
+        Files.createSymbolicLink(root.resolve("spec/spec_helper.rb"), Path.of("../real.rb"));
+        Files.createSymbolicLink(root.resolve("secret_link"), elsewhere.resolve("secret"));
+        Files.createSymbolicLink(root.resolve("outside_dir"), elsewhere.resolve("dir"));
+        Files.createSymbolicLink(root.resolve("spec/everything"), Path.of(".."));
+        Files.createSymbolicLink(root.resolve("dangling"), Path.of("nothing_here"));
+
+        ProjectScanner scanner = new ProjectScanner(List.of(), HashCache.none());
+        List<FileEntry> manifest = scanner.scan(root);
+        assertThat(manifest).extracting(FileEntry::path)
+                .containsExactly("real.rb", "shared/support/helper.rb", "spec/spec_helper.rb", "spec/support/helper.rb");
+        assertThat(manifest.get(2).sha256()).isEqualTo(Hashing.sha256("r".getBytes()));
+        assertThat(scanner.skippedLinks()).containsExactlyInAnyOrder(
+                "secret_link -> " + elsewhere.resolve("secret") + " (outside the project)",
+                "outside_dir -> " + elsewhere.resolve("dir") + " (outside the project)",
+                "spec/everything -> .. (a directory that contains the link)",
+                "dangling -> nothing_here (leads to nothing)");
+    }
+
+    @Test
+    void linksThatLeadToEachOtherEnd(@TempDir Path root) throws Exception {
+        Files.createDirectories(root.resolve("a"));
+        Files.createDirectories(root.resolve("b"));
+        Files.writeString(root.resolve("a/x.rb"), "x");
+        Files.writeString(root.resolve("b/y.rb"), "y");
+        Files.createSymbolicLink(root.resolve("a/to_b"), Path.of("../b"));
+        Files.createSymbolicLink(root.resolve("b/to_a"), Path.of("../a"));
+        assertThat(new ProjectScanner(List.of(), HashCache.none()).scan(root)).extracting(FileEntry::path)
+                .contains("a/x.rb", "b/y.rb", "a/to_b/y.rb", "b/to_a/x.rb").hasSizeLessThan(10);
+    }
+
+    @Test
+    void scansAProjectReachedThroughALink(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("project/spec"));
+        Files.writeString(dir.resolve("project/spec/a_spec.rb"), "a");
+        Path link = Files.createSymbolicLink(dir.resolve("checkout"), dir.resolve("project"));
+        assertThat(new ProjectScanner(List.of(), HashCache.none()).scan(link)).extracting(FileEntry::path).containsExactly("spec/a_spec.rb");
     }
 
     @Test
