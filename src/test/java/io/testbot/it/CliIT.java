@@ -61,4 +61,42 @@ class CliIT extends Cluster {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
     }
+
+    @Test
+    void binTestbotKeepsAClassArchiveOnlyFromARunWhoseTestsRan() throws Exception {
+        // A checkout of its own: bin/testbot and the jar, no archive yet.
+        Path checkout = dir.resolve("checkout");
+        Files.createDirectories(checkout.resolve("target"));
+        Files.createDirectories(checkout.resolve("bin"));
+        Files.copy(Path.of("bin/testbot"), checkout.resolve("bin/testbot"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.copy(JAR, checkout.resolve("target/testbot.jar"));
+        Path archive = checkout.resolve("target/testbot.jsa");
+        Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("project")), 1);
+
+        assertThat(binTestbot(checkout, project, "rspec", "--help")).isZero();
+        assertThat(archive).as("help loads too little to keep").doesNotExist();
+        assertThat(binTestbot(checkout, project, "rspec", "--connect", "127.0.0.1:1")).isEqualTo(3);
+        assertThat(archive).as("a run that found no server loads too little to keep").doesNotExist();
+        assertThat(binTestbot(checkout, project, "rspec", "--local", "-n", "1")).isZero();
+        assertThat(archive).isNotEmptyFile();
+    }
+
+    /** Runs bin/testbot of a checkout in a project, as a user would; returns its exit status. */
+    int binTestbot(Path checkout, Path project, String... args) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(checkout.resolve("bin/testbot").toString()));
+        command.addAll(java.util.List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(project.toFile()).redirectErrorStream(true)
+                .redirectOutput(Files.createDirectories(dir.resolve("logs")).resolve("bin-testbot.out").toFile());
+        builder.environment().keySet().removeIf(k -> k.startsWith("TESTBOT_"));
+        builder.environment().put("HOME", Files.createDirectories(dir.resolve("home-bin")).toString());
+        builder.environment().put("XDG_CACHE_HOME", dir.resolve("home-bin/.cache").toString());
+        Process process = builder.start();
+        try {
+            assertThat(process.waitFor(START.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)).as(String.join(" ", args)).isTrue();
+            return process.exitValue();
+        } finally {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+    }
 }
