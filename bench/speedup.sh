@@ -5,16 +5,19 @@
 #   testbot server + 1 runner x N | testbot server + 4 runners x N/4, first build (no history) and second build
 # each against the ideal schedule for N instances: max(total / N, longest file). And the fixed overheads:
 # runner start -> usable, requester start -> first spec running, last spec done -> requester exit (local mode's
-# right after its builds, the server's once its runners have settled after theirs).
+# once the builds are over, the server's against a fresh server whose runners have booted their spares).
 # A first build has no history and orders files by size: it also prints what that order allows at best (one file
 # per job, no overhead at all). SUITE=sized writes each file as examples of 0.1 s, so that, as in real suites, a
 # longer file is a bigger file; the default (flat) gives every file one example, so sizes say nothing.
-# Usage: [SUITE=flat|sized] bench/speedup.sh [INSTANCES (default 8)] [FILES (default 48)]
+# Every row but serial rspec runs REPEAT times (default 3), the rows taking turns, each testbot server row on a fresh
+# server and runners; each prints its median and its range, since a row moves 0.1-0.2 s between runs.
+# Usage: [SUITE=flat|sized] [REPEAT=3] bench/speedup.sh [INSTANCES (default 8)] [FILES (default 48)]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 instances="${1:-8}"
 files="${2:-48}"
 suite="${SUITE:-flat}"
+repeat="${REPEAT:-3}"
 testbot=("$here/bin/testbot")
 [ -f "$here/target/testbot.jar" ] || (cd "$here" && mvn -B -q -Dstyle.color=never -DskipTests package)
 
@@ -59,24 +62,69 @@ no_history=$(LC_ALL=C sort -k1,1nr -k2,2 "$work/sizes" | awk -v n="$instances" '
 now() { date +%s.%N; }
 diff_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
-rows=()
-timed() { # timed LABEL COMMAND...: runs in the project, checks it passed, records the wall time
+labels=()
+declare -A samples=()
+timed() { # timed LABEL COMMAND...: runs in the project, checks it passed, adds the wall time to the label's samples
   local label="$1"; shift
-  local t0 t1 log="$work/run-${#rows[@]}.log"
+  local t0 t1 log="$work/run.log"
   t0=$(now); (cd "$project" && "$@") >"$log" 2>&1 || { echo "bench: '$label' failed:"; tail -20 "$log"; exit 1; }; t1=$(now)
-  rows+=("$label|$(diff_s "$t0" "$t1")")
+  [ -n "${samples[$label]+set}" ] || labels+=("$label")
+  samples[$label]+="$(diff_s "$t0" "$t1") "
 }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : sprintf("%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2)) }'; }
+range() { tr ' ' '\n' | grep . | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print (lo == hi ? lo : lo "-" hi) }'; }
 
 timed "serial rspec" rspec
 rspec_log=(-o "--format progress --format ParallelTests::RSpec::RuntimeLogger --out tmp/parallel_runtime_rspec.log")
-timed "parallel_rspec -n $instances, no runtime log" parallel_rspec -n "$instances" "${rspec_log[@]}"
-timed "parallel_rspec -n $instances, with runtime log" parallel_rspec -n "$instances" "${rspec_log[@]}"
-
 # Records bin/testbot's class-data archive (once per build of the jar), outside the timings.
 (cd "$project" && "${testbot[@]}" rspec --local -n 1 spec/file_1_spec.rb >/dev/null 2>&1)
-rm -rf "$XDG_CACHE_HOME/testbot/local"
-timed "testbot local -n $instances, first build" "${testbot[@]}" rspec --local -n "$instances"
-timed "testbot local -n $instances, second build" "${testbot[@]}" rspec --local -n "$instances"
+
+start_server() { # start_server NAME: a fresh server on loopback; sets port and TESTBOT_TOKEN
+  env -u TESTBOT_TOKEN "${testbot[@]}" server --port 0 --bind 127.0.0.1 --data-dir "$work/$1" >"$work/$1.log" 2>&1 & pids+=($!); cycle+=($!)
+  until grep -q 'listening on' "$work/$1.log" 2>/dev/null; do sleep 0.05; done
+  port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/$1.log" | sed 's/.*://')
+  export TESTBOT_TOKEN="$(cat "$work/$1/token")"
+}
+total_instances() { curl -s -H "Authorization: Bearer $TESTBOT_TOKEN" "127.0.0.1:$port/runners/total_instances"; }
+start_runners() { # start_runners COUNT EACH: returns when all are usable; sets runner_ms for the first one
+  local count=$1 each=$2 before t0
+  for r in $(seq 1 "$count"); do
+    before=$(total_instances); t0=$(now)
+    "${testbot[@]}" runner --connect "127.0.0.1:$port" --instances "$each" --work-dir "$work/runner-$port-$r" --hostname "runner$r" >"$work/runner-$port-$r.log" 2>&1 & pids+=($!); cycle+=($!)
+    until [ "$(total_instances)" -ge $((before + each)) ]; do sleep 0.02; done
+    [ "$r" -eq 1 ] && runner_ms=$(diff_ms "$t0" "$(now)")
+  done
+  return 0
+}
+stop_cycle() { # ends this round's server and runners (runners first: they leave, then the server stops)
+  local p
+  for p in "${cycle[@]:1}" "${cycle[0]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  cycle=()
+}
+
+runner_samples=""
+for k in $(seq 1 "$repeat"); do
+  rm -f "$project/tmp/parallel_runtime_rspec.log"
+  timed "parallel_rspec -n $instances, no runtime log" parallel_rspec -n "$instances" "${rspec_log[@]}"
+  timed "parallel_rspec -n $instances, with runtime log" parallel_rspec -n "$instances" "${rspec_log[@]}"
+  rm -rf "$XDG_CACHE_HOME/testbot/local"
+  timed "testbot local -n $instances, first build" "${testbot[@]}" rspec --local -n "$instances"
+  timed "testbot local -n $instances, second build" "${testbot[@]}" rspec --local -n "$instances"
+  cycle=()
+  sleep 1 # the local run's workers and JVM are gone; let the machine settle as it would between two CI steps
+  start_server "server-a$k"
+  start_runners 1 "$instances"
+  runner_samples+="$runner_ms "
+  timed "testbot server + 1 runner x $instances, first" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
+  timed "testbot server + 1 runner x $instances, second" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
+  stop_cycle
+  start_server "server-b$k"
+  start_runners 4 $((instances / 4))
+  timed "testbot server + 4 runners x $((instances / 4)), first" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
+  timed "testbot server + 4 runners x $((instances / 4)), second" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
+  stop_cycle
+done
+runner_usable_ms=$(median <<<"$runner_samples")
 
 # Fixed overheads, on a one-file probe project whose spec stamps when it starts and ends; each is the median of
 # three runs after one that records its history.
@@ -97,35 +145,10 @@ probe_median() { # probe_median ARGS...: the median start and the median end of 
 probe --local >/dev/null
 read -r local_start local_end < <(probe_median --local -n "$instances")
 
-start_server() { # start_server NAME: a fresh server on loopback; sets port and TESTBOT_TOKEN
-  env -u TESTBOT_TOKEN "${testbot[@]}" server --port 0 --bind 127.0.0.1 --data-dir "$work/$1" >"$work/$1.log" 2>&1 & pids+=($!)
-  until grep -q 'listening on' "$work/$1.log" 2>/dev/null; do sleep 0.05; done
-  port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/$1.log" | sed 's/.*://')
-  export TESTBOT_TOKEN="$(cat "$work/$1/token")"
-}
-total_instances() { curl -s -H "Authorization: Bearer $TESTBOT_TOKEN" "127.0.0.1:$port/runners/total_instances"; }
-start_runners() { # start_runners COUNT EACH: returns when all are usable; sets runner_ms for the first one
-  local count=$1 each=$2 before t0
-  for r in $(seq 1 "$count"); do
-    before=$(total_instances); t0=$(now)
-    "${testbot[@]}" runner --connect "127.0.0.1:$port" --instances "$each" --work-dir "$work/runner-$port-$r" --hostname "runner$r" >"$work/runner-$port-$r.log" 2>&1 & pids+=($!)
-    until [ "$(total_instances)" -ge $((before + each)) ]; do sleep 0.02; done
-    [ "$r" -eq 1 ] && runner_ms=$(diff_ms "$t0" "$(now)")
-  done
-  return 0
-}
-
-start_server server-a
-start_runners 1 "$instances"
-runner_usable_ms=$runner_ms
-timed "testbot server + 1 runner x $instances, first" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
-timed "testbot server + 1 runner x $instances, second" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
-start_server server-b
+# The remote probe, against a fresh server with 4 runners once they have settled (booted their spares).
+cycle=()
+start_server probe-server
 start_runners 4 $((instances / 4))
-timed "testbot server + 4 runners x $((instances / 4)), first" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
-timed "testbot server + 4 runners x $((instances / 4)), second" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
-
-# The remote probe, on a machine whose runners have settled after the builds above (booting their spares again).
 sleep 3
 probe --connect "127.0.0.1:$port" >/dev/null   # its first run uploads and syncs the probe project
 read -r remote_start remote_end < <(probe_median --connect "127.0.0.1:$port")
@@ -133,11 +156,12 @@ read -r remote_start remote_end < <(probe_median --connect "127.0.0.1:$port")
 echo "suite ($suite): $files spec files, $(awk -v c="$total_cs" 'BEGIN { printf "%.2f", c / 100 }') s of sleeps, longest $(awk -v c="$longest_cs" 'BEGIN { printf "%.2f", c / 100 }') s; $instances instances; ideal wall time ${ideal} s"
 echo "first build, files by size with no overhead at all: ${no_history} s ($(awk -v i="$ideal" -v w="$no_history" 'BEGIN { printf "%.2f", w / i }') x ideal)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), $(java -version 2>&1 | head -1), $(ruby -v | cut -d' ' -f1-2), parallel_tests $(parallel_rspec --version 2>/dev/null | tail -1)"
-serial=${rows[0]#*|}
-printf '%-46s %8s %9s %9s\n' "run" "wall s" "speedup" "x ideal"
-for row in "${rows[@]}"; do
-  label=${row%|*}; wall=${row#*|}
-  printf '%-46s %8s %9s %9s\n' "$label" "$wall" "$(awk -v s="$serial" -v w="$wall" 'BEGIN { printf "%.2fx", s / w }')" "$(awk -v i="$ideal" -v w="$wall" 'BEGIN { printf "%.2f", w / i }')"
+serial=$(median <<<"${samples[serial rspec]}")
+printf '%-46s %8s %9s %9s  %s\n' "run (median of $repeat but serial)" "wall s" "speedup" "x ideal" "range s"
+for label in "${labels[@]}"; do
+  wall=$(median <<<"${samples[$label]}")
+  printf '%-46s %8s %9s %9s  %s\n' "$label" "$wall" "$(awk -v s="$serial" -v w="$wall" 'BEGIN { printf "%.2fx", s / w }')" \
+    "$(awk -v i="$ideal" -v w="$wall" 'BEGIN { printf "%.2f", w / i }')" "$(range <<<"${samples[$label]}")"
 done
 echo "overheads (ms):"
 printf '  %-52s %6s\n' "runner start -> usable (x $instances instances)" "$runner_usable_ms"
