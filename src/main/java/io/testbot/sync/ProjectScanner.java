@@ -19,8 +19,8 @@ import java.util.List;
  * A rule without a slash matches a file or directory name anywhere (like .gitignore);
  * a rule with a slash is a glob on the path from the project root. A symbolic link that leads to a file or
  * directory inside the project is shipped as what it leads to (runners get a copy at the link's path); one that
- * leads out of the project, to nothing, or to a directory that contains it is left out and listed in
- * {@link #skippedLinks}, so that nothing outside the project reaches the runners unasked.
+ * leads out of the project, into an ignored path, to nothing, or to a directory that contains it is left out and
+ * listed in {@link #skippedLinks}, so that nothing outside the project reaches the runners unasked.
  */
 public final class ProjectScanner {
     public static final List<String> DEFAULT_IGNORES = List.of(".git", "log", "tmp", "node_modules", ".testbot");
@@ -111,6 +111,8 @@ public final class ProjectScanner {
         }
         if (!target.startsWith(project)) {
             skippedLinks.add(shown + " (outside the project)");
+        } else if (inIgnoredPath(project.relativize(target))) {
+            skippedLinks.add(shown + " (an ignored path)"); // or a link would bring in node_modules, say
         } else if (attrs.isRegularFile()) {
             entries.add(entry(target, path, attrs));
         } else if (attrs.isDirectory()) {
@@ -123,6 +125,12 @@ public final class ProjectScanner {
             deeper.add(target);
             walk(target, path + "/", project, deeper, entries);
         }
+    }
+
+    /** Whether the path or a directory it is in is ignored. */
+    private boolean inIgnoredPath(Path relative) {
+        for (int i = 1; i <= relative.getNameCount(); i++) if (ignored(relative.subpath(0, i))) return true;
+        return false;
     }
 
     private FileEntry entry(Path file, String path, BasicFileAttributes attrs) throws IOException {

@@ -38,6 +38,9 @@ class ProjectScannerTest {
         Files.createSymbolicLink(root.resolve("outside_dir"), elsewhere.resolve("dir"));
         Files.createSymbolicLink(root.resolve("spec/everything"), Path.of(".."));
         Files.createSymbolicLink(root.resolve("dangling"), Path.of("nothing_here"));
+        Files.createDirectories(root.resolve("node_modules/big"));
+        Files.writeString(root.resolve("node_modules/big/index.js"), "b");
+        Files.createSymbolicLink(root.resolve("spec/vendor"), Path.of("../node_modules/big"));
 
         ProjectScanner scanner = new ProjectScanner(List.of(), HashCache.none());
         List<FileEntry> manifest = scanner.scan(root);
@@ -48,7 +51,8 @@ class ProjectScannerTest {
                 "secret_link -> " + elsewhere.resolve("secret") + " (outside the project)",
                 "outside_dir -> " + elsewhere.resolve("dir") + " (outside the project)",
                 "spec/everything -> .. (a directory that contains the link)",
-                "dangling -> nothing_here (leads to nothing)");
+                "dangling -> nothing_here (leads to nothing)",
+                "spec/vendor -> ../node_modules/big (an ignored path)");
     }
 
     @Test
