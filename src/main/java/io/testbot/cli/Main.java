@@ -35,8 +35,8 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         // Requesters print test output; the components' own logging stays quiet unless asked for.
-        if (args.length > 0 && REQUESTER_COMMANDS.contains(args[0]) && System.getProperty("testbot.log.level") == null) {
-            System.setProperty("testbot.log.level", "WARN");
+        if (args.length > 0 && REQUESTER_COMMANDS.contains(args[0]) && System.getProperty(LogSetup.LEVEL_PROPERTY) == null) {
+            System.setProperty(LogSetup.LEVEL_PROPERTY, "WARN");
         }
         System.exit(commandLine(args).execute(args));
     }
