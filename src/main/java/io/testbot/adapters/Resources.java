@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -20,6 +21,16 @@ final class Resources {
      */
     private static final Map<Path, Long> written = new ConcurrentHashMap<>();
 
+    /** The size of a regular file (one stat, not following a link); -1 when there is none. */
+    private static long regularFileSize(Path file) {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return attributes.isRegularFile() ? attributes.size() : -1;
+        } catch (IOException gone) {
+            return -1;
+        }
+    }
+
     /**
      * Writes a resource of this package into dir under the given name, by an atomic rename (instances race here and
      * others may be reading an older copy).
@@ -29,7 +40,7 @@ final class Resources {
     static Path unpack(String resource, Path dir, String name, boolean keep) throws IOException {
         Path target = dir.resolve(name);
         Long size = written.get(target);
-        if (size != null && Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && Files.size(target) == size) return target;
+        if (size != null && size == regularFileSize(target)) return target;
         Files.createDirectories(dir);
         if (keep && Files.isRegularFile(target)) return target;
         Path temporary = Files.createTempFile(dir, name, ".tmp");
