@@ -1,6 +1,6 @@
 package io.testbot.protocol;
 
-/** Runner registration and heartbeat messages. */
+/** Runner registration, heartbeat and result-reply messages. */
 public final class Runners {
     private Runners() {}
 
@@ -13,4 +13,7 @@ public final class Runners {
 
     /** Heartbeat reply: the jobs of this runner that must be stopped now (cancelled, or no longer its own). */
     public record HeartbeatReply(java.util.List<Long> cancelJobs, boolean known) {}
+
+    /** Reply to a job's result: whether its build is over (finished or stopped), so its workers can end. */
+    public record ResultReply(boolean buildOver) {}
 }

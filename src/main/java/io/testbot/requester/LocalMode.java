@@ -76,7 +76,7 @@ public final class LocalMode implements AutoCloseable {
         } catch (IllegalStateException alreadyExiting) {
             // the hook is running or will run
         }
-        runner.close();
+        runner.close(false); // the server stops too
         server.close();
     }
 }

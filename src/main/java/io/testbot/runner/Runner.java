@@ -7,6 +7,7 @@ import io.testbot.protocol.ApiClient;
 import io.testbot.protocol.FileResult;
 import io.testbot.protocol.JobAssignment;
 import io.testbot.protocol.JobResult;
+import io.testbot.protocol.Json;
 import io.testbot.protocol.Runners;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,8 @@ public final class Runner implements AutoCloseable {
     private final Map<Long, CompletableFuture<BeforeRun>> beforeRuns = new ConcurrentHashMap<>();
     /** Each instance's warm worker, for the build it last ran (frameworks that have one). */
     private final Map<Integer, WarmWorker> workers = new ConcurrentHashMap<>();
+    /** Workers let go that may not have ended yet. */
+    private final java.util.Set<CompletableFuture<Process>> retiring = ConcurrentHashMap.newKeySet();
     private final Spares spares;
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -62,6 +65,7 @@ public final class Runner implements AutoCloseable {
     private volatile String runnerId;
     private volatile String fatal;
     private volatile boolean toldOutdated;
+    private final java.util.concurrent.atomic.AtomicBoolean reportingWarmed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private record BeforeRun(boolean ok, String output) {}
 
@@ -158,6 +162,7 @@ public final class Runner implements AutoCloseable {
                     continue;
                 }
                 held.add(job.jobId());
+                if (reportingWarmed.compareAndSet(false, true)) daemon("warm-up", Runner::warmUpReporting).start();
                 try {
                     JobResult result = run(job, instance);
                     if (result != null) report(job, result);
@@ -188,10 +193,25 @@ public final class Runner implements AutoCloseable {
         }
     }
 
+    /**
+     * Jackson builds its writer for a result on first use: 10-20 ms of CPU that a first job's result waited for
+     * (measured between the job's end and its result reaching the server). Done while that job runs instead.
+     */
+    private static void warmUpReporting() {
+        try {
+            Json.MAPPER.writeValueAsBytes(new JobResult("warm-up", 1, 0, false, "", 0, 0, "",
+                    List.of(new FileResult("warm_up_spec.rb", 1, 0, 0, 0, List.of()))));
+        } catch (IOException | RuntimeException e) {
+            log.debug("warm-up: {}", e.toString()); // the real result will say what is wrong
+        }
+    }
+
     private void report(JobAssignment job, JobResult result) throws InterruptedException {
         for (int attempt = 0; !stopping; attempt++) {
             try {
-                client.post(Api.path(Api.JOB_RESULT, job.jobId()), result, Void.class);
+                Runners.ResultReply reply = client.post(Api.path(Api.JOB_RESULT, job.jobId()), result, Runners.ResultReply.class);
+                // Its workers will get no more jobs: they end now, not when the instance next works (or the runner stops).
+                if (reply != null && reply.buildOver()) retireIdleWorkers(worker -> worker.buildId() == job.buildId());
                 return;
             } catch (ApiClient.ApiException e) {
                 if (e.status() < 500) {
@@ -330,7 +350,7 @@ public final class Runner implements AutoCloseable {
     private WarmWorker warmWorker(JobAssignment job, int instance, Adapter adapter, Path root, String testEnvNumber) throws IOException {
         WarmWorker worker = workers.get(instance);
         if (worker != null && worker.fits(job.buildId(), root) && worker.claim()) return worker;
-        if (worker != null && workers.remove(instance, worker)) worker.retire();
+        if (worker != null && workers.remove(instance, worker)) retire(worker);
         List<String> command = adapter.workerCommand(config.workDir().resolve("tools"));
         if (command == null) return null;
         WarmWorker spare = spares.take(adapter.name(), job.buildId(), root, JobEnvironment.of(testEnvNumber, config.instances()));
@@ -356,6 +376,25 @@ public final class Runner implements AutoCloseable {
         }, job.timeoutSeconds(), java.util.concurrent.TimeUnit.SECONDS);
     }
 
+    /**
+     * Lets the idle workers that match end (see {@link WarmWorker#retire}); close() waits for them too, so that their
+     * at_exit hooks have run when the runner has stopped.
+     */
+    private List<CompletableFuture<Process>> retireIdleWorkers(java.util.function.Predicate<WarmWorker> which) {
+        List<CompletableFuture<Process>> ending = new ArrayList<>();
+        workers.forEach((instance, worker) -> {
+            if (which.test(worker) && worker.claim() && workers.remove(instance, worker)) ending.add(retire(worker));
+        });
+        return ending;
+    }
+
+    private CompletableFuture<Process> retire(WarmWorker worker) {
+        CompletableFuture<Process> gone = worker.retire();
+        retiring.add(gone);
+        gone.whenComplete((process, error) -> retiring.remove(gone));
+        return gone;
+    }
+
     /** Runs the build's before_run command once on this runner; every instance waits for the one outcome. */
     private BeforeRun beforeRun(JobAssignment job, Path root) throws InterruptedException {
         if (job.beforeRun() == null || job.beforeRun().isBlank()) return new BeforeRun(true, "");
@@ -364,11 +403,7 @@ public final class Runner implements AutoCloseable {
         if (existing != null) return existing.join();
         beforeRuns.keySet().removeIf(buildId -> buildId < job.buildId() - KEEP_BEFORE_RUN_OUTCOMES);
         // Idle workers of other builds would hold on to what before_run may rebuild (a test database, say).
-        List<CompletableFuture<Process>> retiring = new ArrayList<>();
-        workers.forEach((instance, worker) -> {
-            if (worker.buildId() != job.buildId() && worker.claim() && workers.remove(instance, worker)) retiring.add(worker.retire());
-        });
-        retiring.forEach(CompletableFuture::join);
+        retireIdleWorkers(worker -> worker.buildId() != job.buildId()).forEach(CompletableFuture::join);
         try {
             log.info("build {}: running before_run: {}", job.buildId(), job.beforeRun());
             ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(List.of("sh", "-c", job.beforeRun())))
@@ -446,18 +481,27 @@ public final class Runner implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(true);
+    }
+
+    /**
+     * As {@link #close()}; a runner that stops along with its server (local mode) need not tell it.
+     *
+     * @param leave whether to tell the server
+     */
+    public void close(boolean leave) {
         if (stopping) return;
         stopping = true;
         running.keySet().forEach(cancelled::add);
         running.values().forEach(ProcessGroups::kill);
         // Idle workers end as processes normally do, so their at_exit hooks (coverage reports) still run.
-        List<CompletableFuture<Process>> retiring = new ArrayList<>();
-        workers.values().forEach(worker -> retiring.add(worker.retire()));
-        retiring.addAll(spares.close());
-        retiring.forEach(CompletableFuture::join);
+        List<CompletableFuture<Process>> ending = new ArrayList<>(retiring);
+        workers.values().forEach(worker -> ending.add(worker.retire()));
+        ending.addAll(spares.close());
+        ending.forEach(CompletableFuture::join);
         threads.forEach(Thread::interrupt);
         timeouts.shutdownNow();
-        if (runnerId != null && fatal == null) {
+        if (leave && runnerId != null && fatal == null) {
             try {
                 client.post(Api.path(Api.RUNNER_LEAVE, runnerId), null, Void.class);
                 log.info("left the server; {} unfinished job(s) handed back", held.size());

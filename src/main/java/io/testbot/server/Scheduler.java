@@ -336,10 +336,24 @@ public final class Scheduler {
 
     /** Records a job's result; false when the job is no longer this runner's (cancelled, requeued, unknown). */
     public boolean recordResult(long jobId, JobResult result) {
+        return record(jobId, result) != ResultStatus.IGNORED;
+    }
+
+    /** What became of a job's result. */
+    public enum ResultStatus {
+        /** Not this runner's job (any more: cancelled, requeued, unknown): the result is ignored. */
+        IGNORED,
+        RECORDED,
+        /** Recorded, and its build is over (finished or stopped): no more of its jobs will be handed out. */
+        BUILD_OVER
+    }
+
+    /** Records a job's result, and says whether that was the end of its build. */
+    public ResultStatus record(long jobId, JobResult result) {
         lock.lock();
         try {
             ActiveJob job = activeJobs.get(jobId);
-            if (job == null || job.runnerId == null || !job.runnerId.equals(result.runnerId())) return false;
+            if (job == null || job.runnerId == null || !job.runnerId.equals(result.runnerId())) return ResultStatus.IGNORED;
             RunnerState runner = runners.get(job.runnerId);
             if (runner != null) {
                 runner.running.remove(jobId);
@@ -370,7 +384,7 @@ public final class Scheduler {
             if (build.remainingJobs == 0) finishBuild(build);
             else if (finalFailure && build.request.failFast()) stopBuild(build, BuildStatus.FAILED, "failed fast");
             changed.signalAll();
-            return true;
+            return activeBuilds.containsKey(build.id) ? ResultStatus.RECORDED : ResultStatus.BUILD_OVER;
         } finally {
             lock.unlock();
         }

@@ -173,7 +173,8 @@ public final class TestbotServer implements AutoCloseable {
             long jobId = longPath(ctx, "id");
             JobResult result = body(ctx, JobResult.class);
             if (result.runnerId() == null || result.files() == null) throw new BadRequest("runnerId and files are required");
-            if (scheduler().recordResult(jobId, result)) ctx.status(HttpStatus.NO_CONTENT);
+            Scheduler.ResultStatus recorded = scheduler().record(jobId, result);
+            if (recorded != Scheduler.ResultStatus.IGNORED) ctx.json(new Runners.ResultReply(recorded == Scheduler.ResultStatus.BUILD_OVER));
             else ctx.status(HttpStatus.CONFLICT).json(new ErrorReply("job " + jobId + " is not running on runner " + result.runnerId() + "; result ignored"));
         });
         app.get(Api.RUNNERS_AVAILABLE, ctx -> ctx.result(String.valueOf(scheduler().availableInstances())));

@@ -99,7 +99,8 @@ class DistributedRspecIT extends Cluster {
                     "RSpec.describe('W" + i + "') { it('reports') { puts \"W" + i + " pid=#{Process.pid} boots=#{$boots}\" } }\n");
         }
         startServer();
-        Proc runner = startRunner("r1", 1);
+        // Idle workers end on their own after a few seconds: with ten minutes, only the end of the build ends one here.
+        Proc runner = startRunnerWith(Map.of("TESTBOT_WORKER_IDLE", "600"), "r1", 1);
         // The runner boots rspec ahead, before any build: a spare that the first job then takes.
         Set<String> spare = awaitWorkers(runner, Set.of());
 
@@ -109,7 +110,10 @@ class DistributedRspecIT extends Cluster {
         assertThat(firstPids).as("three jobs, one rspec process, the spare").isEqualTo(spare);
         assertThat(first.out()).contains("boots=1").doesNotContain("boots=2");
 
-        // Idle after the build, the instance boots the next spare while the first build's worker is still up.
+        // The build is over: its worker ends (the server says so in reply to its last result), and the idle
+        // instance boots the next spare.
+        Awaitility.await("the first build's worker ends with its build").atMost(START)
+                .until(() -> firstPids.stream().noneMatch(pid -> ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)));
         Set<String> nextSpare = awaitWorkers(runner, firstPids);
         Result second = requestRemote(project, "--files-per-job", "1");
         assertThat(pids(second.out())).isEqualTo(nextSpare).doesNotContainAnyElementsOf(firstPids);

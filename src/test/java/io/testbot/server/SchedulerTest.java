@@ -122,9 +122,10 @@ class SchedulerTest {
         JobAssignment first = scheduler.nextJob(r, 0).orElseThrow();
         JobAssignment second = scheduler.nextJob(r, 0).orElseThrow();
         assertThat(scheduler.nextJob(r, 0)).isEmpty();
-        assertThat(scheduler.recordResult(first.jobId(), passed(r, first))).isTrue();
+        assertThat(scheduler.record(first.jobId(), passed(r, first))).isEqualTo(Scheduler.ResultStatus.RECORDED);
         assertThat(store.build(build.id()).status()).isEqualTo("running");
-        assertThat(scheduler.recordResult(second.jobId(), passed(r, second))).isTrue();
+        // The runner hears that the build is over with its last result, and lets that build's workers go.
+        assertThat(scheduler.record(second.jobId(), passed(r, second))).isEqualTo(Scheduler.ResultStatus.BUILD_OVER);
         assertThat(store.build(build.id()).status()).isEqualTo("passed");
         assertThat(store.runtimes("proj", "rspec")).containsOnlyKeys("a", "b");
         assertThat(scheduler.events(build.id(), 0, 0).events()).extracting(BuildEvent::kind)
@@ -238,7 +239,7 @@ class SchedulerTest {
         JobAssignment other = scheduler.nextJob(r, 0).orElseThrow();
         JobResult failed = new JobResult(r, 1, 1, false, "F\n", 0.1, 0, "rspec", List.of(new FileResult(failing.files().get(0), 1, 1, 0, 0.1,
                 List.of(new FileResult.Failure("./a:1", "a fails", "./a[1:1]")))));
-        assertThat(scheduler.recordResult(failing.jobId(), failed)).isTrue();
+        assertThat(scheduler.record(failing.jobId(), failed)).isEqualTo(Scheduler.ResultStatus.BUILD_OVER);
         assertThat(store.build(build.id()).status()).isEqualTo("failed");
         assertThat(scheduler.heartbeat(r, null, 0).cancelJobs()).containsExactly(other.jobId());
         assertThat(scheduler.nextJob(r, 0)).isEmpty();
@@ -260,7 +261,8 @@ class SchedulerTest {
         String second = runner("1.0");
         BuildInfo build = buildWithRetries(1, "a");
         JobAssignment job = scheduler.nextJob(first, 0).orElseThrow();
-        assertThat(scheduler.recordResult(job.jobId(), failing(first, "a", "./a[1:1]"))).isTrue();
+        assertThat(scheduler.record(job.jobId(), failing(first, "a", "./a[1:1]"))).as("its re-run is still to come")
+                .isEqualTo(Scheduler.ResultStatus.RECORDED);
 
         assertThat(scheduler.nextJob(first, 0)).as("the runner that failed it is avoided").isEmpty();
         JobAssignment rerun = scheduler.nextJob(second, 0).orElseThrow();
