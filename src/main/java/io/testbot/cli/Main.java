@@ -1,6 +1,7 @@
 package io.testbot.cli;
 
 import io.testbot.protocol.Version;
+import io.testbot.requester.Requester;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -34,9 +35,10 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        // Requesters print test output; the components' own logging stays quiet unless asked for.
-        if (args.length > 0 && REQUESTER_COMMANDS.contains(args[0]) && System.getProperty(LogSetup.LEVEL_PROPERTY) == null) {
-            System.setProperty(LogSetup.LEVEL_PROPERTY, "WARN");
+        if (args.length > 0 && REQUESTER_COMMANDS.contains(args[0])) {
+            // Requesters print test output; the components' own logging stays quiet unless asked for.
+            if (System.getProperty(LogSetup.LEVEL_PROPERTY) == null) System.setProperty(LogSetup.LEVEL_PROPERTY, "WARN");
+            Requester.warmUpInBackground(); // while picocli reads the command line
         }
         System.exit(commandLine(args).execute(args));
     }

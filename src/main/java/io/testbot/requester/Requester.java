@@ -147,6 +147,30 @@ public final class Requester {
         return config.instances() > 0 ? config.instances() : Runtime.getRuntime().availableProcessors();
     }
 
+    /**
+     * Started first thing in a requester's JVM, on the core that reading the command line leaves idle: builds the
+     * JSON mapping with the readers and writers of the build's first requests, and loads the digest, HTTP and
+     * host-name classes, which the main thread would otherwise take its turn at once the command line is read.
+     */
+    public static void warmUpInBackground() {
+        Thread warm = new Thread(() -> {
+            try {
+                Json.MAPPER.writerFor(BlobQuery.class);
+                Json.MAPPER.readerFor(BlobQuery.class);
+                Json.MAPPER.writerFor(BuildRequest.class);
+                Json.MAPPER.readerFor(BuildInfo.class);
+                Json.MAPPER.readerFor(Estimate.Reply.class);
+                Hashing.sha256();
+                hostname();
+                java.net.URI.create("http://127.0.0.1/").toURL().openConnection();
+            } catch (IOException | RuntimeException e) {
+                // only a warm-up: the real thing will say what is wrong
+            }
+        }, "warm-up");
+        warm.setDaemon(true);
+        warm.start();
+    }
+
     /** --dry-run: the expected wall time from history, from the server or from local mode's own store. */
     private int estimate(Path root, List<String> files) {
         Estimate.Request request = new Estimate.Request(projectKey(root), adapter.name(), files);
