@@ -78,6 +78,7 @@ final class RunnerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
         try {
             runner.start();
+            runner.warmUp();
             spares.boot(n);
         } catch (ApiClient.AuthException e) {
             System.err.println("testbot runner: " + e.getMessage());

@@ -63,6 +63,7 @@ final class ServerCommand implements Callable<Integer> {
         String effectiveToken = insecure ? null : resolveToken(data);
         TestbotServer server = TestbotServer.start(new ServerConfig(bind, port, data, effectiveToken, maxBlobBytes,
                 ServerConfig.DEFAULT_MAX_REQUEST_BYTES, true));
+        server.warmUp();
         System.out.println("testbot server " + Version.CURRENT + " listening on http://" + bind + ":" + server.port() + " (data: " + data + ")");
         if (insecure) System.out.println("WARNING: --insecure: no token is required; anyone who can reach this port can run commands on every runner.");
         System.out.flush();

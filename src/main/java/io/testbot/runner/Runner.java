@@ -4,6 +4,8 @@ import io.testbot.adapters.Adapter;
 import io.testbot.adapters.Adapters;
 import io.testbot.protocol.Api;
 import io.testbot.protocol.ApiClient;
+import io.testbot.protocol.BlobQuery;
+import io.testbot.protocol.FileEntry;
 import io.testbot.protocol.FileResult;
 import io.testbot.protocol.JobAssignment;
 import io.testbot.protocol.JobResult;
@@ -65,7 +67,7 @@ public final class Runner implements AutoCloseable {
     private volatile String runnerId;
     private volatile String fatal;
     private volatile boolean toldOutdated;
-    private final java.util.concurrent.atomic.AtomicBoolean reportingWarmed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
 
     private record BeforeRun(boolean ok, String output) {}
 
@@ -162,7 +164,7 @@ public final class Runner implements AutoCloseable {
                     continue;
                 }
                 held.add(job.jobId());
-                if (reportingWarmed.compareAndSet(false, true)) daemon("warm-up", Runner::warmUpReporting).start();
+                warmUp();
                 try {
                     JobResult result = run(job, instance);
                     if (result != null) report(job, result);
@@ -194,16 +196,22 @@ public final class Runner implements AutoCloseable {
     }
 
     /**
-     * Jackson builds its writer for a result on first use: 10-20 ms of CPU that a first job's result waited for
-     * (measured between the job's end and its result reaching the server). Done while that job runs instead.
+     * Builds, once and in the background, what a job's first round trip needs: the readers of a job and of a
+     * manifest, and the writer of a result (JobResult's alone was 10-20 ms of CPU between a fresh runner's first
+     * job ending and its result reaching the server). A runner calls it once registered; in local mode, where the
+     * start-up has no core to spare, the first job does, while it runs.
      */
-    private static void warmUpReporting() {
-        try {
-            Json.MAPPER.writeValueAsBytes(new JobResult("warm-up", 1, 0, false, "", 0, 0, "",
-                    List.of(new FileResult("warm_up_spec.rb", 1, 0, 0, 0, List.of()))));
-        } catch (IOException | RuntimeException e) {
-            log.debug("warm-up: {}", e.toString()); // the real result will say what is wrong
-        }
+    public void warmUp() {
+        if (!warmedUp.compareAndSet(false, true)) return;
+        daemon("warm-up", () -> {
+            try {
+                Json.prepare(JobAssignment.class, FileEntry.class, BlobQuery.class, Runners.HeartbeatReply.class, Runners.ResultReply.class);
+                Json.MAPPER.writeValueAsBytes(new JobResult("warm-up", 1, 0, false, "", 0, 0, "",
+                        List.of(new FileResult("warm_up_spec.rb", 1, 0, 0, 0, List.of()))));
+            } catch (IOException | RuntimeException e) {
+                log.debug("warm-up: {}", e.toString()); // the real thing will say what is wrong
+            }
+        }).start();
     }
 
     private void report(JobAssignment job, JobResult result) throws InterruptedException {

@@ -13,7 +13,9 @@ import io.testbot.protocol.BuildInfo;
 import io.testbot.protocol.BuildRequest;
 import io.testbot.protocol.ErrorReply;
 import io.testbot.protocol.Estimate;
+import io.testbot.protocol.EventsReply;
 import io.testbot.protocol.FileEntry;
+import io.testbot.protocol.JobAssignment;
 import io.testbot.protocol.JobResult;
 import io.testbot.protocol.Json;
 import io.testbot.protocol.RunnerInfo;
@@ -100,6 +102,25 @@ public final class TestbotServer implements AutoCloseable {
         }
         server.leaseTimer.scheduleAtFixedRate(server.scheduler()::expireLeases, 1, 1, TimeUnit.SECONDS);
         return server;
+    }
+
+    /**
+     * Builds, in the background, the JSON readers and writers of the requests a build makes: Jackson builds each on
+     * its first use, and a server's first build would wait for them (local mode's start has no core to spare).
+     */
+    public void warmUp() {
+        Thread warm = new Thread(() -> {
+            try {
+                Json.prepare(BuildRequest.class, BuildInfo.class, BlobQuery.class, FileEntry.class, JobAssignment.class,
+                        JobResult.class, EventsReply.class, Estimate.Request.class, Estimate.Reply.class, Runners.Registration.class,
+                        Runners.Registered.class, Runners.Heartbeat.class, Runners.HeartbeatReply.class, Runners.ResultReply.class,
+                        RunnerInfo.class);
+            } catch (RuntimeException e) {
+                log.debug("warm-up: {}", e.toString()); // the real requests will say what is wrong
+            }
+        }, "warm-up");
+        warm.setDaemon(true);
+        warm.start();
     }
 
     public int port() {
