@@ -2,7 +2,8 @@
 # Side by side in one run, on one generated RSpec suite of spec files that sleep with skewed durations (so that
 # more instances than cores still measure scheduling, not CPU):
 #   serial rspec | parallel_rspec without and with its runtime log | testbot local mode |
-#   testbot server + 1 runner x N | testbot server + 4 runners x N/4, first build (no history) and second build
+#   testbot server + 1 runner x N | testbot server + 4 runners x N/4, first build (no history) and second build,
+#   and the first build of another project once that server and its runners have served builds
 # each against the ideal schedule for N instances: max(total / N, longest file). And the fixed overheads:
 # runner start -> usable, requester start -> first spec running, last spec done -> requester exit (local mode's
 # once the builds are over, the server's against a fresh server whose runners have booted their spares).
@@ -67,7 +68,7 @@ declare -A samples=()
 timed() { # timed LABEL COMMAND...: runs in the project, checks it passed, adds the wall time to the label's samples
   local label="$1"; shift
   local t0 t1 log="$work/run.log"
-  t0=$(now); (cd "$project" && "$@") >"$log" 2>&1 || { echo "bench: '$label' failed:"; tail -20 "$log"; exit 1; }; t1=$(now)
+  t0=$(now); (cd "${in_dir:-$project}" && "$@") >"$log" 2>&1 || { echo "bench: '$label' failed:"; tail -20 "$log"; exit 1; }; t1=$(now)
   [ -n "${samples[$label]+set}" ] || labels+=("$label")
   samples[$label]+="$(diff_s "$t0" "$t1") "
 }
@@ -96,6 +97,11 @@ start_runners() { # start_runners COUNT EACH: returns when all are usable; sets 
   done
   return 0
 }
+other_project() { # other_project NAME: sets other to a copy of the suite that the server knows nothing of
+  # Every file gets the same comment: new content to upload, fetch and write, as a new project's, sizes in the same order.
+  other="$work/other-$1"; rm -rf "$other"; mkdir -p "$other"; cp -r "$project/spec" "$other/"
+  for f in "$other"/spec/*_spec.rb; do echo "# another project: $1" >> "$f"; done
+}
 stop_cycle() { # ends this round's server and runners (runners first: they leave, then the server stops)
   local p
   for p in "${cycle[@]:1}" "${cycle[0]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
@@ -117,11 +123,15 @@ for k in $(seq 1 "$repeat"); do
   runner_samples+="$runner_ms "
   timed "testbot server + 1 runner x $instances, first" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
   timed "testbot server + 1 runner x $instances, second" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
+  other_project "a$k"
+  in_dir="$other" timed "testbot server + 1 runner x $instances, first, running" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
   stop_cycle
   start_server "server-b$k"
   start_runners 4 $((instances / 4))
   timed "testbot server + 4 runners x $((instances / 4)), first" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
   timed "testbot server + 4 runners x $((instances / 4)), second" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
+  other_project "b$k"
+  in_dir="$other" timed "testbot server + 4 runners x $((instances / 4)), first, running" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
   stop_cycle
 done
 runner_usable_ms=$(median <<<"$runner_samples")
