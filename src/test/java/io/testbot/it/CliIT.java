@@ -79,6 +79,9 @@ class CliIT extends Cluster {
         assertThat(archive).as("a run that found no server loads too little to keep").doesNotExist();
         assertThat(binTestbot(checkout, project, "rspec", "--local", "-n", "1")).isZero();
         assertThat(archive).isNotEmptyFile();
+        // Requesters start without the Flight Recorder; the flag's deprecation notice must not reach the user.
+        assertThat(binTestbot(checkout, project, "rspec", "--local", "-n", "1")).isZero();
+        assertThat(Files.readString(dir.resolve("logs/bin-testbot.out"))).contains("0 failures").doesNotContain("warning");
     }
 
     /** Runs bin/testbot of a checkout in a project, as a user would; returns its exit status. */
