@@ -358,7 +358,11 @@ public final class Runner implements AutoCloseable {
     private WarmWorker warmWorker(JobAssignment job, int instance, Adapter adapter, Path root, String testEnvNumber) throws IOException {
         WarmWorker worker = workers.get(instance);
         if (worker != null && worker.fits(job.buildId(), root) && worker.claim()) return worker;
-        if (worker != null && workers.remove(instance, worker)) retire(worker);
+        if (worker != null) {
+            synchronized (retiring) {
+                if (workers.remove(instance, worker)) retire(worker);
+            }
+        }
         List<String> command = adapter.workerCommand(config.workDir().resolve("tools"));
         if (command == null) return null;
         WarmWorker spare = spares.take(adapter.name(), job.buildId(), root, JobEnvironment.of(testEnvNumber, config.instances()));
@@ -390,12 +394,15 @@ public final class Runner implements AutoCloseable {
      */
     private List<CompletableFuture<Process>> retireIdleWorkers(java.util.function.Predicate<WarmWorker> which) {
         List<CompletableFuture<Process>> ending = new ArrayList<>();
-        workers.forEach((instance, worker) -> {
-            if (which.test(worker) && worker.claim() && workers.remove(instance, worker)) ending.add(retire(worker));
-        });
+        synchronized (retiring) { // close() sees each worker either still in workers or already retiring
+            workers.forEach((instance, worker) -> {
+                if (which.test(worker) && worker.claim() && workers.remove(instance, worker)) ending.add(retire(worker));
+            });
+        }
         return ending;
     }
 
+    /** Lets a worker just taken out of workers end, counted among those close() waits for (hold the lock on retiring). */
     private CompletableFuture<Process> retire(WarmWorker worker) {
         CompletableFuture<Process> gone = worker.retire();
         retiring.add(gone);
@@ -503,8 +510,11 @@ public final class Runner implements AutoCloseable {
         running.keySet().forEach(cancelled::add);
         running.values().forEach(ProcessGroups::kill);
         // Idle workers end as processes normally do, so their at_exit hooks (coverage reports) still run.
-        List<CompletableFuture<Process>> ending = new ArrayList<>(retiring);
-        workers.values().forEach(worker -> ending.add(worker.retire()));
+        List<CompletableFuture<Process>> ending;
+        synchronized (retiring) {
+            ending = new ArrayList<>(retiring);
+            workers.values().forEach(worker -> ending.add(worker.retire()));
+        }
         ending.addAll(spares.close());
         ending.forEach(CompletableFuture::join);
         threads.forEach(Thread::interrupt);
