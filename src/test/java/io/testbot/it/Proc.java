@@ -63,7 +63,10 @@ final class Proc {
         return process.exitValue();
     }
 
-    /** Kills the process and everything it started (rspec jobs are in their own groups but still its descendants). */
+    /**
+     * Kills the process and everything it started (rspec jobs are in their own groups but still its descendants),
+     * and removes the socket directory a runner's zygote had in the temp dir, which a killed runner cannot.
+     */
     void kill() {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
@@ -71,6 +74,21 @@ final class Proc {
             process.waitFor(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (!process.isAlive()) removeZygoteDirectories(process.pid());
+    }
+
+    /** The directories named for this JVM's zygotes (testbot-zygote-PID-*), with the sockets in them. */
+    static void removeZygoteDirectories(long pid) {
+        try (java.nio.file.DirectoryStream<Path> directories = Files.newDirectoryStream(Path.of(System.getProperty("java.io.tmpdir")), "testbot-zygote-" + pid + "-*")) {
+            for (Path directory : directories) {
+                try (java.util.stream.Stream<Path> files = Files.list(directory)) {
+                    for (Path file : (Iterable<Path>) files::iterator) Files.deleteIfExists(file);
+                }
+                Files.deleteIfExists(directory);
+            }
+        } catch (IOException goneOrNotOurs) {
+            // the next runner started on this machine removes what is left
         }
     }
 
