@@ -334,11 +334,6 @@ public final class Scheduler {
         }
     }
 
-    /** Records a job's result; false when the job is no longer this runner's (cancelled, requeued, unknown). */
-    public boolean recordResult(long jobId, JobResult result) {
-        return record(jobId, result) != ResultStatus.IGNORED;
-    }
-
     /** What became of a job's result. */
     public enum ResultStatus {
         /** Not this runner's job (any more: cancelled, requeued, unknown): the result is ignored. */
@@ -348,7 +343,10 @@ public final class Scheduler {
         BUILD_OVER
     }
 
-    /** Records a job's result, and says whether that was the end of its build. */
+    /**
+     * Records a job's result unless the job is no longer this runner's (cancelled, requeued, unknown), and says
+     * whether that ended its build.
+     */
     public ResultStatus record(long jobId, JobResult result) {
         lock.lock();
         try {

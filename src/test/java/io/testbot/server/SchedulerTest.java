@@ -139,14 +139,14 @@ class SchedulerTest {
         for (int i = 0; i < 2; i++) {
             JobAssignment part = scheduler.nextJob(r, 0).orElseThrow();
             JobResult result = new JobResult(r, 1, 0, false, "ok\n", 0.8, 0, "rspec", List.of(new FileResult("spec/a_spec.rb", 1, 0, 0, 0.5, List.of())));
-            assertThat(scheduler.recordResult(part.jobId(), result)).isTrue();
+            assertThat(scheduler.record(part.jobId(), result)).isNotEqualTo(Scheduler.ResultStatus.IGNORED);
         }
         assertThat(store.build(split.id()).status()).isEqualTo("passed");
         assertThat(store.runtimes("proj", "rspec")).containsExactly(Map.entry("spec/a_spec.rb", 1.0));
 
         build("spec/a_spec.rb");
         JobAssignment whole = scheduler.nextJob(r, 0).orElseThrow();
-        scheduler.recordResult(whole.jobId(), new JobResult(r, 1, 0, false, "ok\n", 0.9, 0, "rspec",
+        scheduler.record(whole.jobId(), new JobResult(r, 1, 0, false, "ok\n", 0.9, 0, "rspec",
                 List.of(new FileResult("spec/a_spec.rb", 2, 0, 0, 0.7, List.of()))));
         assertThat(store.runtimes("proj", "rspec")).containsExactly(Map.entry("spec/a_spec.rb", 0.7));
     }
@@ -171,8 +171,8 @@ class SchedulerTest {
         String other = runner("1.0");
         JobAssignment again = scheduler.nextJob(other, 0).orElseThrow();
         assertThat(again.jobId()).isEqualTo(job.jobId());
-        assertThat(scheduler.recordResult(job.jobId(), passed(lost, job))).isFalse();
-        assertThat(scheduler.recordResult(again.jobId(), passed(other, again))).isTrue();
+        assertThat(scheduler.record(job.jobId(), passed(lost, job))).isEqualTo(Scheduler.ResultStatus.IGNORED);
+        assertThat(scheduler.record(again.jobId(), passed(other, again))).isNotEqualTo(Scheduler.ResultStatus.IGNORED);
         assertThat(scheduler.events(build.id(), 0, 0).events()).filteredOn(e -> e.kind().equals(BuildEvent.JOB_FINISHED)).hasSize(1);
     }
 
@@ -184,7 +184,7 @@ class SchedulerTest {
         assertThat(scheduler.cancel(build.id()).status()).isEqualTo("cancelled");
         assertThat(scheduler.heartbeat(r, null, 0).cancelJobs()).containsExactly(running.jobId());
         assertThat(scheduler.nextJob(r, 0)).isEmpty();
-        assertThat(scheduler.recordResult(running.jobId(), passed(r, running))).isFalse();
+        assertThat(scheduler.record(running.jobId(), passed(r, running))).isEqualTo(Scheduler.ResultStatus.IGNORED);
     }
 
     @Test
@@ -192,7 +192,7 @@ class SchedulerTest {
         String r = runner("1.0");
         BuildInfo done = build("a");
         JobAssignment job = scheduler.nextJob(r, 0).orElseThrow();
-        scheduler.recordResult(job.jobId(), passed(r, job));
+        scheduler.record(job.jobId(), passed(r, job));
         BuildInfo pending = build("b");
 
         Scheduler restarted = new Scheduler(new SqliteStore(dir.resolve("db.sqlite")), "1.0", clock, true);
@@ -209,7 +209,7 @@ class SchedulerTest {
         scheduler.leave(leaving);
         String other = runner("1.0");
         assertThat(scheduler.nextJob(other, 0)).get().extracting(JobAssignment::jobId).isEqualTo(job.jobId());
-        assertThat(scheduler.recordResult(job.jobId(), passed(leaving, job))).isFalse();
+        assertThat(scheduler.record(job.jobId(), passed(leaving, job))).isEqualTo(Scheduler.ResultStatus.IGNORED);
     }
 
     @Test
@@ -268,7 +268,7 @@ class SchedulerTest {
         JobAssignment rerun = scheduler.nextJob(second, 0).orElseThrow();
         assertThat(rerun.files()).containsExactly("./a[1:1]");
         assertThat(store.build(build.id()).status()).isEqualTo("running");
-        scheduler.recordResult(rerun.jobId(), passed(second, rerun));
+        scheduler.record(rerun.jobId(), passed(second, rerun));
         assertThat(store.build(build.id()).status()).isEqualTo("passed");
         assertThat(scheduler.events(build.id(), 0, 0).events()).extracting(BuildEvent::attempt).containsExactly(0, 1, 0);
     }
@@ -279,7 +279,7 @@ class SchedulerTest {
         BuildInfo build = buildWithRetries(2, "a");
         for (int attempt = 0; attempt <= 2; attempt++) {
             JobAssignment job = scheduler.nextJob(only, 0).orElseThrow(); // no other runner: the same one re-runs it
-            scheduler.recordResult(job.jobId(), failing(only, "a", "./a[1:1]"));
+            scheduler.record(job.jobId(), failing(only, "a", "./a[1:1]"));
         }
         assertThat(scheduler.nextJob(only, 0)).isEmpty();
         assertThat(store.build(build.id()).status()).isEqualTo("failed");
