@@ -155,11 +155,7 @@ public final class Requester {
     public static void warmUpInBackground() {
         Thread warm = new Thread(() -> {
             try {
-                Json.MAPPER.writerFor(BlobQuery.class);
-                Json.MAPPER.readerFor(BlobQuery.class);
-                Json.MAPPER.writerFor(BuildRequest.class);
-                Json.MAPPER.readerFor(BuildInfo.class);
-                Json.MAPPER.readerFor(Estimate.Reply.class);
+                Json.prepare(BlobQuery.class, BuildRequest.class, BuildInfo.class, Estimate.Reply.class);
                 Hashing.sha256();
                 hostname();
                 java.net.URI.create("http://127.0.0.1/").toURL().openConnection();
