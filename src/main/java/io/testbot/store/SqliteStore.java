@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.testbot.protocol.BuildEvent;
 import io.testbot.protocol.BuildInfo;
 import io.testbot.protocol.BuildRequest;
+import io.testbot.protocol.BuildStatus;
 import io.testbot.protocol.FileResult;
 import io.testbot.protocol.JobResult;
 import io.testbot.protocol.Json;
@@ -232,14 +233,16 @@ public final class SqliteStore implements Store {
 
     @Override
     public BuildEvent finishBuild(long id, String status, Instant finishedAt) {
-        return jdbi.inTransaction(h -> {
-            h.createUpdate("UPDATE jobs SET status = 'cancelled', finished_at = :at WHERE build_id = :id AND status IN ('queued', 'running')")
-                    .bind("at", finishedAt.toEpochMilli()).bind("id", id).execute();
-            h.createUpdate("UPDATE builds SET status = :status, finished_at = :at WHERE id = :id")
-                    .bind("status", status).bind("at", finishedAt.toEpochMilli()).bind("id", id).execute();
-            BuildInfo info = h.createQuery(BUILD_COLUMNS + " WHERE b.id = :id").bind("id", id).map((rs, ctx) -> mapBuild(rs)).one();
-            return appendEvent(h, id, new BuildEvent(0, BuildEvent.BUILD_FINISHED, null, null, null, info, 0, null));
-        });
+        return jdbi.inTransaction(h -> finishBuild(h, id, status, finishedAt));
+    }
+
+    private static BuildEvent finishBuild(Handle h, long id, String status, Instant finishedAt) {
+        h.createUpdate("UPDATE jobs SET status = 'cancelled', finished_at = :at WHERE build_id = :id AND status IN ('queued', 'running')")
+                .bind("at", finishedAt.toEpochMilli()).bind("id", id).execute();
+        h.createUpdate("UPDATE builds SET status = :status, finished_at = :at WHERE id = :id")
+                .bind("status", status).bind("at", finishedAt.toEpochMilli()).bind("id", id).execute();
+        BuildInfo info = h.createQuery(BUILD_COLUMNS + " WHERE b.id = :id").bind("id", id).map((rs, ctx) -> mapBuild(rs)).one();
+        return appendEvent(h, id, new BuildEvent(0, BuildEvent.BUILD_FINISHED, null, null, null, info, 0, null));
     }
 
     @Override
@@ -268,37 +271,57 @@ public final class SqliteStore implements Store {
     @Override
     public Recorded recordJobResult(long buildId, long jobId, String project, String adapter, String runnerName, JobResult result,
                                     int attempt, List<String> jobFiles, Retry retry, Instant at) {
-        return jdbi.inTransaction(h -> {
-            h.createUpdate("UPDATE jobs SET status = 'done', result_json = :result, finished_at = :at WHERE id = :id")
-                    .bind("result", toJson(result)).bind("at", at.toEpochMilli()).bind("id", jobId).execute();
+        return jdbi.inTransaction(h -> recordJobResult(h, buildId, jobId, project, adapter, runnerName, result, attempt, jobFiles, retry, at));
+    }
+
+    private static Recorded recordJobResult(Handle h, long buildId, long jobId, String project, String adapter, String runnerName,
+                                            JobResult result, int attempt, List<String> jobFiles, Retry retry, Instant at) {
+        h.createUpdate("UPDATE jobs SET status = 'done', result_json = :result, finished_at = :at WHERE id = :id")
+                .bind("result", toJson(result)).bind("at", at.toEpochMilli()).bind("id", jobId).execute();
+        if (!result.files().isEmpty()) {
+            PreparedBatch batch = h.prepareBatch("""
+                    INSERT INTO file_results (build_id, job_id, path, examples, failures, pending, seconds)
+                    VALUES (:build, :job, :path, :examples, :failures, :pending, :seconds)""");
+            for (FileResult r : result.files()) {
+                batch.bind("build", buildId).bind("job", jobId).bind("path", r.path()).bind("examples", r.examples())
+                        .bind("failures", r.failures()).bind("pending", r.pending()).bind("seconds", r.seconds()).add();
+            }
+            batch.execute();
+        }
+        if (!result.errored() && attempt == 0) {
+            Map<String, Double> seconds = new HashMap<>();
+            for (FileResult f : result.files()) seconds.put(f.path(), f.seconds());
+            upsertRuntimes(h, project, adapter, buildId, seconds, at);
             if (!result.files().isEmpty()) {
-                PreparedBatch batch = h.prepareBatch("""
-                        INSERT INTO file_results (build_id, job_id, path, examples, failures, pending, seconds)
-                        VALUES (:build, :job, :path, :examples, :failures, :pending, :seconds)""");
-                for (FileResult r : result.files()) {
-                    batch.bind("build", buildId).bind("job", jobId).bind("path", r.path()).bind("examples", r.examples())
-                            .bind("failures", r.failures()).bind("pending", r.pending()).bind("seconds", r.seconds()).add();
-                }
-                batch.execute();
+                double overhead = Math.max(0, result.seconds() - seconds.values().stream().mapToDouble(Double::doubleValue).sum());
+                recordOverhead(h, project, adapter, overhead, at);
             }
-            if (!result.errored() && attempt == 0) {
-                Map<String, Double> seconds = new HashMap<>();
-                for (FileResult f : result.files()) seconds.put(f.path(), f.seconds());
-                upsertRuntimes(h, project, adapter, buildId, seconds, at);
-                if (!result.files().isEmpty()) {
-                    double overhead = Math.max(0, result.seconds() - seconds.values().stream().mapToDouble(Double::doubleValue).sum());
-                    recordOverhead(h, project, adapter, overhead, at);
-                }
+        }
+        Long retryJobId = null;
+        if (retry != null) {
+            retryJobId = h.createUpdate("INSERT INTO jobs (build_id, files_json, status, attempt, avoid_runner) VALUES (:build, :files, 'queued', :attempt, :avoid)")
+                    .bind("build", buildId).bind("files", toJson(retry.files())).bind("attempt", retry.attempt())
+                    .bind("avoid", retry.avoidRunner()).executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+            h.createUpdate("UPDATE builds SET jobs = jobs + 1 WHERE id = :id").bind("id", buildId).execute();
+        }
+        BuildEvent event = appendEvent(h, buildId, new BuildEvent(0, BuildEvent.JOB_FINISHED, jobId, runnerName, result, null, attempt, jobFiles));
+        return new Recorded(event, retryJobId);
+    }
+
+    @Override
+    public void rehearseResult(long buildId, long jobId, String project, String adapter, List<String> jobFiles) {
+        jdbi.useHandle(h -> {
+            h.begin();
+            try {
+                Instant now = Instant.now();
+                JobResult result = new JobResult("rehearsal", 1, 0, false, "", 0, 0, "",
+                        jobFiles.stream().map(path -> new FileResult(path, 1, 0, 0, 0, List.of())).toList());
+                long after = recordJobResult(h, buildId, jobId, project, adapter, "rehearsal", result, 0, jobFiles, null, now).event().seq() - 1;
+                finishBuild(h, buildId, BuildStatus.PASSED, now);
+                events(h, buildId, after);
+            } finally {
+                h.rollback();
             }
-            Long retryJobId = null;
-            if (retry != null) {
-                retryJobId = h.createUpdate("INSERT INTO jobs (build_id, files_json, status, attempt, avoid_runner) VALUES (:build, :files, 'queued', :attempt, :avoid)")
-                        .bind("build", buildId).bind("files", toJson(retry.files())).bind("attempt", retry.attempt())
-                        .bind("avoid", retry.avoidRunner()).executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
-                h.createUpdate("UPDATE builds SET jobs = jobs + 1 WHERE id = :id").bind("id", buildId).execute();
-            }
-            BuildEvent event = appendEvent(h, buildId, new BuildEvent(0, BuildEvent.JOB_FINISHED, jobId, runnerName, result, null, attempt, jobFiles));
-            return new Recorded(event, retryJobId);
         });
     }
 
@@ -362,9 +385,13 @@ public final class SqliteStore implements Store {
 
     @Override
     public List<BuildEvent> events(long buildId, long afterSeq) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT payload_json FROM build_events WHERE build_id = :build AND seq > :after ORDER BY seq")
+        return jdbi.withHandle(h -> events(h, buildId, afterSeq));
+    }
+
+    private static List<BuildEvent> events(Handle h, long buildId, long afterSeq) {
+        return h.createQuery("SELECT payload_json FROM build_events WHERE build_id = :build AND seq > :after ORDER BY seq")
                 .bind("build", buildId).bind("after", afterSeq).mapTo(String.class)
-                .map(json -> fromJson(json, BuildEvent.class)).list());
+                .map(json -> fromJson(json, BuildEvent.class)).list();
     }
 
     @Override

@@ -64,6 +64,13 @@ public interface Store extends AutoCloseable {
     Recorded recordJobResult(long buildId, long jobId, String project, String adapter, String runnerName, JobResult result,
                              int attempt, List<String> jobFiles, Retry retry, Instant at);
 
+    /**
+     * Runs the statements of recording a job's result and of finishing its build, then rolls them back: nothing
+     * changes, but their first run in this process (JDBI's parsing, SQLite's preparing, cold code) no longer
+     * falls between a build's last result and its summary.
+     */
+    void rehearseResult(long buildId, long jobId, String project, String adapter, List<String> jobFiles);
+
     void recordRuntimes(String project, String adapter, Map<String, Double> secondsByPath, Instant at);
 
     Map<String, Double> runtimes(String project, String adapter);

@@ -1,10 +1,16 @@
 package io.testbot.store;
 
+import io.testbot.protocol.BuildRequest;
+import io.testbot.protocol.BuildStatus;
+import io.testbot.protocol.FileResult;
+import io.testbot.protocol.JobResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,5 +33,32 @@ class SqliteStoreTest {
         first.recordRuntimes("p", "rspec", java.util.Map.of("a_spec.rb", 1.5), java.time.Instant.now());
         SqliteStore again = new SqliteStore(file);
         assertThat(again.runtimes("p", "rspec")).containsEntry("a_spec.rb", 1.5);
+    }
+
+    @Test
+    void aRehearsedResultLeavesNothingBehind(@TempDir Path dir) {
+        try (SqliteStore store = new SqliteStore(dir.resolve("db.sqlite"))) {
+            Instant now = Instant.now();
+            BuildRequest request = new BuildRequest("p", "rspec", List.of("a_spec.rb", "b_spec.rb"), List.of(), null, null, 0,
+                    "me", false, 0, 0, null);
+            long build = store.createBuild(request, List.of(List.of("a_spec.rb"), List.of("b_spec.rb")), now);
+            List<Store.JobRow> jobs = store.jobs(build);
+            store.jobStarted(jobs.get(0).id(), "runner-1", now);
+
+            store.rehearseResult(build, jobs.get(0).id(), "p", "rspec", List.of("a_spec.rb"));
+
+            assertThat(store.build(build).status()).isEqualTo(BuildStatus.RUNNING);
+            assertThat(store.jobs(build)).extracting(Store.JobRow::status).containsExactly("running", "queued");
+            assertThat(store.events(build, 0)).isEmpty();
+            assertThat(store.runtimes("p", "rspec")).isEmpty();
+            assertThat(store.jobOverhead("p", "rspec")).isEmpty();
+            // The real result that follows is numbered and recorded as if there had been no rehearsal.
+            JobResult result = new JobResult("runner-1", 1, 0, false, "", 1.25, 0, "rspec a_spec.rb",
+                    List.of(new FileResult("a_spec.rb", 2, 0, 0, 1.0, List.of())));
+            Store.Recorded recorded = store.recordJobResult(build, jobs.get(0).id(), "p", "rspec", "host", result, 0, List.of("a_spec.rb"), null, now);
+            assertThat(recorded.event().seq()).isEqualTo(1);
+            assertThat(store.runtimes("p", "rspec")).containsOnly(java.util.Map.entry("a_spec.rb", 1.0));
+            assertThat(store.jobs(build)).extracting(Store.JobRow::status).containsExactly("done", "queued");
+        }
     }
 }
