@@ -16,6 +16,10 @@ public final class Json {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
+    /** A result of the usual shape, for warm-ups to write and read before the first real one. */
+    public static final JobResult SAMPLE_RESULT = new JobResult("warm-up", 1, 0, false, "", 0, 0, "",
+            java.util.List.of(new FileResult("warm_up_spec.rb", 1, 0, 0, 0, java.util.List.of())));
+
     /**
      * Builds the readers and writers of these types now: Jackson builds each on its first use, milliseconds apiece in
      * a fresh JVM, which would otherwise fall on a build's first requests.

@@ -206,8 +206,7 @@ public final class Runner implements AutoCloseable {
         daemon("warm-up", () -> {
             try {
                 Json.prepare(JobAssignment.class, FileEntry.class, BlobQuery.class, Runners.HeartbeatReply.class, Runners.ResultReply.class);
-                Json.MAPPER.writeValueAsBytes(new JobResult("warm-up", 1, 0, false, "", 0, 0, "",
-                        List.of(new FileResult("warm_up_spec.rb", 1, 0, 0, 0, List.of()))));
+                Json.MAPPER.writeValueAsBytes(Json.SAMPLE_RESULT);
             } catch (IOException | RuntimeException e) {
                 log.debug("warm-up: {}", e.toString()); // the real thing will say what is wrong
             }
