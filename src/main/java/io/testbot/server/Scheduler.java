@@ -334,6 +334,16 @@ public final class Scheduler {
         }
     }
 
+    /** Whether a job of this build still waits in the queue (not handed out, not re-queued). */
+    public boolean hasQueuedJobs(long buildId) {
+        lock.lock();
+        try {
+            return queue.stream().map(activeJobs::get).anyMatch(job -> job != null && job.buildId == buildId);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** What became of a job's result. */
     public enum ResultStatus {
         /** Not this runner's job (any more: cancelled, requeued, unknown): the result is ignored. */

@@ -112,7 +112,7 @@ public final class TestbotServer implements AutoCloseable {
      * Builds, once and in the background, the JSON readers and writers of the requests a build makes and of the
      * events the store keeps: Jackson builds each on its first use, and a server's first build would wait for them.
      * testbot server calls it once started; local mode's server, whose start has no core to spare, does it when its
-     * first job is out (see {@link #rehearseFirstResult}).
+     * first job is out (see {@link #prepareForResults}).
      */
     public void warmUp() {
         if (warmedUp.compareAndSet(false, true)) background("warm-up", TestbotServer::prepareJson);
@@ -133,16 +133,16 @@ public final class TestbotServer implements AutoCloseable {
     }
 
     /**
-     * Once, when the first job is out, and while it runs: what a result's round trip needs the first time. Run
-     * cold, recording local mode's last result and ending its build took 25-60 ms between the last spec and the
-     * summary (measured): {@link Store#rehearseResult} runs those statements once and rolls them back.
+     * What a result's round trip needs the first time, while jobs run: the JSON mapping once the first job is out
+     * (if testbot server has not built it at its start), and, once a build's last queued job is out, a rehearsal of
+     * recording a result and ending the build ({@link Store#rehearseResult}: those statements, run and rolled back).
+     * Run cold, they took 25-60 ms between local mode's last spec and its summary (measured). Not sooner: the
+     * rehearsal holds the store, and jobs still to hand out would wait for it.
      */
-    private void rehearseFirstResult(JobAssignment job) {
-        if (!rehearsed.compareAndSet(false, true)) return;
-        background("rehearsal", () -> {
-            if (warmedUp.compareAndSet(false, true)) prepareJson();
-            store().rehearseResult(job.buildId(), job.jobId(), job.project(), job.adapter(), job.files());
-        });
+    private void prepareForResults(JobAssignment job) {
+        warmUp();
+        if (rehearsed.get() || scheduler().hasQueuedJobs(job.buildId()) || !rehearsed.compareAndSet(false, true)) return;
+        background("rehearsal", () -> store().rehearseResult(job.buildId(), job.jobId(), job.project(), job.adapter(), job.files()));
     }
 
     /** Runs a warm-up on a daemon thread; the real requests report what goes wrong. */
@@ -225,7 +225,7 @@ public final class TestbotServer implements AutoCloseable {
         });
         app.post(Api.RUNNER_NEXT_JOB, ctx -> scheduler().nextJob(ctx.pathParam("id"), waitParam(ctx)).ifPresentOrElse(job -> {
             ctx.json(job);
-            rehearseFirstResult(job);
+            prepareForResults(job);
         }, () -> ctx.status(HttpStatus.NO_CONTENT)));
         app.post(Api.JOB_RESULT, ctx -> {
             long jobId = longPath(ctx, "id");

@@ -177,6 +177,24 @@ class SchedulerTest {
     }
 
     @Test
+    void aBuildHasQueuedJobsUntilItsLastIsOutAndAgainWhenOneIsRequeued() throws Exception {
+        String lost = runner("1.0");
+        BuildInfo build = build("a", "b"); // one file per job
+        BuildInfo other = build("c");
+        assertThat(scheduler.hasQueuedJobs(build.id())).isTrue();
+        scheduler.nextJob(lost, 0).orElseThrow();
+        assertThat(scheduler.hasQueuedJobs(build.id())).isTrue();
+        scheduler.nextJob(lost, 0).orElseThrow(); // the other build's, fairly
+        scheduler.nextJob(lost, 0).orElseThrow();
+        assertThat(scheduler.hasQueuedJobs(build.id())).isFalse();
+        assertThat(scheduler.hasQueuedJobs(other.id())).isFalse();
+
+        clock.now = clock.now.plus(Scheduler.RUNNER_LEASE).plus(Duration.ofSeconds(1));
+        scheduler.expireLeases();
+        assertThat(scheduler.hasQueuedJobs(build.id())).isTrue();
+    }
+
+    @Test
     void cancellingTellsTheRunnerToStopItsJobsAndDropsQueuedOnes() throws Exception {
         String r = runner("1.0");
         BuildInfo build = build("a", "b");
