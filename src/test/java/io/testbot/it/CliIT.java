@@ -35,6 +35,9 @@ class CliIT extends Cluster {
         Proc version = start("version", dir, Map.of(), "--version");
         assertThat(version.awaitExit(START)).isZero();
         assertThat(version.out().strip()).isEqualTo("testbot " + System.getProperty("testbot.version"));
+        Proc shortVersion = start("short-version", dir, Map.of(), "-V"); // built without the subcommands
+        assertThat(shortVersion.awaitExit(START)).isZero();
+        assertThat(shortVersion.out().strip()).isEqualTo("testbot " + System.getProperty("testbot.version"));
     }
 
     @Test
@@ -82,10 +85,17 @@ class CliIT extends Cluster {
         // Requesters start without the Flight Recorder; the flag's deprecation notice must not reach the user.
         assertThat(binTestbot(checkout, project, "rspec", "--local", "-n", "1")).isZero();
         assertThat(Files.readString(dir.resolve("logs/bin-testbot.out"))).contains("0 failures").doesNotContain("warning");
+        // That takes a JVM that ignores options it does not know; the user's own must not be ignored so.
+        assertThat(binTestbot(checkout, project, Map.of("TESTBOT_JAVA_OPTS", "-XX:+NoSuchTestbotOption"), "rspec", "--local", "-n", "1")).isNotZero();
+        assertThat(Files.readString(dir.resolve("logs/bin-testbot.out"))).contains("Unrecognized VM option 'NoSuchTestbotOption'");
     }
 
-    /** Runs bin/testbot of a checkout in a project, as a user would; returns its exit status. */
     int binTestbot(Path checkout, Path project, String... args) throws Exception {
+        return binTestbot(checkout, project, Map.of(), args);
+    }
+
+    /** Runs bin/testbot of a checkout in a project, as a user would, with these variables too; returns its exit status. */
+    int binTestbot(Path checkout, Path project, Map<String, String> env, String... args) throws Exception {
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(checkout.resolve("bin/testbot").toString()));
         command.addAll(java.util.List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(project.toFile()).redirectErrorStream(true)
@@ -93,6 +103,7 @@ class CliIT extends Cluster {
         builder.environment().keySet().removeIf(k -> k.startsWith("TESTBOT_"));
         builder.environment().put("HOME", Files.createDirectories(dir.resolve("home-bin")).toString());
         builder.environment().put("XDG_CACHE_HOME", dir.resolve("home-bin/.cache").toString());
+        builder.environment().putAll(env);
         Process process = builder.start();
         try {
             assertThat(process.waitFor(START.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)).as(String.join(" ", args)).isTrue();
