@@ -50,13 +50,15 @@ public final class Main implements Runnable {
     /**
      * The command line for these arguments. Picocli reads every option of a subcommand by reflection as it is added,
      * which for all of them cost about a tenth of a second of each start: a run names its subcommand first, so
-     * only that one is added; anything else (help, a typo) gets them all.
+     * only that one is added; the version alone needs none; anything else (help, a typo) gets them all.
      */
     static CommandLine commandLine(String... args) {
         CommandLine cli = new CommandLine(new Main());
         Supplier<Object> named = args.length > 0 && !"help".equals(args[0]) ? SUBCOMMANDS.get(args[0]) : null;
         if (named != null) {
             cli.addSubcommand(args[0], named.get());
+        } else if (args.length == 1 && ("--version".equals(args[0]) || "-V".equals(args[0]))) {
+            // nothing to add
         } else {
             SUBCOMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));
         }
