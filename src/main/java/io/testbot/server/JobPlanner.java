@@ -17,7 +17,8 @@ import java.util.function.Function;
  * framework. Once each instance's share of what is left is worth less than two such jobs, another round of
  * smaller jobs would cost more in start-ups than it gains in balance: the rest is packed into at most one job per
  * instance, longest first into the instance that would be free first, counting what the jobs planned before would
- * have given each instance (an instance busy with a long file gets less of the rest). When every file has history
+ * have given each instance (an instance busy with a long file gets less of the rest), then evened out by moving or
+ * swapping files while that makes the last instance finish sooner. When every file has history
  * the packing is trusted sooner, from
  * four such jobs per instance or half of each instance's share of the whole build: the smaller rounds only insure
  * against estimates that are wrong, and cost start-ups and round trips (an estimate 10% off in a last round of half
@@ -35,6 +36,10 @@ public final class JobPlanner {
     static final int PACK_BELOW_JOBS_WITH_HISTORY = 4;
     /** With history for every file, pack the rest once each instance's share of it is this fraction of its first. */
     static final double PACK_SHARE_WITH_HISTORY = 0.5;
+    /** A rebalancing step must make the last instance finish at least this much sooner (seconds). */
+    private static final double EPSILON = 1e-3;
+    /** Comparisons the rebalancing may make: milliseconds, however many files. */
+    private static final long REBALANCE_BUDGET = 1_000_000;
 
     /**
      * @param instances   how many instances will pull these jobs
@@ -127,10 +132,77 @@ public final class JobPlanner {
             bins.get(best).add(file);
             finish[best] = bestFinish;
         }
+        rebalance(bins, finish, weights, overhead);
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < n; i++) if (!bins.get(i).isEmpty()) order.add(i);
         order.sort(Comparator.<Integer>comparingDouble(i -> busyUntil[i]).thenComparingDouble(i -> -(finish[i] - busyUntil[i])));
         return order.stream().map(i -> List.copyOf(bins.get(i))).toList();
+    }
+
+    /**
+     * Improves a greedy packing, which can leave the last instance a file's length behind the others: while moving
+     * one file from the instance that finishes last to another, or swapping one of its files for a shorter one of
+     * another's, makes the last finish sooner without the other finishing as late, take the best such step. Each
+     * step lowers the finishing times in order, so it ends; a budget of comparisons keeps it to milliseconds on
+     * builds of many thousands of files.
+     */
+    private static void rebalance(List<List<String>> bins, double[] finish, Weights weights, double overhead) {
+        int n = bins.size();
+        long budget = REBALANCE_BUDGET;
+        while (budget > 0) {
+            int last = 0;
+            for (int i = 1; i < n; i++) if (finish[i] > finish[last]) last = i;
+            List<String> from = bins.get(last);
+            double best = finish[last] - EPSILON;
+            int target = -1;
+            String moved = null;
+            String back = null;
+            search:
+            for (int other = 0; other < n; other++) {
+                if (other == last) continue;
+                List<String> to = bins.get(other);
+                for (String file : from) {
+                    budget -= to.size() + 1;
+                    if (budget < 0) break search; // take the best step found so far, then stop
+                    double w = weights.of(file);
+                    // Moving the last instance's only file saves its start-up; giving an idle instance one costs one.
+                    double afterFrom = finish[last] - w - (from.size() == 1 ? overhead : 0);
+                    double afterTo = finish[other] + w + (to.isEmpty() ? overhead : 0);
+                    if (Math.max(afterFrom, afterTo) < best) {
+                        best = Math.max(afterFrom, afterTo);
+                        target = other;
+                        moved = file;
+                        back = null;
+                    }
+                    for (String swap : to) {
+                        double delta = w - weights.of(swap);
+                        if (delta <= 0) continue;
+                        double worst = Math.max(finish[last] - delta, finish[other] + delta);
+                        if (worst < best) {
+                            best = worst;
+                            target = other;
+                            moved = file;
+                            back = swap;
+                        }
+                    }
+                }
+            }
+            if (target < 0) return;
+            List<String> to = bins.get(target);
+            double w = weights.of(moved);
+            if (back == null) {
+                finish[last] -= w + (from.size() == 1 ? overhead : 0);
+                finish[target] += w + (to.isEmpty() ? overhead : 0);
+                from.remove(moved);
+                to.add(moved);
+            } else {
+                double delta = w - weights.of(back);
+                finish[last] -= delta;
+                finish[target] += delta;
+                from.set(from.indexOf(moved), back);
+                to.set(to.indexOf(back), moved);
+            }
+        }
     }
 
     /** A file's expected seconds; without history, its size relative to the mean file, scaled to the mean runtime. */

@@ -128,6 +128,17 @@ class JobPlannerTest {
         }
     }
 
+    @Test
+    void thePackedRoundIsImprovedWhereGreedyPackingLeavesOneInstanceBehind() {
+        // Longest first, each to the instance free first: {3, 2, 2} and {3, 2}, 7.5 s with the start-up. Swapping a
+        // 3 for a 2 evens them: {3, 3} and {2, 2, 2}, 6.5 s each.
+        Map<String, Double> runtimes = Map.of("a", 3.0, "b", 3.0, "c", 2.0, "d", 2.0, "e", 2.0);
+        List<List<String>> jobs = JobPlanner.plan(List.of("a", "b", "c", "d", "e"), runtimes, Map.of(), 2, 0, 0.5);
+        assertThat(jobs).hasSize(2);
+        assertThat(makespan(jobs, runtimes, 2, 0.5)).isEqualTo(6.5);
+        assertThat(jobs.stream().flatMap(List::stream)).containsExactlyInAnyOrder("a", "b", "c", "d", "e");
+    }
+
     /** When the last instance finishes, each job going to whichever instance is free first, as runners pull them. */
     static double makespan(List<List<String>> jobs, Map<String, Double> runtimes, int instances, double overhead) {
         double[] free = new double[instances];
