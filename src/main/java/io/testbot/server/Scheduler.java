@@ -90,6 +90,7 @@ public final class Scheduler {
     private static final class ActiveBuild {
         final long id;
         final BuildRequest request;
+        /** Jobs not finished: those running and those queued. */
         int remainingJobs;
         /** Jobs of this build on runners now: the build with the fewest is served first. */
         int running;
@@ -334,11 +335,12 @@ public final class Scheduler {
         }
     }
 
-    /** Whether a job of this build still waits in the queue (not handed out, not re-queued). */
+    /** Whether a job of this build still waits in the queue (not handed out yet, or handed back). */
     public boolean hasQueuedJobs(long buildId) {
         lock.lock();
         try {
-            return queue.stream().map(activeJobs::get).anyMatch(job -> job != null && job.buildId == buildId);
+            ActiveBuild build = activeBuilds.get(buildId);
+            return build != null && build.remainingJobs > build.running;
         } finally {
             lock.unlock();
         }
