@@ -55,11 +55,10 @@ public final class Main implements Runnable {
     static CommandLine commandLine(String... args) {
         CommandLine cli = new CommandLine(new Main());
         Supplier<Object> named = args.length > 0 && !"help".equals(args[0]) ? SUBCOMMANDS.get(args[0]) : null;
+        boolean versionOnly = args.length == 1 && ("--version".equals(args[0]) || "-V".equals(args[0]));
         if (named != null) {
             cli.addSubcommand(args[0], named.get());
-        } else if (args.length == 1 && ("--version".equals(args[0]) || "-V".equals(args[0]))) {
-            // nothing to add
-        } else {
+        } else if (!versionOnly) {
             SUBCOMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));
         }
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

@@ -155,18 +155,29 @@ public final class Requester {
      * after the JSON it was not ready in time (18 against 2-11 ms for the key on the main thread, measured).
      */
     public static void warmUpInBackground() {
-        Thread warm = new Thread(() -> {
+        inBackground(() -> {
+            hostname();
+            Hashing.sha256();
+            Json.prepare(BlobQuery.class, BuildRequest.class, BuildInfo.class, Estimate.Reply.class);
+            java.net.URI.create("http://127.0.0.1/").toURL().openConnection();
+        });
+    }
+
+    private interface WarmUp {
+        void run() throws IOException;
+    }
+
+    /** Runs a warm-up on a daemon thread; its errors are dropped, since the real thing will say what is wrong. */
+    private static void inBackground(WarmUp warmUp) {
+        Thread thread = new Thread(() -> {
             try {
-                hostname();
-                Hashing.sha256();
-                Json.prepare(BlobQuery.class, BuildRequest.class, BuildInfo.class, Estimate.Reply.class);
-                java.net.URI.create("http://127.0.0.1/").toURL().openConnection();
+                warmUp.run();
             } catch (IOException | RuntimeException e) {
-                // only a warm-up: the real thing will say what is wrong
+                // only a warm-up
             }
         }, "warm-up");
-        warm.setDaemon(true);
-        warm.start();
+        thread.setDaemon(true);
+        thread.start();
     }
 
     /** --dry-run: the expected wall time from history, from the server or from local mode's own store. */
@@ -290,16 +301,10 @@ public final class Requester {
         // Jackson builds its readers for the events (jobs, results, files, tests) on first use: build them while the
         // first job runs, not when its result arrives (that was a third of the time from last spec to exit). The
         // same for the first formatting of numbers and of a summary (5-10 ms once the last result is in, measured).
-        Thread warm = new Thread(() -> {
-            try {
-                Json.MAPPER.readerFor(EventsReply.class);
-                new Summary(adapter).print(new PrintStream(java.io.OutputStream.nullOutputStream()), build, Set.of(), 0);
-            } catch (RuntimeException e) {
-                // only a warm-up: the real thing will say what is wrong
-            }
-        }, "warm-up");
-        warm.setDaemon(true);
-        warm.start();
+        inBackground(() -> {
+            Json.MAPPER.readerFor(EventsReply.class);
+            new Summary(adapter).print(new PrintStream(java.io.OutputStream.nullOutputStream()), build, Set.of(), 0);
+        });
         Thread cancelOnExit = new Thread(() -> {
             try {
                 client.post(Api.path(Api.BUILD_CANCEL, build.id()), null, BuildInfo.class);
