@@ -14,12 +14,13 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The client side of {@link Api}: JSON in and out, bearer token, errors as typed exceptions.
+ * The client side of {@link Api}: JSON in and out, bearer token, errors as typed exceptions; {@link ServerApi} over
+ * HTTP.
  *
  * <p>Built on HttpURLConnection rather than java.net.http.HttpClient: the latter's selector thread waits in native
  * code, and the JVM gives such threads 300 ms at exit, which every requester run would pay.
  */
-public final class ApiClient {
+public final class ApiClient implements ServerApi {
     static {
         // HttpURLConnection would otherwise send a POST again when a kept-alive connection turns out closed,
         // which could submit a build twice.
@@ -49,6 +50,56 @@ public final class ApiClient {
 
     public URI base() {
         return base;
+    }
+
+    @Override
+    public String describe() {
+        return base.toString();
+    }
+
+    @Override
+    public Runners.Registered register(Runners.Registration registration) throws IOException, InterruptedException {
+        return post(Api.RUNNERS, registration, Runners.Registered.class);
+    }
+
+    @Override
+    public Runners.HeartbeatReply heartbeat(String runnerId, Runners.Heartbeat heartbeat, long waitMillis) throws IOException, InterruptedException {
+        return post(Api.path(Api.RUNNER_HEARTBEAT, runnerId), heartbeat, Runners.HeartbeatReply.class, waitMillis);
+    }
+
+    @Override
+    public JobAssignment nextJob(String runnerId, long waitMillis) throws IOException, InterruptedException {
+        return post(Api.path(Api.RUNNER_NEXT_JOB, runnerId), null, JobAssignment.class, waitMillis);
+    }
+
+    @Override
+    public Runners.ResultReply reportResult(long jobId, JobResult result) throws IOException, InterruptedException {
+        return post(Api.path(Api.JOB_RESULT, jobId), result, Runners.ResultReply.class);
+    }
+
+    @Override
+    public void leave(String runnerId) throws IOException, InterruptedException {
+        post(Api.path(Api.RUNNER_LEAVE, runnerId), null, Void.class);
+    }
+
+    @Override
+    public BuildInfo submit(BuildRequest request) throws IOException, InterruptedException {
+        return post(Api.BUILDS, request, BuildInfo.class);
+    }
+
+    @Override
+    public EventsReply events(long buildId, long after, long waitMillis) throws IOException, InterruptedException {
+        return poll(Api.path(Api.BUILD_EVENTS, buildId) + "?after=" + after + "&wait=" + waitMillis, EventsReply.class, waitMillis);
+    }
+
+    @Override
+    public BuildInfo cancel(long buildId) throws IOException, InterruptedException {
+        return post(Api.path(Api.BUILD_CANCEL, buildId), null, BuildInfo.class);
+    }
+
+    @Override
+    public Estimate.Reply estimate(Estimate.Request request) throws IOException, InterruptedException {
+        return post(Api.ESTIMATE, request, Estimate.Reply.class);
     }
 
     public <T> T get(String path, Class<T> type) throws IOException, InterruptedException {

@@ -4,6 +4,7 @@ import io.testbot.adapters.Adapter;
 import io.testbot.adapters.Adapters;
 import io.testbot.protocol.Api;
 import io.testbot.protocol.ApiClient;
+import io.testbot.protocol.ServerApi;
 import io.testbot.protocol.BlobQuery;
 import io.testbot.protocol.BuildEvent;
 import io.testbot.protocol.BuildInfo;
@@ -80,16 +81,15 @@ public final class Requester {
 
         LocalMode local = null;
         try {
-            String server = config.server();
-            String token = config.token();
-            if (server == null) {
+            ServerApi server;
+            if (config.server() == null) {
                 int instances = localInstances();
                 local = LocalMode.start(root, instances, config.cacheDir(), config.warm(), config.adapter(), Math.min(files.size(), AHEAD));
-                server = local.address();
-                token = local.token();
+                server = local.api();
                 err.println("testbot: " + files.size() + " file(s), local mode on " + instances + " instance(s)");
+            } else {
+                server = new ApiClient(config.server(), config.token());
             }
-            ApiClient client = new ApiClient(server, token);
             List<String> options = new ArrayList<>(config.options());
             // The options as they work on this machine (for listing tests): in place, the classpath is already so.
             List<String> optionsHere = options;
@@ -108,10 +108,10 @@ public final class Requester {
             // Listing the tests of slow files runs the framework here; it overlaps the upload.
             int localInstances = local == null ? 0 : localInstances();
             CompletableFuture<List<String>> entries = splits()
-                    ? CompletableFuture.supplyAsync(() -> splitSlowFiles(client, root, files, listingOptions, localInstances))
+                    ? CompletableFuture.supplyAsync(() -> splitSlowFiles(server, root, files, listingOptions, localInstances))
                     : CompletableFuture.completedFuture(files);
             List<FileEntry> manifest = null;
-            if (local == null) {
+            if (server instanceof ApiClient client) {
                 err.println("testbot: " + files.size() + " file(s) for " + client.base());
                 manifest = upload(client, root, hashes, classpath);
             }
@@ -119,9 +119,9 @@ public final class Requester {
             BuildRequest request = new BuildRequest(projectKey(root), adapter.name(), submitted, options, config.beforeRun(),
                     manifest, config.filesPerJob(), requestedBy(), config.failFast(), config.jobTimeout(), config.retryFailed(),
                     manifest == null ? sizes(root, files) : null);
-            BuildInfo build = client.post(Api.BUILDS, request, BuildInfo.class);
+            BuildInfo build = server.submit(request);
             String what = submitted.size() == files.size() ? files.size() + " file(s)" : files.size() + " file(s) (" + submitted.size() + " entries after splitting)";
-            return follow(client, build, submitted, what, started);
+            return follow(server, build, submitted, what, started);
         } catch (NoRunnerException e) {
             err.println("testbot: running the build on this machine instead (--local-fallback)");
             return new Requester(config.locally(), out, err).run();
@@ -191,7 +191,7 @@ public final class Requester {
                 }
             } else {
                 ApiClient client = new ApiClient(config.server(), config.token());
-                Estimate.Reply reply = client.post(Api.ESTIMATE, request, Estimate.Reply.class);
+                Estimate.Reply reply = client.estimate(request);
                 EstimateReport.print(out, files, reply, reply.availableInstances(), "on " + client.base(), splits(), adapter.assumedJobOverhead());
             }
             return ExitCodes.PASSED;
@@ -211,9 +211,9 @@ public final class Requester {
      * @param options   the framework's options as they work on this machine
      * @param instances the instances that will run the build, or 0 for as many as the server has now
      */
-    private List<String> splitSlowFiles(ApiClient client, Path root, List<String> files, List<String> options, int instances) {
+    private List<String> splitSlowFiles(ServerApi server, Path root, List<String> files, List<String> options, int instances) {
         try {
-            Estimate.Reply history = client.post(Api.ESTIMATE, new Estimate.Request(projectKey(root), adapter.name(), files), Estimate.Reply.class);
+            Estimate.Reply history = server.estimate(new Estimate.Request(projectKey(root), adapter.name(), files));
             Map<String, Integer> pieces = SlowFiles.pieces(files, history, instances > 0 ? instances : history.availableInstances(), adapter.assumedJobOverhead());
             if (pieces.isEmpty()) return files;
             long began = System.nanoTime();
@@ -296,18 +296,18 @@ public final class Requester {
     }
 
     /** @param files the entries submitted (files, or parts of split files) */
-    private int follow(ApiClient client, BuildInfo build, List<String> files, String what, long started) throws IOException, InterruptedException {
+    private int follow(ServerApi server, BuildInfo build, List<String> files, String what, long started) throws IOException, InterruptedException {
         Summary summary = new Summary(adapter);
         // Jackson builds its readers for the events (jobs, results, files, tests) on first use: build them while the
         // first job runs, not when its result arrives (that was a third of the time from last spec to exit). The
         // same for the first formatting of numbers and of a summary (5-10 ms once the last result is in, measured).
         inBackground(() -> {
-            Json.MAPPER.readerFor(EventsReply.class);
+            if (server instanceof ApiClient) Json.MAPPER.readerFor(EventsReply.class);
             new Summary(adapter).print(new PrintStream(java.io.OutputStream.nullOutputStream()), build, Set.of(), 0);
         });
         Thread cancelOnExit = new Thread(() -> {
             try {
-                client.post(Api.path(Api.BUILD_CANCEL, build.id()), null, BuildInfo.class);
+                server.cancel(build.id());
                 err.println("\ntestbot: build " + build.id() + " cancelled");
             } catch (IOException | InterruptedException e) {
                 err.println("\ntestbot: could not cancel build " + build.id() + ": " + e.getMessage());
@@ -328,7 +328,7 @@ public final class Requester {
                 EventsReply reply;
                 try {
                     long pollMillis = Math.min(EVENTS_WAIT_MILLIS, wait);
-                    reply = client.poll(Api.path(Api.BUILD_EVENTS, build.id()) + "?after=" + after + "&wait=" + pollMillis, EventsReply.class, pollMillis);
+                    reply = server.events(build.id(), after, pollMillis);
                     lostServerSince = 0;
                 } catch (ApiClient.ApiException e) {
                     throw e;
@@ -357,9 +357,9 @@ public final class Requester {
                     noRunnerSince = 0;
                 } else if (noRunnerSince == 0) {
                     noRunnerSince = System.nanoTime();
-                    err.println("testbot: no runner is connected to " + client.base() + "; waiting up to " + config.runnerTimeout().toSeconds() + " s (--runner-timeout)");
+                    err.println("testbot: no runner is connected to " + server.describe() + "; waiting up to " + config.runnerTimeout().toSeconds() + " s (--runner-timeout)");
                 } else if (Duration.ofNanos(System.nanoTime() - noRunnerSince).compareTo(config.runnerTimeout()) > 0) {
-                    client.post(Api.path(Api.BUILD_CANCEL, build.id()), null, BuildInfo.class);
+                    server.cancel(build.id());
                     err.println("testbot: no runner took the build within " + config.runnerTimeout().toSeconds() + " s; build " + build.id() + " cancelled");
                     if (config.localFallback()) throw new NoRunnerException();
                     return ExitCodes.INFRASTRUCTURE;

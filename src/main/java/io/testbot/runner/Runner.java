@@ -2,7 +2,6 @@ package io.testbot.runner;
 
 import io.testbot.adapters.Adapter;
 import io.testbot.adapters.Adapters;
-import io.testbot.protocol.Api;
 import io.testbot.protocol.ApiClient;
 import io.testbot.protocol.BlobQuery;
 import io.testbot.protocol.FileEntry;
@@ -11,6 +10,7 @@ import io.testbot.protocol.JobAssignment;
 import io.testbot.protocol.JobResult;
 import io.testbot.protocol.Json;
 import io.testbot.protocol.Runners;
+import io.testbot.protocol.ServerApi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +43,9 @@ public final class Runner implements AutoCloseable {
     static final long KEEP_BEFORE_RUN_OUTCOMES = 1_000;
 
     private final RunnerConfig config;
-    private final ApiClient client;
+    private final ServerApi server;
+    /** The server over HTTP, which also serves the project's files; null for a runner in the server's process. */
+    private final ApiClient http;
     private final Workspace workspace;
     private final Map<Long, Process> running = new ConcurrentHashMap<>();
     /** Jobs handed to this runner and not yet reported: what its heartbeat says it holds. */
@@ -71,14 +73,19 @@ public final class Runner implements AutoCloseable {
 
     private record BeforeRun(boolean ok, String output) {}
 
-    public Runner(RunnerConfig config) throws IOException {
-        this(config, new Spares(config.workDir(), config.instances(), null, true));
+    /** A runner that asks its server over HTTP and takes over spare workers booted ahead (with warm workers on). */
+    public Runner(RunnerConfig config, Spares spares) throws IOException {
+        this(config, spares, new ApiClient(config.server(), config.token()));
     }
 
-    /** A runner that takes over spare workers booted ahead (with warm workers on). */
-    public Runner(RunnerConfig config, Spares spares) throws IOException {
+    /**
+     * As {@link #Runner(RunnerConfig, Spares)}, asking its server through the given API: local mode's runner calls its
+     * embedded server in process, and runs only in-place builds.
+     */
+    public Runner(RunnerConfig config, Spares spares, ServerApi server) throws IOException {
         this.config = config;
-        this.client = new ApiClient(config.server(), config.token());
+        this.server = server;
+        this.http = server instanceof ApiClient client ? client : null;
         this.workspace = new Workspace(config.workDir());
         this.spares = spares;
     }
@@ -113,11 +120,11 @@ public final class Runner implements AutoCloseable {
         long backoff = 200;
         while (!stopping) {
             try {
-                Runners.Registered registered = client.post(Api.RUNNERS, new Runners.Registration(config.hostname(), config.version(),
-                        config.instances(), config.workDir().toString()), Runners.Registered.class);
+                Runners.Registered registered = server.register(new Runners.Registration(config.hostname(), config.version(),
+                        config.instances(), config.workDir().toString()));
                 runnerId = registered.runnerId();
                 if (registered.upToDate()) {
-                    log.info("registered with {} as {} ({} instance(s), work dir {})", client.base(), runnerId, config.instances(), config.workDir());
+                    log.info("registered with {} as {} ({} instance(s), work dir {})", server.describe(), runnerId, config.instances(), config.workDir());
                 } else {
                     log.warn("this runner is version {} but the server is {}: it gets no jobs until it is updated", config.version(), registered.serverVersion());
                 }
@@ -134,8 +141,7 @@ public final class Runner implements AutoCloseable {
         while (!stopping) {
             String id = runnerId;
             try {
-                Runners.HeartbeatReply reply = client.post(Api.path(Api.RUNNER_HEARTBEAT, id),
-                        new Runners.Heartbeat(List.copyOf(held)), Runners.HeartbeatReply.class, HEARTBEAT_WAIT_MILLIS);
+                Runners.HeartbeatReply reply = server.heartbeat(id, new Runners.Heartbeat(List.copyOf(held)), HEARTBEAT_WAIT_MILLIS);
                 if (!reply.known()) {
                     log.warn("the server does not know this runner (restarted with another data dir?); registering again");
                     registerAgain(id);
@@ -156,15 +162,13 @@ public final class Runner implements AutoCloseable {
             String id = runnerId;
             try {
                 boolean wantsSpare = config.warmWorkers() && !stopping && spares.wanted();
-                JobAssignment job = client.post(Api.path(Api.RUNNER_NEXT_JOB, id), null, JobAssignment.class,
-                        wantsSpare ? SPARE_AFTER_IDLE_MILLIS : JOB_WAIT_MILLIS);
+                JobAssignment job = server.nextJob(id, wantsSpare ? SPARE_AFTER_IDLE_MILLIS : JOB_WAIT_MILLIS);
                 if (job == null) {
                     // No job came at once: boot the next build's worker now, while this instance is idle anyway.
                     if (wantsSpare) spares.bootIfWanted();
                     continue;
                 }
                 held.add(job.jobId());
-                warmUp();
                 try {
                     JobResult result = run(job, instance);
                     if (result != null) report(job, result);
@@ -198,8 +202,8 @@ public final class Runner implements AutoCloseable {
     /**
      * Builds, once and in the background, what a job's first round trip needs: the readers of a job and of a
      * manifest, and the writer of a result (JobResult's alone was 10-20 ms of CPU between a fresh runner's first
-     * job ending and its result reaching the server). A runner calls it once registered; in local mode, where the
-     * start-up has no core to spare, the first job does, while it runs.
+     * job ending and its result reaching the server). testbot runner calls it once registered; local mode's runner,
+     * in the server's process, sends nothing through JSON.
      */
     public void warmUp() {
         if (!warmedUp.compareAndSet(false, true)) return;
@@ -216,7 +220,7 @@ public final class Runner implements AutoCloseable {
     private void report(JobAssignment job, JobResult result) throws InterruptedException {
         for (int attempt = 0; !stopping; attempt++) {
             try {
-                Runners.ResultReply reply = client.post(Api.path(Api.JOB_RESULT, job.jobId()), result, Runners.ResultReply.class);
+                Runners.ResultReply reply = server.reportResult(job.jobId(), result);
                 // Its workers will get no more jobs: they end now, not when the instance next works (or the runner stops).
                 if (reply != null && reply.buildOver()) retireIdleWorkers(worker -> worker.buildId() == job.buildId());
                 return;
@@ -249,7 +253,8 @@ public final class Runner implements AutoCloseable {
                 if (config.inPlaceRoot() == null) return errored(job, instance, display, "this runner does not run in-place builds", started);
                 root = config.inPlaceRoot();
             } else {
-                copy = workspace.acquire(client, job.project(), job.buildId());
+                if (http == null) return errored(job, instance, display, "this runner runs only in-place builds", started);
+                copy = workspace.acquire(http, job.project(), job.buildId());
                 root = copy.dir();
             }
         } catch (IOException | RuntimeException e) {
@@ -520,7 +525,7 @@ public final class Runner implements AutoCloseable {
         timeouts.shutdownNow();
         if (leave && runnerId != null && fatal == null) {
             try {
-                client.post(Api.path(Api.RUNNER_LEAVE, runnerId), null, Void.class);
+                server.leave(runnerId);
                 log.info("left the server; {} unfinished job(s) handed back", held.size());
             } catch (IOException | InterruptedException e) {
                 log.warn("could not tell the server this runner is leaving: {}", e.getMessage());

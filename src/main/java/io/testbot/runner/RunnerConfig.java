@@ -5,6 +5,8 @@ import java.nio.file.Path;
 /**
  * How to run a runner.
  *
+ * @param server      the server's address, and token its token (not used by local mode's runner, which calls its
+ *                    server in process)
  * @param inPlaceRoot local mode only: run in-place builds in this directory instead of a synced copy
  * @param version     the version this runner reports (normally {@link io.testbot.protocol.Version#CURRENT})
  * @param warmWorkers keep a framework process per instance and build that runs job after job, where the framework

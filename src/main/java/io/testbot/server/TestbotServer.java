@@ -8,6 +8,7 @@ import io.javalin.json.JavalinJackson;
 import io.testbot.adapters.Adapter;
 import io.testbot.adapters.Adapters;
 import io.testbot.protocol.Api;
+import io.testbot.protocol.ApiClient;
 import io.testbot.protocol.BlobQuery;
 import io.testbot.protocol.BuildEvent;
 import io.testbot.protocol.BuildInfo;
@@ -22,6 +23,7 @@ import io.testbot.protocol.JobResult;
 import io.testbot.protocol.Json;
 import io.testbot.protocol.RunnerInfo;
 import io.testbot.protocol.Runners;
+import io.testbot.protocol.ServerApi;
 import io.testbot.protocol.Version;
 import io.testbot.store.SqliteStore;
 import io.testbot.store.Store;
@@ -46,7 +48,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-/** The testbot server: the HTTP API over the {@link Scheduler}, the blob store and the {@link Store}. */
+/**
+ * The testbot server: the HTTP API over the {@link Scheduler}, the blob store and the {@link Store}. Local mode
+ * embeds one without HTTP: its requester and runner call it through {@link #inProcess()}, the same operations the
+ * routes run.
+ */
 public final class TestbotServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TestbotServer.class);
     /** Longest a long-poll may park; clients ask for less. */
@@ -57,6 +63,7 @@ public final class TestbotServer implements AutoCloseable {
     /** The database and the scheduler over it: they open while Jetty starts (see {@link #start}). */
     private final java.util.concurrent.CompletableFuture<Core> core;
     private final BlobStore blobs;
+    /** Null when embedded without HTTP. */
     private final Javalin app;
     private final ScheduledExecutorService leaseTimer;
     private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
@@ -64,17 +71,17 @@ public final class TestbotServer implements AutoCloseable {
 
     private record Core(Store store, Scheduler scheduler) {}
 
-    private TestbotServer(ServerConfig config, java.util.concurrent.CompletableFuture<Core> core) throws IOException {
+    private TestbotServer(ServerConfig config, java.util.concurrent.CompletableFuture<Core> core, boolean http) throws IOException {
         this.config = config;
         this.core = core;
         this.blobs = new BlobStore(config.dataDir().resolve("blobs"));
-        this.app = Javalin.create(cfg -> {
+        this.app = http ? Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.useVirtualThreads = false;
             cfg.http.maxRequestSize = config.maxRequestBytes();
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
-        });
-        routes();
+        }) : null;
+        if (http) routes();
         this.leaseTimer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lease-timer");
             t.setDaemon(true);
@@ -89,13 +96,10 @@ public final class TestbotServer implements AutoCloseable {
      */
     public static TestbotServer start(ServerConfig config) throws IOException {
         Files.createDirectories(config.dataDir());
-        java.util.concurrent.CompletableFuture<Core> core = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            Store store = new SqliteStore(config.dataDir().resolve("testbot.sqlite"));
-            return new Core(store, new Scheduler(store, Version.CURRENT, Clock.systemUTC(), config.recover()));
-        });
+        java.util.concurrent.CompletableFuture<Core> core = open(config);
         TestbotServer server = null;
         try {
-            server = new TestbotServer(config, core);
+            server = new TestbotServer(config, core, true);
             server.app.start(config.bind(), config.port());
             core.join();
         } catch (IOException | RuntimeException e) {
@@ -104,8 +108,30 @@ public final class TestbotServer implements AutoCloseable {
             if (e instanceof java.util.concurrent.CompletionException && e.getCause() instanceof RuntimeException cause) throw cause;
             throw e;
         }
-        server.leaseTimer.scheduleAtFixedRate(server.scheduler()::expireLeases, 1, 1, TimeUnit.SECONDS);
+        server.expireLeases();
         return server;
+    }
+
+    /**
+     * A server without HTTP, for local mode: it returns at once, the database opening in the background; the first
+     * call that needs it waits for it, and fails as {@link #start} would if it cannot be opened.
+     */
+    public static TestbotServer embedded(ServerConfig config) throws IOException {
+        Files.createDirectories(config.dataDir());
+        TestbotServer server = new TestbotServer(config, open(config), false);
+        server.core.thenRun(server::expireLeases);
+        return server;
+    }
+
+    private static java.util.concurrent.CompletableFuture<Core> open(ServerConfig config) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            Store store = new SqliteStore(config.dataDir().resolve("testbot.sqlite"));
+            return new Core(store, new Scheduler(store, Version.CURRENT, Clock.systemUTC(), config.recover()));
+        });
+    }
+
+    private void expireLeases() {
+        leaseTimer.scheduleAtFixedRate(scheduler()::expireLeases, 1, 1, TimeUnit.SECONDS);
     }
 
     /**
@@ -159,15 +185,26 @@ public final class TestbotServer implements AutoCloseable {
     }
 
     public int port() {
+        if (app == null) throw new IllegalStateException("an embedded server has no port");
         return app.port();
     }
 
     public Scheduler scheduler() {
-        return core.join().scheduler();
+        return core().scheduler();
     }
 
     private Store store() {
-        return core.join().store();
+        return core().store();
+    }
+
+    /** The database and scheduler, once open; if they could not be, why. */
+    private Core core() {
+        try {
+            return core.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) throw cause;
+            throw e;
+        }
     }
 
     @Override
@@ -175,7 +212,7 @@ public final class TestbotServer implements AutoCloseable {
         leaseTimer.shutdownNow();
         Core opened = core.isCompletedExceptionally() ? null : core.getNow(null);
         if (opened != null) opened.scheduler().close();
-        app.stop();
+        if (app != null) app.stop();
         if (opened != null) opened.store().close();
     }
 
@@ -195,46 +232,28 @@ public final class TestbotServer implements AutoCloseable {
 
         app.post(Api.BUILDS, this::submitBuild);
         app.get(Api.BUILDS, ctx -> ctx.json(store().recentBuilds(intParam(ctx, "limit", 50, 1, 1000))));
-        app.get(Api.BUILD, ctx -> ctx.json(requireBuild(ctx)));
-        app.get(Api.BUILD_EVENTS, ctx -> {
-            BuildInfo build = requireBuild(ctx);
-            ctx.json(scheduler().events(build.id(), longParam(ctx, "after", 0), waitParam(ctx)));
-        });
+        app.get(Api.BUILD, ctx -> ctx.json(requireBuild(longPath(ctx, "id"))));
+        app.get(Api.BUILD_EVENTS, ctx -> ctx.json(events(longPath(ctx, "id"), longParam(ctx, "after", 0), waitParam(ctx))));
         app.get(Api.BUILD_MANIFEST, ctx -> {
-            List<FileEntry> manifest = scheduler().manifest(requireBuild(ctx).id());
+            List<FileEntry> manifest = scheduler().manifest(requireBuild(longPath(ctx, "id")).id());
             ctx.json(manifest == null ? List.of() : manifest);
         });
-        app.post(Api.BUILD_CANCEL, ctx -> ctx.json(scheduler().cancel(requireBuild(ctx).id())));
+        app.post(Api.BUILD_CANCEL, ctx -> ctx.json(cancel(longPath(ctx, "id"))));
 
-        app.post(Api.ESTIMATE, ctx -> {
-            Estimate.Request request = body(ctx, Estimate.Request.class);
-            if (request.project() == null || request.adapter() == null || request.files() == null) throw new BadRequest("project, adapter and files are required");
-            ctx.json(scheduler().estimate(request));
-        });
-        app.post(Api.RUNNERS, ctx -> {
-            Runners.Registration registration = body(ctx, Runners.Registration.class);
-            if (registration.hostname() == null || registration.version() == null) throw new BadRequest("hostname and version are required");
-            ctx.status(HttpStatus.CREATED).json(scheduler().register(registration, ctx.ip()));
-        });
+        app.post(Api.ESTIMATE, ctx -> ctx.json(estimate(body(ctx, Estimate.Request.class))));
+        app.post(Api.RUNNERS, ctx -> ctx.status(HttpStatus.CREATED).json(register(body(ctx, Runners.Registration.class), ctx.ip())));
         app.get(Api.RUNNERS, ctx -> ctx.json(scheduler().runners()));
-        app.post(Api.RUNNER_HEARTBEAT, ctx -> ctx.json(scheduler().heartbeat(ctx.pathParam("id"),
-                body(ctx, Runners.Heartbeat.class).running(), waitParam(ctx))));
+        app.post(Api.RUNNER_HEARTBEAT, ctx -> ctx.json(heartbeat(ctx.pathParam("id"), body(ctx, Runners.Heartbeat.class), waitParam(ctx))));
         app.post(Api.RUNNER_LEAVE, ctx -> {
             scheduler().leave(ctx.pathParam("id"));
             ctx.status(HttpStatus.NO_CONTENT);
         });
-        app.post(Api.RUNNER_NEXT_JOB, ctx -> scheduler().nextJob(ctx.pathParam("id"), waitParam(ctx)).ifPresentOrElse(job -> {
-            ctx.json(job);
-            prepareForResults(job);
-        }, () -> ctx.status(HttpStatus.NO_CONTENT)));
-        app.post(Api.JOB_RESULT, ctx -> {
-            long jobId = longPath(ctx, "id");
-            JobResult result = body(ctx, JobResult.class);
-            if (result.runnerId() == null || result.files() == null) throw new BadRequest("runnerId and files are required");
-            Scheduler.ResultStatus recorded = scheduler().record(jobId, result);
-            if (recorded != Scheduler.ResultStatus.IGNORED) ctx.json(new Runners.ResultReply(recorded == Scheduler.ResultStatus.BUILD_OVER));
-            else ctx.status(HttpStatus.CONFLICT).json(new ErrorReply("job " + jobId + " is not running on runner " + result.runnerId() + "; result ignored"));
+        app.post(Api.RUNNER_NEXT_JOB, ctx -> {
+            JobAssignment job = nextJob(ctx.pathParam("id"), waitParam(ctx));
+            if (job == null) ctx.status(HttpStatus.NO_CONTENT);
+            else ctx.json(job);
         });
+        app.post(Api.JOB_RESULT, ctx -> ctx.json(reportResult(longPath(ctx, "id"), body(ctx, JobResult.class))));
         app.get(Api.RUNNERS_AVAILABLE, ctx -> ctx.result(String.valueOf(scheduler().availableInstances())));
         app.get(Api.RUNNERS_TOTAL, ctx -> ctx.result(String.valueOf(scheduler().totalInstances())));
         app.get(Api.RUNNERS_OUTDATED, ctx -> ctx.result(scheduler().runners().stream().filter(r -> !r.upToDate() && r.live())
@@ -244,6 +263,7 @@ public final class TestbotServer implements AutoCloseable {
         app.exception(ManifestPaths.UnsafePathException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply(e.getMessage())));
         app.exception(BlobStore.BlobRejectedException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply(e.getMessage())));
         app.exception(NotFound.class, (e, ctx) -> ctx.status(HttpStatus.NOT_FOUND).json(new ErrorReply(e.getMessage())));
+        app.exception(Conflict.class, (e, ctx) -> ctx.status(HttpStatus.CONFLICT).json(new ErrorReply(e.getMessage())));
         app.exception(Scheduler.UnknownRunnerException.class, (e, ctx) -> ctx.status(HttpStatus.NOT_FOUND).json(new ErrorReply(e.getMessage())));
         app.exception(Scheduler.OutdatedRunnerException.class, (e, ctx) -> ctx.status(HttpStatus.CONFLICT).json(new ErrorReply(e.getMessage())));
         app.exception(InterruptedException.class, (e, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(new ErrorReply("server is stopping")));
@@ -326,7 +346,12 @@ public final class TestbotServer implements AutoCloseable {
     }
 
     private void submitBuild(Context ctx) {
-        BuildRequest request = body(ctx, BuildRequest.class);
+        ctx.status(HttpStatus.CREATED).json(submit(body(ctx, BuildRequest.class), ctx.ip()));
+    }
+
+    // The operations of the API, for the routes and for in-process callers alike.
+
+    private BuildInfo submit(BuildRequest request, String address) {
         if (request.project() == null || request.project().isBlank()) throw new BadRequest("project is required");
         Adapter adapter = Adapters.find(request.adapter()).orElseThrow(() -> new BadRequest("unknown adapter '" + request.adapter() + "'"));
         if (request.files() == null || request.files().isEmpty()) throw new BadRequest("no files to run");
@@ -366,16 +391,134 @@ public final class TestbotServer implements AutoCloseable {
         }
         BuildRequest normalised = new BuildRequest(request.project(), request.adapter(), List.copyOf(request.files()),
                 request.options() == null ? List.of() : request.options(), request.beforeRun(), request.manifest(),
-                Math.max(0, request.jobSize()), request.requestedBy() == null ? ctx.ip() : request.requestedBy(),
+                Math.max(0, request.jobSize()), request.requestedBy() == null ? address : request.requestedBy(),
                 request.failFast(), Math.max(0, request.jobTimeout()), Math.max(0, Math.min(10, request.retryFailed())), sizes);
-        ctx.status(HttpStatus.CREATED).json(scheduler().submit(normalised));
+        return scheduler().submit(normalised);
     }
 
-    private BuildInfo requireBuild(Context ctx) {
-        long id = longPath(ctx, "id");
+    private EventsReply events(long buildId, long after, long waitMillis) throws InterruptedException {
+        return scheduler().events(requireBuild(buildId).id(), after, waitMillis);
+    }
+
+    private BuildInfo cancel(long buildId) {
+        return scheduler().cancel(requireBuild(buildId).id());
+    }
+
+    private Estimate.Reply estimate(Estimate.Request request) {
+        if (request.project() == null || request.adapter() == null || request.files() == null) throw new BadRequest("project, adapter and files are required");
+        return scheduler().estimate(request);
+    }
+
+    private Runners.Registered register(Runners.Registration registration, String address) {
+        if (registration.hostname() == null || registration.version() == null) throw new BadRequest("hostname and version are required");
+        return scheduler().register(registration, address);
+    }
+
+    private Runners.HeartbeatReply heartbeat(String runnerId, Runners.Heartbeat heartbeat, long waitMillis) throws InterruptedException {
+        return scheduler().heartbeat(runnerId, heartbeat.running(), waitMillis);
+    }
+
+    /** The next job, or null when none came within the wait. */
+    private JobAssignment nextJob(String runnerId, long waitMillis) throws InterruptedException {
+        JobAssignment job = scheduler().nextJob(runnerId, waitMillis).orElse(null);
+        if (job != null) prepareForResults(job);
+        return job;
+    }
+
+    private Runners.ResultReply reportResult(long jobId, JobResult result) {
+        if (result.runnerId() == null || result.files() == null) throw new BadRequest("runnerId and files are required");
+        Scheduler.ResultStatus recorded = scheduler().record(jobId, result);
+        if (recorded == Scheduler.ResultStatus.IGNORED) throw new Conflict("job " + jobId + " is not running on runner " + result.runnerId() + "; result ignored");
+        return new Runners.ResultReply(recorded == Scheduler.ResultStatus.BUILD_OVER);
+    }
+
+    private BuildInfo requireBuild(long id) {
         BuildInfo build = store().build(id);
         if (build == null) throw new NotFound("no build " + id);
         return build;
+    }
+
+    /**
+     * This server's API for callers in the same process (local mode's requester and runner): the routes'
+     * operations without HTTP, answering errors with the statuses the routes would.
+     */
+    public ServerApi inProcess() {
+        return new InProcess();
+    }
+
+    private final class InProcess implements ServerApi {
+        /** Where an in-process runner or requester is, in the server's records. */
+        private static final String ADDRESS = "in-process";
+
+        @Override
+        public String describe() {
+            return "the embedded server";
+        }
+
+        @Override
+        public Runners.Registered register(Runners.Registration registration) throws ApiClient.ApiException, InterruptedException {
+            return call(() -> TestbotServer.this.register(registration, ADDRESS));
+        }
+
+        @Override
+        public Runners.HeartbeatReply heartbeat(String runnerId, Runners.Heartbeat heartbeat, long waitMillis) throws ApiClient.ApiException, InterruptedException {
+            return call(() -> TestbotServer.this.heartbeat(runnerId, heartbeat, Math.min(MAX_WAIT_MILLIS, waitMillis)));
+        }
+
+        @Override
+        public JobAssignment nextJob(String runnerId, long waitMillis) throws ApiClient.ApiException, InterruptedException {
+            return call(() -> TestbotServer.this.nextJob(runnerId, Math.min(MAX_WAIT_MILLIS, waitMillis)));
+        }
+
+        @Override
+        public Runners.ResultReply reportResult(long jobId, JobResult result) throws ApiClient.ApiException, InterruptedException {
+            return call(() -> TestbotServer.this.reportResult(jobId, result));
+        }
+
+        @Override
+        public void leave(String runnerId) throws ApiClient.ApiException, InterruptedException {
+            call(() -> {
+                scheduler().leave(runnerId);
+                return null;
+            });
+        }
+
+        @Override
+        public BuildInfo submit(BuildRequest request) throws ApiClient.ApiException, InterruptedException {
+            return call(() -> TestbotServer.this.submit(request, ADDRESS));
+        }
+
+        @Override
+        public EventsReply events(long buildId, long after, long waitMillis) throws ApiClient.ApiException, InterruptedException {
+            return call(() -> TestbotServer.this.events(buildId, after, Math.min(MAX_WAIT_MILLIS, waitMillis)));
+        }
+
+        @Override
+        public BuildInfo cancel(long buildId) throws ApiClient.ApiException, InterruptedException {
+            return call(() -> TestbotServer.this.cancel(buildId));
+        }
+
+        @Override
+        public Estimate.Reply estimate(Estimate.Request request) throws ApiClient.ApiException, InterruptedException {
+            return call(() -> TestbotServer.this.estimate(request));
+        }
+    }
+
+    private interface Operation<T> {
+        T run() throws InterruptedException;
+    }
+
+    /** Runs an operation for an in-process caller, its errors as the statuses the routes answer them with. */
+    private static <T> T call(Operation<T> operation) throws ApiClient.ApiException, InterruptedException {
+        try {
+            return operation.run();
+        } catch (BadRequest | ManifestPaths.UnsafePathException e) {
+            throw new ApiClient.ApiException(400, e.getMessage());
+        } catch (NotFound | Scheduler.UnknownRunnerException e) {
+            throw new ApiClient.ApiException(404, e.getMessage());
+        } catch (Conflict | Scheduler.OutdatedRunnerException e) {
+            throw new ApiClient.ApiException(409, e.getMessage());
+        }
     }
 
     private static <T> T body(Context ctx, Class<T> type) {
@@ -430,6 +573,12 @@ public final class TestbotServer implements AutoCloseable {
 
     static final class NotFound extends RuntimeException {
         NotFound(String message) {
+            super(message);
+        }
+    }
+
+    static final class Conflict extends RuntimeException {
+        Conflict(String message) {
             super(message);
         }
     }

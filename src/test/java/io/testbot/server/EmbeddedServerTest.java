@@ -1,0 +1,110 @@
+package io.testbot.server;
+
+import io.testbot.protocol.ApiClient;
+import io.testbot.protocol.BuildEvent;
+import io.testbot.protocol.BuildInfo;
+import io.testbot.protocol.BuildRequest;
+import io.testbot.protocol.EventsReply;
+import io.testbot.protocol.JobAssignment;
+import io.testbot.protocol.Runners;
+import io.testbot.protocol.ServerApi;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Local mode's server: no HTTP, its API called in process, over a real SQLite file. */
+class EmbeddedServerTest {
+    @TempDir
+    Path dir;
+    TestbotServer server;
+
+    @AfterEach
+    void tearDown() {
+        if (server != null) server.close();
+    }
+
+    ServerApi api() throws Exception {
+        server = TestbotServer.embedded(new ServerConfig("127.0.0.1", 0, dir, null, ServerConfig.DEFAULT_MAX_BLOB_BYTES,
+                ServerConfig.DEFAULT_MAX_REQUEST_BYTES, false));
+        return server.inProcess();
+    }
+
+    static BuildRequest request(String... files) {
+        return new BuildRequest("proj", "rspec", List.of(files), List.of(), null, null, 1, "me", false, 0, 0, null);
+    }
+
+    @Test
+    void aBuildRunsThroughTheInProcessApi() throws Exception {
+        ServerApi api = api();
+        String runner = api.register(new Runners.Registration("here", io.testbot.protocol.Version.CURRENT, 2, "/work")).runnerId();
+        BuildInfo build = api.submit(request("spec/a_spec.rb", "spec/b_spec.rb"));
+        assertThat(build.jobs()).isEqualTo(2);
+
+        List<String> ran = new ArrayList<>();
+        JobAssignment first = api.nextJob(runner, 1_000);
+        JobAssignment second = api.nextJob(runner, 1_000);
+        assertThat(api.nextJob(runner, 0)).as("nothing left to hand out").isNull();
+        ran.addAll(first.files());
+        ran.addAll(second.files());
+        assertThat(ran).containsExactlyInAnyOrder("spec/a_spec.rb", "spec/b_spec.rb");
+        assertThat(api.heartbeat(runner, new Runners.Heartbeat(List.of(first.jobId(), second.jobId())), 0).known()).isTrue();
+
+        assertThat(api.reportResult(first.jobId(), SchedulerTest.passed(runner, first)).buildOver()).isFalse();
+        assertThat(api.reportResult(second.jobId(), SchedulerTest.passed(runner, second)).buildOver()).isTrue();
+        EventsReply events = api.events(build.id(), 0, 1_000);
+        assertThat(events.events()).extracting(BuildEvent::kind)
+                .containsExactly(BuildEvent.JOB_FINISHED, BuildEvent.JOB_FINISHED, BuildEvent.BUILD_FINISHED);
+        assertThat(events.events().get(2).build().status()).isEqualTo("passed");
+        assertThat(api.estimate(new io.testbot.protocol.Estimate.Request("proj", "rspec", List.of("spec/a_spec.rb"))).runtimes())
+                .as("the runtimes were kept").containsKey("spec/a_spec.rb");
+    }
+
+    @Test
+    void errorsCarryTheStatusesTheRoutesAnswerWith() throws Exception {
+        ServerApi api = api();
+        String runner = api.register(new Runners.Registration("here", io.testbot.protocol.Version.CURRENT, 1, "/work")).runnerId();
+        assertThatThrownBy(() -> api.submit(request("../outside_spec.rb")))
+                .isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("test file");
+        assertThatThrownBy(() -> api.events(404, 0, 0))
+                .isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(404))
+                .hasMessage("no build 404");
+        assertThatThrownBy(() -> api.nextJob("no-such-runner", 0))
+                .isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+
+        BuildInfo build = api.submit(request("spec/a_spec.rb"));
+        JobAssignment job = api.nextJob(runner, 1_000);
+        String other = api.register(new Runners.Registration("there", io.testbot.protocol.Version.CURRENT, 1, "/work")).runnerId();
+        assertThatThrownBy(() -> api.reportResult(job.jobId(), SchedulerTest.passed(other, job)))
+                .as("a result from a runner that does not hold the job")
+                .isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(409))
+                .hasMessageContaining("result ignored");
+        String outdated = api.register(new Runners.Registration("old", "0.0.1", 1, "/work")).runnerId();
+        assertThatThrownBy(() -> api.nextJob(outdated, 0))
+                .isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(409));
+        assertThat(api.cancel(build.id()).status()).isEqualTo("cancelled");
+    }
+
+    @Test
+    void aDatabaseThatCannotBeOpenedFailsTheFirstCallWithItsOwnError() throws Exception {
+        Files.createDirectories(dir.resolve("testbot.sqlite")); // a directory where the database file should be
+        ServerApi api = api();
+        assertThatThrownBy(() -> api.register(new Runners.Registration("here", io.testbot.protocol.Version.CURRENT, 1, "/work")))
+                .isNotInstanceOf(java.util.concurrent.CompletionException.class)
+                .isInstanceOf(RuntimeException.class);
+    }
+
+    @Test
+    void hasNoPort() throws Exception {
+        api();
+        assertThatThrownBy(server::port).isInstanceOf(IllegalStateException.class);
+    }
+}
