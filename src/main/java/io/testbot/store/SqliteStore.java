@@ -103,6 +103,12 @@ public final class SqliteStore implements Store {
         SQLiteDataSource dataSource = new SQLiteDataSource(config);
         dataSource.setUrl("jdbc:sqlite:" + databaseFile.toAbsolutePath());
         this.connection = new SharedConnection(dataSource);
+        try {
+            // Opened here, so that a file that cannot be opened says so in one line (Flyway would say it in seven).
+            connection.closeConnection(connection.openConnection());
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot open the database " + databaseFile.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
         this.jdbi = Jdbi.create(connection);
         // Flyway takes a third of a second to start even with nothing to do, and local mode opens the store on
         // every run: it is only started when the schema is behind.

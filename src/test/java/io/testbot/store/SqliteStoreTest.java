@@ -36,6 +36,14 @@ class SqliteStoreTest {
     }
 
     @Test
+    void aDatabaseThatCannotBeOpenedSaysSoInOneLine(@TempDir Path dir) throws Exception {
+        Path file = Files.createDirectories(dir.resolve("db.sqlite")); // a directory where the file should be
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SqliteStore(file))
+                .hasMessageStartingWith("cannot open the database " + file)
+                .hasMessageNotContaining("\n");
+    }
+
+    @Test
     void aRehearsedResultLeavesNothingBehind(@TempDir Path dir) {
         try (SqliteStore store = new SqliteStore(dir.resolve("db.sqlite"))) {
             Instant now = Instant.now();
