@@ -210,7 +210,12 @@ public final class TestbotServer implements AutoCloseable {
     @Override
     public void close() {
         leaseTimer.shutdownNow();
-        Core opened = core.isCompletedExceptionally() ? null : core.getNow(null);
+        Core opened;
+        try {
+            opened = core.join(); // an embedded server may be closed while its database is still opening
+        } catch (java.util.concurrent.CompletionException couldNotOpen) {
+            opened = null;
+        }
         if (opened != null) opened.scheduler().close();
         if (app != null) app.stop();
         if (opened != null) opened.store().close();
@@ -427,6 +432,8 @@ public final class TestbotServer implements AutoCloseable {
 
     private Runners.ResultReply reportResult(long jobId, JobResult result) {
         if (result.runnerId() == null || result.files() == null) throw new BadRequest("runnerId and files are required");
+        // Before the scheduler lets go of the job: a result it could not record must not lose it.
+        if (result.files().stream().anyMatch(java.util.Objects::isNull)) throw new BadRequest("a file result is null");
         Scheduler.ResultStatus recorded = scheduler().record(jobId, result);
         if (recorded == Scheduler.ResultStatus.IGNORED) throw new Conflict("job " + jobId + " is not running on runner " + result.runnerId() + "; result ignored");
         return new Runners.ResultReply(recorded == Scheduler.ResultStatus.BUILD_OVER);
@@ -509,7 +516,7 @@ public final class TestbotServer implements AutoCloseable {
     }
 
     /** Runs an operation for an in-process caller, its errors as the statuses the routes answer them with. */
-    private static <T> T call(Operation<T> operation) throws ApiClient.ApiException, InterruptedException {
+    private <T> T call(Operation<T> operation) throws ApiClient.ApiException, InterruptedException {
         try {
             return operation.run();
         } catch (BadRequest | ManifestPaths.UnsafePathException e) {
@@ -518,6 +525,11 @@ public final class TestbotServer implements AutoCloseable {
             throw new ApiClient.ApiException(404, e.getMessage());
         } catch (Conflict | Scheduler.OutdatedRunnerException e) {
             throw new ApiClient.ApiException(409, e.getMessage());
+        } catch (RuntimeException e) {
+            if (core.isCompletedExceptionally()) throw e; // the server never opened its database: that error, as it is
+            // As the routes answer: a 5xx, which a runner retries (a result in particular) rather than lose.
+            log.error("in-process call failed", e);
+            throw new ApiClient.ApiException(500, "internal error: " + e);
         }
     }
 

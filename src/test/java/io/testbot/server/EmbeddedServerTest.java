@@ -87,10 +87,16 @@ class EmbeddedServerTest {
                 .as("a result from a runner that does not hold the job")
                 .isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(409))
                 .hasMessageContaining("result ignored");
+        assertThatThrownBy(() -> api.reportResult(job.jobId(), new io.testbot.protocol.JobResult(runner, 1, 0, false, "", 0, 0, "",
+                java.util.Arrays.asList((io.testbot.protocol.FileResult) null))))
+                .as("a result with a null file entry")
+                .isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
+        assertThat(api.reportResult(job.jobId(), SchedulerTest.passed(runner, job)).buildOver())
+                .as("the job was still held, and its real result ends the build").isTrue();
         String outdated = api.register(new Runners.Registration("old", "0.0.1", 1, "/work")).runnerId();
         assertThatThrownBy(() -> api.nextJob(outdated, 0))
                 .isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(409));
-        assertThat(api.cancel(build.id()).status()).isEqualTo("cancelled");
+        assertThat(api.cancel(build.id()).status()).as("cancelling a finished build changes nothing").isEqualTo("passed");
     }
 
     @Test
