@@ -357,7 +357,7 @@ public final class Scheduler {
 
     /**
      * Records a job's result unless the job is no longer this runner's (cancelled, requeued, unknown), and says
-     * whether that ended its build.
+     * whether that ended its build. Should the recording fail, the job stays the runner's, for it to report again.
      */
     public ResultStatus record(long jobId, JobResult result) {
         lock.lock();
@@ -365,14 +365,8 @@ public final class Scheduler {
             ActiveJob job = activeJobs.get(jobId);
             if (job == null || job.runnerId == null || !job.runnerId.equals(result.runnerId())) return ResultStatus.IGNORED;
             RunnerState runner = runners.get(job.runnerId);
-            if (runner != null) {
-                runner.running.remove(jobId);
-                touch(runner);
-            }
-            activeJobs.remove(jobId);
             Instant now = clock.instant();
             ActiveBuild build = activeBuilds.get(job.buildId);
-            build.running--;
             String runnerName = runner == null ? job.runnerId : runner.row.hostname();
             Set<String> failedIds = result.failedIds();
             boolean rerunsById = Adapters.find(build.request.adapter()).map(Adapter::rerunsById).orElse(false);
@@ -380,6 +374,13 @@ public final class Scheduler {
                     ? new Store.Retry(failedIds.stream().sorted().toList(), job.attempt + 1, job.runnerId) : null;
             Store.Recorded recorded = store.recordJobResult(build.id, jobId, build.request.project(), build.request.adapter(), runnerName,
                     result, job.attempt, job.files, retry, now);
+            // Recorded: only now does the scheduler let go of the job.
+            activeJobs.remove(jobId);
+            build.running--;
+            if (runner != null) {
+                runner.running.remove(jobId);
+                touch(runner);
+            }
             build.lastSeq = recorded.event().seq();
             if (retry != null) {
                 activeJobs.put(recorded.retryJobId(), new ActiveJob(recorded.retryJobId(), build.id, retry.files(), retry.attempt(), retry.avoidRunner()));
@@ -572,7 +573,12 @@ public final class Scheduler {
         Instant now = clock.instant();
         runner.lastSeen = now;
         if (Duration.between(runner.lastStored, now).toSeconds() >= 5) {
-            store.touchRunner(runner.row.id(), now);
+            try {
+                store.touchRunner(runner.row.id(), now);
+            } catch (RuntimeException e) {
+                // Only for the status page and a restart: not worth failing the result or heartbeat that touched it.
+                log.warn("could not store when runner {} was last heard from: {}", runner.row.id(), e.toString());
+            }
             runner.lastStored = now;
         }
     }

@@ -133,6 +133,23 @@ class SchedulerTest {
     }
 
     @Test
+    void aResultThatCannotBeRecordedLeavesTheJobToItsRunnerToReportAgain() throws Exception {
+        String r = runner("1.0");
+        BuildInfo build = build("a");
+        JobAssignment job = scheduler.nextJob(r, 0).orElseThrow();
+        try (java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("db.sqlite"));
+             java.sql.Statement sql = other.createStatement()) {
+            sql.execute("ALTER TABLE file_results RENAME TO file_results_away"); // the store's write fails
+            assertThatThrownBy(() -> scheduler.record(job.jobId(), passed(r, job))).isInstanceOf(RuntimeException.class);
+            sql.execute("ALTER TABLE file_results_away RENAME TO file_results");
+        }
+        assertThat(scheduler.record(job.jobId(), passed(r, job))).as("reported again").isEqualTo(Scheduler.ResultStatus.BUILD_OVER);
+        assertThat(store.build(build.id()).status()).isEqualTo("passed");
+        assertThat(scheduler.events(build.id(), 0, 0).events()).extracting(BuildEvent::kind)
+                .containsExactly(BuildEvent.JOB_FINISHED, BuildEvent.BUILD_FINISHED);
+    }
+
+    @Test
     void aSplitFileRecordsTheSumOfItsPartsAndTheNextBuildReplacesIt() throws Exception {
         String r = runner("1.0");
         BuildInfo split = build("spec/a_spec.rb[1:1]", "spec/a_spec.rb[1:2]");
