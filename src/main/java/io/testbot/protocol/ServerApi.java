@@ -3,9 +3,10 @@ package io.testbot.protocol;
 import java.io.IOException;
 
 /**
- * What runners and requesters ask of the server during a build, one method per route of {@link Api}. Over HTTP it
- * is {@link ApiClient}; local mode's requester and runner call their embedded server in the same process, without
- * a socket or JSON in between. Errors are the same either way: {@link ApiClient.ApiException} with the HTTP status
+ * What runners and requesters ask of the server during a build, one method per route of {@link Api} they use (the
+ * project's upload and sync are {@link ApiClient}'s alone: local mode runs in place). Over HTTP it is
+ * {@link ApiClient}; local mode's requester and runner call their embedded server in the same process, without a
+ * socket or JSON in between. Errors are the same either way: {@link ApiClient.ApiException} with the HTTP status
  * the route answers (404 an unknown runner, 409 an outdated runner or a result not accepted, 400 a bad request).
  */
 public interface ServerApi {
