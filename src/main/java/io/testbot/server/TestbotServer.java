@@ -138,21 +138,30 @@ public final class TestbotServer implements AutoCloseable {
      * Builds, once and in the background, the JSON readers and writers of the requests a build makes and of the
      * events the store keeps: Jackson builds each on its first use, and a server's first build would wait for them.
      * testbot server calls it once started; local mode's server, whose start has no core to spare, does it when its
-     * first job is out (see {@link #prepareForResults}).
+     * first job is out (see {@link #prepareForResults}), and only for what the store writes and reads: no request
+     * reaches it through JSON.
      */
     public void warmUp() {
-        if (warmedUp.compareAndSet(false, true)) background("warm-up", TestbotServer::prepareJson);
+        if (warmedUp.compareAndSet(false, true)) background("warm-up", app == null ? TestbotServer::prepareStoreJson : TestbotServer::prepareJson);
     }
 
     private static void prepareJson() {
         Json.prepare(BuildRequest.class, BuildInfo.class, BlobQuery.class, FileEntry.class, JobAssignment.class,
-                JobResult.class, BuildEvent.class, EventsReply.class, Estimate.Request.class, Estimate.Reply.class,
+                JobResult.class, EventsReply.class, Estimate.Request.class, Estimate.Reply.class,
                 Runners.Registration.class, Runners.Registered.class, Runners.Heartbeat.class, Runners.HeartbeatReply.class,
                 Runners.ResultReply.class, RunnerInfo.class);
         try {
+            Json.MAPPER.writeValueAsBytes(new EventsReply(List.of(prepareStoreJson()), 1, BuildStatus.RUNNING));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A result's event, written and read back as the store does; returns it. */
+    private static BuildEvent prepareStoreJson() {
+        try {
             BuildEvent event = new BuildEvent(1, BuildEvent.JOB_FINISHED, 1L, "warm-up", Json.SAMPLE_RESULT, null, 0, List.of("warm_up_spec.rb"));
-            Json.MAPPER.readValue(Json.MAPPER.writeValueAsBytes(event), BuildEvent.class);
-            Json.MAPPER.writeValueAsBytes(new EventsReply(List.of(event), 1, BuildStatus.RUNNING));
+            return Json.MAPPER.readValue(Json.MAPPER.writeValueAsBytes(event), BuildEvent.class);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
