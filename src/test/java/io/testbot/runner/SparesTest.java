@@ -21,7 +21,10 @@ class SparesTest {
     @Test
     void bootsAtMostOnePerInstanceAndATakenOneRunsTheBuildsProject(@TempDir Path dir) throws Exception {
         Path project = Files.createDirectories(dir.resolve("project/spec"));
-        Files.writeString(project.resolve("a_spec.rb"), "RSpec.describe('A') { it('runs') { puts \"instance=#{ENV['TEST_ENV_NUMBER']}\" } }\n");
+        // As in most projects: a helper found on the load path rspec makes of the project's spec/ directory.
+        Files.writeString(project.resolve("a_helper.rb"), "A_HELPER = 'helped'\n");
+        Files.writeString(project.resolve("a_spec.rb"), "require 'a_helper'\n"
+                + "RSpec.describe('A') { it('runs') { puts \"instance=#{ENV['TEST_ENV_NUMBER']} #{A_HELPER}\" } }\n");
         Spares spares = new Spares(dir.resolve("work"), 2, "rspec", true).boot(5);
         try {
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> spares.started() == 2 && spares.pending() == 0);
@@ -33,7 +36,13 @@ class SparesTest {
             WarmWorker.Outcome outcome = worker.run(rspec.workerJob(List.of("spec/a_spec.rb"), List.of(), dir.resolve("a.json")));
             worker.release();
             assertThat(outcome.status()).isZero();
-            assertThat(outcome.output()).contains("instance=2").contains("1 example, 0 failures");
+            assertThat(outcome.output()).contains("instance=2 helped").contains("1 example, 0 failures");
+            // Its results name the file as the job did: rspec in the zygote ran elsewhere before it forked this spare.
+            assertThat(rspec.readResults(dir.resolve("a.json"), List.of("spec/a_spec.rb"), 0, List.of()).files())
+                    .singleElement().satisfies(file -> {
+                        assertThat(file.path()).isEqualTo("spec/a_spec.rb");
+                        assertThat(file.examples()).isEqualTo(1);
+                    });
             assertThat(spares.wanted()).as("one was taken").isTrue();
             assertThat(spares.take("cucumber", 8, dir.resolve("project"), Map.of())).as("none of another framework").isNull();
             worker.retire().join();
