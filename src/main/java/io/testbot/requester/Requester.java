@@ -236,7 +236,7 @@ public final class Requester {
     }
 
     private HashCache hashCache(Path root) {
-        return HashCache.load(config.cacheDir().resolve("hashes").resolve(projectKey(root) + ".json"));
+        return HashCache.load(config.cacheDir().resolve("hashes").resolve(projectKey(root) + ".digests"));
     }
 
     /** Sends the blobs the server lacks, the project's and those of a shipped classpath; prints what moved. */

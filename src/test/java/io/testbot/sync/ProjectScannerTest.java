@@ -79,18 +79,18 @@ class ProjectScannerTest {
     void hashCacheReusesOldDigestsButSeesAFileRewrittenWithTheSameSize(@TempDir Path root, @TempDir Path cacheDir) throws Exception {
         Files.writeString(root.resolve("old.rb"), "old");
         Files.setLastModifiedTime(root.resolve("old.rb"), java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
-        HashCache warm = HashCache.load(cacheDir.resolve("h.json"));
+        HashCache warm = HashCache.load(cacheDir.resolve("h.digests"));
         new ProjectScanner(List.of(), warm).scan(root);
         warm.save();
-        assertThat(cacheDir.resolve("h.json")).content().contains(Hashing.sha256("old".getBytes()));
+        assertThat(cacheDir.resolve("h.digests")).content().contains(Hashing.sha256("old".getBytes()));
         Files.delete(root.resolve("old.rb"));
 
         Files.writeString(root.resolve("a.rb"), "one");
-        HashCache cache = HashCache.load(cacheDir.resolve("h.json"));
+        HashCache cache = HashCache.load(cacheDir.resolve("h.digests"));
         String first = new ProjectScanner(List.of(), cache).scan(root).get(0).sha256();
         cache.save();
         Files.writeString(root.resolve("a.rb"), "two");
-        String second = new ProjectScanner(List.of(), HashCache.load(cacheDir.resolve("h.json"))).scan(root).get(0).sha256();
+        String second = new ProjectScanner(List.of(), HashCache.load(cacheDir.resolve("h.digests"))).scan(root).get(0).sha256();
         assertThat(second).isNotEqualTo(first).isEqualTo(Hashing.sha256("two".getBytes()));
     }
 }
