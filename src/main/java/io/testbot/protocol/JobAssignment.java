@@ -2,6 +2,10 @@ package io.testbot.protocol;
 
 import java.util.List;
 
-/** A job handed to a runner instance: the files to run and how; timeoutSeconds 0 means no limit. */
+/**
+ * A job handed to a runner instance: the files to run and how; timeoutSeconds 0 means no limit. queueDrained: no
+ * other job of its build was waiting when this one was handed out, so the build's workers can end once idle (only a
+ * job handed back by a lost runner, or a re-run of failures, would come after it).
+ */
 public record JobAssignment(long jobId, long buildId, String project, String adapter, List<String> files,
-                            List<String> options, String beforeRun, boolean inPlace, int timeoutSeconds) {}
+                            List<String> options, String beforeRun, boolean inPlace, int timeoutSeconds, boolean queueDrained) {}

@@ -39,8 +39,8 @@ public final class Runner implements AutoCloseable {
      * (its build is ending) queues the boot of one.
      */
     static final long SPARE_AFTER_IDLE_MILLIS = 200;
-    /** Builds whose before_run outcome is remembered: older ones have long finished. */
-    static final long KEEP_BEFORE_RUN_OUTCOMES = 1_000;
+    /** How many builds back a runner remembers a build's before_run outcome and whether its queue drained: older ones have long finished. */
+    static final long REMEMBERED_BUILDS = 1_000;
 
     private final RunnerConfig config;
     private final ServerApi server;
@@ -62,6 +62,8 @@ public final class Runner implements AutoCloseable {
     private final Map<Integer, WarmWorker> workers = new ConcurrentHashMap<>();
     /** Workers let go that may not have ended yet. */
     private final java.util.Set<CompletableFuture<Process>> retiring = ConcurrentHashMap.newKeySet();
+    /** Builds that had no job left in their queue when one was handed to this runner: their idle workers end. */
+    private final java.util.Set<Long> drainedBuilds = ConcurrentHashMap.newKeySet();
     private final Spares spares;
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -169,8 +171,16 @@ public final class Runner implements AutoCloseable {
                     continue;
                 }
                 held.add(job.jobId());
+                if (job.queueDrained() && drainedBuilds.add(job.buildId())) {
+                    drainedBuilds.removeIf(buildId -> buildId < job.buildId() - REMEMBERED_BUILDS);
+                    // The other instances' workers of the build get no more jobs; this one's runs this job.
+                    WarmWorker own = workers.get(instance);
+                    retireIdleWorkers(worker -> worker.buildId() == job.buildId() && worker != own);
+                }
                 try {
                     JobResult result = run(job, instance);
+                    // Nothing of its build is queued: its worker ends now, beside the report, not once the build is over.
+                    if (drainedBuilds.contains(job.buildId())) retireIdleWorkers(worker -> worker.buildId() == job.buildId());
                     if (result != null) report(job, result);
                 } finally {
                     held.remove(job.jobId());
@@ -420,7 +430,7 @@ public final class Runner implements AutoCloseable {
         CompletableFuture<BeforeRun> mine = new CompletableFuture<>();
         CompletableFuture<BeforeRun> existing = beforeRuns.putIfAbsent(job.buildId(), mine);
         if (existing != null) return existing.join();
-        beforeRuns.keySet().removeIf(buildId -> buildId < job.buildId() - KEEP_BEFORE_RUN_OUTCOMES);
+        beforeRuns.keySet().removeIf(buildId -> buildId < job.buildId() - REMEMBERED_BUILDS);
         // Idle workers of other builds would hold on to what before_run may rebuild (a test database, say).
         retireIdleWorkers(worker -> worker.buildId() != job.buildId()).forEach(CompletableFuture::join);
         try {

@@ -324,7 +324,7 @@ public final class Scheduler {
                         BuildRequest r = build.request;
                         changed.signalAll();
                         return Optional.of(new JobAssignment(jobId, job.buildId, r.project(), r.adapter(), job.files,
-                                r.options(), r.beforeRun(), r.manifest() == null, r.jobTimeout()));
+                                r.options(), r.beforeRun(), r.manifest() == null, r.jobTimeout(), build.remainingJobs <= build.running));
                     }
                 }
                 if (remaining <= 0 || closing) return Optional.empty();

@@ -120,6 +120,34 @@ class DistributedRspecIT extends Cluster {
         assertThat(second.out()).contains("3 examples, 0 failures").contains("boots=1").doesNotContain("boots=2");
     }
 
+    @Test
+    void aBuildsIdleWorkersEndOnceNothingOfItIsQueuedWhileItsLastJobsStillRun() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("drained"));
+        Path pids = Files.createDirectories(dir.resolve("drained-pids"));
+        Path release = dir.resolve("drained-release");
+        SampleProjects.blocked(project, pids, release);
+        SampleProjects.write(project, "spec/quick_spec.rb",
+                "RSpec.describe('Quick') { it('notes its worker') { File.write('" + pids + "/quick-' + Process.pid.to_s, '') } }\n");
+        startServer();
+        // Idle workers end on their own after a few seconds: with ten minutes, only what the runner decides ends one here.
+        startRunnerWith(Map.of("TESTBOT_WORKER_IDLE", "600"), "r1", 2);
+        Proc requester = startRequester(project, "--files-per-job", "1");
+        long blocked = Cluster.awaitBlocked(pids);
+        long quick = Awaitility.await("the quick spec ran").atMost(START).until(() -> {
+            try (java.util.stream.Stream<Path> files = Files.list(pids)) {
+                return files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("quick-"))
+                        .map(n -> Long.parseLong(n.substring("quick-".length()))).findFirst().orElse(0L);
+            }
+        }, pid -> pid > 0);
+
+        // Both jobs are out, the build is not over: the quick job's worker ends all the same, its instance now idle.
+        Cluster.awaitGone(quick);
+        assertThat(ProcessHandle.of(blocked).map(ProcessHandle::isAlive)).as("the last job still runs").contains(true);
+        Files.writeString(release, "");
+        assertThat(requester.awaitExit(BUILD)).as(requester.out() + requester.err()).isZero();
+        assertThat(requester.out()).contains("2 examples, 0 failures");
+    }
+
     /**
      * Waits for the runner to have rspec workers other than these, and returns their pids: the processes that run
      * specs, not the zygote they are forked from nor the stubs that stand for them.

@@ -52,6 +52,8 @@ class EmbeddedServerTest {
         JobAssignment first = api.nextJob(runner, 1_000);
         JobAssignment second = api.nextJob(runner, 1_000);
         assertThat(api.nextJob(runner, 0)).as("nothing left to hand out").isNull();
+        assertThat(first.queueDrained()).as("another job still queued").isFalse();
+        assertThat(second.queueDrained()).as("the last one queued").isTrue();
         ran.addAll(first.files());
         ran.addAll(second.files());
         assertThat(ran).containsExactlyInAnyOrder("spec/a_spec.rb", "spec/b_spec.rb");
