@@ -12,13 +12,16 @@
 # longer file is a bigger file; the default (flat) gives every file one example, so sizes say nothing.
 # Every row but serial rspec runs REPEAT times (default 3), the rows taking turns, each testbot server row on a fresh
 # server and runners; each prints its median and its range, since a row moves 0.1-0.2 s between runs.
-# Usage: [SUITE=flat|sized] [REPEAT=3] bench/speedup.sh [INSTANCES (default 8)] [FILES (default 48)]
+# A second build starts the moment the first ends, which on this VM slows the next JVM's start (docs/benchmarks.md);
+# "second, paused" is one more build with history, PAUSE seconds (default 3) later, as when builds do not follow at once.
+# Usage: [SUITE=flat|sized] [REPEAT=3] [PAUSE=3] bench/speedup.sh [INSTANCES (default 8)] [FILES (default 48)]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 instances="${1:-8}"
 files="${2:-48}"
 suite="${SUITE:-flat}"
 repeat="${REPEAT:-3}"
+pause="${PAUSE:-3}"
 testbot=("$here/bin/testbot")
 [ -f "$here/target/testbot.jar" ] || (cd "$here" && mvn -B -q -Dstyle.color=never -DskipTests package)
 
@@ -123,6 +126,8 @@ for k in $(seq 1 "$repeat"); do
   runner_samples+="$runner_ms "
   timed "testbot server + 1 runner x $instances, first" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
   timed "testbot server + 1 runner x $instances, second" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
+  sleep "$pause"
+  timed "testbot server + 1 runner x $instances, second, paused" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
   other_project "a$k"
   in_dir="$other" timed "testbot server + 1 runner x $instances, first, running" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
   stop_cycle
@@ -130,6 +135,8 @@ for k in $(seq 1 "$repeat"); do
   start_runners 4 $((instances / 4))
   timed "testbot server + 4 runners x $((instances / 4)), first" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
   timed "testbot server + 4 runners x $((instances / 4)), second" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
+  sleep "$pause"
+  timed "testbot server + 4 runners x $((instances / 4)), second, paused" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
   other_project "b$k"
   in_dir="$other" timed "testbot server + 4 runners x $((instances / 4)), first, running" "${testbot[@]}" rspec --connect "127.0.0.1:$port"
   stop_cycle
