@@ -34,44 +34,12 @@ def testbot_preload
   end
 end
 
-# One run of one example, in the zygote before it forks: rspec's first run in a process costs about twice what
-# a later one does (code running for the first time, the formatters' set-up), and every fork would pay that with
-# its first job, all of them at once as a build starts. Paid here once, the forks inherit it. Nothing of it stays:
-# it runs in a directory of its own with options from no file, RSpec.reset drops its configuration and example,
-# and what rspec remembers of the directory of its first run (to shorten paths in its results, to put lib/ and
-# spec/ on the load path) is forgotten, or the forks would report their project's files by absolute path.
-def testbot_rehearse
-  require "stringio"
-  require "tmpdir"
-  interrupt = trap("INT", "DEFAULT") # rspec's run installs its own handler; the zygote's stays
-  spec_opts = ENV.delete("SPEC_OPTS")
-  load_path = $LOAD_PATH.dup
-  Dir.mktmpdir("testbot-rehearsal") do |dir|
-    Dir.chdir(dir) do
-      File.write("rehearsal_spec.rb", %(RSpec.describe("testbot rehearsal") { it("runs") { expect(1).to eq(1) } }\n))
-      output = StringIO.new
-      RSpec::Core::Runner.run(%w[--options /dev/null --format progress --format json rehearsal_spec.rb], output, output)
-    end
-  end
-rescue StandardError, ScriptError => e
-  warn "testbot zygote: rehearsal failed (#{e.class}: #{e.message}); forks pay rspec's first run themselves"
-ensure
-  ENV["SPEC_OPTS"] = spec_opts if spec_opts
-  trap("INT", interrupt)
-  $LOAD_PATH.replace(load_path)
-  [[RSpec::Core::Metadata, :@relative_path_regex], [RSpec::Core::RubyProject, :@project_root]].each do |holder, memo|
-    holder.remove_instance_variable(memo) if holder.instance_variable_defined?(memo)
-  end
-  RSpec.reset
-end
-
 if (socket_path = ENV.delete("TESTBOT_WORKER_ZYGOTE"))
   require "socket"
   require "fiddle"
   # prctl(PR_SET_PDEATHSIG, SIGKILL): a fork dies with the zygote, as the zygote dies with the runner.
   set_parent_death_signal = Fiddle::Function.new(Fiddle::Handle::DEFAULT["prctl"], [Fiddle::TYPE_INT, Fiddle::TYPE_LONG], Fiddle::TYPE_INT)
   testbot_preload
-  testbot_rehearse
   Process.setpgid(0, 0) # the runner's terminal signals are the runner's, not its workers'
   zygote = Process.pid
   server = UNIXServer.new(socket_path)

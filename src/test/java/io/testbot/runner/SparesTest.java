@@ -23,8 +23,9 @@ class SparesTest {
         Path project = Files.createDirectories(dir.resolve("project/spec"));
         // As in most projects: a helper found on the load path rspec makes of the project's spec/ directory.
         Files.writeString(project.resolve("a_helper.rb"), "A_HELPER = 'helped'\n");
-        Files.writeString(project.resolve("a_spec.rb"), "require 'a_helper'\n"
-                + "RSpec.describe('A') { it('runs') { puts \"instance=#{ENV['TEST_ENV_NUMBER']} #{A_HELPER}\" } }\n");
+        // And a project of its own mind: no mock framework, so no rspec-mocks in its examples.
+        Files.writeString(project.resolve("a_spec.rb"), "require 'a_helper'\nRSpec.configure { |c| c.mock_with :nothing }\n"
+                + "RSpec.describe('A') { it('runs') { expect(A_HELPER).to eq('helped'); puts \"instance=#{ENV['TEST_ENV_NUMBER']} #{A_HELPER} doubles=#{respond_to?(:double)}\" } }\n");
         Spares spares = new Spares(dir.resolve("work"), 2, "rspec", true).boot(5);
         try {
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> spares.started() == 2 && spares.pending() == 0);
@@ -35,8 +36,9 @@ class SparesTest {
             assertThat(worker.fits(7, dir.resolve("project"))).isTrue();
             WarmWorker.Outcome outcome = worker.run(rspec.workerJob(List.of("spec/a_spec.rb"), List.of(), dir.resolve("a.json")));
             worker.release();
-            assertThat(outcome.status()).isZero();
+            assertThat(outcome.status()).as(outcome.output()).isZero();
             assertThat(outcome.output()).contains("instance=2 helped").contains("1 example, 0 failures");
+            assertThat(outcome.output()).as("no mock framework but the project's").contains("doubles=false");
             // Its results name the file as the job did: rspec in the zygote ran elsewhere before it forked this spare.
             assertThat(rspec.readResults(dir.resolve("a.json"), List.of("spec/a_spec.rb"), 0, List.of()).files())
                     .singleElement().satisfies(file -> {
@@ -73,7 +75,8 @@ class SparesTest {
     void sparesAreForksOfOneBootedRspecInTheGroupOfTheProcessThatStandsForThem(@TempDir Path dir) throws Exception {
         Path project = Files.createDirectories(dir.resolve("project/spec"));
         Files.writeString(project.resolve("who_spec.rb"),
-                "RSpec.describe('W') { it('says') { puts \"pid=#{Process.pid} parent=#{Process.ppid} group=#{Process.getpgid(0)}\" } }\n");
+                "RSpec.describe('W') { it('says') { expect(double('d', pid: Process.pid).pid).to eq(Process.pid)\n"
+                        + "puts \"pid=#{Process.pid} parent=#{Process.ppid} group=#{Process.getpgid(0)}\" } }\n");
         Spares spares = new Spares(dir.resolve("work"), 3, "rspec", true).boot(2);
         List<WarmWorker> taken = new java.util.ArrayList<>();
         try {
