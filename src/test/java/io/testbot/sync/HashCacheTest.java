@@ -23,15 +23,21 @@ class HashCacheTest {
         return Files.readAttributes(file, BasicFileAttributes.class);
     }
 
+    /** Digests the files through a cache kept in cacheFile, saves it, and returns the digests. */
+    private static java.util.List<String> digestAndSave(Path cacheFile, Path... files) throws Exception {
+        HashCache cache = HashCache.load(cacheFile);
+        java.util.List<String> digests = new java.util.ArrayList<>();
+        for (Path file : files) digests.add(cache.sha256(file, attrs(file)));
+        cache.save();
+        return digests;
+    }
+
     @Test
     void aSavedDigestIsReadBackWithoutReadingTheFileAndADamagedLineCostsOnlyItsOwnFile(@TempDir Path root, @TempDir Path cacheDir) throws Exception {
         Path spaced = old(root, "a name\twith a tab.rb", "one");
         Path plain = old(root, "b.rb", "two");
         Path cacheFile = cacheDir.resolve("project.digests");
-        HashCache cache = HashCache.load(cacheFile);
-        cache.sha256(spaced, attrs(spaced));
-        cache.sha256(plain, attrs(plain));
-        cache.save();
+        digestAndSave(cacheFile, spaced, plain);
         Files.writeString(cacheFile, Files.readString(cacheFile) + "not a line of digests\n\t\t\t\n");
 
         // New content of the same size and time: only a digest from the cache still names the old one.
@@ -50,10 +56,7 @@ class HashCacheTest {
         Path broken = old(root, "line\nbreak.rb", "three");
         Path plain = old(root, "c.rb", "four");
         Path cacheFile = cacheDir.resolve("project.digests");
-        HashCache cache = HashCache.load(cacheFile);
-        assertThat(cache.sha256(broken, attrs(broken))).isEqualTo(Hashing.sha256("three".getBytes()));
-        cache.sha256(plain, attrs(plain));
-        cache.save();
+        assertThat(digestAndSave(cacheFile, broken, plain).get(0)).isEqualTo(Hashing.sha256("three".getBytes()));
         assertThat(Files.readAllLines(cacheFile)).singleElement().asString().endsWith("c.rb");
     }
 }
