@@ -90,9 +90,9 @@ public final class TestbotServer implements AutoCloseable {
     }
 
     /**
-     * Opens the database and starts serving. Opening SQLite (its native library, JDBI, the schema check) takes about
-     * a quarter of a second, as long as starting Jetty: local mode pays both on every run, so they happen side by
-     * side; a request that comes in between waits for the database.
+     * Opens the database and starts serving. Opening SQLite (its native library, the schema check) takes about a
+     * tenth of a second, starting Jetty longer: they happen side by side; a request that comes in between waits for
+     * the database.
      */
     public static TestbotServer start(ServerConfig config) throws IOException {
         Files.createDirectories(config.dataDir());

@@ -10,10 +10,6 @@ import io.testbot.protocol.FileResult;
 import io.testbot.protocol.JobResult;
 import io.testbot.protocol.Json;
 import org.flywaydb.core.Flyway;
-import org.jdbi.v3.core.ConnectionFactory;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.PreparedBatch;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 import org.sqlite.SQLiteJDBCLoader;
@@ -25,72 +21,47 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.locks.ReentrantLock;
 
-/** The SQLite store: one file under the server's data dir, schema managed by Flyway. */
+/**
+ * The SQLite store: one file under the server's data dir, schema managed by Flyway, statements in plain JDBC. (It
+ * used JDBI until local mode's runs were traced: JDBI's set-up and its first statements took 130-200 ms of every
+ * run's way to its first spec; in a bare JVM, a transaction of four statements took 2-3 ms once warm against
+ * JDBC's 0.3-0.6.)
+ */
 public final class SqliteStore implements Store {
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
 
     /** The newest migration under db/migration; SqliteStoreTest keeps the two in step. */
     static final int SCHEMA_VERSION = 4;
 
-    private final Jdbi jdbi;
-    private final SharedConnection connection;
-
+    private final SQLiteDataSource source;
     /**
-     * One connection for the whole store, lent to one handle at a time (handles are never nested here). SQLite runs
-     * one writer at a time anyway; a connection per handle cost an open and a close each time, and under many
-     * threads it once hung for good inside SQLite's own open and close.
+     * One connection for the whole store, used by one caller at a time (calls are never nested here). SQLite runs
+     * one writer at a time anyway; a connection per call cost an open and a close each time, and under many threads
+     * it once hung for good inside SQLite's own open and close.
      */
-    private static final class SharedConnection implements ConnectionFactory {
-        private final SQLiteDataSource source;
-        private final ReentrantLock lock = new ReentrantLock();
-        private Connection connection;
+    private final ReentrantLock lock = new ReentrantLock();
+    private Connection connection;
 
-        SharedConnection(SQLiteDataSource source) {
-            this.source = source;
-        }
+    /** Statements run on the store's connection. */
+    private interface Work<T> {
+        T on(Connection c) throws SQLException;
+    }
 
-        @Override
-        public Connection openConnection() throws SQLException {
-            lock.lock();
-            try {
-                if (connection == null || connection.isClosed()) connection = source.getConnection();
-                return connection;
-            } catch (SQLException | RuntimeException e) {
-                lock.unlock();
-                throw e;
-            }
-        }
-
-        @Override
-        public void closeConnection(Connection lent) throws SQLException {
-            try {
-                // A handle that failed mid-transaction must not leave it open for the next one.
-                if (!lent.isClosed() && !lent.getAutoCommit()) {
-                    lent.rollback();
-                    lent.setAutoCommit(true);
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        void close() throws SQLException {
-            lock.lock();
-            try {
-                if (connection != null) connection.close();
-                connection = null;
-            } finally {
-                lock.unlock();
-            }
-        }
+    /** Reads the current row of a result. */
+    private interface Row<T> {
+        T read(ResultSet rs) throws SQLException;
     }
 
     public SqliteStore(Path databaseFile) {
@@ -100,20 +71,18 @@ public final class SqliteStore implements Store {
         config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
         config.setBusyTimeout(10_000);
         config.enforceForeignKeys(true);
-        SQLiteDataSource dataSource = new SQLiteDataSource(config);
-        dataSource.setUrl("jdbc:sqlite:" + databaseFile.toAbsolutePath());
-        this.connection = new SharedConnection(dataSource);
+        this.source = new SQLiteDataSource(config);
+        source.setUrl("jdbc:sqlite:" + databaseFile.toAbsolutePath());
         try {
             // Opened here, so that a file that cannot be opened says so in one line (Flyway would say it in seven).
-            connection.closeConnection(connection.openConnection());
+            connection = source.getConnection();
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open the database " + databaseFile.toAbsolutePath() + ": " + e.getMessage(), e);
         }
-        this.jdbi = Jdbi.create(connection);
         // Flyway takes a third of a second to start even with nothing to do, and local mode opens the store on
         // every run: it is only started when the schema is behind.
         if (schemaVersion() != SCHEMA_VERSION) {
-            Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+            Flyway.configure().dataSource(source).locations("classpath:db/migration").load().migrate();
         }
     }
 
@@ -149,55 +118,162 @@ public final class SqliteStore implements Store {
     /** The newest schema version applied successfully, or -1 for a new database. */
     int schemaVersion() {
         try {
-            return jdbi.withHandle(h -> h.createQuery("SELECT MAX(CAST(version AS INTEGER)) FROM flyway_schema_history WHERE success = 1")
-                    .mapTo(Integer.class).findOne().orElse(-1));
+            Integer version = withConnection(c -> one(c, "SELECT MAX(CAST(version AS INTEGER)) FROM flyway_schema_history WHERE success = 1",
+                    rs -> nullableInt(rs, 1)));
+            return version == null ? -1 : version;
         } catch (RuntimeException noHistoryYet) {
             return -1;
         }
     }
 
+    // ---- the connection and statements ---------------------------------------------------------------------
+
+    private <T> T withConnection(Work<T> work) {
+        lock.lock();
+        try {
+            if (connection == null || connection.isClosed()) connection = source.getConnection();
+            return work.on(connection);
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs the work in one transaction: all of it is committed, or, should anything fail, none of it. */
+    private <T> T inTransaction(Work<T> work) {
+        return withConnection(c -> {
+            c.setAutoCommit(false);
+            try {
+                T result = work.on(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException alsoFailed) {
+                    e.addSuppressed(alsoFailed);
+                }
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        });
+    }
+
+    private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
+        PreparedStatement statement = c.prepareStatement(sql);
+        try {
+            bind(statement, args);
+            return statement;
+        } catch (SQLException | RuntimeException e) {
+            statement.close();
+            throw e;
+        }
+    }
+
+    private static void bind(PreparedStatement statement, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) statement.setObject(i + 1, args[i]);
+    }
+
+    /** Runs an INSERT, UPDATE or DELETE; returns how many rows it changed. */
+    private static int update(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement statement = prepare(c, sql, args)) {
+            return statement.executeUpdate();
+        }
+    }
+
+    /** Runs an INSERT; returns the new row's id. */
+    private static long insert(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement statement = c.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS)) {
+            bind(statement, args);
+            statement.executeUpdate();
+            try (ResultSet keys = statement.getGeneratedKeys()) {
+                if (!keys.next()) throw new SQLException("no id for the new row: " + sql);
+                return keys.getLong(1);
+            }
+        }
+    }
+
+    /** Runs one statement once for each row of arguments. */
+    private static void batch(Connection c, String sql, List<Object[]> rows) throws SQLException {
+        if (rows.isEmpty()) return;
+        try (PreparedStatement statement = c.prepareStatement(sql)) {
+            for (Object[] row : rows) {
+                bind(statement, row);
+                statement.addBatch();
+            }
+            statement.executeBatch();
+        }
+    }
+
+    private static <T> List<T> list(Connection c, String sql, Row<T> row, Object... args) throws SQLException {
+        try (PreparedStatement statement = prepare(c, sql, args); ResultSet rs = statement.executeQuery()) {
+            List<T> rows = new ArrayList<>();
+            while (rs.next()) rows.add(row.read(rs));
+            return rows;
+        }
+    }
+
+    /** The first row's value, or null when there is no row. */
+    private static <T> T one(Connection c, String sql, Row<T> row, Object... args) throws SQLException {
+        try (PreparedStatement statement = prepare(c, sql, args); ResultSet rs = statement.executeQuery()) {
+            return rs.next() ? row.read(rs) : null;
+        }
+    }
+
+    private static Integer nullableInt(ResultSet rs, int column) throws SQLException {
+        int value = rs.getInt(column);
+        return rs.wasNull() ? null : value;
+    }
+
+    /** A statement that failed; the server answers 500 and carries on. */
+    public static final class StoreException extends RuntimeException {
+        StoreException(SQLException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    // ---- runners ---------------------------------------------------------------------------------------------
+
     @Override
     public void saveRunner(RunnerRow r) {
-        jdbi.useHandle(h -> h.createUpdate("""
+        withConnection(c -> update(c, """
                         INSERT INTO runners (id, hostname, address, version, instances, work_dir, registered_at, last_seen_at)
-                        VALUES (:id, :hostname, :address, :version, :instances, :workDir, :registeredAt, :lastSeenAt)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT(id) DO UPDATE SET hostname = excluded.hostname, address = excluded.address,
                           version = excluded.version, instances = excluded.instances, work_dir = excluded.work_dir,
-                          last_seen_at = excluded.last_seen_at""")
-                .bind("id", r.id()).bind("hostname", r.hostname()).bind("address", r.address())
-                .bind("version", r.version()).bind("instances", r.instances()).bind("workDir", r.workDir())
-                .bind("registeredAt", r.registeredAt().toEpochMilli()).bind("lastSeenAt", r.lastSeenAt().toEpochMilli())
-                .execute());
+                          last_seen_at = excluded.last_seen_at""",
+                r.id(), r.hostname(), r.address(), r.version(), r.instances(), r.workDir(),
+                r.registeredAt().toEpochMilli(), r.lastSeenAt().toEpochMilli()));
     }
 
     @Override
     public void touchRunner(String runnerId, Instant seenAt) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE runners SET last_seen_at = :at WHERE id = :id")
-                .bind("at", seenAt.toEpochMilli()).bind("id", runnerId).execute());
+        withConnection(c -> update(c, "UPDATE runners SET last_seen_at = ? WHERE id = ?", seenAt.toEpochMilli(), runnerId));
     }
 
     @Override
     public List<RunnerRow> runners() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM runners ORDER BY registered_at")
-                .map((rs, ctx) -> new RunnerRow(rs.getString("id"), rs.getString("hostname"), rs.getString("address"),
+        return withConnection(c -> list(c, "SELECT * FROM runners ORDER BY registered_at",
+                rs -> new RunnerRow(rs.getString("id"), rs.getString("hostname"), rs.getString("address"),
                         rs.getString("version"), rs.getInt("instances"), rs.getString("work_dir"),
-                        Instant.ofEpochMilli(rs.getLong("registered_at")), Instant.ofEpochMilli(rs.getLong("last_seen_at"))))
-                .list());
+                        Instant.ofEpochMilli(rs.getLong("registered_at")), Instant.ofEpochMilli(rs.getLong("last_seen_at")))));
     }
+
+    // ---- builds and jobs -------------------------------------------------------------------------------------
 
     @Override
     public long createBuild(BuildRequest request, List<List<String>> jobFiles, Instant createdAt) {
-        return jdbi.inTransaction(h -> {
-            long id = h.createUpdate("""
+        return inTransaction(c -> {
+            long id = insert(c, """
                             INSERT INTO builds (project, adapter, status, requested_by, files, jobs, request_json, created_at)
-                            VALUES (:project, :adapter, 'running', :by, :files, :jobs, :json, :at)""")
-                    .bind("project", request.project()).bind("adapter", request.adapter()).bind("by", request.requestedBy())
-                    .bind("files", request.files().size()).bind("jobs", jobFiles.size())
-                    .bind("json", toJson(request)).bind("at", createdAt.toEpochMilli())
-                    .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
-            PreparedBatch batch = h.prepareBatch("INSERT INTO jobs (build_id, files_json, status) VALUES (:build, :files, 'queued')");
-            for (List<String> files : jobFiles) batch.bind("build", id).bind("files", toJson(files)).add();
-            batch.execute();
+                            VALUES (?, ?, 'running', ?, ?, ?, ?, ?)""",
+                    request.project(), request.adapter(), request.requestedBy(), request.files().size(), jobFiles.size(),
+                    toJson(request), createdAt.toEpochMilli());
+            List<Object[]> jobs = new ArrayList<>();
+            for (List<String> files : jobFiles) jobs.add(new Object[]{id, toJson(files)});
+            batch(c, "INSERT INTO jobs (build_id, files_json, status) VALUES (?, ?, 'queued')", jobs);
             return id;
         });
     }
@@ -215,197 +291,195 @@ public final class SqliteStore implements Store {
 
     @Override
     public BuildInfo build(long id) {
-        return jdbi.withHandle(h -> h.createQuery(BUILD_COLUMNS + " WHERE b.id = :id").bind("id", id)
-                .map((rs, ctx) -> mapBuild(rs)).findOne().orElse(null));
+        return withConnection(c -> one(c, BUILD_COLUMNS + " WHERE b.id = ?", SqliteStore::mapBuild, id));
     }
 
     @Override
     public BuildRequest buildRequest(long id) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT request_json FROM builds WHERE id = :id").bind("id", id)
-                .mapTo(String.class).findOne().map(json -> fromJson(json, BuildRequest.class)).orElse(null));
+        String json = withConnection(c -> one(c, "SELECT request_json FROM builds WHERE id = ?", rs -> rs.getString(1), id));
+        return json == null ? null : fromJson(json, BuildRequest.class);
     }
 
     @Override
     public List<BuildInfo> recentBuilds(int limit) {
-        return jdbi.withHandle(h -> h.createQuery(BUILD_COLUMNS + " ORDER BY b.id DESC LIMIT :limit").bind("limit", limit)
-                .map((rs, ctx) -> mapBuild(rs)).list());
+        return withConnection(c -> list(c, BUILD_COLUMNS + " ORDER BY b.id DESC LIMIT ?", SqliteStore::mapBuild, limit));
     }
 
     @Override
     public List<BuildInfo> buildsWithStatus(String status) {
-        return jdbi.withHandle(h -> h.createQuery(BUILD_COLUMNS + " WHERE b.status = :status ORDER BY b.id").bind("status", status)
-                .map((rs, ctx) -> mapBuild(rs)).list());
+        return withConnection(c -> list(c, BUILD_COLUMNS + " WHERE b.status = ? ORDER BY b.id", SqliteStore::mapBuild, status));
     }
 
     @Override
     public BuildEvent finishBuild(long id, String status, Instant finishedAt) {
-        return jdbi.inTransaction(h -> finishBuild(h, id, status, finishedAt));
+        return inTransaction(c -> finishBuild(c, id, status, finishedAt));
     }
 
-    private static BuildEvent finishBuild(Handle h, long id, String status, Instant finishedAt) {
-        h.createUpdate("UPDATE jobs SET status = 'cancelled', finished_at = :at WHERE build_id = :id AND status IN ('queued', 'running')")
-                .bind("at", finishedAt.toEpochMilli()).bind("id", id).execute();
-        h.createUpdate("UPDATE builds SET status = :status, finished_at = :at WHERE id = :id")
-                .bind("status", status).bind("at", finishedAt.toEpochMilli()).bind("id", id).execute();
-        BuildInfo info = h.createQuery(BUILD_COLUMNS + " WHERE b.id = :id").bind("id", id).map((rs, ctx) -> mapBuild(rs)).one();
-        return appendEvent(h, id, new BuildEvent(0, BuildEvent.BUILD_FINISHED, null, null, null, info, 0, null));
+    private static BuildEvent finishBuild(Connection c, long id, String status, Instant finishedAt) throws SQLException {
+        update(c, "UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE build_id = ? AND status IN ('queued', 'running')",
+                finishedAt.toEpochMilli(), id);
+        update(c, "UPDATE builds SET status = ?, finished_at = ? WHERE id = ?", status, finishedAt.toEpochMilli(), id);
+        BuildInfo info = one(c, BUILD_COLUMNS + " WHERE b.id = ?", SqliteStore::mapBuild, id);
+        if (info == null) throw new SQLException("no build " + id);
+        return appendEvent(c, id, new BuildEvent(0, BuildEvent.BUILD_FINISHED, null, null, null, info, 0, null));
     }
 
     @Override
     public List<JobRow> jobs(long buildId) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM jobs WHERE build_id = :build ORDER BY id").bind("build", buildId)
-                .map((rs, ctx) -> {
-                    String result = rs.getString("result_json");
-                    return new JobRow(rs.getLong("id"), rs.getLong("build_id"), fromJson(rs.getString("files_json"), STRING_LIST),
-                            rs.getString("status"), rs.getString("runner_id"), result == null ? null : fromJson(result, JobResult.class),
-                            rs.getInt("attempt"), rs.getString("avoid_runner"));
-                }).list());
+        return withConnection(c -> list(c, "SELECT * FROM jobs WHERE build_id = ? ORDER BY id", rs -> {
+            String result = rs.getString("result_json");
+            return new JobRow(rs.getLong("id"), rs.getLong("build_id"), fromJson(rs.getString("files_json"), STRING_LIST),
+                    rs.getString("status"), rs.getString("runner_id"), result == null ? null : fromJson(result, JobResult.class),
+                    rs.getInt("attempt"), rs.getString("avoid_runner"));
+        }, buildId));
     }
 
     @Override
     public void jobStarted(long jobId, String runnerId, Instant startedAt) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE jobs SET status = 'running', runner_id = :runner, started_at = :at WHERE id = :id")
-                .bind("runner", runnerId).bind("at", startedAt.toEpochMilli()).bind("id", jobId).execute());
+        withConnection(c -> update(c, "UPDATE jobs SET status = 'running', runner_id = ?, started_at = ? WHERE id = ?",
+                runnerId, startedAt.toEpochMilli(), jobId));
     }
 
     @Override
     public void jobRequeued(long jobId) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE jobs SET status = 'queued', runner_id = NULL, started_at = NULL WHERE id = :id")
-                .bind("id", jobId).execute());
+        withConnection(c -> update(c, "UPDATE jobs SET status = 'queued', runner_id = NULL, started_at = NULL WHERE id = ?", jobId));
     }
+
+    // ---- results -------------------------------------------------------------------------------------------
 
     @Override
     public Recorded recordJobResult(long buildId, long jobId, String project, String adapter, String runnerName, JobResult result,
                                     int attempt, List<String> jobFiles, Retry retry, Instant at) {
-        return jdbi.inTransaction(h -> recordJobResult(h, buildId, jobId, project, adapter, runnerName, result, attempt, jobFiles, retry, at));
+        return inTransaction(c -> recordJobResult(c, buildId, jobId, project, adapter, runnerName, result, attempt, jobFiles, retry, at));
     }
 
-    private static Recorded recordJobResult(Handle h, long buildId, long jobId, String project, String adapter, String runnerName,
-                                            JobResult result, int attempt, List<String> jobFiles, Retry retry, Instant at) {
-        h.createUpdate("UPDATE jobs SET status = 'done', result_json = :result, finished_at = :at WHERE id = :id")
-                .bind("result", toJson(result)).bind("at", at.toEpochMilli()).bind("id", jobId).execute();
-        if (!result.files().isEmpty()) {
-            PreparedBatch batch = h.prepareBatch("""
-                    INSERT INTO file_results (build_id, job_id, path, examples, failures, pending, seconds)
-                    VALUES (:build, :job, :path, :examples, :failures, :pending, :seconds)""");
-            for (FileResult r : result.files()) {
-                batch.bind("build", buildId).bind("job", jobId).bind("path", r.path()).bind("examples", r.examples())
-                        .bind("failures", r.failures()).bind("pending", r.pending()).bind("seconds", r.seconds()).add();
-            }
-            batch.execute();
-        }
+    private static Recorded recordJobResult(Connection c, long buildId, long jobId, String project, String adapter, String runnerName,
+                                            JobResult result, int attempt, List<String> jobFiles, Retry retry, Instant at) throws SQLException {
+        update(c, "UPDATE jobs SET status = 'done', result_json = ?, finished_at = ? WHERE id = ?", toJson(result), at.toEpochMilli(), jobId);
+        List<Object[]> files = new ArrayList<>();
+        for (FileResult r : result.files()) files.add(new Object[]{buildId, jobId, r.path(), r.examples(), r.failures(), r.pending(), r.seconds()});
+        batch(c, """
+                INSERT INTO file_results (build_id, job_id, path, examples, failures, pending, seconds)
+                VALUES (?, ?, ?, ?, ?, ?, ?)""", files);
         if (!result.errored() && attempt == 0) {
             Map<String, Double> seconds = new HashMap<>();
             for (FileResult f : result.files()) seconds.put(f.path(), f.seconds());
-            upsertRuntimes(h, project, adapter, buildId, seconds, at);
+            upsertRuntimes(c, project, adapter, buildId, seconds, at);
             if (!result.files().isEmpty()) {
                 double overhead = Math.max(0, result.seconds() - seconds.values().stream().mapToDouble(Double::doubleValue).sum());
-                recordOverhead(h, project, adapter, overhead, at);
+                recordOverhead(c, project, adapter, overhead, at);
             }
         }
         Long retryJobId = null;
         if (retry != null) {
-            retryJobId = h.createUpdate("INSERT INTO jobs (build_id, files_json, status, attempt, avoid_runner) VALUES (:build, :files, 'queued', :attempt, :avoid)")
-                    .bind("build", buildId).bind("files", toJson(retry.files())).bind("attempt", retry.attempt())
-                    .bind("avoid", retry.avoidRunner()).executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
-            h.createUpdate("UPDATE builds SET jobs = jobs + 1 WHERE id = :id").bind("id", buildId).execute();
+            retryJobId = insert(c, "INSERT INTO jobs (build_id, files_json, status, attempt, avoid_runner) VALUES (?, ?, 'queued', ?, ?)",
+                    buildId, toJson(retry.files()), retry.attempt(), retry.avoidRunner());
+            update(c, "UPDATE builds SET jobs = jobs + 1 WHERE id = ?", buildId);
         }
-        BuildEvent event = appendEvent(h, buildId, new BuildEvent(0, BuildEvent.JOB_FINISHED, jobId, runnerName, result, null, attempt, jobFiles));
+        BuildEvent event = appendEvent(c, buildId, new BuildEvent(0, BuildEvent.JOB_FINISHED, jobId, runnerName, result, null, attempt, jobFiles));
         return new Recorded(event, retryJobId);
     }
 
     @Override
     public void rehearseResult(long buildId, long jobId, String project, String adapter, List<String> jobFiles) {
-        jdbi.useHandle(h -> {
-            h.begin();
+        withConnection(c -> {
+            c.setAutoCommit(false);
             try {
                 Instant now = Instant.now();
                 JobResult result = new JobResult("rehearsal", 1, 0, false, "", 0, 0, "",
                         jobFiles.stream().map(path -> new FileResult(path, 1, 0, 0, 0, List.of())).toList());
-                long after = recordJobResult(h, buildId, jobId, project, adapter, "rehearsal", result, 0, jobFiles, null, now).event().seq() - 1;
-                finishBuild(h, buildId, BuildStatus.PASSED, now);
-                events(h, buildId, after);
+                long after = recordJobResult(c, buildId, jobId, project, adapter, "rehearsal", result, 0, jobFiles, null, now).event().seq() - 1;
+                finishBuild(c, buildId, BuildStatus.PASSED, now);
+                events(c, buildId, after);
+                return null;
             } finally {
-                h.rollback();
+                try {
+                    c.rollback();
+                } finally {
+                    c.setAutoCommit(true);
+                }
             }
         });
     }
 
     @Override
     public void recordRuntimes(String project, String adapter, Map<String, Double> secondsByPath, Instant at) {
-        jdbi.useHandle(h -> upsertRuntimes(h, project, adapter, null, secondsByPath, at));
+        withConnection(c -> {
+            upsertRuntimes(c, project, adapter, null, secondsByPath, at);
+            return null;
+        });
     }
 
     /** A file's runtime is replaced by each new build's, and summed over the jobs of one build (its parts). */
-    private static void upsertRuntimes(Handle h, String project, String adapter, Long buildId, Map<String, Double> secondsByPath, Instant at) {
-        if (secondsByPath.isEmpty()) return;
-        PreparedBatch batch = h.prepareBatch("""
-                INSERT INTO runtimes (project, adapter, path, seconds, updated_at, build_id) VALUES (:project, :adapter, :path, :seconds, :at, :build)
+    private static void upsertRuntimes(Connection c, String project, String adapter, Long buildId, Map<String, Double> secondsByPath,
+                                       Instant at) throws SQLException {
+        List<Object[]> rows = new ArrayList<>();
+        secondsByPath.forEach((path, seconds) -> rows.add(new Object[]{project, adapter, path, seconds, at.toEpochMilli(), buildId}));
+        batch(c, """
+                INSERT INTO runtimes (project, adapter, path, seconds, updated_at, build_id) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(project, adapter, path) DO UPDATE SET
                   seconds = CASE WHEN runtimes.build_id = excluded.build_id THEN runtimes.seconds + excluded.seconds ELSE excluded.seconds END,
-                  build_id = excluded.build_id, updated_at = excluded.updated_at""");
-        secondsByPath.forEach((path, seconds) -> batch.bind("project", project).bind("adapter", adapter).bind("path", path)
-                .bind("seconds", seconds).bind("at", at.toEpochMilli()).bind("build", buildId).add());
-        batch.execute();
+                  build_id = excluded.build_id, updated_at = excluded.updated_at""", rows);
     }
 
     /** A running mean over the first samples, then an exponential average that follows a project as it changes. */
-    private static void recordOverhead(Handle h, String project, String adapter, double seconds, Instant at) {
-        h.createUpdate("""
-                        INSERT INTO job_overheads (project, adapter, seconds, samples, updated_at) VALUES (:project, :adapter, :seconds, 1, :at)
+    private static void recordOverhead(Connection c, String project, String adapter, double seconds, Instant at) throws SQLException {
+        update(c, """
+                        INSERT INTO job_overheads (project, adapter, seconds, samples, updated_at) VALUES (?, ?, ?, 1, ?)
                         ON CONFLICT(project, adapter) DO UPDATE SET
                           seconds = seconds + (excluded.seconds - seconds) / MIN(samples + 1, 10),
-                          samples = samples + 1, updated_at = excluded.updated_at""")
-                .bind("project", project).bind("adapter", adapter).bind("seconds", seconds).bind("at", at.toEpochMilli()).execute();
+                          samples = samples + 1, updated_at = excluded.updated_at""",
+                project, adapter, seconds, at.toEpochMilli());
     }
 
     @Override
-    public java.util.OptionalDouble jobOverhead(String project, String adapter) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT seconds FROM job_overheads WHERE project = :project AND adapter = :adapter")
-                .bind("project", project).bind("adapter", adapter).mapTo(Double.class).findOne()
-                .map(java.util.OptionalDouble::of).orElse(java.util.OptionalDouble.empty()));
+    public OptionalDouble jobOverhead(String project, String adapter) {
+        Double seconds = withConnection(c -> one(c, "SELECT seconds FROM job_overheads WHERE project = ? AND adapter = ?",
+                rs -> rs.getDouble(1), project, adapter));
+        return seconds == null ? OptionalDouble.empty() : OptionalDouble.of(seconds);
     }
 
     @Override
     public Map<String, Double> runtimes(String project, String adapter) {
-        return jdbi.withHandle(h -> {
-            Map<String, Double> result = new HashMap<>();
-            h.createQuery("SELECT path, seconds FROM runtimes WHERE project = :project AND adapter = :adapter")
-                    .bind("project", project).bind("adapter", adapter)
-                    .map((rs, ctx) -> Map.entry(rs.getString("path"), rs.getDouble("seconds")))
-                    .forEach(e -> result.put(e.getKey(), e.getValue()));
-            return result;
-        });
+        Map<String, Double> result = new HashMap<>();
+        for (Map.Entry<String, Double> runtime : withConnection(c -> list(c, "SELECT path, seconds FROM runtimes WHERE project = ? AND adapter = ?",
+                rs -> Map.entry(rs.getString(1), rs.getDouble(2)), project, adapter))) {
+            result.put(runtime.getKey(), runtime.getValue());
+        }
+        return result;
     }
 
-    private static BuildEvent appendEvent(Handle h, long buildId, BuildEvent event) {
-        long seq = h.createQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM build_events WHERE build_id = :build")
-                .bind("build", buildId).mapTo(Long.class).one();
+    // ---- events --------------------------------------------------------------------------------------------
+
+    private static BuildEvent appendEvent(Connection c, long buildId, BuildEvent event) throws SQLException {
+        long seq = one(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM build_events WHERE build_id = ?", rs -> rs.getLong(1), buildId);
         BuildEvent numbered = new BuildEvent(seq, event.kind(), event.jobId(), event.runner(), event.result(), event.build(),
                 event.attempt(), event.jobFiles());
-        h.createUpdate("INSERT INTO build_events (build_id, seq, kind, job_id, payload_json) VALUES (:build, :seq, :kind, :job, :payload)")
-                .bind("build", buildId).bind("seq", seq).bind("kind", event.kind()).bind("job", event.jobId())
-                .bind("payload", toJson(numbered)).execute();
+        update(c, "INSERT INTO build_events (build_id, seq, kind, job_id, payload_json) VALUES (?, ?, ?, ?, ?)",
+                buildId, seq, event.kind(), event.jobId(), toJson(numbered));
         return numbered;
     }
 
     @Override
     public List<BuildEvent> events(long buildId, long afterSeq) {
-        return jdbi.withHandle(h -> events(h, buildId, afterSeq));
+        return withConnection(c -> events(c, buildId, afterSeq));
     }
 
-    private static List<BuildEvent> events(Handle h, long buildId, long afterSeq) {
-        return h.createQuery("SELECT payload_json FROM build_events WHERE build_id = :build AND seq > :after ORDER BY seq")
-                .bind("build", buildId).bind("after", afterSeq).mapTo(String.class)
-                .map(json -> fromJson(json, BuildEvent.class)).list();
+    private static List<BuildEvent> events(Connection c, long buildId, long afterSeq) throws SQLException {
+        return list(c, "SELECT payload_json FROM build_events WHERE build_id = ? AND seq > ? ORDER BY seq",
+                rs -> fromJson(rs.getString(1), BuildEvent.class), buildId, afterSeq);
     }
 
     @Override
     public void close() {
+        lock.lock();
         try {
-            connection.close();
+            if (connection != null) connection.close();
         } catch (SQLException e) {
             // the process is letting go of the file either way
+        } finally {
+            connection = null;
+            lock.unlock();
         }
     }
 

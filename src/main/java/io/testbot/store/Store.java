@@ -66,8 +66,8 @@ public interface Store extends AutoCloseable {
 
     /**
      * Runs the statements of recording a job's result, of finishing its build and of reading the events back, in
-     * one transaction that it rolls back: nothing changes, but their first run in this process (JDBI's parsing,
-     * SQLite's preparing, cold code) no longer falls between a build's last result and its summary.
+     * one transaction that it rolls back: nothing changes, but their first run in this process (SQLite's preparing,
+     * the JSON of results and events, cold code) no longer falls between a build's last result and its summary.
      */
     void rehearseResult(long buildId, long jobId, String project, String adapter, List<String> jobFiles);
 
