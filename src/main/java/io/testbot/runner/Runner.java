@@ -298,6 +298,8 @@ public final class Runner implements AutoCloseable {
                 for (int attempt = 0; attempt < 2; attempt++) {
                     if (attempt > 0) worker = warmWorker(job, instance, adapter, root, testEnvNumber);
                     var timeout = watch(job, worker.process());
+                    // Nothing of the build is queued and each job this runner holds has its worker: it needs no more forks.
+                    if (drainedBuilds.contains(job.buildId()) && running.keySet().containsAll(held)) spares.drained();
                     try {
                         outcome = worker.run(adapter.workerJob(job.files(), job.options(), resultFile));
                     } catch (IOException e) {

@@ -227,6 +227,15 @@ public final class Spares {
     }
 
     /**
+     * A build's last queued job is out. A runner of one build (local mode's, which does not replenish) forks no
+     * more workers: its spares end now, and its zygote as soon as the workers forked from it have, beside the
+     * build's last jobs instead of after them. A job that comes after all the same (a re-run) boots its own worker.
+     */
+    void drained() {
+        if (!replenish) close();
+    }
+
+    /**
      * Ends every spare as a process ends normally (end of input), and the zygote once the workers forked from it
      * have ended; the futures complete when they are gone.
      */

@@ -213,6 +213,43 @@ class SparesTest {
     }
 
     @Test
+    void onceItsBuildHasDrainedLocalModesZygoteEndsWithItsLastForkAndARunnersStays(@TempDir Path dir) throws Exception {
+        Path project = Files.createDirectories(dir.resolve("project/spec"));
+        Files.writeString(project.resolve("who_spec.rb"), "RSpec.describe('W') { it('says') { puts \"parent=#{Process.ppid}\" } }\n");
+        for (boolean local : List.of(true, false)) {
+            Spares spares = new Spares(dir.resolve(local ? "local" : "runner"), 2, "rspec", !local).boot(1);
+            WarmWorker worker = null;
+            try {
+                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> spares.started() == 1 && spares.pending() == 0);
+                worker = spares.take("rspec", 1, dir.resolve("project"), JobEnvironment.of("", 2));
+                assertThat(worker).isNotNull();
+                spares.drained();
+                // The fork still runs jobs: its zygote waits for it.
+                WarmWorker.Outcome outcome = worker.run(rspec.workerJob(List.of("spec/who_spec.rb"), List.of(), dir.resolve(local + ".json")));
+                worker.release();
+                java.util.regex.Matcher said = java.util.regex.Pattern.compile("parent=(\\d+)").matcher(outcome.output());
+                assertThat(said.find()).as(outcome.output()).isTrue();
+                ProcessHandle zygote = ProcessHandle.of(Long.parseLong(said.group(1))).orElseThrow();
+                assertThat(zygote.isAlive()).isTrue();
+                if (local) assertThat(spares.take("rspec", 1, dir.resolve("project"), Map.of())).as("no more forks").isNull();
+
+                worker.retire().join();
+                worker = null;
+                if (local) {
+                    Awaitility.await("the zygote ends with its last fork").atMost(Duration.ofSeconds(10)).until(() -> !zygote.isAlive());
+                } else {
+                    assertThat(zygote.isAlive()).as("a runner's zygote serves its next builds").isTrue();
+                    assertThat(spares.take("rspec", 2, dir.resolve("project"), JobEnvironment.of("", 2))).as("forked for the next build")
+                            .isNotNull().satisfies(next -> next.retire().join());
+                }
+            } finally {
+                if (worker != null) worker.retire().join();
+                spares.close().forEach(java.util.concurrent.CompletableFuture::join);
+            }
+        }
+    }
+
+    @Test
     void localModeBootsOnlyWhatItWasAskedFor(@TempDir Path dir) {
         Spares spares = new Spares(dir.resolve("work"), 8, "rspec", false);
         try {
