@@ -40,6 +40,8 @@ public final class Spares {
     private volatile boolean closed;
     /** The booted worker that spares are forked from, once one is ready. */
     private volatile Zygote zygote;
+    /** The zygote the booter thread has started and waits for, until it is ready (then it is {@link #zygote}). */
+    private volatile Zygote starting;
     /** Frameworks whose zygote could not start here: their spares boot on their own. */
     private final Set<String> unforkable = ConcurrentHashMap.newKeySet();
     /** The zygote each pooled spare was forked from: a spare that ended with its zygote says nothing of the framework. */
@@ -179,12 +181,17 @@ public final class Spares {
         List<String> stub = unforkable.contains(name) ? null : framework.spareStubCommand(tools);
         if (stub == null) return null;
         Zygote started = Zygote.start(name, builder(ProcessGroups.dyingWithStarter(command)), stub);
-        if (!started.awaitReady(WarmWorker.BOOT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
-            unforkable.add(name);
-            started.close();
-            return null;
+        starting = started;
+        try {
+            if (!started.awaitReady(WarmWorker.BOOT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                unforkable.add(name);
+                started.close();
+                return null;
+            }
+            zygote = started;
+        } finally {
+            starting = null;
         }
-        zygote = started;
         if (closed) started.close(); // close() may have missed it
         return started;
     }
@@ -204,9 +211,13 @@ public final class Spares {
             if (spare.spareFor(framework) && spare.claim() && spare.bind(buildId, root, env)) return spare;
             spare.retire();
         }
-        // None ready: a fork now still beats booting the framework (this instance's thread outlives its workers).
+        // None ready: a fork now still beats booting the framework (this instance's thread outlives its workers), even
+        // once the zygote on its way is ready: a build's jobs can come first, and eight boots at once on two cores took
+        // each instance's first job 0.4-0.9 s.
         Zygote forks = zygote;
-        if (forks == null || closed || !forks.adapter().equals(framework) || !forks.isAlive()) return null;
+        if (forks == null) forks = starting;
+        if (forks == null || closed || !forks.adapter().equals(framework)
+                || !forks.awaitReady(WarmWorker.BOOT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) return null;
         try {
             WarmWorker spare = fork(forks);
             if (spare.claim() && spare.bind(buildId, root, env)) return spare;
@@ -224,6 +235,11 @@ public final class Spares {
 
     int pending() {
         return pending.get();
+    }
+
+    /** Whether a zygote has been started and is not ready yet: for tests. */
+    boolean zygoteBooting() {
+        return starting != null;
     }
 
     /**

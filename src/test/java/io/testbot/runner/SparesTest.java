@@ -117,6 +117,30 @@ class SparesTest {
     }
 
     @Test
+    void aJobThatComesWhileTheZygoteStillBootsWaitsForItAndGetsAFork(@TempDir Path dir) throws Exception {
+        Path project = Files.createDirectories(dir.resolve("project/spec"));
+        Files.writeString(project.resolve("who_spec.rb"), "RSpec.describe('W') { it('says') { puts \"parent=#{Process.ppid}\" } }\n");
+        Spares spares = new Spares(dir.resolve("work"), 2, "rspec", false).boot(1);
+        WarmWorker worker = null;
+        try {
+            // As when local mode's first jobs come before rspec has booted: eight boots of their own on two cores
+            // took each instance's first job 0.4-0.9 s longer.
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(spares::zygoteBooting);
+            worker = spares.take("rspec", 1, dir.resolve("project"), JobEnvironment.of("", 2));
+            assertThat(worker).isNotNull();
+            WarmWorker.Outcome outcome = worker.run(rspec.workerJob(List.of("spec/who_spec.rb"), List.of(), dir.resolve("who.json")));
+            worker.release();
+            assertThat(outcome.status()).as(outcome.output()).isZero();
+            java.util.regex.Matcher said = java.util.regex.Pattern.compile("parent=(\\d+)").matcher(outcome.output());
+            assertThat(said.find()).as(outcome.output()).isTrue();
+            assertThat(Long.parseLong(said.group(1))).as("forked from the zygote, not booted by the runner").isNotEqualTo(ProcessHandle.current().pid());
+        } finally {
+            if (worker != null) worker.retire().join();
+            spares.close().forEach(java.util.concurrent.CompletableFuture::join);
+        }
+    }
+
+    @Test
     void aZygoteThatIsKilledIsReplacedAndOnlyAfterSeveralDoSparesBootOnTheirOwn(@TempDir Path dir) throws Exception {
         Path project = Files.createDirectories(dir.resolve("project/spec"));
         Files.writeString(project.resolve("who_spec.rb"), "RSpec.describe('W') { it('says') { puts \"parent=#{Process.ppid}\" } }\n");
