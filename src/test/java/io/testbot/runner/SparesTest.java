@@ -18,6 +18,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SparesTest {
     final Adapter rspec = Adapters.get("rspec");
 
+    /** A project whose spec/who_spec.rb prints the pid its worker's process was started or forked by; returns its root. */
+    static Path whoProject(Path dir) throws java.io.IOException {
+        Path spec = Files.createDirectories(dir.resolve("project/spec"));
+        Files.writeString(spec.resolve("who_spec.rb"), "RSpec.describe('W') { it('says') { puts \"parent=#{Process.ppid}\" } }\n");
+        return spec.getParent();
+    }
+
+    /** Runs the who project's spec on the worker (see {@link #whoProject}); returns the pid it printed. */
+    long parentOf(WarmWorker worker, Path resultFile) throws java.io.IOException {
+        WarmWorker.Outcome outcome = worker.run(rspec.workerJob(List.of("spec/who_spec.rb"), List.of(), resultFile));
+        worker.release();
+        assertThat(outcome.status()).as(outcome.output()).isZero();
+        java.util.regex.Matcher said = java.util.regex.Pattern.compile("parent=(\\d+)").matcher(outcome.output());
+        assertThat(said.find()).as(outcome.output()).isTrue();
+        return Long.parseLong(said.group(1));
+    }
+
     @Test
     void bootsAtMostOnePerInstanceAndATakenOneRunsTheBuildsProject(@TempDir Path dir) throws Exception {
         Path project = Files.createDirectories(dir.resolve("project/spec"));
@@ -118,22 +135,17 @@ class SparesTest {
 
     @Test
     void aJobThatComesWhileTheZygoteStillBootsWaitsForItAndGetsAFork(@TempDir Path dir) throws Exception {
-        Path project = Files.createDirectories(dir.resolve("project/spec"));
-        Files.writeString(project.resolve("who_spec.rb"), "RSpec.describe('W') { it('says') { puts \"parent=#{Process.ppid}\" } }\n");
+        Path project = whoProject(dir);
         Spares spares = new Spares(dir.resolve("work"), 2, "rspec", false).boot(1);
         WarmWorker worker = null;
         try {
             // As when local mode's first jobs come before rspec has booted: eight boots of their own on two cores
             // took each instance's first job 0.4-0.9 s longer.
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(spares::zygoteBooting);
-            worker = spares.take("rspec", 1, dir.resolve("project"), JobEnvironment.of("", 2));
+            worker = spares.take("rspec", 1, project, JobEnvironment.of("", 2));
             assertThat(worker).isNotNull();
-            WarmWorker.Outcome outcome = worker.run(rspec.workerJob(List.of("spec/who_spec.rb"), List.of(), dir.resolve("who.json")));
-            worker.release();
-            assertThat(outcome.status()).as(outcome.output()).isZero();
-            java.util.regex.Matcher said = java.util.regex.Pattern.compile("parent=(\\d+)").matcher(outcome.output());
-            assertThat(said.find()).as(outcome.output()).isTrue();
-            assertThat(Long.parseLong(said.group(1))).as("forked from the zygote, not booted by the runner").isNotEqualTo(ProcessHandle.current().pid());
+            assertThat(parentOf(worker, dir.resolve("who.json"))).as("forked from the zygote, not booted by the runner")
+                    .isNotEqualTo(ProcessHandle.current().pid());
         } finally {
             if (worker != null) worker.retire().join();
             spares.close().forEach(java.util.concurrent.CompletableFuture::join);
@@ -142,8 +154,7 @@ class SparesTest {
 
     @Test
     void aZygoteThatIsKilledIsReplacedAndOnlyAfterSeveralDoSparesBootOnTheirOwn(@TempDir Path dir) throws Exception {
-        Path project = Files.createDirectories(dir.resolve("project/spec"));
-        Files.writeString(project.resolve("who_spec.rb"), "RSpec.describe('W') { it('says') { puts \"parent=#{Process.ppid}\" } }\n");
+        Path project = whoProject(dir);
         Spares spares = new Spares(dir.resolve("work"), 2, "rspec", true);
         long runner = ProcessHandle.current().pid();
         try {
@@ -154,13 +165,9 @@ class SparesTest {
                     spares.bootIfWanted();
                     return spares.started() == 2 && spares.pending() == 0;
                 });
-                WarmWorker worker = spares.take("rspec", lost + 1, dir.resolve("project"), JobEnvironment.of("", 2));
+                WarmWorker worker = spares.take("rspec", lost + 1, project, JobEnvironment.of("", 2));
                 assertThat(worker).as("a spare after %d zygote(s) lost", lost).isNotNull();
-                WarmWorker.Outcome outcome = worker.run(rspec.workerJob(List.of("spec/who_spec.rb"), List.of(), dir.resolve(lost + ".json")));
-                worker.release();
-                java.util.regex.Matcher said = java.util.regex.Pattern.compile("parent=(\\d+)").matcher(outcome.output());
-                assertThat(said.find()).as(outcome.output()).isTrue();
-                long parent = Long.parseLong(said.group(1));
+                long parent = parentOf(worker, dir.resolve(lost + ".json"));
                 worker.retire().join();
                 if (lost == Spares.MAX_ZYGOTES_LOST) {
                     assertThat(parent).as("zygotes keep dying: spares boot on their own").isEqualTo(runner);
@@ -238,24 +245,19 @@ class SparesTest {
 
     @Test
     void onceItsBuildHasDrainedLocalModesZygoteEndsWithItsLastForkAndARunnersStays(@TempDir Path dir) throws Exception {
-        Path project = Files.createDirectories(dir.resolve("project/spec"));
-        Files.writeString(project.resolve("who_spec.rb"), "RSpec.describe('W') { it('says') { puts \"parent=#{Process.ppid}\" } }\n");
+        Path project = whoProject(dir);
         for (boolean local : List.of(true, false)) {
             Spares spares = new Spares(dir.resolve(local ? "local" : "runner"), 2, "rspec", !local).boot(1);
             WarmWorker worker = null;
             try {
                 Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> spares.started() == 1 && spares.pending() == 0);
-                worker = spares.take("rspec", 1, dir.resolve("project"), JobEnvironment.of("", 2));
+                worker = spares.take("rspec", 1, project, JobEnvironment.of("", 2));
                 assertThat(worker).isNotNull();
                 spares.drained();
                 // The fork still runs jobs: its zygote waits for it.
-                WarmWorker.Outcome outcome = worker.run(rspec.workerJob(List.of("spec/who_spec.rb"), List.of(), dir.resolve(local + ".json")));
-                worker.release();
-                java.util.regex.Matcher said = java.util.regex.Pattern.compile("parent=(\\d+)").matcher(outcome.output());
-                assertThat(said.find()).as(outcome.output()).isTrue();
-                ProcessHandle zygote = ProcessHandle.of(Long.parseLong(said.group(1))).orElseThrow();
+                ProcessHandle zygote = ProcessHandle.of(parentOf(worker, dir.resolve(local + ".json"))).orElseThrow();
                 assertThat(zygote.isAlive()).isTrue();
-                if (local) assertThat(spares.take("rspec", 1, dir.resolve("project"), Map.of())).as("no more forks").isNull();
+                if (local) assertThat(spares.take("rspec", 1, project, Map.of())).as("no more forks").isNull();
 
                 worker.retire().join();
                 worker = null;
@@ -263,7 +265,7 @@ class SparesTest {
                     Awaitility.await("the zygote ends with its last fork").atMost(Duration.ofSeconds(10)).until(() -> !zygote.isAlive());
                 } else {
                     assertThat(zygote.isAlive()).as("a runner's zygote serves its next builds").isTrue();
-                    assertThat(spares.take("rspec", 2, dir.resolve("project"), JobEnvironment.of("", 2))).as("forked for the next build")
+                    assertThat(spares.take("rspec", 2, project, JobEnvironment.of("", 2))).as("forked for the next build")
                             .isNotNull().satisfies(next -> next.retire().join());
                 }
             } finally {
