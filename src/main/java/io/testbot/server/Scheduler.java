@@ -147,8 +147,9 @@ public final class Scheduler {
         this.store = store;
         this.version = version;
         this.clock = clock;
+        // Local mode (no recovery) leaves the store's other builds alone: they may be another local run's, live, in
+        // the same store; one left running by a run that was killed stays so, which nothing of local mode reads.
         if (recover) recover();
-        else abandonRunningBuilds();
     }
 
     /** Rebuilds the queue after a restart: queued jobs go back in line, running jobs keep their runner's lease. */
@@ -184,11 +185,6 @@ public final class Scheduler {
             if (active.remainingJobs == 0) finishBuild(active);
         }
         if (!activeBuilds.isEmpty()) log.info("recovered {} running build(s), {} queued job(s)", activeBuilds.size(), queue.size());
-    }
-
-    /** Marks builds left running by an earlier process as cancelled, so they are not taken for live ones. */
-    private void abandonRunningBuilds() {
-        for (BuildInfo build : store.buildsWithStatus(BuildStatus.RUNNING)) store.finishBuild(build.id(), BuildStatus.CANCELLED, clock.instant());
     }
 
     public String version() {

@@ -7,7 +7,7 @@ import java.nio.file.Path;
  *
  * @param token   null turns authentication off (only with --insecure)
  * @param recover pick up the builds that were running when the server last stopped (off for local mode, whose
- *                builds die with their process)
+ *                builds die with their process, and whose store other local runs may be using at the same time)
  */
 public record ServerConfig(String bind, int port, Path dataDir, String token, long maxBlobBytes, long maxRequestBytes,
                            boolean recover) {

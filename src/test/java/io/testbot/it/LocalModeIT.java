@@ -85,6 +85,29 @@ class LocalModeIT extends Cluster {
     }
 
     @Test
+    void twoLocalRunsAtOnceShareTheHistoryAndNeitherEndsTheOthersBuild() throws Exception {
+        // Two projects of one user, run in two terminals: one local store (the runtime history) for both.
+        Map<String, String> sameCache = Map.of("XDG_CACHE_HOME", Files.createDirectories(dir.resolve("shared-cache")).toString());
+        Path release = dir.resolve("release");
+        Path waiting = Files.createDirectories(dir.resolve("waiting"));
+        Path first = Files.createDirectories(dir.resolve("first/spec")).getParent();
+        for (int i = 1; i <= 2; i++) {
+            SampleProjects.write(first, "spec/wait_" + i + "_spec.rb", "RSpec.describe('Wait " + i + "') { it('waits for the other run') { "
+                    + "File.write('" + waiting.resolve(String.valueOf(i)) + "', ''); sleep 0.05 until File.exist?('" + release + "') } }\n");
+        }
+        Proc running = start("first", first, sameCache, "rspec", "-n", "2", "--files-per-job", "1");
+        Awaitility.await().atMost(START).until(() -> Files.exists(waiting.resolve("1")) && Files.exists(waiting.resolve("2")));
+
+        Result other = request(SampleProjects.passing(Files.createDirectories(dir.resolve("second")), 2), sameCache);
+        assertThat(other.exit()).as(other.all()).isZero();
+        assertThat(other.out()).contains("2 examples, 0 failures");
+
+        Files.writeString(release, "");
+        assertThat(running.awaitExit(START)).as(running.err()).isZero();
+        assertThat(running.out()).contains("2 examples, 0 failures").doesNotContain("cancelled");
+    }
+
+    @Test
     void theOtherFrameworksRunInPlaceToo() throws Exception {
         Path tests = io.testbot.adapters.SampleTests.minitest(io.testbot.adapters.SampleTests.testUnit(Files.createDirectories(dir.resolve("tests"))));
         Path xml = dir.resolve("tests.xml");
