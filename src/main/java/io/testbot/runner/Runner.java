@@ -35,8 +35,8 @@ public final class Runner implements AutoCloseable {
     /** How long a heartbeat may wait at the server for a job to stop: the runner checks in about once a second. */
     static final long HEARTBEAT_WAIT_MILLIS = 1_000;
     /**
-     * While the runner has fewer spare workers than instances, an instance that has waited this long for a job
-     * (its build is ending) queues the boot of one.
+     * While the runner has fewer spare workers than instances, an instance that finds nothing queued just after a
+     * job, or that has waited this long for one, queues the boot of one.
      */
     static final long SPARE_AFTER_IDLE_MILLIS = 200;
     /** How many builds back a runner remembers a build's before_run outcome and whether its queue drained: older ones have long finished. */
@@ -160,16 +160,23 @@ public final class Runner implements AutoCloseable {
     }
 
     private void instanceLoop(int instance) {
+        boolean justWorked = false;
         while (!stopping) {
             String id = runnerId;
             try {
                 boolean wantsSpare = config.warmWorkers() && !stopping && spares.wanted();
-                JobAssignment job = server.nextJob(id, wantsSpare ? SPARE_AFTER_IDLE_MILLIS : JOB_WAIT_MILLIS);
+                // Just after a job, nothing queued means this instance idles until another build: its spare boots at
+                // once, beside the build's last jobs, rather than once it has waited, when the next build's requester
+                // may be starting (on two cores the forks took 75 ms from a requester started just as a build ended).
+                long wait = !wantsSpare ? JOB_WAIT_MILLIS : justWorked ? 0 : SPARE_AFTER_IDLE_MILLIS;
+                justWorked = false;
+                JobAssignment job = server.nextJob(id, wait);
                 if (job == null) {
                     // No job came at once: boot the next build's worker now, while this instance is idle anyway.
                     if (wantsSpare) spares.bootIfWanted();
                     continue;
                 }
+                justWorked = true;
                 held.add(job.jobId());
                 if (job.queueDrained() && drainedBuilds.add(job.buildId())) {
                     drainedBuilds.removeIf(buildId -> buildId < job.buildId() - REMEMBERED_BUILDS);
