@@ -70,6 +70,23 @@ class MaterializerTest {
     }
 
     @Test
+    void aRunThatChangesNothingLeavesItsStateAsItWas() throws Exception {
+        List<FileEntry> manifest = List.of(file("a.rb", "one", false), file("spec/b.rb", "two", false));
+        materialize(manifest);
+        Path state = dir.resolve("state.json");
+        String before = Files.readString(state);
+        java.nio.file.attribute.FileTime longAgo = java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L);
+        Files.setLastModifiedTime(state, longAgo);
+
+        assertThat(materialize(manifest).written()).isZero();
+        assertThat(Files.getLastModifiedTime(state)).as("not written again").isEqualTo(longAgo);
+        assertThat(materialize(List.of(manifest.get(0))).deleted()).isEqualTo(1);
+        assertThat(Files.readString(state)).as("a file gone: written").isNotEqualTo(before).doesNotContain("spec/b.rb");
+        assertThat(materialize(manifest).written()).as("it came back").isEqualTo(1);
+        assertThat(Files.readString(state)).contains("spec/b.rb");
+    }
+
+    @Test
     void restoresAFileChangedInTheTreeSinceTheLastRun() throws Exception {
         materialize(List.of(file("a.rb", "original", false)));
         Files.writeString(dir.resolve("tree/a.rb"), "tampered with, longer");
