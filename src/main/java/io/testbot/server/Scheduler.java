@@ -104,10 +104,18 @@ public final class Scheduler {
             return errored || !failing.isEmpty();
         }
 
+        /** Its manifest as JSON, once a runner has asked for it. */
+        private byte[] manifestJson;
+
         ActiveBuild(long id, BuildRequest request, int remainingJobs) {
             this.id = id;
             this.request = request;
             this.remainingJobs = remainingJobs;
+        }
+
+        synchronized byte[] manifestJson() throws com.fasterxml.jackson.core.JsonProcessingException {
+            if (manifestJson == null) manifestJson = io.testbot.protocol.Json.MAPPER.writeValueAsBytes(request.manifest() == null ? List.of() : request.manifest());
+            return manifestJson;
         }
     }
 
@@ -648,9 +656,22 @@ public final class Scheduler {
         return new Estimate.Reply(known, overhead.isPresent() ? overhead.getAsDouble() : null, availableInstances);
     }
 
-    /** The manifest a build was submitted with (null for in-place builds). */
-    public List<FileEntry> manifest(long buildId) {
+    /**
+     * The manifest a build was submitted with, as JSON (an empty list for an in-place build); null when there is no
+     * such build. A running build's is written once, from memory, for all its runners: each runner's sync of a build
+     * waits for it, and reading it back from the store parsed the whole request again for every runner.
+     */
+    public byte[] manifestJson(long buildId) throws java.io.IOException {
+        ActiveBuild active;
+        lock.lock();
+        try {
+            active = activeBuilds.get(buildId);
+        } finally {
+            lock.unlock();
+        }
+        if (active != null) return active.manifestJson();
         BuildRequest request = store.buildRequest(buildId);
-        return request == null ? null : request.manifest();
+        if (request == null) return null;
+        return io.testbot.protocol.Json.MAPPER.writeValueAsBytes(request.manifest() == null ? List.of() : request.manifest());
     }
 }

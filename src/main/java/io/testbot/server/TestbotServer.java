@@ -249,8 +249,10 @@ public final class TestbotServer implements AutoCloseable {
         app.get(Api.BUILD, ctx -> ctx.json(requireBuild(longPath(ctx, "id"))));
         app.get(Api.BUILD_EVENTS, ctx -> ctx.json(events(longPath(ctx, "id"), longParam(ctx, "after", 0), waitParam(ctx))));
         app.get(Api.BUILD_MANIFEST, ctx -> {
-            List<FileEntry> manifest = scheduler().manifest(requireBuild(longPath(ctx, "id")).id());
-            ctx.json(manifest == null ? List.of() : manifest);
+            long id = longPath(ctx, "id");
+            byte[] manifest = scheduler().manifestJson(id);
+            if (manifest == null) throw new NotFound("no build " + id);
+            ctx.contentType(io.javalin.http.ContentType.APPLICATION_JSON).result(manifest);
         });
         app.post(Api.BUILD_CANCEL, ctx -> ctx.json(cancel(longPath(ctx, "id"))));
 

@@ -381,6 +381,17 @@ class DistributedRspecIT extends Cluster {
         });
         assertThat(http("GET", "/builds", null).body()).isEqualTo("[]");
 
+        // A build's manifest, as runners fetch it: while it runs, and once it is over.
+        var accepted = http("POST", "/builds", "{\"project\":\"p\",\"adapter\":\"rspec\",\"files\":[\"spec/a_spec.rb\"],"
+                + "\"manifest\":[{\"path\":\"spec/a_spec.rb\",\"sha256\":\"" + helloSha + "\",\"size\":5}]}");
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(201);
+        long id = io.testbot.protocol.Json.MAPPER.readTree(accepted.body()).get("id").asLong();
+        String manifest = "[{\"path\":\"spec/a_spec.rb\",\"sha256\":\"" + helloSha + "\",\"size\":5,\"executable\":false}]";
+        assertThat(http("GET", "/builds/" + id + "/manifest", null).body()).isEqualTo(manifest);
+        assertThat(http("POST", "/builds/" + id + "/cancel", null).statusCode()).isEqualTo(200);
+        assertThat(http("GET", "/builds/" + id + "/manifest", null).body()).as("from the store once over").isEqualTo(manifest);
+        assertThat(http("GET", "/builds/" + (id + 1) + "/manifest", null).statusCode()).isEqualTo(404);
+
         startRunner("r1", 1);
         Result ok = requestRemote(SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 1));
         assertThat(ok.exit()).as(ok.all()).isZero();
