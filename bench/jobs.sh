@@ -2,15 +2,17 @@
 # Inside a second build, side by side: what each job costs beyond its tests, read from the server's own store.
 # For this checkout and, with OTHER=DIR, another one (built), taking turns ROUNDS times (default 3): a fresh server
 # and one runner x N instances, the sized suite of bench/speedup.sh, one first build, then BUILDS builds with
-# history (default 4) a second apart. For each version it prints the medians over its builds of: the wall time,
+# history (default 4) PAUSE seconds apart (default 1; 0: each starts as the one before ends, as CI steps do).
+# For each version it prints the medians over its builds of: the wall time,
 # the jobs' span (first hand-out to last result; the ideal is the suite's sleeps / N), each instance's first job's
 # time beyond its files' own (a fresh fork's first rspec run), and the later jobs' (a warm worker's).
-# Usage: [OTHER=DIR] [ROUNDS=3] [BUILDS=4] bench/jobs.sh [INSTANCES (default 8)]
+# Usage: [OTHER=DIR] [ROUNDS=3] [BUILDS=4] [PAUSE=1] bench/jobs.sh [INSTANCES (default 8)]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 instances="${1:-8}"
 rounds="${ROUNDS:-3}"
 builds="${BUILDS:-4}"
+pause="${PAUSE:-1}"
 versions=("$here")
 [ -n "${OTHER:-}" ] && versions+=("$(cd "$OTHER" && pwd)")
 for v in "${versions[@]}"; do
@@ -52,7 +54,7 @@ one_round() { # one_round VERSION_DIR N: prints one line per build with history
     start=$(date +%s.%N)
     (cd "$dir/suite" && "$tb" rspec --connect "127.0.0.1:$port" >/dev/null 2>&1)
     echo "$((b + 1)) $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')" >>"$dir/walls"
-    sleep 1
+    sleep "$pause"
   done
   kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true # the runner, then its server
   kill "${pids[-2]}"; wait "${pids[-2]}" 2>/dev/null || true
@@ -78,7 +80,7 @@ for r in $(seq 1 "$rounds"); do
 done
 
 ideal=$(find "$work/suite/spec" -name '*_spec.rb' -exec grep -ho 'sleep 0\.[0-9]*' {} + | awk -v n="$instances" '{ t += $2 } END { printf "%.2f", t / n }')
-echo "sized suite, 48 files, $instances instances: ideal span ${ideal} s; medians over $((rounds * builds)) builds with history"
+echo "sized suite, 48 files, $instances instances: ideal span ${ideal} s; medians over $((rounds * builds)) builds with history, ${pause} s apart"
 printf '%-40s %8s %8s %16s %16s\n' "version" "wall s" "span s" "first job +ms" "later jobs +ms"
 for i in "${!versions[@]}"; do
   python3 - "$work/results-$i" "$(cd "${versions[$i]}" && git describe --always --dirty 2>/dev/null || basename "${versions[$i]}") (${versions[$i]})" <<'PY'
