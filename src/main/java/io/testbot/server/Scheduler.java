@@ -114,7 +114,7 @@ public final class Scheduler {
         }
 
         synchronized byte[] manifestJson() throws com.fasterxml.jackson.core.JsonProcessingException {
-            if (manifestJson == null) manifestJson = io.testbot.protocol.Json.MAPPER.writeValueAsBytes(request.manifest() == null ? List.of() : request.manifest());
+            if (manifestJson == null) manifestJson = Scheduler.manifestJson(request);
             return manifestJson;
         }
     }
@@ -671,7 +671,10 @@ public final class Scheduler {
         }
         if (active != null) return active.manifestJson();
         BuildRequest request = store.buildRequest(buildId);
-        if (request == null) return null;
+        return request == null ? null : manifestJson(request);
+    }
+
+    private static byte[] manifestJson(BuildRequest request) throws com.fasterxml.jackson.core.JsonProcessingException {
         return io.testbot.protocol.Json.MAPPER.writeValueAsBytes(request.manifest() == null ? List.of() : request.manifest());
     }
 }
