@@ -30,6 +30,9 @@ class OtherUserRunnerIT extends Cluster {
 
     @AfterEach
     void removeOutsideDirs() throws IOException {
+        // Runs before Cluster's own teardown: the runner, which writes in its work dir (a spare it starts once its
+        // job is done, say), must be gone first, or a file it adds midway leaves a directory that cannot be removed.
+        stopEverything();
         for (Path root : outside) {
             try (Stream<Path> files = Files.walk(root)) {
                 for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
