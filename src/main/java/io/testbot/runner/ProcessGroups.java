@@ -38,15 +38,20 @@ public final class ProcessGroups {
      * when it is gone.
      */
     public static java.util.concurrent.CompletableFuture<Process> endOfInput(Process process, long graceSeconds) {
+        return endOfInput(process).orTimeout(graceSeconds, java.util.concurrent.TimeUnit.SECONDS).exceptionally(timedOut -> {
+            kill(process);
+            return process;
+        });
+    }
+
+    /** Closes the process's input and lets it end when it will; the future completes when it is gone. */
+    public static java.util.concurrent.CompletableFuture<Process> endOfInput(Process process) {
         try {
             process.getOutputStream().close();
         } catch (IOException alreadyGone) {
             // nothing to tell it
         }
-        return process.onExit().orTimeout(graceSeconds, java.util.concurrent.TimeUnit.SECONDS).exceptionally(timedOut -> {
-            kill(process);
-            return process;
-        });
+        return process.onExit();
     }
 
     /** Sends SIGKILL to the whole process group led by the process. */

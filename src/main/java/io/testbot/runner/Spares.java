@@ -51,6 +51,8 @@ public final class Spares {
     static final int MAX_ZYGOTES_LOST = 3;
     /** Boots queued or being started, not yet in the pool. */
     private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+    /** How long the runner's final close waits for the zygote to end on its own before it kills it. */
+    private final java.time.Duration zygoteGrace;
     private final java.util.concurrent.ThreadPoolExecutor booter = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
             java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
         Thread t = new Thread(r, "spare-booter");
@@ -65,6 +67,12 @@ public final class Spares {
      * @param replenish whether idle instances boot more (a runner that outlives its builds)
      */
     public Spares(Path workDir, int instances, String adapter, boolean replenish) {
+        this(workDir, instances, adapter, replenish, java.time.Duration.ofSeconds(WarmWorker.RETIRE_GRACE_SECONDS + 1));
+    }
+
+    /** As above, with the time the final close gives the zygote to end on its own (tests shorten it). */
+    Spares(Path workDir, int instances, String adapter, boolean replenish, java.time.Duration zygoteGrace) {
+        this.zygoteGrace = zygoteGrace;
         this.tools = workDir.resolve("tools");
         this.instances = instances;
         this.adapter = adapter;
@@ -135,7 +143,7 @@ public final class Spares {
             WarmWorker spare = forks != null ? fork(forks) : WarmWorker.startSpare(builder(ProcessGroups.inNewGroup(command)), name);
             if (forks != null) forkedFrom.put(spare, forks);
             pool.add(spare);
-            if (closed) close(); // close() may have missed it
+            if (closed) close(null); // close() may have missed it (and any grace it gave the zygote stands)
             return spare;
         } catch (IOException e) {
             unavailable.add(name);
@@ -176,7 +184,7 @@ public final class Spares {
                         lost < MAX_ZYGOTES_LOST ? "starting another" : "spares now boot on their own");
                 if (lost >= MAX_ZYGOTES_LOST) unforkable.add(name);
             }
-            current.close(); // it ends once the workers forked from it have
+            current.close(null); // it ends once the workers forked from it have, which may be running jobs
         }
         List<String> stub = unforkable.contains(name) ? null : framework.spareStubCommand(tools);
         if (stub == null) return null;
@@ -185,14 +193,14 @@ public final class Spares {
         try {
             if (!started.awaitReady(WarmWorker.BOOT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
                 unforkable.add(name);
-                started.close();
+                started.close(zygoteGrace); // never ready: no forks of it to wait for
                 return null;
             }
             zygote = started;
         } finally {
             starting = null;
         }
-        if (closed) started.close(); // close() may have missed it
+        if (closed) started.close(null); // close() may have missed it
         return started;
     }
 
@@ -245,24 +253,31 @@ public final class Spares {
     /**
      * A build's last queued job is out. A runner of one build (local mode's, which does not replenish) forks no
      * more workers: its spares end now, and its zygote as soon as the workers forked from it have, beside the
-     * build's last jobs instead of after them. A job that comes after all the same (a re-run) boots its own worker.
+     * build's last jobs instead of after them; nothing here kills it, since its forks run those jobs and die with
+     * it. A job that comes after all the same (a re-run) boots its own worker.
      */
     void drained() {
-        if (!replenish) close();
+        if (!replenish) close(null);
     }
 
     /**
      * Ends every spare as a process ends normally (end of input), and the zygote once the workers forked from it
-     * have ended; the futures complete when they are gone.
+     * have ended, or after a grace period: the runner closes this once its own workers are stopped or retiring.
+     * The futures complete when they are gone.
      */
     public List<CompletableFuture<Process>> close() {
+        return close(zygoteGrace);
+    }
+
+    /** As {@link #close()}; a null grace lets the zygote take as long as its forks do (they may be running jobs). */
+    private List<CompletableFuture<Process>> close(java.time.Duration zygoteGrace) {
         closed = true;
         booter.getQueue().clear();
         List<CompletableFuture<Process>> retiring = new ArrayList<>();
         for (WarmWorker spare; (spare = pool.poll()) != null; ) retiring.add(spare.retire());
         forkedFrom.clear();
         Zygote forks = zygote;
-        if (forks != null) retiring.add(forks.close());
+        if (forks != null) retiring.add(forks.close(zygoteGrace));
         // Only then may the booter's thread end: the stubs it started die with it, and their forks with them.
         CompletableFuture.allOf(retiring.toArray(CompletableFuture[]::new)).whenComplete((gone, error) -> booter.shutdownNow());
         return retiring;

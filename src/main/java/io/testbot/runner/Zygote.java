@@ -181,10 +181,12 @@ final class Zygote {
 
     /**
      * Ends it: at end of its input it stops forking and exits once its forks have ended (they die with it). The
-     * future completes when it is gone; it is killed if it is still there after the grace period.
+     * future completes when it is gone; with a grace period it is killed if it is still there after it, and
+     * without one it is left to end with its last fork, however long the jobs in its forks take.
      */
-    CompletableFuture<Process> close() {
-        return ProcessGroups.endOfInput(process, WarmWorker.RETIRE_GRACE_SECONDS + 1).whenComplete((gone, error) -> {
+    CompletableFuture<Process> close(java.time.Duration grace) {
+        CompletableFuture<Process> gone = grace != null ? ProcessGroups.endOfInput(process, grace.toSeconds()) : ProcessGroups.endOfInput(process);
+        return gone.whenComplete((ended, error) -> {
             try {
                 Files.deleteIfExists(socket);
                 Files.deleteIfExists(directory);

@@ -276,6 +276,38 @@ class SparesTest {
     }
 
     @Test
+    void aJobStillRunningWhenLocalModesBuildDrainsRunsToItsEnd(@TempDir Path dir) throws Exception {
+        Path project = Files.createDirectories(dir.resolve("project/spec")).getParent();
+        // Three seconds of work against one second of grace for the zygote once the runner closes: a drained build's
+        // last job must outlast any such grace (it ran into local mode's kill after 11 s, with "rspec wrote no JSON").
+        Files.writeString(project.resolve("spec/long_spec.rb"), "RSpec.describe('Long') { it('works on') { sleep 3 } }\n");
+        Spares spares = new Spares(dir.resolve("local"), 2, "rspec", false, Duration.ofSeconds(1)).boot(1);
+        WarmWorker worker = null;
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> spares.started() == 1 && spares.pending() == 0);
+            worker = spares.take("rspec", 1, project, JobEnvironment.of("", 2));
+            assertThat(worker).isNotNull();
+            WarmWorker running = worker;
+            var outcome = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return running.run(rspec.workerJob(List.of("spec/long_spec.rb"), List.of(), dir.resolve("long.json")));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            spares.drained();
+            WarmWorker.Outcome done = outcome.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            worker.release();
+            assertThat(done.status()).as(done.output()).isZero();
+            assertThat(rspec.readResults(dir.resolve("long.json"), List.of("spec/long_spec.rb"), 0, List.of()).files())
+                    .singleElement().satisfies(file -> assertThat(file.examples()).isEqualTo(1));
+        } finally {
+            if (worker != null) worker.retire().join();
+            spares.close().forEach(java.util.concurrent.CompletableFuture::join);
+        }
+    }
+
+    @Test
     void localModeBootsOnlyWhatItWasAskedFor(@TempDir Path dir) {
         Spares spares = new Spares(dir.resolve("work"), 8, "rspec", false);
         try {
