@@ -25,7 +25,7 @@ public interface Adapter {
 
     /**
      * The argument vector that runs these files and writes structured results to resultFile; it may put helper
-     * files beside resultFile.
+     * files beside resultFile, and more results in {@link #sideFile}.
      */
     List<String> command(List<String> files, List<String> options, Path resultFile) throws IOException;
 
@@ -86,6 +86,39 @@ public interface Adapter {
         return entry;
     }
 
+    /**
+     * The names of the requester's variables that this framework reads, whatever machine its jobs run on (rspec's
+     * SPEC_OPTS): a build carries their values from the requester, and a runner gives its jobs those values or none
+     * of its own. A build may carry no other variables.
+     */
+    default java.util.Set<String> requesterVariables() {
+        return java.util.Set.of();
+    }
+
+    /** This requester's values of {@link #requesterVariables}, for a build of the project at root; unset ones are left out. */
+    default Map<String, String> requesterEnvironment(Path root) throws IOException {
+        Map<String, String> values = new java.util.TreeMap<>();
+        for (String name : requesterVariables()) {
+            String value = System.getenv(name);
+            if (value != null) values.put(name, value);
+        }
+        return values;
+    }
+
+    /**
+     * The test files a run of the framework alone would run here, where its own configuration can change them
+     * (rspec's .rspec with --exclude-pattern, say); null when testbot's patterns find them as the framework does.
+     *
+     * @param patterns the patterns testbot was given, or the framework's defaults
+     * @param paths    files and directories given on the command line (checked to exist in the project)
+     * @param tools    a directory of this user's where the adapter may keep helper files between runs
+     * @throws IOException when the framework cannot be asked here
+     */
+    default List<String> filesToRun(Path root, List<String> patterns, List<String> paths, List<String> options, Path tools)
+            throws IOException, InterruptedException {
+        return null;
+    }
+
     /** What is wrong with a build's options for this framework, or null when nothing is. */
     default String optionsProblem(List<String> options) {
         return null;
@@ -127,21 +160,41 @@ public interface Adapter {
         return Map.of();
     }
 
-    /** Parsed results of one job; errorsOutsideExamples counts load errors and the like. */
+    /** Where a job's process may write what its framework's own results do not carry (files that failed to load). */
+    static Path sideFile(Path resultFile) {
+        return resultFile.resolveSibling(resultFile.getFileName() + ".testbot");
+    }
+
+    /**
+     * Parsed results of one job; errorsOutsideExamples counts errors outside any test that no file's result
+     * carries (a file that failed to load carries its own error).
+     */
     record Results(List<FileResult> files, int errorsOutsideExamples) {}
 
-    /** Sums over a whole build; errors are jobs (or loads) that failed outside any test. */
-    record Totals(int examples, int failures, int pending, int errors, Map<String, Integer> counts) {
+    /**
+     * Sums over a whole build; errors are jobs that produced no complete results, notLoaded the files that failed
+     * to load (rspec counts both as errors outside of examples).
+     */
+    record Totals(int examples, int failures, int pending, int errors, int notLoaded, Map<String, Integer> counts) {
         public static Totals of(List<FileResult> files, int errors) {
-            int examples = 0, failures = 0, pending = 0;
+            int examples = 0, failures = 0, pending = 0, notLoaded = 0;
             Map<String, Integer> counts = new java.util.TreeMap<>();
             for (FileResult f : files) {
                 examples += f.examples();
                 failures += f.failures();
                 pending += f.pending();
+                if (f.error() != null) notLoaded++;
                 f.counts().forEach((k, v) -> counts.merge(k, v, Integer::sum));
             }
-            return new Totals(examples, failures, pending, errors, counts);
+            return new Totals(examples, failures, pending, errors, notLoaded, counts);
+        }
+
+        /** What follows a framework's own totals when jobs or files did not run: ", 1 file did not load". */
+        public String problems(String separator) {
+            StringBuilder text = new StringBuilder();
+            if (errors > 0) text.append(separator).append(errors).append(" job(s) without complete results");
+            if (notLoaded > 0) text.append(separator).append(notLoaded).append(notLoaded == 1 ? " file" : " files").append(" did not load");
+            return text.toString();
         }
 
         public int count(String name) {

@@ -67,7 +67,7 @@ public final class CommandAdapter implements Adapter {
     @Override
     public String totalsLine(Totals t) {
         String line = t.examples() + " file" + (t.examples() == 1 ? "" : "s") + ", " + t.failures() + " failed";
-        return t.errors() > 0 ? line + ", " + t.errors() + " job(s) without complete results" : line;
+        return line + t.problems(", ");
     }
 
     /** The failure's id is the command that runs its file alone. */

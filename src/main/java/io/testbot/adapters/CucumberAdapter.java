@@ -97,7 +97,7 @@ public final class CucumberAdapter implements Adapter {
     @Override
     public String totalsLine(Totals t) {
         String line = summary(t.examples(), "scenario", t, "scenarios_") + "\n" + summary(t.count("steps"), "step", t, "steps_");
-        return t.errors() > 0 ? line + "\n" + t.errors() + " job(s) without complete results" : line;
+        return line + t.problems("\n");
     }
 
     private static String summary(int total, String noun, Totals t, String prefix) {

@@ -29,12 +29,18 @@ final class DryRun {
      * wrote to FILE.
      */
     static JsonNode json(Path root, List<String> command, List<String> arguments) throws IOException, InterruptedException {
+        return json(Path.of(command.get(0)).getFileName().toString(), root, command, List.of("--out"), arguments);
+    }
+
+    /** As above, with what comes before FILE: {@code command before FILE arguments}; name is the framework's, for messages. */
+    static JsonNode json(String name, Path root, List<String> command, List<String> before, List<String> arguments) throws IOException, InterruptedException {
         Path json = Files.createTempFile("testbot-dry-run", ".json");
         try {
             List<String> full = new ArrayList<>(command);
-            full.addAll(List.of("--out", json.toString()));
+            full.addAll(before);
+            full.add(json.toString());
             full.addAll(arguments);
-            run(full, root);
+            run(name, full, root, ProcessBuilder.Redirect.DISCARD);
             return Json.MAPPER.readTree(json.toFile());
         } finally {
             Files.deleteIfExists(json);
@@ -62,23 +68,18 @@ final class DryRun {
         return parts;
     }
 
-    /** Runs the command in root and returns what it printed. */
-    static String output(List<String> command, Path root) throws IOException, InterruptedException {
+    /** Runs the command in root and returns what it printed; name is the framework's, for messages. */
+    static String output(String name, List<String> command, Path root) throws IOException, InterruptedException {
         Path output = Files.createTempFile("testbot-dry-run", ".txt");
         try {
-            run(command, root, ProcessBuilder.Redirect.to(output.toFile()));
+            run(name, command, root, ProcessBuilder.Redirect.to(output.toFile()));
             return Files.readString(output);
         } finally {
             Files.deleteIfExists(output);
         }
     }
 
-    private static void run(List<String> command, Path root) throws IOException, InterruptedException {
-        run(command, root, ProcessBuilder.Redirect.DISCARD);
-    }
-
-    private static void run(List<String> command, Path root, ProcessBuilder.Redirect output) throws IOException, InterruptedException {
-        String name = Path.of(command.get(0)).getFileName().toString();
+    private static void run(String name, List<String> command, Path root, ProcessBuilder.Redirect output) throws IOException, InterruptedException {
         Process process;
         try {
             process = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).redirectOutput(output).start();

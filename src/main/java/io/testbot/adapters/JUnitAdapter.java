@@ -104,7 +104,7 @@ public final class JUnitAdapter implements Adapter {
                 "discover", "--disable-banner", "--disable-ansi-colors", "--details=verbose"));
         command.addAll(options);
         pieces.keySet().stream().sorted().forEach(file -> command.add("--select-class=" + className(file)));
-        String listing = DryRun.output(command, root);
+        String listing = DryRun.output("java", command, root);
         Map<String, java.util.LinkedHashSet<String>> methods = new LinkedHashMap<>();
         java.util.Set<String> nested = new java.util.HashSet<>();
         Matcher m = METHOD_SOURCE.matcher(listing);
@@ -167,7 +167,7 @@ public final class JUnitAdapter implements Adapter {
     @Override
     public String totalsLine(Totals t) {
         String line = String.format("Tests run: %d, Failures: %d, Errors: %d, Skipped: %d", t.examples(), t.count("failures"), t.count("errors"), t.pending());
-        return t.errors() > 0 ? line + ", " + t.errors() + " job(s) without complete results" : line;
+        return line + t.problems(", ");
     }
 
     @Override

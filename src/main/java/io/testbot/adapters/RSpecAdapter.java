@@ -15,7 +15,11 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** RSpec: progress output for people, the JSON formatter to a file for the server. */
+/**
+ * RSpec: a job runs as `rspec` would in the project (its .rspec, formatters and all), through testbot's worker
+ * script, which adds the JSON formatter to a file for the server and lets a spec file that fails to load cost only
+ * itself.
+ */
 public final class RSpecAdapter implements Adapter {
     @Override
     public String name() {
@@ -27,15 +31,91 @@ public final class RSpecAdapter implements Adapter {
         return List.of("spec/**/*_spec.rb");
     }
 
+    /** One job in a process of its own: the worker script runs it, with the same additions, and exits with its status. */
     @Override
-    public List<String> command(List<String> files, List<String> options, Path resultFile) {
-        List<String> command = new ArrayList<>(List.of("rspec", "--format", "progress", "--format", "json", "--out", resultFile.toString()));
-        command.addAll(options);
-        files.forEach(f -> command.add(relative(f)));
+    public List<String> command(List<String> files, List<String> options, Path resultFile) throws IOException {
+        List<String> command = new ArrayList<>(List.of("ruby", Resources.unpack(WORKER, resultFile.getParent(), WORKER, false).toString(),
+                "--job", resultFile.toString()));
+        command.addAll(arguments(files, options));
         return command;
     }
 
+    /** What `rspec` is given: the options, then the entries. */
+    private static List<String> arguments(List<String> files, List<String> options) {
+        List<String> arguments = new ArrayList<>(options);
+        files.forEach(f -> arguments.add(relative(f)));
+        return arguments;
+    }
+
     static final String WORKER = "testbot_rspec_worker.rb";
+    static final String FILES = "testbot_rspec_files.rb";
+    /** The requester's global options file's text (~/.rspec), which the worker reads instead of the runner's. */
+    static final String GLOBAL_OPTIONS_VARIABLE = "TESTBOT_RSPEC_GLOBAL_OPTIONS";
+
+    @Override
+    public java.util.Set<String> requesterVariables() {
+        return java.util.Set.of("SPEC_OPTS", GLOBAL_OPTIONS_VARIABLE);
+    }
+
+    /** SPEC_OPTS, and the text of ~/.rspec (empty when there is none, so that a runner's own does not count). */
+    @Override
+    public Map<String, String> requesterEnvironment(Path root) throws IOException {
+        Map<String, String> values = new java.util.TreeMap<>();
+        String specOpts = System.getenv("SPEC_OPTS");
+        if (specOpts != null) values.put("SPEC_OPTS", specOpts);
+        Path global = globalOptionsFile();
+        values.put(GLOBAL_OPTIONS_VARIABLE, global != null && Files.isRegularFile(global) ? Files.readString(global) : "");
+        return values;
+    }
+
+    /**
+     * Where rspec reads its global options: $XDG_CONFIG_HOME/rspec/options (~/.config/rspec/options) when that
+     * exists, else ~/.rspec; null without a home.
+     */
+    static Path globalOptionsFile() {
+        String home = System.getenv("HOME");
+        if (home == null || home.isBlank()) return null;
+        String xdg = System.getenv("XDG_CONFIG_HOME");
+        Path xdgFile = (xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(home, ".config")).resolve("rspec/options");
+        return Files.isRegularFile(xdgFile) ? xdgFile : Path.of(home, ".rspec");
+    }
+
+    /** An option that changes which files rspec runs, or ERB that could write one. */
+    private static final Pattern SELECTS_FILES = Pattern.compile("(?:^|[\\s'\"])(?:-P|--pattern|--exclude-pattern|--default-path|-O|--options)|<%");
+
+    /**
+     * rspec's own choice of files when any of its sources of options (.rspec, .rspec-local, the global options
+     * file, SPEC_OPTS, the options given) holds an option that changes it; null when none does, and testbot's
+     * pattern, rspec's default, finds the same files without starting Ruby.
+     */
+    @Override
+    public List<String> filesToRun(Path root, List<String> patterns, List<String> paths, List<String> options, Path tools)
+            throws IOException, InterruptedException {
+        StringBuilder sources = new StringBuilder(String.join(" ", options)).append('\n');
+        for (Path file : new Path[]{root.resolve(".rspec"), root.resolve(".rspec-local"), globalOptionsFile()}) {
+            if (file != null && Files.isRegularFile(file)) sources.append(Files.readString(file)).append('\n');
+        }
+        String specOpts = System.getenv("SPEC_OPTS");
+        if (specOpts != null) sources.append(specOpts);
+        boolean ownPattern = !patterns.equals(defaultPatterns());
+        if (!ownPattern && !SELECTS_FILES.matcher(sources).find()) return null;
+
+        List<String> arguments = new ArrayList<>(options);
+        if (ownPattern) arguments.addAll(List.of("--pattern", String.join(",", patterns)));
+        arguments.addAll(paths);
+        Path helper = Resources.unpack(FILES, tools, FILES, false);
+        String said = DryRun.output("rspec", List.of("ruby", helper.toString(), Json.MAPPER.writeValueAsString(arguments)), root);
+        // Its answer is its last line; warnings may come before it.
+        String last = said.strip().lines().reduce((first, second) -> second).orElse("");
+        JsonNode answer = last.startsWith("{") ? Json.MAPPER.readTree(last) : null;
+        if (answer == null || !answer.has("files")) throw new IOException("rspec did not say which files it runs: " + said.strip());
+        if (!answer.path("outside").isEmpty()) {
+            throw new IllegalArgumentException("rspec would run files outside the project, which testbot cannot send: " + answer.path("outside").get(0).asText());
+        }
+        List<String> files = new ArrayList<>();
+        answer.path("files").forEach(file -> files.add(file.asText()));
+        return files;
+    }
 
     /** rspec booted once per instance and build: testbot_rspec_worker.rb runs each job with RSpec::Core::Runner. */
     @Override
@@ -54,9 +134,8 @@ public final class RSpecAdapter implements Adapter {
 
     @Override
     public String workerJob(List<String> files, List<String> options, Path resultFile) {
-        List<String> args = command(files, options, resultFile);
         try {
-            return Json.MAPPER.writeValueAsString(Map.of("args", args.subList(1, args.size())));
+            return Json.MAPPER.writeValueAsString(Map.of("args", arguments(files, options), "json", resultFile.toString()));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -107,11 +186,24 @@ public final class RSpecAdapter implements Adapter {
             }
             tally.cases.add(new FileResult.TestCase(classname(path), description, example.path("run_time").asDouble(0), status, message, id));
         }
+        Map<String, String> loadErrors = loadErrors(resultFile);
         List<FileResult> results = new ArrayList<>();
-        byFile.forEach((path, t) -> results.add(new FileResult(path, t.examples, t.failures, t.pending, t.seconds, List.copyOf(t.failed),
-                Map.of(), List.copyOf(t.cases))));
-        int errors = root.path("summary").path("errors_outside_of_examples_count").asInt(0);
-        return new Results(results, errors);
+        byFile.forEach((path, t) -> results.add(loadErrors.containsKey(path) && t.examples == 0 ? FileResult.notLoaded(path, loadErrors.get(path))
+                : new FileResult(path, t.examples, t.failures, t.pending, t.seconds, List.copyOf(t.failed), Map.of(), List.copyOf(t.cases))));
+        // rspec counts a file that failed to load as an error outside of examples: here it is that file's.
+        int errors = root.path("summary").path("errors_outside_of_examples_count").asInt(0) - loadErrors.size();
+        return new Results(results, Math.max(0, errors));
+    }
+
+    /** The spec files that failed to load, with their errors, as the worker wrote them beside the results. */
+    private static Map<String, String> loadErrors(Path resultFile) throws IOException {
+        Path side = Adapter.sideFile(resultFile);
+        if (!Files.isRegularFile(side)) return Map.of();
+        Map<String, String> errors = new LinkedHashMap<>();
+        for (JsonNode error : Json.MAPPER.readTree(side.toFile()).path("load_errors")) {
+            errors.put(normalise(error.path("file").asText()), error.path("error").asText("did not load"));
+        }
+        return errors;
     }
 
     @Override
@@ -124,7 +216,9 @@ public final class RSpecAdapter implements Adapter {
         StringBuilder line = new StringBuilder()
                 .append(plural(t.examples(), "example")).append(", ").append(plural(t.failures(), "failure"));
         if (t.pending() > 0) line.append(", ").append(t.pending()).append(" pending");
-        if (t.errors() > 0) line.append(", ").append(plural(t.errors(), "error")).append(" occurred outside of examples");
+        // As rspec counts them: a file that failed to load is an error outside of examples, and so is a job without results.
+        int errors = t.errors() + t.notLoaded();
+        if (errors > 0) line.append(", ").append(plural(errors, "error")).append(" occurred outside of examples");
         return line.toString();
     }
 
@@ -172,7 +266,10 @@ public final class RSpecAdapter implements Adapter {
         if (pieces.isEmpty()) return Map.of();
         List<String> arguments = new ArrayList<>(options);
         pieces.keySet().stream().sorted().forEach(f -> arguments.add(relative(f)));
-        JsonNode examples = DryRun.json(root, List.of("rspec", "--dry-run", "--format", "json"), arguments).path("examples");
+        // Through the worker script: its JSON formatter stays whatever SPEC_OPTS or .rspec say about formatters.
+        Path worker = Resources.unpack(WORKER, tools, WORKER, false);
+        arguments.add(0, "--dry-run");
+        JsonNode examples = DryRun.json("rspec", root, List.of("ruby", worker.toString()), List.of("--job"), arguments).path("examples");
         Map<String, List<String>> idsByFile = new HashMap<>();
         for (JsonNode example : examples) {
             String id = example.path("id").asText("");

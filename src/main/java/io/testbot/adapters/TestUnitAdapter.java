@@ -88,17 +88,25 @@ public final class TestUnitAdapter implements Adapter {
             if (failed) tally.failed.add(new FileResult.Failure(location, classname + "#" + name, null));
             tally.cases.add(new FileResult.TestCase(classname, name, seconds, status, message, failed ? location : null));
         }
+        // A file that did not load costs only itself: the reporter loaded the job's other files and ran their tests.
+        Map<String, String> notLoaded = new LinkedHashMap<>();
+        for (JsonNode error : root.path("load_errors")) {
+            if (error.isTextual()) notLoaded.put(error.asText(), "did not load");
+            else notLoaded.put(error.path("file").asText(), error.path("error").asText("did not load"));
+        }
         List<FileResult> results = new ArrayList<>();
-        byFile.forEach((path, t) -> results.add(new FileResult(path, t.tests, t.failures + t.errors, t.skips, t.seconds, List.copyOf(t.failed),
+        byFile.forEach((path, t) -> results.add(notLoaded.containsKey(path) && t.tests == 0 ? FileResult.notLoaded(path, notLoaded.get(path))
+                : new FileResult(path, t.tests, t.failures + t.errors, t.skips, t.seconds, List.copyOf(t.failed),
                 Map.of("assertions", t.assertions, "failures", t.failures, "errors", t.errors), List.copyOf(t.cases))));
-        return new Results(results, root.path("load_errors").size());
+        int unattributed = (int) notLoaded.keySet().stream().filter(file -> !byFile.containsKey(file)).count();
+        return new Results(results, unattributed);
     }
 
     @Override
     public String totalsLine(Totals t) {
         String line = String.format("%d tests, %d assertions, %d failures, %d errors, %d skips",
                 t.examples(), t.count("assertions"), t.count("failures"), t.count("errors"), t.pending());
-        return t.errors() > 0 ? line + ", " + t.errors() + " job(s) without complete results" : line;
+        return line + t.problems(", ");
     }
 
     /** "ruby -Itest test/a_test.rb -n test_adds": both minitest and Test::Unit take -n for one test's name. */

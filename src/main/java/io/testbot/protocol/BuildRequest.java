@@ -18,7 +18,16 @@ import java.util.Map;
  * @param retryFailed how many times to re-run failing examples, on another runner where there is one
  * @param sizes       the test files' sizes in bytes, which order a build with no runtime history: sent for in-place
  *                    builds (a manifest carries them otherwise); null for none
+ * @param environment variables of the requester's that the framework reads (rspec's SPEC_OPTS, say: see
+ *                    {@code Adapter.requesterEnvironment}), for its jobs; null for none
  */
 public record BuildRequest(String project, String adapter, List<String> files, List<String> options,
                            String beforeRun, List<FileEntry> manifest, int jobSize, String requestedBy,
-                           boolean failFast, int jobTimeout, int retryFailed, Map<String, Long> sizes) {}
+                           boolean failFast, int jobTimeout, int retryFailed, Map<String, Long> sizes,
+                           Map<String, String> environment) {
+    public BuildRequest(String project, String adapter, List<String> files, List<String> options,
+                        String beforeRun, List<FileEntry> manifest, int jobSize, String requestedBy,
+                        boolean failFast, int jobTimeout, int retryFailed, Map<String, Long> sizes) {
+        this(project, adapter, files, options, beforeRun, manifest, jobSize, requestedBy, failFast, jobTimeout, retryFailed, sizes, null);
+    }
+}

@@ -14,9 +14,11 @@ import java.util.Map;
  * @param counts   further counters in the framework's own terms, summed over a build ("assertions", "errors",
  *                 "steps", "steps_failed", ...)
  * @param cases    each test as it ran, for the JUnit XML report
+ * @param error    why the file did not run, as its framework said (it failed to load: "LoadError: cannot load such
+ *                 file -- nokogiri"), or null; such a file fails the build and costs only itself
  */
 public record FileResult(String path, int examples, int failures, int pending, double seconds,
-                         List<Failure> failed, Map<String, Integer> counts, List<TestCase> cases) {
+                         List<Failure> failed, Map<String, Integer> counts, List<TestCase> cases, String error) {
     @JsonCreator
     public FileResult {
         failed = failed == null ? List.of() : failed;
@@ -24,8 +26,18 @@ public record FileResult(String path, int examples, int failures, int pending, d
         cases = cases == null ? List.of() : cases;
     }
 
+    public FileResult(String path, int examples, int failures, int pending, double seconds,
+                      List<Failure> failed, Map<String, Integer> counts, List<TestCase> cases) {
+        this(path, examples, failures, pending, seconds, failed, counts, cases, null);
+    }
+
     public FileResult(String path, int examples, int failures, int pending, double seconds, List<Failure> failed) {
         this(path, examples, failures, pending, seconds, failed, Map.of(), List.of());
+    }
+
+    /** A file that did not run: it failed to load, with this error. */
+    public static FileResult notLoaded(String path, String error) {
+        return new FileResult(path, 0, 0, 0, 0, List.of(), Map.of(), List.of(), error);
     }
 
     /**

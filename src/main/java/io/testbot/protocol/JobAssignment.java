@@ -5,7 +5,13 @@ import java.util.List;
 /**
  * A job handed to a runner instance: the files to run and how; timeoutSeconds 0 means no limit. queueDrained: no
  * other job of its build was waiting when this one was handed out, so the build's workers can end once idle (only a
- * job handed back by a lost runner, or a re-run of failures, would come after it).
+ * job handed back by a lost runner, or a re-run of failures, would come after it). environment: the requester's
+ * variables that the framework reads (see {@link BuildRequest#environment}), never null.
  */
 public record JobAssignment(long jobId, long buildId, String project, String adapter, List<String> files,
-                            List<String> options, String beforeRun, boolean inPlace, int timeoutSeconds, boolean queueDrained) {}
+                            List<String> options, String beforeRun, boolean inPlace, int timeoutSeconds, boolean queueDrained,
+                            java.util.Map<String, String> environment) {
+    public JobAssignment {
+        environment = environment == null ? java.util.Map.of() : environment;
+    }
+}

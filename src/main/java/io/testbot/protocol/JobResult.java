@@ -20,8 +20,11 @@ public record JobResult(String runnerId, int instance, int exitCode, boolean err
         return ids;
     }
 
-    /** No complete results: the job errored, or it exited non-zero without a failing example to show for it. */
+    /**
+     * No complete results: the job errored, or it exited non-zero without a failing example, or a file that failed
+     * to load, to show for it.
+     */
     public boolean incomplete() {
-        return errored || (exitCode != 0 && files.stream().allMatch(f -> f.failed().isEmpty()));
+        return errored || (exitCode != 0 && files.stream().allMatch(f -> f.failed().isEmpty() && f.error() == null));
     }
 }

@@ -9,6 +9,8 @@ import io.testbot.protocol.BlobQuery;
 import io.testbot.protocol.BuildEvent;
 import io.testbot.protocol.BuildInfo;
 import io.testbot.protocol.BuildRequest;
+import io.testbot.protocol.BuildStatus;
+import io.testbot.protocol.Verdict;
 import io.testbot.protocol.Estimate;
 import io.testbot.protocol.EventsReply;
 import io.testbot.server.Scheduler;
@@ -30,10 +32,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -67,10 +67,13 @@ public final class Requester {
         Path root = config.projectRoot().toAbsolutePath().normalize();
         List<String> files;
         try {
-            files = TestFiles.collect(root, config.patterns(), config.paths()).stream().filter(adapter::isTestFile).toList();
+            files = filesToRun(root);
         } catch (IllegalArgumentException | IOException e) {
             err.println("testbot: " + e.getMessage());
             return ExitCodes.USAGE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitCodes.INFRASTRUCTURE;
         }
         if (files.isEmpty()) {
             err.println("testbot: no test files match " + String.join(", ", config.paths().isEmpty() ? config.patterns() : config.paths()) + " in " + root);
@@ -118,7 +121,7 @@ public final class Requester {
             List<String> submitted = entries.join();
             BuildRequest request = new BuildRequest(projectKey(root), adapter.name(), submitted, options, config.beforeRun(),
                     manifest, config.filesPerJob(), requestedBy(), config.failFast(), config.jobTimeout(), config.retryFailed(),
-                    manifest == null ? sizes(root, files) : null);
+                    manifest == null ? sizes(root, files) : null, adapter.requesterEnvironment(root));
             BuildInfo build = server.submit(request);
             String what = submitted.size() == files.size() ? files.size() + " file(s)" : files.size() + " file(s) (" + submitted.size() + " entries after splitting)";
             return follow(server, build, submitted, what, started);
@@ -140,6 +143,23 @@ public final class Requester {
         } finally {
             if (local != null) local.close();
         }
+    }
+
+    /**
+     * The test files: those the patterns find in the paths given (which must exist in the project), or, where the
+     * framework's own configuration changes the choice (rspec's .rspec), those the framework says it would run.
+     */
+    private List<String> filesToRun(Path root) throws IOException, InterruptedException {
+        List<String> found = TestFiles.collect(root, config.patterns(), config.paths());
+        List<String> frameworks;
+        try {
+            frameworks = adapter.filesToRun(root, config.patterns(), config.paths(), config.options(), config.cacheDir().resolve("tools"));
+        } catch (IOException e) {
+            err.println("testbot: cannot ask " + adapter.name() + " which files its configuration selects (" + e.getMessage() + "); running "
+                    + String.join(", ", config.paths().isEmpty() ? config.patterns() : config.paths()));
+            frameworks = null;
+        }
+        return (frameworks != null ? frameworks : found).stream().filter(adapter::isTestFile).toList();
     }
 
     /** Local mode's instance count: as configured, or this machine's CPU count. */
@@ -277,8 +297,8 @@ public final class Requester {
             int uploaded = done.addAndGet(batch.size());
             if (batches.size() > 1) err.printf("testbot: uploaded %d of %d files%n", uploaded, missing.sha256().size());
         });
-        err.printf("testbot: project snapshot of %d files (%s): uploaded %d file(s) (%s)%n", manifest.size(), Summary.bytes(total),
-                missing.sha256().size(), Summary.bytes(bytes));
+        err.printf("testbot: project snapshot of %d files (%s): uploaded %d file(s) (%s)%n", manifest.size(), SummaryReport.bytes(total),
+                missing.sha256().size(), SummaryReport.bytes(bytes));
         return manifest;
     }
 
@@ -297,13 +317,15 @@ public final class Requester {
 
     /** @param files the entries submitted (files, or parts of split files) */
     private int follow(ServerApi server, BuildInfo build, List<String> files, String what, long started) throws IOException, InterruptedException {
-        Summary summary = new Summary(adapter);
+        BuildResults results = new BuildResults(adapter);
+        List<BuildListener> listeners = listeners();
         // Jackson builds its readers for the events (jobs, results, files, tests) on first use: build them while the
         // first job runs, not when its result arrives (that was a third of the time from last spec to exit). The
         // same for the first formatting of numbers and of a summary (5-10 ms once the last result is in, measured).
         inBackground(() -> {
             if (server instanceof ApiClient) Json.MAPPER.readerFor(EventsReply.class);
-            new Summary(adapter).print(new PrintStream(java.io.OutputStream.nullOutputStream()), build, Set.of(), 0);
+            new SummaryReport(new PrintStream(java.io.OutputStream.nullOutputStream()))
+                    .buildFinished(new BuildListener.Finished(build, new BuildResults(adapter), new BuildResults(adapter).verdict(files, false), 0));
         });
         Thread cancelOnExit = new Thread(() -> {
             try {
@@ -346,8 +368,8 @@ public final class Requester {
                 for (BuildEvent event : reply.events()) {
                     after = Math.max(after, event.seq());
                     if (BuildEvent.JOB_FINISHED.equals(event.kind())) {
-                        summary.add(event.runner(), event.result(), event.attempt(), event.jobFiles() == null ? List.of() : event.jobFiles());
-                        printBlock(summary.jobsDone(), build.jobs(), event);
+                        results.add(event.runner(), event.result(), event.attempt(), event.jobFiles() == null ? List.of() : event.jobFiles());
+                        for (BuildListener listener : listeners) listener.jobFinished(event, results, build.jobs());
                     } else if (BuildEvent.BUILD_FINISHED.equals(event.kind())) {
                         finished = event.build();
                     }
@@ -365,28 +387,28 @@ public final class Requester {
                     return ExitCodes.INFRASTRUCTURE;
                 }
             }
-            Set<String> unaccounted = new HashSet<>(files);
-            unaccounted.removeAll(summary.reportedFiles());
-            double wallSeconds = (System.nanoTime() - started) / 1e9;
-            summary.print(out, finished, unaccounted, wallSeconds);
-            if (!writeReports(summary, finished, wallSeconds, unaccounted)) return ExitCodes.INFRASTRUCTURE;
-            if ("cancelled".equals(finished.status())) return ExitCodes.FAILED;
-            return summary.passed() && unaccounted.isEmpty() && summary.duplicatedFiles().isEmpty() ? ExitCodes.PASSED : ExitCodes.FAILED;
+            Verdict verdict = results.verdict(files, BuildStatus.CANCELLED.equals(finished.status()));
+            BuildListener.Finished over = new BuildListener.Finished(finished, results, verdict, (System.nanoTime() - started) / 1e9);
+            for (BuildListener listener : listeners) {
+                try {
+                    listener.buildFinished(over);
+                } catch (IOException e) {
+                    err.println("testbot: cannot write the report: " + e.getMessage());
+                    return ExitCodes.INFRASTRUCTURE;
+                }
+            }
+            return verdict.passed() ? ExitCodes.PASSED : ExitCodes.FAILED;
         } finally {
             removeHook(cancelOnExit);
         }
     }
 
-    /** --junit-xml and --json; false when one could not be written (said on stderr). */
-    private boolean writeReports(Summary summary, BuildInfo build, double wallSeconds, Set<String> unaccounted) {
-        try {
-            if (config.junitXml() != null) Reports.junitXml(config.junitXml(), summary, build, unaccounted);
-            if (config.jsonReport() != null) Reports.json(config.jsonReport(), summary, adapter, build, wallSeconds, unaccounted);
-            return true;
-        } catch (IOException e) {
-            err.println("testbot: cannot write the report: " + e.getMessage());
-            return false;
-        }
+    /** Who follows the build for the user: the console's job blocks and summary, and the reports asked for. */
+    private List<BuildListener> listeners() {
+        List<BuildListener> listeners = new ArrayList<>(List.of(new JobOutput(out), new SummaryReport(out)));
+        if (config.junitXml() != null) listeners.add(new JUnitXmlReport(config.junitXml()));
+        if (config.jsonReport() != null) listeners.add(new JsonReport(config.jsonReport()));
+        return listeners;
     }
 
     private static void removeHook(Thread hook) {
@@ -394,19 +416,6 @@ public final class Requester {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException alreadyExiting) {
             // Ctrl-C arrived: the hook cancels the build
-        }
-    }
-
-    private void printBlock(int done, int total, BuildEvent event) {
-        var r = event.result();
-        String what = event.attempt() == 0 ? String.format("job %d/%d", done, total) : "re-run " + event.attempt() + " of failing " + adapter.testsNoun();
-        StringBuilder block = new StringBuilder()
-                .append(String.format("── %s · %s #%d · %.2f s · %s%n", what, event.runner(), r.instance(), r.seconds(), r.command()));
-        block.append(r.output());
-        if (!r.output().endsWith("\n")) block.append('\n');
-        synchronized (out) {
-            out.print(block);
-            out.flush();
         }
     }
 

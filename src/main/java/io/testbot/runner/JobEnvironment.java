@@ -1,5 +1,9 @@
 package io.testbot.runner;
 
+import io.testbot.adapters.Adapter;
+import io.testbot.protocol.JobAssignment;
+
+import java.util.HashMap;
 import java.util.Map;
 
 /** What every process a runner starts for a build finds in its environment. */
@@ -17,5 +21,23 @@ final class JobEnvironment {
 
     static void apply(ProcessBuilder builder, String testEnvNumber, int instances) {
         builder.environment().putAll(of(testEnvNumber, instances));
+    }
+
+    /**
+     * A job's variables: its instance's, and the requester's that its framework reads, as the build carries them; a
+     * null value unsets one (the runner's own SPEC_OPTS must not reach a build whose requester set none).
+     */
+    static Map<String, String> of(JobAssignment job, Adapter adapter, String testEnvNumber, int instances) {
+        Map<String, String> variables = new HashMap<>(of(testEnvNumber, instances));
+        for (String name : adapter.requesterVariables()) variables.put(name, job.environment().get(name));
+        return variables;
+    }
+
+    /** Puts the variables into the builder's environment, removing those whose value is null. */
+    static void apply(ProcessBuilder builder, Map<String, String> variables) {
+        variables.forEach((name, value) -> {
+            if (value == null) builder.environment().remove(name);
+            else builder.environment().put(name, value);
+        });
     }
 }

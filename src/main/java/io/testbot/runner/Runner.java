@@ -324,6 +324,12 @@ public final class Runner implements AutoCloseable {
                 output = outcome.output();
                 if (outcome.status() != null) {
                     exit = outcome.status();
+                    // It said it is no place for another job (its files failed to load, say): it ends now.
+                    if (outcome.retire()) {
+                        synchronized (retiring) {
+                            if (workers.remove(instance, worker)) retire(worker);
+                        }
+                    }
                 } else {
                     // It ended during the job (a crash, exit!, or it was killed): the next job starts a new one.
                     workers.remove(instance, worker);
@@ -332,7 +338,7 @@ public final class Runner implements AutoCloseable {
             } else {
                 ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(adapter.command(job.files(), job.options(), resultFile)))
                         .directory(root.toFile()).redirectErrorStream(true);
-                environment(builder, testEnvNumber);
+                JobEnvironment.apply(builder, JobEnvironment.of(job, adapter, testEnvNumber, config.instances()));
                 Process process = builder.start();
                 var timeout = watch(job, process);
                 process.getOutputStream().close();
@@ -367,6 +373,7 @@ public final class Runner implements AutoCloseable {
             if (resultFile != null) {
                 try {
                     Files.deleteIfExists(resultFile);
+                    Files.deleteIfExists(Adapter.sideFile(resultFile));
                 } catch (IOException ignored) {
                     // a leftover result file is harmless
                 }
@@ -388,13 +395,14 @@ public final class Runner implements AutoCloseable {
         }
         List<String> command = adapter.workerCommand(config.workDir().resolve("tools"));
         if (command == null) return null;
-        WarmWorker spare = spares.take(adapter.name(), job.buildId(), root, JobEnvironment.of(testEnvNumber, config.instances()));
+        java.util.Map<String, String> variables = JobEnvironment.of(job, adapter, testEnvNumber, config.instances());
+        WarmWorker spare = spares.take(adapter.name(), job.buildId(), root, variables);
         if (spare != null) {
             workers.put(instance, spare);
             return spare;
         }
         ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(command)).directory(root.toFile()).redirectErrorStream(true);
-        environment(builder, testEnvNumber);
+        JobEnvironment.apply(builder, variables);
         worker = WarmWorker.start(builder, adapter.name(), job.buildId(), root);
         workers.put(instance, worker);
         return worker;

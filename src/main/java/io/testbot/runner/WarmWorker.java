@@ -39,8 +39,15 @@ final class WarmWorker {
     /** Held while a job runs in it, or by whoever decided to end it: whoever holds it may use it. */
     private final java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
 
-    /** What one job printed, and its exit status; a null status means the worker ended during the job. */
-    record Outcome(String output, Integer status) {
+    /**
+     * What one job printed, and its exit status; a null status means the worker ended during the job. retire: the
+     * worker said it should run no more jobs (the job's files failed to load, say: see testbot_rspec_worker.rb).
+     */
+    record Outcome(String output, Integer status, boolean retire) {
+        Outcome(String output, Integer status) {
+            this(output, status, false);
+        }
+
         /**
          * The worker had ended on its own, idle, as the job was sent: it printed nothing and exited cleanly. The
          * job never started and can go to a fresh worker.
@@ -191,13 +198,14 @@ final class WarmWorker {
         String printed = capture.text();
         // The worker starts the marker on a line of its own: that newline is not the job's.
         if (printed.endsWith("\n")) printed = printed.substring(0, printed.length() - 1);
+        String[] words = said.split(" ");
         int status;
         try {
-            status = Integer.parseInt(said);
+            status = Integer.parseInt(words[0]);
         } catch (NumberFormatException e) {
             status = 1;
         }
-        return new Outcome(printed, status);
+        return new Outcome(printed, status, words.length > 1 && words[1].equals("retire"));
     }
 
     /**

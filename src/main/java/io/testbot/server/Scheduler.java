@@ -6,6 +6,7 @@ import io.testbot.protocol.BuildEvent;
 import io.testbot.protocol.BuildInfo;
 import io.testbot.protocol.BuildRequest;
 import io.testbot.protocol.BuildStatus;
+import io.testbot.protocol.BuildTally;
 import io.testbot.protocol.Estimate;
 import io.testbot.protocol.EventsReply;
 import io.testbot.protocol.FileEntry;
@@ -94,15 +95,9 @@ public final class Scheduler {
         int remainingJobs;
         /** Jobs of this build on runners now: the build with the fewest is served first. */
         int running;
-        /** A job that produced no complete results (crash, load error, timeout, before_run). */
-        boolean errored;
-        /** Ids of examples that failed and have not passed on a re-run. */
-        final Set<String> failing = new HashSet<>();
+        /** What its jobs' results add up to, for its verdict. */
+        final BuildTally tally = new BuildTally();
         long lastSeq;
-
-        boolean failed() {
-            return errored || !failing.isEmpty();
-        }
 
         /** Its manifest as JSON, once a runner has asked for it. */
         private byte[] manifestJson;
@@ -172,7 +167,7 @@ public final class Scheduler {
             active.lastSeq = events.isEmpty() ? 0 : events.get(events.size() - 1).seq();
             for (Store.JobRow job : jobs) {
                 if (job.status().equals("done")) {
-                    if (job.result() != null) account(active, job.attempt(), job.files(), job.result());
+                    if (job.result() != null) active.tally.add(job.runnerId() == null ? "" : job.runnerId(), job.result(), job.attempt(), job.files());
                     continue;
                 }
                 if (job.status().equals("cancelled")) continue;
@@ -328,7 +323,7 @@ public final class Scheduler {
                         BuildRequest r = build.request;
                         changed.signalAll();
                         return Optional.of(new JobAssignment(jobId, job.buildId, r.project(), r.adapter(), job.files,
-                                r.options(), r.beforeRun(), r.manifest() == null, r.jobTimeout(), build.remainingJobs <= build.running));
+                                r.options(), r.beforeRun(), r.manifest() == null, r.jobTimeout(), build.remainingJobs <= build.running, r.environment()));
                     }
                 }
                 if (remaining <= 0 || closing) return Optional.empty();
@@ -393,11 +388,10 @@ public final class Scheduler {
                 log.info("build {}: {} failing example(s) of job {} queued for re-run {} of {}", build.id, failedIds.size(), jobId,
                         retry.attempt(), build.request.retryFailed());
             }
-            account(build, job.attempt, job.files, result);
+            build.tally.add(runnerName, result, job.attempt, job.files);
             build.remainingJobs--;
-            boolean finalFailure = result.errored() || (!failedIds.isEmpty() && retry == null) || build.errored;
             if (build.remainingJobs == 0) finishBuild(build);
-            else if (finalFailure && build.request.failFast()) stopBuild(build, BuildStatus.FAILED, "failed fast");
+            else if (build.request.failFast() && BuildTally.failsForGood(result, retry != null)) stopBuild(build, BuildStatus.FAILED, "failed fast");
             changed.signalAll();
             return activeBuilds.containsKey(build.id) ? ResultStatus.RECORDED : ResultStatus.BUILD_OVER;
         } finally {
@@ -434,20 +428,6 @@ public final class Scheduler {
         }
         queue.remove(best);
         return best;
-    }
-
-    /**
-     * Folds a job's outcome into its build: a job without complete results fails the build; examples failing in
-     * a build's own job are failing until a re-run of them passes.
-     */
-    private static void account(ActiveBuild build, int attempt, List<String> jobFiles, JobResult result) {
-        Set<String> failedIds = result.failedIds();
-        if (result.incomplete()) build.errored = true;
-        if (attempt == 0) {
-            build.failing.addAll(failedIds);
-        } else if (!result.errored()) {
-            for (String id : jobFiles) if (!failedIds.contains(id)) build.failing.remove(id);
-        }
     }
 
     // ---- builds -------------------------------------------------------------------------------------------
@@ -518,7 +498,7 @@ public final class Scheduler {
     }
 
     private void finishBuild(ActiveBuild build) {
-        String status = build.failed() ? BuildStatus.FAILED : BuildStatus.PASSED;
+        String status = build.tally.verdict(build.request.files(), false).status();
         build.lastSeq = store.finishBuild(build.id, status, clock.instant()).seq();
         activeBuilds.remove(build.id);
         log.info("build {} {}", build.id, status);

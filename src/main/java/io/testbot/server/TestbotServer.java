@@ -374,6 +374,9 @@ public final class TestbotServer implements AutoCloseable {
         if (request.options() != null && request.options().stream().anyMatch(o -> o == null || o.indexOf('\0') >= 0)) throw new BadRequest("invalid option");
         String optionsProblem = adapter.optionsProblem(request.options() == null ? List.of() : request.options());
         if (optionsProblem != null) throw new BadRequest(optionsProblem);
+        Map<String, String> environment = request.environment() == null ? Map.of() : request.environment();
+        String environmentProblem = environmentProblem(adapter, environment);
+        if (environmentProblem != null) throw new BadRequest(environmentProblem);
         Set<String> testFiles = new HashSet<>();
         Set<String> entries = new HashSet<>();
         for (String entry : request.files()) {
@@ -408,8 +411,25 @@ public final class TestbotServer implements AutoCloseable {
         BuildRequest normalised = new BuildRequest(request.project(), request.adapter(), List.copyOf(request.files()),
                 request.options() == null ? List.of() : request.options(), request.beforeRun(), request.manifest(),
                 Math.max(0, request.jobSize()), request.requestedBy() == null ? address : request.requestedBy(),
-                request.failFast(), Math.max(0, request.jobTimeout()), Math.max(0, Math.min(10, request.retryFailed())), sizes);
+                request.failFast(), Math.max(0, request.jobTimeout()), Math.max(0, Math.min(10, request.retryFailed())), sizes,
+                Map.copyOf(environment));
         return scheduler().submit(normalised);
+    }
+
+    /** Most a build's variables may hold, names and values together. */
+    static final int MAX_ENVIRONMENT_CHARS = 64 * 1024;
+
+    /** A build carries only variables its framework reads from the requester, of a sane size. */
+    private static String environmentProblem(Adapter adapter, Map<String, String> environment) {
+        long chars = 0;
+        for (Map.Entry<String, String> variable : environment.entrySet()) {
+            if (variable.getKey() == null || variable.getValue() == null || variable.getValue().indexOf('\0') >= 0) return "invalid environment variable";
+            if (!adapter.requesterVariables().contains(variable.getKey())) {
+                return adapter.name() + " builds carry no variable " + variable.getKey() + " (only " + String.join(", ", new java.util.TreeSet<>(adapter.requesterVariables())) + ")";
+            }
+            chars += variable.getKey().length() + variable.getValue().length();
+        }
+        return chars > MAX_ENVIRONMENT_CHARS ? "the build's environment variables are longer than " + MAX_ENVIRONMENT_CHARS + " characters" : null;
     }
 
     private EventsReply events(long buildId, long after, long waitMillis) throws InterruptedException {

@@ -123,7 +123,7 @@ TestbotReporter.files.each do |file|
   rescue ScriptError, StandardError => e
     warn "testbot: cannot load #{file}: #{e.class}: #{e.message}"
     e.backtrace.to_a.first(5).each { |line| warn "    #{line}" }
-    TestbotReporter.load_errors << file
+    TestbotReporter.load_errors << { "file" => TestbotReporter.relative(file), "error" => "#{e.class}: #{e.message}".lines.first.to_s.strip }
   end
 end
 TestbotReporter.hook_minitest

@@ -55,15 +55,48 @@ class RSpecAdapterTest {
     }
 
     @Test
-    void countsLoadErrorsAsErrorsOutsideExamples(@TempDir Path project) throws Exception {
+    void aFileThatFailsToLoadCarriesItsErrorAndTheJobsOtherFilesStillCount(@TempDir Path project) throws Exception {
         Files.createDirectories(project.resolve("spec"));
         Files.writeString(project.resolve("spec/broken_spec.rb"), "this is not ruby (\n");
+        Files.writeString(project.resolve("spec/missing_spec.rb"), "require 'no_such_library'\nRSpec.describe('M') { it('x') { } }\n");
+        Files.writeString(project.resolve("spec/fine_spec.rb"), "RSpec.describe('Fine') { it('works') { }; it('fails') { expect(1).to eq(2) } }\n");
+        List<String> files = List.of("spec/broken_spec.rb", "spec/fine_spec.rb", "spec/missing_spec.rb");
         Path json = project.resolve("out.json");
-        Process rspec = new ProcessBuilder(adapter.command(List.of("spec/broken_spec.rb"), List.of(), json)).directory(project.toFile())
-                .redirectErrorStream(true).start();
-        rspec.getInputStream().readAllBytes();
-        assertThat(rspec.waitFor()).isNotZero();
-        assertThat(adapter.readResults(json, List.of("spec/broken_spec.rb"), 0, List.of()).errorsOutsideExamples()).isEqualTo(1);
+        Process rspec = new ProcessBuilder(adapter.command(files, List.of(), json)).directory(project.toFile()).redirectErrorStream(true).start();
+        String output = new String(rspec.getInputStream().readAllBytes());
+        assertThat(rspec.waitFor()).isEqualTo(1);
+        // rspec alone would run nothing at all: "0 examples, 0 failures, 2 errors occurred outside of examples".
+        assertThat(output).contains("An error occurred while loading ./spec/broken_spec.rb")
+                .contains("2 examples, 1 failure, 2 errors occurred outside of examples");
+
+        Adapter.Results results = adapter.readResults(json, files, 1, List.of());
+        assertThat(results.errorsOutsideExamples()).as("both errors are their files'").isZero();
+        assertThat(results.files()).extracting(FileResult::path, FileResult::examples, FileResult::failures)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("spec/broken_spec.rb", 0, 0), org.assertj.core.groups.Tuple.tuple("spec/fine_spec.rb", 2, 1),
+                        org.assertj.core.groups.Tuple.tuple("spec/missing_spec.rb", 0, 0));
+        assertThat(results.files().get(0).error()).startsWith("SyntaxError");
+        assertThat(results.files().get(1).error()).isNull();
+        assertThat(results.files().get(2).error()).isEqualTo("LoadError: cannot load such file -- no_such_library");
+        assertThat(adapter.totalsLine(Adapter.Totals.of(results.files(), 0))).isEqualTo("2 examples, 1 failure, 2 errors occurred outside of examples");
+    }
+
+    @Test
+    void aHelperThatFailsToLoadStillFailsTheWholeJobAsRspecAloneDoes(@TempDir Path project) throws Exception {
+        Files.createDirectories(project.resolve("spec"));
+        Files.writeString(project.resolve("spec/spec_helper.rb"), "raise 'the helper is broken'\n");
+        Files.writeString(project.resolve("spec/fine_spec.rb"), "RSpec.describe('Fine') { it('works') { } }\n");
+        Path json = project.resolve("out.json");
+        Process rspec = new ProcessBuilder(adapter.command(List.of("spec/fine_spec.rb"), List.of("--require", "spec_helper"), json))
+                .directory(project.toFile()).redirectErrorStream(true).start();
+        String output = new String(rspec.getInputStream().readAllBytes());
+        assertThat(rspec.waitFor()).isEqualTo(1);
+        assertThat(output).contains("the helper is broken");
+        Adapter.Results results = adapter.readResults(json, List.of("spec/fine_spec.rb"), 1, List.of());
+        assertThat(results.errorsOutsideExamples()).isEqualTo(1);
+        assertThat(results.files()).singleElement().satisfies(f -> {
+            assertThat(f.examples()).isZero();
+            assertThat(f.error()).isNull();
+        });
     }
 
     @Test

@@ -81,9 +81,12 @@ class TestUnitAdapterTest {
 
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.output()).contains("testbot: cannot load test/broken_test.rb: SyntaxError");
-        assertThat(run.results().errorsOutsideExamples()).isEqualTo(1);
+        assertThat(run.results().errorsOutsideExamples()).as("the error is its file's").isZero();
         assertThat(run.results().files()).extracting(FileResult::path, FileResult::examples)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("test/broken_test.rb", 0), org.assertj.core.groups.Tuple.tuple("test/fine_test.rb", 1));
+        assertThat(run.results().files().get(0).error()).startsWith("SyntaxError");
+        assertThat(run.results().files().get(1).error()).isNull();
+        assertThat(adapter.totalsLine(Adapter.Totals.of(run.results().files(), 0))).isEqualTo("1 tests, 1 assertions, 0 failures, 0 errors, 0 skips, 1 file did not load");
     }
 
     @Test

@@ -15,7 +15,6 @@ import javax.xml.parsers.DocumentBuilderFactory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,8 +23,8 @@ class ReportsTest {
         return new FileResult.TestCase("spec.a_spec", name, 0.25, status, message, id);
     }
 
-    Summary summary() {
-        Summary summary = new Summary(Adapters.get("rspec"));
+    BuildResults results() {
+        BuildResults summary = new BuildResults(Adapters.get("rspec"));
         FileResult.Failure flaky = new FileResult.Failure("./spec/a_spec.rb:3", "A is flaky", "./spec/a_spec.rb[1:2]");
         FileResult.Failure real = new FileResult.Failure("./spec/a_spec.rb:9", "A fails", "./spec/a_spec.rb[1:3]");
         // Part 1 of a split file, then part 2; a control character and colour codes in a message.
@@ -40,11 +39,19 @@ class ReportsTest {
         return summary;
     }
 
+    /** The build as the listeners get it when it is over; spec/lost_spec.rb was submitted, and no job reported it. */
+    BuildListener.Finished finished(List<String> alsoSubmitted) {
+        BuildInfo build = new BuildInfo(7, "p", "rspec", "failed", 3, 3, 1, "me", null, null);
+        BuildResults results = results();
+        List<String> submitted = new java.util.ArrayList<>(List.of("spec/a_spec.rb[1:1,1:2,1:3]", "spec/a_spec.rb[1:4]"));
+        submitted.addAll(alsoSubmitted);
+        return new BuildListener.Finished(build, results, results.verdict(submitted, false), 2.5);
+    }
+
     @Test
     void junitXmlMergesTheFilesPartsAndCountsAFlakyTestAsPassed(@TempDir Path dir) throws Exception {
-        BuildInfo build = new BuildInfo(7, "p", "rspec", "failed", 3, 3, 1, "me", null, null);
         Path xml = dir.resolve("reports/junit.xml");
-        Reports.junitXml(xml, summary(), build, Set.of("spec/lost_spec.rb"));
+        new JUnitXmlReport(xml).buildFinished(finished(List.of("spec/lost_spec.rb")));
 
         Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml.toFile());
         Element root = doc.getDocumentElement();
@@ -66,9 +73,8 @@ class ReportsTest {
 
     @Test
     void jsonHasTheTotalsJobsAndFailuresWithTheirReRunCommands(@TempDir Path dir) throws Exception {
-        BuildInfo build = new BuildInfo(7, "p", "rspec", "failed", 3, 3, 1, "me", null, null);
         Path file = dir.resolve("build.json");
-        Reports.json(file, summary(), Adapters.get("rspec"), build, 2.5, Set.of());
+        new JsonReport(file).buildFinished(finished(List.of()));
 
         JsonNode json = Json.MAPPER.readTree(file.toFile());
         assertThat(json.path("passed").asBoolean()).isFalse();
@@ -78,5 +84,31 @@ class ReportsTest {
         assertThat(json.path("failures")).singleElement().satisfies(f -> assertThat(f.path("rerun").asText()).isEqualTo("rspec ./spec/a_spec.rb:9"));
         assertThat(json.path("flaky")).singleElement().satisfies(f -> assertThat(f.path("description").asText()).isEqualTo("A is flaky"));
         assertThat(json.path("runners")).extracting(JsonNode::asText).containsExactly("r1", "r2");
+    }
+
+    @Test
+    void aFileThatDidNotLoadIsAnErrorInBothReportsAndFailsTheBuild(@TempDir Path dir) throws Exception {
+        BuildResults results = new BuildResults(Adapters.get("rspec"));
+        results.add("r1", new JobResult("r1", 1, 1, false, "", 1, 0, "rspec", List.of(
+                new FileResult("spec/a_spec.rb", 1, 0, 0, 0.5, List.of(), Map.of(), List.of(test("passes", "passed", null, null))),
+                FileResult.notLoaded("spec/broken_spec.rb", "LoadError: cannot load such file -- nokogiri"))), 0, List.of("spec/a_spec.rb", "spec/broken_spec.rb"));
+        BuildInfo build = new BuildInfo(8, "p", "rspec", "failed", 1, 1, 1, "me", null, null);
+        BuildListener.Finished finished = new BuildListener.Finished(build, results, results.verdict(List.of("spec/a_spec.rb", "spec/broken_spec.rb"), false), 1);
+        assertThat(finished.verdict().passed()).isFalse();
+
+        Path xml = dir.resolve("junit.xml");
+        new JUnitXmlReport(xml).buildFinished(finished);
+        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml.toFile());
+        assertThat(doc.getDocumentElement().getAttribute("errors")).isEqualTo("1");
+        Element error = (Element) doc.getElementsByTagName("error").item(0);
+        assertThat(((Element) error.getParentNode().getParentNode()).getAttribute("name")).isEqualTo("spec/broken_spec.rb");
+        assertThat(error.getAttribute("message")).isEqualTo("LoadError: cannot load such file -- nokogiri");
+
+        Path json = dir.resolve("build.json");
+        new JsonReport(json).buildFinished(finished);
+        JsonNode report = Json.MAPPER.readTree(json.toFile());
+        assertThat(report.path("passed").asBoolean()).isFalse();
+        assertThat(report.path("not_loaded").path("spec/broken_spec.rb").asText()).isEqualTo("LoadError: cannot load such file -- nokogiri");
+        assertThat(report.path("totals_line").asText()).isEqualTo("1 example, 0 failures, 1 error occurred outside of examples");
     }
 }

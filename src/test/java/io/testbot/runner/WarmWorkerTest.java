@@ -117,4 +117,88 @@ class WarmWorkerTest {
         assertThat(spare.awaitBooted(30, java.util.concurrent.TimeUnit.SECONDS)).as("it never said it was ready").isFalse();
         assertThat(spare.bind(1, dir, Map.of())).isFalse();
     }
+
+    /** Runs one job on the worker and reads its results: examples, failures and pending of each file, in order. */
+    List<List<Integer>> counts(WarmWorker worker, Path project, String name, String... files) throws Exception {
+        Path json = project.resolve(name + ".json");
+        WarmWorker.Outcome outcome = worker.run(rspec.workerJob(List.of(files), List.of(), json));
+        assertThat(outcome.status()).as(outcome.output()).isNotNull();
+        return rspec.readResults(json, List.of(files), outcome.status(), List.of()).files().stream()
+                .map(f -> List.of(f.examples(), f.failures(), f.pending())).toList();
+    }
+
+    /**
+     * What docs say a worker does not carry from job to job: the earlier job's example groups (of the same names),
+     * its focus filter, its failures and pending examples, a fail-fast stop, its random order. The file's result is
+     * the same after such a job as in a fresh worker.
+     */
+    @Test
+    void aFilesResultDoesNotDependOnTheJobThatRanBeforeItInTheSameWorker(@TempDir Path project) throws Exception {
+        Files.createDirectories(project.resolve("spec"));
+        Files.writeString(project.resolve(".rspec"), "--require spec_helper\n");
+        Files.writeString(project.resolve("spec/spec_helper.rb"), "RSpec.configure { |c| c.filter_run_when_matching :focus }\n");
+        Files.writeString(project.resolve("spec/before_spec.rb"), """
+                RSpec.describe("Shared name") do
+                  let(:value) { :before }
+                  fit("is focused") { expect(value).to eq(:before) }
+                  it("fails") { expect(1).to eq(2) }
+                  it("is pending") { pending("later"); raise "no" }
+                end
+                RSpec.describe("Stops") { it("is not focused, so filtered out") { } }
+                """);
+        Files.writeString(project.resolve("spec/target_spec.rb"), """
+                RSpec.describe("Shared name") do
+                  let(:value) { :target }
+                  it("passes") { expect(value).to eq(:target) }
+                  it("fails") { expect(value).to eq(:other) }
+                  it("is pending") { pending("not yet"); raise "no" }
+                  it("is skipped", skip: "off") { }
+                end
+                """);
+        List<List<Integer>> alone;
+        List<List<Integer>> after;
+        WarmWorker fresh = WarmWorker.start(new ProcessBuilder(rspec.workerCommand(project.resolve("tools"))).directory(project.toFile())
+                .redirectErrorStream(true), "rspec", 1, project);
+        try {
+            alone = counts(fresh, project, "alone", "spec/target_spec.rb");
+        } finally {
+            fresh.close();
+        }
+        WarmWorker used = WarmWorker.start(new ProcessBuilder(rspec.workerCommand(project.resolve("tools"))).directory(project.toFile())
+                .redirectErrorStream(true), "rspec", 1, project);
+        try {
+            assertThat(counts(used, project, "before", "spec/before_spec.rb")).as("the focus filter applied there")
+                    .containsExactly(List.of(1, 0, 0));
+            after = counts(used, project, "after", "spec/target_spec.rb");
+            assertThat(used.fits(1, project)).as("nothing of that job retired it").isTrue();
+        } finally {
+            used.close();
+        }
+        assertThat(alone).containsExactly(List.of(4, 1, 2));
+        assertThat(after).isEqualTo(alone);
+    }
+
+    @Test
+    void aJobWhoseFileFailsToLoadOrThatLeavesTheProjectDirectoryRetiresItsWorker(@TempDir Path project) throws Exception {
+        Files.createDirectories(project.resolve("spec"));
+        Files.writeString(project.resolve("spec/fine_spec.rb"), "RSpec.describe('Fine') { it('works') { } }\n");
+        Files.writeString(project.resolve("spec/broken_spec.rb"), "require 'no_such_library'\n");
+        Files.writeString(project.resolve("spec/wanders_spec.rb"), "RSpec.describe('Wanders') { it('goes') { Dir.chdir('/') } }\n");
+        for (String retiring : List.of("spec/broken_spec.rb", "spec/wanders_spec.rb")) {
+            WarmWorker worker = WarmWorker.start(new ProcessBuilder(rspec.workerCommand(project.resolve("tools"))).directory(project.toFile())
+                    .redirectErrorStream(true), "rspec", 1, project);
+            try {
+                WarmWorker.Outcome fine = worker.run(rspec.workerJob(List.of("spec/fine_spec.rb"), List.of(), project.resolve("fine.json")));
+                assertThat(fine.retire()).isFalse();
+                WarmWorker.Outcome outcome = worker.run(rspec.workerJob(List.of(retiring, "spec/fine_spec.rb"), List.of(), project.resolve("r.json")));
+                assertThat(outcome.status()).as(outcome.output()).isNotNull();
+                assertThat(outcome.retire()).as(retiring).isTrue();
+                assertThat(rspec.readResults(project.resolve("r.json"), List.of(retiring, "spec/fine_spec.rb"), outcome.status(), List.of()).files())
+                        .as("the job's other file ran").extracting(f -> f.examples()).endsWith(1);
+                assertThat(worker.process().waitFor()).as("it ended on its own, as a process ends normally").isZero();
+            } finally {
+                worker.close();
+            }
+        }
+    }
 }

@@ -1,18 +1,13 @@
 package io.testbot.requester;
 
-import io.testbot.adapters.Adapter;
 import io.testbot.protocol.BuildInfo;
 import io.testbot.protocol.FileResult;
-import io.testbot.protocol.Json;
 
 import javax.xml.stream.XMLOutputFactory;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamWriter;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,40 +15,51 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-/** The build's result as files for machines: one merged JUnit XML report (--junit-xml) and JSON (--json). */
-final class Reports {
-    private Reports() {}
+/**
+ * --junit-xml FILE: one merged JUnit XML report, as Jenkins, GitLab and GitHub read it: a testsuite per file (the
+ * parts of a split file merged), a testcase per test. A test that failed and then passed on a re-run is reported
+ * passed, with a note; a file that did not load, jobs without complete results and files without a result are
+ * reported as errors, so the report fails as the build does.
+ */
+final class JUnitXmlReport implements BuildListener {
+    private final Path file;
 
-    /**
-     * JUnit XML as Jenkins, GitLab and GitHub read it: a testsuite per file (the parts of a split file merged), a
-     * testcase per test. A test that failed and then passed on a re-run is reported passed, with a note; jobs
-     * without complete results and files without a result are reported as errors, so the report fails as the
-     * build does.
-     */
-    static void junitXml(Path file, Summary summary, BuildInfo build, Set<String> unaccounted) throws IOException {
+    JUnitXmlReport(Path file) {
+        this.file = file;
+    }
+
+    @Override
+    public void buildFinished(Finished finished) throws IOException {
+        BuildResults results = finished.results();
+        BuildInfo build = finished.build();
+        Set<String> flaky = results.tally().flaky().keySet();
         Map<String, List<FileResult.TestCase>> byFile = new LinkedHashMap<>();
-        for (FileResult f : summary.files()) byFile.computeIfAbsent(f.path(), p -> new ArrayList<>()).addAll(f.cases());
+        for (FileResult f : results.files()) {
+            List<FileResult.TestCase> cases = byFile.computeIfAbsent(f.path(), p -> new ArrayList<>());
+            cases.addAll(f.cases());
+            if (f.error() != null) cases.add(new FileResult.TestCase(classname(f.path()), "(the file did not load)", 0, FileResult.TestCase.ERROR, f.error(), null));
+        }
         List<FileResult.TestCase> problems = new ArrayList<>();
-        for (String job : summary.erroredJobs()) problems.add(new FileResult.TestCase("testbot", job, 0, FileResult.TestCase.ERROR, "job without complete results; see its output", null));
-        for (String entry : unaccounted.stream().sorted().toList()) problems.add(new FileResult.TestCase("testbot", entry, 0, FileResult.TestCase.ERROR, "no result for this file", null));
+        for (String job : results.tally().erroredJobs()) problems.add(new FileResult.TestCase("testbot", job, 0, FileResult.TestCase.ERROR, "job without complete results; see its output", null));
+        for (String entry : finished.verdict().withoutResult()) problems.add(new FileResult.TestCase("testbot", entry, 0, FileResult.TestCase.ERROR, "no result for this file", null));
         if (!problems.isEmpty()) byFile.put("testbot", problems);
 
-        writeAtomically(file, out -> {
+        ReportFiles.writeAtomically(file, out -> {
             XMLStreamWriter xml = XMLOutputFactory.newFactory().createXMLStreamWriter(out, "UTF-8");
             xml.writeStartDocument("UTF-8", "1.0");
             xml.writeCharacters("\n");
             List<FileResult.TestCase> all = byFile.values().stream().flatMap(List::stream).toList();
             xml.writeStartElement("testsuites");
             xml.writeAttribute("name", "testbot build " + build.id());
-            counts(xml, all, summary.flaky().keySet());
+            counts(xml, all, flaky);
             xml.writeCharacters("\n");
             for (Map.Entry<String, List<FileResult.TestCase>> suite : byFile.entrySet()) {
                 xml.writeCharacters("  ");
                 xml.writeStartElement("testsuite");
                 xml.writeAttribute("name", clean(suite.getKey()));
-                counts(xml, suite.getValue(), summary.flaky().keySet());
+                counts(xml, suite.getValue(), flaky);
                 xml.writeCharacters("\n");
-                for (FileResult.TestCase test : suite.getValue()) testcase(xml, suite.getKey(), test, summary.flaky().containsKey(test.id()));
+                for (FileResult.TestCase test : suite.getValue()) testcase(xml, suite.getKey(), test, test.id() != null && flaky.contains(test.id()));
                 xml.writeCharacters("  ");
                 xml.writeEndElement();
                 xml.writeCharacters("\n");
@@ -117,28 +123,9 @@ final class Reports {
         xml.writeCharacters("\n");
     }
 
-    /** The build as JSON: totals, every file's result, every job, the failures with their re-run commands. */
-    static void json(Path file, Summary summary, Adapter adapter, BuildInfo build, double wallSeconds, Set<String> unaccounted) throws IOException {
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("build", Map.of("id", build.id(), "project", build.project(), "adapter", build.adapter(), "status", build.status()));
-        report.put("passed", summary.passed() && unaccounted.isEmpty() && summary.duplicatedFiles().isEmpty() && !"cancelled".equals(build.status()));
-        report.put("wall_seconds", wallSeconds);
-        report.put("ideal_seconds", summary.idealSeconds());
-        report.put("totals", summary.totals());
-        report.put("totals_line", adapter.totalsLine(summary.totals()));
-        report.put("runners", summary.runners().stream().sorted().toList());
-        report.put("files", summary.files());
-        report.put("jobs", summary.jobs());
-        report.put("failures", summary.failing().stream().map(f -> failure(adapter, f)).toList());
-        report.put("flaky", summary.flaky().values().stream().map(f -> failure(adapter, f)).toList());
-        report.put("errored_jobs", summary.erroredJobs());
-        report.put("without_result", unaccounted.stream().sorted().toList());
-        report.put("with_more_than_one_result", List.copyOf(summary.duplicatedFiles()));
-        writeAtomically(file, out -> Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(out, report));
-    }
-
-    private static Map<String, String> failure(Adapter adapter, FileResult.Failure f) {
-        return Map.of("location", f.location(), "description", f.description(), "rerun", adapter.rerunCommand(f));
+    /** "spec/models/user_spec.rb" → "spec.models.user_spec", as JUnit reports name a test's class. */
+    private static String classname(String path) {
+        return path.replaceFirst("\\.[^./]+$", "").replace('/', '.');
     }
 
     private static String seconds(double s) {
@@ -154,26 +141,5 @@ final class Reports {
             if (allowed) out.appendCodePoint(c);
         });
         return out.toString();
-    }
-
-    private interface Writing {
-        void to(OutputStream out) throws IOException, XMLStreamException;
-    }
-
-    /** Written beside the target and renamed into place, so a reader never sees half a report. */
-    private static void writeAtomically(Path file, Writing writing) throws IOException {
-        Path target = file.toAbsolutePath();
-        if (target.getParent() != null) Files.createDirectories(target.getParent());
-        Path temporary = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(temporary)) {
-                writing.to(out);
-            } catch (XMLStreamException e) {
-                throw new IOException("cannot write " + file + ": " + e.getMessage(), e);
-            }
-            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temporary);
-        }
     }
 }
