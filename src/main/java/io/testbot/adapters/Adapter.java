@@ -119,6 +119,15 @@ public interface Adapter {
         return null;
     }
 
+    /**
+     * The files of a job that its framework's output names as not loading, when the job gave no results because of
+     * them (a feature that does not parse stops cucumber before it runs anything), with their errors; the runner
+     * then runs the job's other entries again without them. Empty when the output names none.
+     */
+    default Map<String, String> notLoaded(String output, List<String> entries) {
+        return Map.of();
+    }
+
     /** What is wrong with a build's options for this framework, or null when nothing is. */
     default String optionsProblem(List<String> options) {
         return null;

@@ -42,6 +42,33 @@ public final class CucumberAdapter implements Adapter {
         return command;
     }
 
+    static final String FILES = "testbot_cucumber_files.rb";
+
+    /**
+     * Cucumber's own choice of feature files when a profile file (cucumber.yml: its default profile may name paths
+     * and --exclude them) or options could change it; null otherwise, when testbot's pattern finds what cucumber
+     * would run.
+     */
+    @Override
+    public List<String> filesToRun(Path root, List<String> patterns, List<String> paths, List<String> options, Path tools)
+            throws IOException, InterruptedException {
+        boolean profile = false;
+        for (String dir : List.of("", ".config/", "config/")) {
+            for (String name : List.of("cucumber.yml", "cucumber.yaml")) profile |= Files.isRegularFile(root.resolve(dir + name));
+        }
+        if (!profile && options.isEmpty()) return null;
+        List<String> arguments = new ArrayList<>(options);
+        arguments.addAll(paths);
+        List<String> files = DryRun.filesToRun("cucumber", root, Resources.unpack(FILES, tools, FILES, false), arguments);
+        if (paths.isEmpty() && !patterns.equals(defaultPatterns())) {
+            // testbot's own pattern chooses among what cucumber would run.
+            List<java.nio.file.PathMatcher> matchers = patterns.stream().flatMap(p -> java.util.stream.Stream.of(p, p.replace("**/", "")))
+                    .map(p -> java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + p)).toList(); // "**/" matches no directory too
+            files = files.stream().filter(f -> matchers.stream().anyMatch(m -> m.matches(Path.of(f)))).toList();
+        }
+        return files;
+    }
+
     @Override
     public String displayCommand(List<String> files, List<String> options) {
         List<String> words = new ArrayList<>(List.of("cucumber"));
@@ -87,6 +114,22 @@ public final class CucumberAdapter implements Adapter {
         List<FileResult> results = new ArrayList<>();
         byFile.forEach((path, t) -> results.add(t.result(path)));
         return new Results(results, 0);
+    }
+
+    /** "features/a.feature: Parser errors:" and the error on the next line: cucumber stops before it runs anything. */
+    private static final Pattern PARSER_ERRORS = Pattern.compile("(?m)^(\\S+\\.feature): Parser errors:\\R(.*)$");
+
+    @Override
+    public Map<String, String> notLoaded(String output, List<String> entries) {
+        java.util.Set<String> files = new java.util.HashSet<>();
+        for (String entry : entries) files.add(fileOf(entry));
+        Map<String, String> notLoaded = new TreeMap<>();
+        Matcher m = PARSER_ERRORS.matcher(output);
+        while (m.find()) {
+            String file = m.group(1).replaceFirst("^\\./", "");
+            if (files.contains(file)) notLoaded.put(file, "Parser errors: " + m.group(2).strip());
+        }
+        return notLoaded;
     }
 
     @Override

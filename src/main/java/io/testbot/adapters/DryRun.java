@@ -68,6 +68,27 @@ final class DryRun {
         return parts;
     }
 
+    /**
+     * Asks the framework, through a helper script of testbot's (testbot_rspec_files.rb, say), which test files it
+     * would run in root with these arguments: the helper prints JSON, {"files": [...], "outside": [...]}, as its
+     * last line.
+     *
+     * @throws IllegalArgumentException when the framework would run files outside the project
+     */
+    static List<String> filesToRun(String name, Path root, Path helper, List<String> arguments) throws IOException, InterruptedException {
+        String said = output(name, List.of("ruby", helper.toString(), Json.MAPPER.writeValueAsString(arguments)), root);
+        // The answer is the last line; warnings may come before it.
+        String last = said.strip().lines().reduce((first, second) -> second).orElse("");
+        JsonNode answer = last.startsWith("{") ? Json.MAPPER.readTree(last) : null;
+        if (answer == null || !answer.has("files")) throw new IOException(name + " did not say which files it runs: " + said.strip());
+        if (!answer.path("outside").isEmpty()) {
+            throw new IllegalArgumentException(name + " would run files outside the project, which testbot cannot send: " + answer.path("outside").get(0).asText());
+        }
+        List<String> files = new ArrayList<>();
+        answer.path("files").forEach(file -> files.add(file.asText()));
+        return files;
+    }
+
     /** Runs the command in root and returns what it printed; name is the framework's, for messages. */
     static String output(String name, List<String> command, Path root) throws IOException, InterruptedException {
         Path output = Files.createTempFile("testbot-dry-run", ".txt");

@@ -103,18 +103,7 @@ public final class RSpecAdapter implements Adapter {
         List<String> arguments = new ArrayList<>(options);
         if (ownPattern) arguments.addAll(List.of("--pattern", String.join(",", patterns)));
         arguments.addAll(paths);
-        Path helper = Resources.unpack(FILES, tools, FILES, false);
-        String said = DryRun.output("rspec", List.of("ruby", helper.toString(), Json.MAPPER.writeValueAsString(arguments)), root);
-        // Its answer is its last line; warnings may come before it.
-        String last = said.strip().lines().reduce((first, second) -> second).orElse("");
-        JsonNode answer = last.startsWith("{") ? Json.MAPPER.readTree(last) : null;
-        if (answer == null || !answer.has("files")) throw new IOException("rspec did not say which files it runs: " + said.strip());
-        if (!answer.path("outside").isEmpty()) {
-            throw new IllegalArgumentException("rspec would run files outside the project, which testbot cannot send: " + answer.path("outside").get(0).asText());
-        }
-        List<String> files = new ArrayList<>();
-        answer.path("files").forEach(file -> files.add(file.asText()));
-        return files;
+        return DryRun.filesToRun("rspec", root, Resources.unpack(FILES, tools, FILES, false), arguments);
     }
 
     /** rspec booted once per instance and build: testbot_rspec_worker.rb runs each job with RSpec::Core::Runner. */

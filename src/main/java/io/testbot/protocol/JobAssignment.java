@@ -14,4 +14,9 @@ public record JobAssignment(long jobId, long buildId, String project, String ada
     public JobAssignment {
         environment = environment == null ? java.util.Map.of() : environment;
     }
+
+    /** The same job with other entries (some of its own). */
+    public JobAssignment withFiles(List<String> entries) {
+        return new JobAssignment(jobId, buildId, project, adapter, entries, options, beforeRun, inPlace, timeoutSeconds, queueDrained, environment);
+    }
 }

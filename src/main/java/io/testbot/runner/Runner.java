@@ -363,6 +363,8 @@ public final class Runner implements AutoCloseable {
                 boolean errored = results.errorsOutsideExamples() > 0;
                 return new JobResult(runnerId, instance, exit, errored, output, seconds, setup, display, results.files());
             } catch (IOException e) {
+                Map<String, String> notLoaded = adapter.notLoaded(output, job.files());
+                if (!notLoaded.isEmpty()) return withoutWhatDidNotLoad(root, job, instance, adapter, display, testEnvNumber, started, output, exit, notLoaded);
                 return new JobResult(runnerId, instance, exit, true, output + "\ntestbot: " + e.getMessage() + " (exit status " + exit + ")\n",
                         seconds, setup, display, emptyResults(job));
             }
@@ -379,6 +381,29 @@ public final class Runner implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * A job that gave no results because some of its files did not load (a feature that does not parse stops
+     * cucumber before it runs anything): those files cost only themselves, and the job's other files run again
+     * without them.
+     */
+    private JobResult withoutWhatDidNotLoad(Path root, JobAssignment job, int instance, Adapter adapter, String display, String testEnvNumber,
+                                            long started, String output, int exit, Map<String, String> notLoaded) throws InterruptedException {
+        List<String> rest = job.files().stream().filter(entry -> !notLoaded.containsKey(adapter.fileOf(entry))).toList();
+        List<FileResult> files = new ArrayList<>();
+        notLoaded.forEach((file, error) -> files.add(FileResult.notLoaded(file, error)));
+        if (rest.isEmpty()) {
+            return new JobResult(runnerId, instance, exit, false, output, (System.nanoTime() - started) / 1e9, 0, display, files);
+        }
+        log.info("job {}: {} file(s) did not load; running its other {} without them", job.jobId(), notLoaded.size(), rest.size());
+        JobResult again = runIn(root, job.withFiles(rest), instance, adapter, display, testEnvNumber, System.nanoTime());
+        if (again == null) return null; // cancelled meanwhile
+        files.addAll(again.files());
+        String both = output + (output.endsWith("\n") ? "" : "\n") + "testbot: running the job's other files without "
+                + String.join(", ", notLoaded.keySet()) + "\n" + again.output();
+        return new JobResult(runnerId, instance, again.exitCode() == 0 ? exit : again.exitCode(), again.errored(), both,
+                (System.nanoTime() - started) / 1e9, again.setupSeconds(), display, files);
     }
 
     /**

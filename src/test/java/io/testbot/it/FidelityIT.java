@@ -124,4 +124,42 @@ class FidelityIT extends Cluster {
                     .doesNotContain("Errored jobs");
         }
     }
+
+    private static final Pattern CUCUMBER_TOTALS = Pattern.compile("\\d+ scenarios? \\([^)]*\\)\\n\\d+ steps? \\([^)]*\\)");
+
+    static String cucumberTotals(String output) {
+        Matcher m = CUCUMBER_TOTALS.matcher(output);
+        String last = null;
+        while (m.find()) last = m.group();
+        return last;
+    }
+
+    @Test
+    void cucumbersDefaultProfileChoosesTheFeaturesAsCucumberAloneDoes() throws Exception {
+        Path project = io.testbot.adapters.SampleTests.cucumber(Files.createDirectories(dir.resolve("app")));
+        // Its default profile leaves work in progress out, by tag and by path.
+        SampleProjects.write(project, "cucumber.yml", "default: --tags ~@wip --exclude drafts\n");
+        SampleProjects.write(project, "features/drafts/idea.feature", "Feature: Idea\n  Scenario: someday\n    When I do something undefined\n");
+        SampleProjects.write(project, "features/tagged.feature", "Feature: Tagged\n  @wip\n  Scenario: not yet\n    When I do something undefined\n");
+        Result cucumber = alone(project, Map.of(), "cucumber");
+
+        Result testbot = requestWith("cucumber", project, Map.of(), "--instances", "2", "--files-per-job", "1");
+
+        assertThat(testbot.exit()).as(testbot.all()).isEqualTo(cucumber.exit()).isEqualTo(1);
+        assertThat(cucumberTotals(testbot.out())).isEqualTo(cucumberTotals(cucumber.out()))
+                .isEqualTo("6 scenarios (1 failed, 1 undefined, 1 pending, 3 passed)\n17 steps (1 failed, 1 skipped, 1 undefined, 1 pending, 13 passed)");
+        assertThat(testbot.all()).doesNotContain("drafts/idea.feature");
+    }
+
+    @Test
+    void aFeatureThatDoesNotParseCostsOnlyItself() throws Exception {
+        Path project = io.testbot.adapters.SampleTests.cucumber(Files.createDirectories(dir.resolve("app")));
+        SampleProjects.write(project, "features/bad.feature", "Feature: Bad\n  Scenario: x\n    Given a calculator\n  this is not gherkin\n");
+
+        Result testbot = requestWith("cucumber", project, Map.of(), "--instances", "1", "--files-per-job", "3");
+
+        assertThat(testbot.exit()).as(testbot.all()).isEqualTo(1);
+        assertThat(testbot.out()).contains("6 scenarios (1 failed, 1 undefined, 1 pending, 3 passed)")
+                .contains("1 file did not load").contains("features/bad.feature # Parser errors:").doesNotContain("Errored jobs");
+    }
 }
