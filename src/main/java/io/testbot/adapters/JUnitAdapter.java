@@ -69,12 +69,46 @@ public final class JUnitAdapter implements Adapter {
                 : "a junit build needs --class-path among its options";
     }
 
+    /** An option for the tests' JVM rather than the launcher, as javac's -J: "-J--add-opens=java.base/java.lang=ALL-UNNAMED". */
+    static final String JVM_OPTION = "-J";
+
+    /** The JVM, its options (from the -J options), the launcher and a command of it; the launcher's options follow. */
+    private static List<String> launch(Path tools, List<String> options, String... launcherCommand) throws IOException {
+        List<String> command = new ArrayList<>(List.of(javaBinary()));
+        options.stream().filter(o -> o.startsWith(JVM_OPTION)).forEach(o -> command.add(o.substring(JVM_OPTION.length())));
+        command.addAll(List.of("-jar", launcher(tools).toString()));
+        command.addAll(List.of(launcherCommand));
+        options.stream().filter(o -> !o.startsWith(JVM_OPTION)).forEach(command::add);
+        return command;
+    }
+
+    /**
+     * Surefire's choice of test classes, from the project's effective POM (see {@link SurefireSettings}): its
+     * includes and excludes, where testbot was given no pattern of its own.
+     */
+    @Override
+    public List<String> filesToRun(Path root, List<String> patterns, List<String> paths, List<String> options, Path tools) throws IOException {
+        if (!patterns.equals(defaultPatterns())) return null;
+        SurefireSettings surefire = SurefireSettings.of(root);
+        Path classes = root.resolve("target/test-classes");
+        List<Path> starts = paths.isEmpty() ? List.of(classes) : paths.stream().map(p -> root.resolve(p).normalize()).toList();
+        java.util.TreeSet<String> files = new java.util.TreeSet<>();
+        for (Path start : starts) {
+            if (!Files.exists(start)) continue;
+            try (Stream<Path> walk = Files.walk(start)) {
+                walk.filter(Files::isRegularFile).filter(f -> f.startsWith(classes) && f.toString().endsWith(".class"))
+                        .filter(f -> surefire.runs(classes.relativize(f).toString()))
+                        .forEach(f -> files.add(root.relativize(f).toString()));
+            }
+        }
+        return List.copyOf(files);
+    }
+
     @Override
     public List<String> command(List<String> files, List<String> options, Path resultFile) throws IOException {
         Path reports = reportsDir(resultFile);
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", launcher(resultFile.getParent().resolve("../tools").normalize()).toString(),
-                "execute", "--disable-banner", "--disable-ansi-colors", "--details=tree", "--reports-dir", reports.toString()));
-        command.addAll(options);
+        List<String> command = launch(resultFile.getParent().resolve("../tools").normalize(), options,
+                "execute", "--disable-banner", "--disable-ansi-colors", "--details=tree", "--reports-dir", reports.toString());
         for (String entry : files) {
             int hash = entry.indexOf('#');
             if (hash < 0) {
@@ -100,9 +134,7 @@ public final class JUnitAdapter implements Adapter {
     @Override
     public Map<String, List<String>> split(Path root, Map<String, Integer> pieces, List<String> options, Path tools) throws IOException, InterruptedException {
         if (pieces.isEmpty()) return Map.of();
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", launcher(tools).toString(),
-                "discover", "--disable-banner", "--disable-ansi-colors", "--details=verbose"));
-        command.addAll(options);
+        List<String> command = launch(tools, options, "discover", "--disable-banner", "--disable-ansi-colors", "--details=verbose");
         pieces.keySet().stream().sorted().forEach(file -> command.add("--select-class=" + className(file)));
         String listing = DryRun.output("java", command, root);
         Map<String, java.util.LinkedHashSet<String>> methods = new LinkedHashMap<>();

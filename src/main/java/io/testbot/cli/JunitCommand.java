@@ -1,5 +1,6 @@
 package io.testbot.cli;
 
+import io.testbot.adapters.SurefireSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -42,13 +43,29 @@ final class JunitCommand extends RequesterCommand {
         return classpath;
     }
 
+    /** Surefire's JVM options (-J, see JUnitAdapter) and tags, as the project's effective POM gives them. */
+    @Override
+    List<String> extraOptions(ProjectConfig file, Path root) throws Exception {
+        SurefireSettings surefire = SurefireSettings.of(root);
+        List<String> options = new ArrayList<>();
+        surefire.jvmOptions().forEach(option -> options.add("-J" + option));
+        options.addAll(surefire.tagOptions());
+        return options;
+    }
+
+    /**
+     * The test classpath, and beside it the effective POM (Surefire's settings: see {@link SurefireSettings}), from
+     * one Maven run, again only once pom.xml has changed.
+     */
     private static Path resolveWithMaven(Path root) throws Exception {
         Path file = root.resolve(CLASSPATH_FILE);
+        Path effectivePom = root.resolve(SurefireSettings.EFFECTIVE_POM);
         Path pom = root.resolve("pom.xml");
         if (!Files.isRegularFile(pom)) throw new IllegalArgumentException("no pom.xml in " + root + "; give the test classpath with --classpath-file");
-        if (Files.isRegularFile(file) && Files.getLastModifiedTime(file).compareTo(Files.getLastModifiedTime(pom)) > 0) return file;
-        System.err.println("testbot: resolving the test classpath (mvn dependency:build-classpath)");
-        Process mvn = new ProcessBuilder("mvn", "-B", "-q", "dependency:build-classpath", "-Dmdep.outputFile=" + file, "-Dmdep.includeScope=test")
+        if (newer(file, pom) && newer(effectivePom, pom)) return file;
+        System.err.println("testbot: resolving the test classpath and Surefire's settings (mvn dependency:build-classpath help:effective-pom)");
+        Process mvn = new ProcessBuilder("mvn", "-B", "-q", "dependency:build-classpath", "-Dmdep.outputFile=" + file, "-Dmdep.includeScope=test",
+                        HELP_PLUGIN + ":effective-pom", "-Doutput=" + effectivePom)
                 .directory(root.toFile()).redirectErrorStream(true).start();
         mvn.getOutputStream().close();
         String output = new String(mvn.getInputStream().readAllBytes());
@@ -56,5 +73,12 @@ final class JunitCommand extends RequesterCommand {
             throw new IllegalStateException("mvn dependency:build-classpath failed (exit status " + mvn.exitValue() + "):\n" + output.strip());
         }
         return file;
+    }
+
+    /** Pinned: the effective POM's form is the plugin's. */
+    static final String HELP_PLUGIN = "org.apache.maven.plugins:maven-help-plugin:3.5.2";
+
+    private static boolean newer(Path file, Path than) throws java.io.IOException {
+        return Files.isRegularFile(file) && Files.getLastModifiedTime(file).compareTo(Files.getLastModifiedTime(than)) > 0;
     }
 }

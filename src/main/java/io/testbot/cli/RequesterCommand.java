@@ -81,8 +81,11 @@ abstract class RequesterCommand implements Callable<Integer> {
     /** The adapter this command runs. */
     abstract String adapter();
 
-    /** Options of the framework's command from this command's own flags, after .testbot.yml's and -O's. */
-    List<String> extraOptions(ProjectConfig file) {
+    /**
+     * Options of the framework's command from this command's own flags or the project's own configuration, after
+     * .testbot.yml's and -O's; called once {@link #classpath} has run.
+     */
+    List<String> extraOptions(ProjectConfig file, Path root) throws Exception {
         return List.of();
     }
 
@@ -111,9 +114,10 @@ abstract class RequesterCommand implements Callable<Integer> {
         String effectiveToken = server == null ? null : serverOptions.token(file, root);
         int n = instances != null ? instances : file.instances() != null ? file.instances() : 0;
         if (n < 0) throw new IllegalArgumentException("--instances must be at least 1");
+        List<Path> classpath = dryRun ? null : classpath(root);
         List<String> options = new ArrayList<>(file.optionsFor(adapter()));
         options.addAll(frameworkOptions);
-        options.addAll(extraOptions(file));
+        options.addAll(extraOptions(file, root));
         String patternUsed = pattern != null ? pattern : file.patternFor(adapter());
         List<String> patterns = patternUsed != null ? List.of(patternUsed) : defaultPatterns();
         List<String> ignores = new ArrayList<>(file.ignore() == null ? List.of() : file.ignore());
@@ -128,7 +132,7 @@ abstract class RequesterCommand implements Callable<Integer> {
         RequesterConfig config = new RequesterConfig(root, adapter(), server, effectiveToken, n, patterns, paths, options,
                 beforeRun != null ? beforeRun : file.beforeRun(), ignores, Math.max(0, filesPerJob), Duration.ofSeconds(timeout), Paths.cacheDir(),
                 failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback, dryRun,
-                Math.max(0, retryFailed), split, absolute(junitXml), absolute(jsonReport), dryRun ? null : classpath(root), warm);
+                Math.max(0, retryFailed), split, absolute(junitXml), absolute(jsonReport), classpath, warm);
         return new Requester(config, System.out, System.err).run();
     }
 }

@@ -4,6 +4,7 @@ import io.testbot.adapters.CommandAdapter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
 import java.util.List;
 
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
@@ -22,7 +23,7 @@ final class RunCommand extends RequesterCommand {
 
     /** The command template travels as the build's first option (the run adapter takes no others). */
     @Override
-    List<String> extraOptions(ProjectConfig file) {
+    List<String> extraOptions(ProjectConfig file, Path root) {
         if (!frameworkOptions.isEmpty() || !file.optionsFor(adapter()).isEmpty()) throw new IllegalArgumentException("run takes no -O options; put them in --command");
         String template = command != null ? command : file.runCommand();
         if (template == null || template.isBlank()) throw new IllegalArgumentException("run needs --command 'CMD {files}' (or run_command in .testbot.yml)");

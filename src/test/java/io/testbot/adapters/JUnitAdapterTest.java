@@ -96,6 +96,40 @@ class JUnitAdapterTest {
     }
 
     @Test
+    void surefiresArgLineReachesTheTestsJvmAndItsIncludesChooseTheClasses(@TempDir Path project) throws Exception {
+        compile(project);
+        Path src = project.resolve("src/test/java/demo");
+        Files.writeString(src.resolve("PropertyCheck.java"), """
+                package demo;
+                import org.junit.jupiter.api.*;
+                import static org.junit.jupiter.api.Assertions.*;
+                class PropertyCheck {
+                  @Test void seesTheArgLine() { assertEquals("yes", System.getProperty("from.argline")); }
+                  @Test void opensJavaLang() throws Exception {
+                    var field = Class.forName("java.lang.String").getDeclaredField("value");
+                    field.setAccessible(true); // InaccessibleObjectException without --add-opens
+                  }
+                }
+                """);
+        assertThat(ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", project.resolve("target/test-classes").toString(), "-cp", junitJars(),
+                src.resolve("PropertyCheck.java").toString())).isZero();
+        Path pom = project.resolve(SurefireSettings.EFFECTIVE_POM);
+        Files.writeString(pom, SurefireSettingsTest.EFFECTIVE_POM.replace("-Dquoted=\"a b\"", "-Dfrom.argline=yes")
+                .replace("<include>**/*Test.java</include>", "<include>**/Other*.java</include>"));
+
+        assertThat(adapter.filesToRun(project, adapter.defaultPatterns(), List.of(), List.of(), project.resolve("tools")))
+                .as("Surefire's includes, not the default names").containsExactly("target/test-classes/demo/OtherTest.class", "target/test-classes/demo/PropertyCheck.class");
+        Path results = Files.createDirectories(project.resolve("work/results")).resolve("job.json");
+        List<String> options = new ArrayList<>(List.of("--class-path", "target/test-classes:" + junitJars()));
+        SurefireSettings.of(project).jvmOptions().forEach(o -> options.add(JUnitAdapter.JVM_OPTION + o));
+        List<String> entries = List.of("target/test-classes/demo/PropertyCheck.class");
+        Process java = new ProcessBuilder(adapter.command(entries, options, results)).directory(project.toFile()).redirectErrorStream(true).start();
+        String output = new String(java.getInputStream().readAllBytes());
+        assertThat(java.waitFor()).as(output).isZero();
+        assertThat(adapter.readResults(results, entries, 0, options).files()).singleElement().satisfies(f -> assertThat(f.examples()).isEqualTo(2));
+    }
+
+    @Test
     void oneMethodOfAClassRunsAlone(@TempDir Path project) throws Exception {
         compile(project);
         Run run = run(project, List.of("target/test-classes/demo/CalcTest.class#fails"));

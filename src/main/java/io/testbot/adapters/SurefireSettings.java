@@ -1,0 +1,140 @@
+package io.testbot.adapters;
+
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * What Surefire, configured by a project's effective POM (its parents' settings included), does with its tests:
+ * which classes it runs (includes, excludes), the JVM options of the forked JVM (argLine, systemPropertyVariables)
+ * and the tags it selects (groups, excludedGroups). {@code testbot junit} does the same with them.
+ *
+ * @param includes       Ant-style patterns of test sources or classes, relative to the test classes
+ * @param jvmOptions     options of the tests' JVM, argLine's words and then the system properties
+ */
+public record SurefireSettings(List<String> includes, List<String> excludes, List<String> jvmOptions, String groups, String excludedGroups) {
+    /** Where {@code testbot junit} keeps the effective POM, written with the test classpath and as fresh as it. */
+    public static final String EFFECTIVE_POM = "target/testbot-effective-pom.xml";
+    static final List<String> DEFAULT_INCLUDES = List.of("**/Test*.java", "**/*Test.java", "**/*Tests.java", "**/*TestCase.java");
+    static final List<String> DEFAULT_EXCLUDES = List.of("**/*$*");
+    /** Surefire's defaults: what a project that configures nothing gets. */
+    public static final SurefireSettings DEFAULTS = new SurefireSettings(DEFAULT_INCLUDES, DEFAULT_EXCLUDES, List.of(), null, null);
+    /** A late-bound property of another plugin (jacoco's @{argLine}): empty where that plugin does not run. */
+    private static final Pattern LATE_PROPERTY = Pattern.compile("@\\{[^}]*}");
+
+    /** The settings in the project's effective POM, or Surefire's defaults where there is none. */
+    public static SurefireSettings of(Path root) throws IOException {
+        Path pom = root.resolve(EFFECTIVE_POM);
+        return Files.isRegularFile(pom) ? read(pom) : DEFAULTS;
+    }
+
+    /** Reads the first project's maven-surefire-plugin configuration of an effective POM (help:effective-pom's output). */
+    static SurefireSettings read(Path effectivePom) throws IOException {
+        Element project = first(parse(effectivePom).getDocumentElement(), "project");
+        Element configuration = null;
+        Element build = project == null ? null : child(project, "build");
+        Element plugins = build == null ? null : child(build, "plugins");
+        if (plugins != null) {
+            for (Element plugin : children(plugins, "plugin")) {
+                if ("maven-surefire-plugin".equals(text(child(plugin, "artifactId")))) configuration = child(plugin, "configuration");
+            }
+        }
+        if (configuration == null) return DEFAULTS;
+        List<String> includes = texts(child(configuration, "includes"), "include");
+        List<String> excludes = texts(child(configuration, "excludes"), "exclude");
+        List<String> jvm = new ArrayList<>();
+        String argLine = text(child(configuration, "argLine"));
+        if (argLine != null) jvm.addAll(ShellWords.split(LATE_PROPERTY.matcher(argLine).replaceAll("")));
+        Element properties = child(configuration, "systemPropertyVariables");
+        if (properties != null) {
+            for (Node n = properties.getFirstChild(); n != null; n = n.getNextSibling()) {
+                if (n instanceof Element property) jvm.add("-D" + property.getTagName() + "=" + property.getTextContent().strip());
+            }
+        }
+        return new SurefireSettings(includes.isEmpty() ? DEFAULT_INCLUDES : includes, excludes.isEmpty() ? DEFAULT_EXCLUDES : excludes,
+                List.copyOf(jvm), blankToNull(text(child(configuration, "groups"))), blankToNull(text(child(configuration, "excludedGroups"))));
+    }
+
+    /**
+     * Whether Surefire runs this compiled class, named by its path relative to the test classes
+     * ("com/x/CalcTest.class"): an include matches and no exclude does. A pattern names a source file or a class
+     * file ("**&#47;*Test.java" matches CalcTest.class too); "**&#47;" also matches no directory, as in Ant.
+     */
+    public boolean runs(String classFile) {
+        Path relative = Path.of(classFile);
+        return matchesAny(includes, relative) && !matchesAny(excludes, relative);
+    }
+
+    /** The launcher's options for Surefire's groups and excludedGroups (tag expressions both). */
+    public List<String> tagOptions() {
+        List<String> options = new ArrayList<>();
+        if (groups != null) options.add("--include-tag=" + groups);
+        if (excludedGroups != null) options.add("--exclude-tag=" + excludedGroups);
+        return options;
+    }
+
+    private static boolean matchesAny(List<String> patterns, Path relative) {
+        for (String pattern : patterns) {
+            String p = pattern.strip();
+            if (p.isEmpty() || p.startsWith("%regex[")) continue; // Surefire's regular expressions: not supported here
+            String asClass = p.replaceFirst("\\.java$", ".class");
+            for (String variant : List.of(asClass, asClass.replace("**/", ""))) {
+                PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + variant);
+                if (matcher.matches(relative)) return true;
+            }
+        }
+        return false;
+    }
+
+    private static Document parse(Path xml) throws IOException {
+        try {
+            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            return factory.newDocumentBuilder().parse(xml.toFile());
+        } catch (ParserConfigurationException | org.xml.sax.SAXException e) {
+            throw new IOException("cannot read the effective POM " + xml + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The element itself when it has this name, else its first child of that name (effective-pom wraps several projects in "projects"). */
+    private static Element first(Element root, String name) {
+        return root.getTagName().equals(name) ? root : child(root, name);
+    }
+
+    private static Element child(Element parent, String name) {
+        List<Element> all = children(parent, name);
+        return all.isEmpty() ? null : all.get(0);
+    }
+
+    private static List<Element> children(Element parent, String name) {
+        List<Element> found = new ArrayList<>();
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && (e.getTagName().equals(name) || name.equals(e.getLocalName()))) found.add(e);
+        }
+        return found;
+    }
+
+    private static List<String> texts(Element parent, String name) {
+        if (parent == null) return List.of();
+        return children(parent, name).stream().map(e -> e.getTextContent().strip()).filter(t -> !t.isEmpty()).toList();
+    }
+
+    private static String text(Element element) {
+        return element == null ? null : element.getTextContent().strip();
+    }
+
+    private static String blankToNull(String text) {
+        return text == null || text.isBlank() ? null : text;
+    }
+}
