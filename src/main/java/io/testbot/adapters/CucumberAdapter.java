@@ -24,6 +24,17 @@ public final class CucumberAdapter implements Adapter {
     static final List<String> STATUSES = List.of("failed", "skipped", "undefined", "pending", "passed");
     private static final Pattern ENTRY = Pattern.compile("([^:]+)((?::[0-9]+)+)?");
 
+    /** BUNDLE_GEMFILE for a project with a Gemfile: its jobs run under `bundle exec` (see {@link Bundling}). */
+    @Override
+    public java.util.Set<String> requesterVariables() {
+        return java.util.Set.of(Bundling.GEMFILE_VARIABLE);
+    }
+
+    @Override
+    public Map<String, String> requesterEnvironment(Path root) {
+        return Bundling.environment(root);
+    }
+
     @Override
     public String name() {
         return "cucumber";

@@ -54,13 +54,16 @@ public final class RSpecAdapter implements Adapter {
 
     @Override
     public java.util.Set<String> requesterVariables() {
-        return java.util.Set.of("SPEC_OPTS", GLOBAL_OPTIONS_VARIABLE);
+        return java.util.Set.of("SPEC_OPTS", GLOBAL_OPTIONS_VARIABLE, Bundling.GEMFILE_VARIABLE);
     }
 
-    /** SPEC_OPTS, and the text of ~/.rspec (empty when there is none, so that a runner's own does not count). */
+    /**
+     * SPEC_OPTS, the text of ~/.rspec (empty when there is none, so that a runner's own does not count), and
+     * BUNDLE_GEMFILE for a project with a Gemfile (see {@link Bundling}).
+     */
     @Override
     public Map<String, String> requesterEnvironment(Path root) throws IOException {
-        Map<String, String> values = new java.util.TreeMap<>();
+        Map<String, String> values = new java.util.TreeMap<>(Bundling.environment(root));
         String specOpts = System.getenv("SPEC_OPTS");
         if (specOpts != null) values.put("SPEC_OPTS", specOpts);
         Path global = globalOptionsFile();

@@ -20,6 +20,17 @@ import java.util.Map;
 public final class TestUnitAdapter implements Adapter {
     static final String REPORTER = "testbot_test_reporter.rb";
 
+    /** BUNDLE_GEMFILE for a project with a Gemfile: its jobs run under `bundle exec` (see {@link Bundling}). */
+    @Override
+    public java.util.Set<String> requesterVariables() {
+        return java.util.Set.of(Bundling.GEMFILE_VARIABLE);
+    }
+
+    @Override
+    public Map<String, String> requesterEnvironment(Path root) {
+        return Bundling.environment(root);
+    }
+
     @Override
     public String name() {
         return "test";

@@ -27,10 +27,11 @@ public record ProjectConfig(
         @JsonProperty("cucumber_options") Object cucumberOptions,
         @JsonProperty("feature_pattern") String featurePattern,
         @JsonProperty("run_command") String runCommand,
-        @JsonProperty("run_pattern") String runPattern) {
+        @JsonProperty("run_pattern") String runPattern,
+        @JsonProperty("bundle_exec") Boolean bundleExec) {
 
     static final String KNOWN = "server, token_file, instances, before_run, ignore, runner_timeout, job_timeout, rspec_options, "
-            + "spec_pattern, test_options, test_pattern, cucumber_options, feature_pattern, run_command, run_pattern";
+            + "spec_pattern, test_options, test_pattern, cucumber_options, feature_pattern, run_command, run_pattern, bundle_exec";
 
     public static final String FILE_NAME = ".testbot.yml";
 
@@ -75,7 +76,7 @@ public record ProjectConfig(
     }
 
     public static ProjectConfig empty() {
-        return new ProjectConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new ProjectConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Reads root/.testbot.yml, or returns an empty config when there is none. */

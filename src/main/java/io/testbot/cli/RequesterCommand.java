@@ -132,7 +132,8 @@ abstract class RequesterCommand implements Callable<Integer> {
         RequesterConfig config = new RequesterConfig(root, adapter(), server, effectiveToken, n, patterns, paths, options,
                 beforeRun != null ? beforeRun : file.beforeRun(), ignores, Math.max(0, filesPerJob), Duration.ofSeconds(timeout), Paths.cacheDir(),
                 failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback, dryRun,
-                Math.max(0, retryFailed), split, absolute(junitXml), absolute(jsonReport), classpath, warm);
+                Math.max(0, retryFailed), split, absolute(junitXml), absolute(jsonReport), classpath, warm,
+                !Boolean.FALSE.equals(file.bundleExec()));
         return new Requester(config, System.out, System.err).run();
     }
 }

@@ -2,6 +2,7 @@ package io.testbot.requester;
 
 import io.testbot.adapters.Adapter;
 import io.testbot.adapters.Adapters;
+import io.testbot.adapters.Bundling;
 import io.testbot.protocol.Api;
 import io.testbot.protocol.ApiClient;
 import io.testbot.protocol.ServerApi;
@@ -121,7 +122,7 @@ public final class Requester {
             List<String> submitted = entries.join();
             BuildRequest request = new BuildRequest(projectKey(root), adapter.name(), submitted, options, config.beforeRun(),
                     manifest, config.filesPerJob(), requestedBy(), config.failFast(), config.jobTimeout(), config.retryFailed(),
-                    manifest == null ? sizes(root, files) : null, adapter.requesterEnvironment(root));
+                    manifest == null ? sizes(root, files) : null, environment(root));
             BuildInfo build = server.submit(request);
             String what = submitted.size() == files.size() ? files.size() + " file(s)" : files.size() + " file(s) (" + submitted.size() + " entries after splitting)";
             return follow(server, build, submitted, what, started);
@@ -160,6 +161,13 @@ public final class Requester {
             frameworks = null;
         }
         return (frameworks != null ? frameworks : found).stream().filter(adapter::isTestFile).toList();
+    }
+
+    /** The requester's variables that the framework reads, for the build to carry; without Bundler when bundle_exec is off. */
+    private Map<String, String> environment(Path root) throws IOException {
+        Map<String, String> environment = new HashMap<>(adapter.requesterEnvironment(root));
+        if (!config.bundleExec()) environment.remove(Bundling.GEMFILE_VARIABLE);
+        return environment;
     }
 
     /** Local mode's instance count: as configured, or this machine's CPU count. */

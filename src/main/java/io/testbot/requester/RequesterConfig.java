@@ -20,17 +20,19 @@ import java.util.List;
  * @param jsonReport    where to write the build's result as JSON, or null
  * @param classpath     a JVM build's test classpath (junit), or null
  * @param warm          local mode: run an instance's jobs in one warm framework process where the framework can
+ * @param bundleExec    run a Ruby framework under `bundle exec` when the project has a Gemfile (see Bundling)
  */
 public record RequesterConfig(Path projectRoot, String adapter, String server, String token, int instances,
                               List<String> patterns, List<String> paths, List<String> options, String beforeRun,
                               List<String> ignores, int filesPerJob, Duration runnerTimeout, Path cacheDir,
                               boolean failFast, int jobTimeout, boolean localFallback, boolean dryRun,
                               int retryFailed, boolean split, Path junitXml, Path jsonReport,
-                              List<Path> classpath, boolean warm) {
+                              List<Path> classpath, boolean warm, boolean bundleExec) {
 
     /** The same run in local mode. */
     public RequesterConfig locally() {
         return new RequesterConfig(projectRoot, adapter, null, null, instances, patterns, paths, options, beforeRun, ignores,
-                filesPerJob, runnerTimeout, cacheDir, failFast, jobTimeout, false, dryRun, retryFailed, split, junitXml, jsonReport, classpath, warm);
+                filesPerJob, runnerTimeout, cacheDir, failFast, jobTimeout, false, dryRun, retryFailed, split, junitXml, jsonReport, classpath, warm,
+                bundleExec);
     }
 }

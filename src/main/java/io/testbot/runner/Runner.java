@@ -2,6 +2,7 @@ package io.testbot.runner;
 
 import io.testbot.adapters.Adapter;
 import io.testbot.adapters.Adapters;
+import io.testbot.adapters.Bundling;
 import io.testbot.protocol.ApiClient;
 import io.testbot.protocol.BlobQuery;
 import io.testbot.protocol.FileEntry;
@@ -336,7 +337,7 @@ public final class Runner implements AutoCloseable {
                     exit = worker.process().waitFor();
                 }
             } else {
-                ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(adapter.command(job.files(), job.options(), resultFile)))
+                ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(Bundling.command(job.environment(), adapter.command(job.files(), job.options(), resultFile))))
                         .directory(root.toFile()).redirectErrorStream(true);
                 JobEnvironment.apply(builder, JobEnvironment.of(job, adapter, testEnvNumber, config.instances()));
                 Process process = builder.start();
@@ -421,12 +422,14 @@ public final class Runner implements AutoCloseable {
         List<String> command = adapter.workerCommand(config.workDir().resolve("tools"));
         if (command == null) return null;
         java.util.Map<String, String> variables = JobEnvironment.of(job, adapter, testEnvNumber, config.instances());
-        WarmWorker spare = spares.take(adapter.name(), job.buildId(), root, variables);
+        // A spare booted the framework outside Bundler: a bundled project's worker boots under `bundle exec`.
+        WarmWorker spare = Bundling.bundled(job.environment()) ? null : spares.take(adapter.name(), job.buildId(), root, variables);
         if (spare != null) {
             workers.put(instance, spare);
             return spare;
         }
-        ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(command)).directory(root.toFile()).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(Bundling.command(job.environment(), command)))
+                .directory(root.toFile()).redirectErrorStream(true);
         JobEnvironment.apply(builder, variables);
         worker = WarmWorker.start(builder, adapter.name(), job.buildId(), root);
         workers.put(instance, worker);
