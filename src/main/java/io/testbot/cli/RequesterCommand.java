@@ -66,6 +66,10 @@ abstract class RequesterCommand implements Callable<Integer> {
     @Option(names = "--warm", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Local mode: run each instance's jobs in one rspec process, booted once (default: on; --no-warm starts a process per job; runners decide with their own --no-warm).")
     boolean warm;
 
+    @Option(names = "--bundle-exec", negatable = true, description = "Run rspec, test and cucumber jobs under `bundle exec` (default: bundle_exec in .testbot.yml, "
+            + "else when the project has a Gemfile and its Gemfile.lock).")
+    Boolean bundleExec;
+
     @Option(names = "--fail-fast", description = "Stop the whole build at its first failing job.")
     boolean failFast;
 
@@ -133,7 +137,7 @@ abstract class RequesterCommand implements Callable<Integer> {
                 beforeRun != null ? beforeRun : file.beforeRun(), ignores, Math.max(0, filesPerJob), Duration.ofSeconds(timeout), Paths.cacheDir(),
                 failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback, dryRun,
                 Math.max(0, retryFailed), split, absolute(junitXml), absolute(jsonReport), classpath, warm,
-                !Boolean.FALSE.equals(file.bundleExec()));
+                bundleExec != null ? bundleExec : file.bundleExec());
         return new Requester(config, System.out, System.err).run();
     }
 }

@@ -163,10 +163,16 @@ public final class Requester {
         return (frameworks != null ? frameworks : found).stream().filter(adapter::isTestFile).toList();
     }
 
-    /** The requester's variables that the framework reads, for the build to carry; without Bundler when bundle_exec is off. */
+    /**
+     * The requester's variables that the framework reads, for the build to carry; with or without Bundler as
+     * --[no-]bundle-exec says, where the framework runs under it at all.
+     */
     private Map<String, String> environment(Path root) throws IOException {
         Map<String, String> environment = new HashMap<>(adapter.requesterEnvironment(root));
-        if (!config.bundleExec()) environment.remove(Bundling.GEMFILE_VARIABLE);
+        if (config.bundleExec() != null && adapter.requesterVariables().contains(Bundling.GEMFILE_VARIABLE)) {
+            environment.remove(Bundling.GEMFILE_VARIABLE);
+            environment.putAll(Bundling.environment(root, config.bundleExec()));
+        }
         return environment;
     }
 

@@ -20,14 +20,15 @@ import java.util.List;
  * @param jsonReport    where to write the build's result as JSON, or null
  * @param classpath     a JVM build's test classpath (junit), or null
  * @param warm          local mode: run an instance's jobs in one warm framework process where the framework can
- * @param bundleExec    run a Ruby framework under `bundle exec` when the project has a Gemfile (see Bundling)
+ * @param bundleExec    run a Ruby framework under `bundle exec` (true) or not (false); null: when the project has a
+ *                      Gemfile and its lock file (see Bundling)
  */
 public record RequesterConfig(Path projectRoot, String adapter, String server, String token, int instances,
                               List<String> patterns, List<String> paths, List<String> options, String beforeRun,
                               List<String> ignores, int filesPerJob, Duration runnerTimeout, Path cacheDir,
                               boolean failFast, int jobTimeout, boolean localFallback, boolean dryRun,
                               int retryFailed, boolean split, Path junitXml, Path jsonReport,
-                              List<Path> classpath, boolean warm, boolean bundleExec) {
+                              List<Path> classpath, boolean warm, Boolean bundleExec) {
 
     /** The same run in local mode. */
     public RequesterConfig locally() {
