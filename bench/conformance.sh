@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# Real open-source suites (the corpus of docs/conformance.md), each run three ways side by side:
+#   the framework alone | testbot in local mode | testbot on a server and two runners that run as another user
+# printing files, tests, failures, errors, pending, exit status and wall time, and whether the counts and the
+# verdict are the same. A developer runs it before resolving anything that changes how tests are found, run or
+# counted; CI does not (it needs the corpus checked out, see docs/conformance.md).
+#
+# Usage: [CORPUS=/work/corpus] [INSTANCES=2] bench/conformance.sh [SUITE ...]
+#   SUITE: tty-prompt money mail tty-command pastel dry-logic liquid json_spec asciidoctor jsoup commons-lang
+#   (default: all but commons-lang, whose Maven run alone takes about four minutes here)
+# Where testbot's failures differ, each file that failed is run alone with the framework: one that fails there the
+# same way (it depends on files run before it), or that the corpus shows to be timing-sensitive, is the suite's own.
+# Exit status: 0 when every suite gave the same counts and verdict three ways, apart from the suites' own; 1 otherwise.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+corpus="${CORPUS:-/work/corpus}"
+instances="${INSTANCES:-2}"
+[ -f "$here/target/testbot.jar" ] || (cd "$here" && mvn -B -q -Dstyle.color=never -DskipTests package)
+[ -d "$corpus" ] || { echo "conformance: no corpus at $corpus (see docs/conformance.md)" >&2; exit 2; }
+if [ $# -gt 0 ]; then suites=("$@"); else
+  suites=(tty-prompt money mail tty-command pastel dry-logic liquid json_spec asciidoctor jsoup)
+fi
+
+# Sets dir, framework, alone (the command alone), testbot_command (testbot's framework command and options) and
+# runner_env (a variable the suite needs, alone and on the runners), and timing_sensitive: files whose tests the
+# corpus shows to fail under load with the framework alone too.
+suite() {
+  runner_env=""; testbot_command=""; timing_sensitive=""
+  case "$1" in
+    tty-prompt|money|mail|pastel) dir="$1"; framework=rspec; alone="rspec" ;;
+    # Its pseudo-terminal spec reads a child's output in phases: under load two phases can come as one read, with
+    # rspec alone too (3 of 8 runs of rspec spec/unit/pty_spec.rb with both cores busy).
+    tty-command)  dir="$1"; framework=rspec; alone="rspec"; timing_sensitive="spec/unit/pty_spec.rb" ;;
+    dry-logic)    dir="$1"; framework=rspec; alone="rspec"; runner_env="RUBYOPT=-ruri" ;;
+    liquid)       dir="$1"; framework=test
+                  alone="ruby -Ilib -Itest -e 'Dir[\"test/{integration,unit}/**/*_test.rb\"].each { |f| require File.expand_path(f) }'"
+                  testbot_command="test --pattern 'test/{integration,unit}/**/*_test.rb'" ;;
+    json_spec)    dir="$1"; framework=cucumber; alone="cucumber --tags ~@fail"; testbot_command="cucumber -O --tags -O ~@fail" ;;
+    asciidoctor)  dir="$1"; framework=cucumber; alone="cucumber" ;;
+    jsoup|commons-lang) dir="$1"; framework=junit; alone="mvn -B -o test" ;;
+    *) echo "conformance: unknown suite $1" >&2; return 1 ;;
+  esac
+}
+
+work="$(mktemp -d /tmp/testbot-conformance.XXXXXX)"
+chmod 755 "$work"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+export HOME="$work/home" XDG_CACHE_HOME="$work/home/.cache"
+mkdir -p "$HOME"
+unset TESTBOT_SERVER TESTBOT_TOKEN SPEC_OPTS
+
+# The counts a run printed, as "files tests failures errors pending" (- where the framework does not say).
+counts() { # framework, output file, json report of testbot's or results of the framework's own
+  ruby -rjson -e '
+    framework, output, report = ARGV
+    text = File.read(output, encoding: "UTF-8").scrub
+    files = "-"
+    if report && File.file?(report) && File.size(report) > 0
+      case framework
+      when "testbot" then files = JSON.parse(File.read(report))["files"].group_by { |f| f["path"] }.count { |_, parts| parts.sum { |p| p["examples"] } > 0 }
+      when "rspec" then files = JSON.parse(File.read(report))["examples"].map { |e| e["id"].sub(/\[.*/, "") }.uniq.size
+      when "cucumber" then files = JSON.parse(File.read(report)).count { |f| (f["elements"] || []).any? { |e| e["type"] != "background" } }
+      end
+    elsif report && File.directory?(report)
+      files = Dir[File.join(report, "TEST-*.xml")].count { |x| File.read(x)[/tests="(\d+)"/, 1].to_i > 0 }
+    end
+    last = ->(re) { text.scan(re).last }
+    fields =
+      if (m = last.(/(\d+) examples?, (\d+) failures?(?:, (\d+) pending)?(?:, (\d+) errors? occurred outside of examples)?/))
+        [m[0], m[1], m[3] || 0, m[2] || 0]
+      elsif (m = last.(/(\d+) (?:runs|tests), \d+ assertions, (\d+) failures, (\d+) errors, (\d+) skips/))
+        [m[0], m[1], m[2], m[3]]
+      elsif (m = last.(/(\d+) scenarios? ?(?:\(([^)]*)\))?/))
+        parts = (m[1] || "").scan(/(\d+) (\w+)/).to_h { |n, s| [s, n.to_i] }
+        [m[0], parts["failed"] || 0, 0, parts.sum { |s, n| %w[skipped undefined pending].include?(s) ? n : 0 }]
+      elsif (m = last.(/Tests run: (\d+), Failures: (\d+), Errors: (\d+), Skipped: (\d+)/))
+        [m[0], m[1], m[2], m[3]]
+      else
+        %w[? ? ? ?]
+      end
+    puts [files, *fields].join(" ")
+  ' "$@"
+}
+
+# The framework alone on one file, as a user would check a file that fails.
+alone_on_file() { # file
+  case "$framework" in
+    rspec)    echo "rspec $1" ;;
+    test)     echo "ruby -Ilib -Itest $1" ;;
+    cucumber) echo "${alone} $1" ;;
+    junit)    local cls="${1#target/test-classes/}"; cls="${cls%.class}"; echo "mvn -B -o surefire:test -Dtest=${cls##*/}" ;;
+  esac
+}
+
+# Files that failed under testbot: "path failures" per line, from its JSON report.
+failing_files() { # report
+  ruby -rjson -e 'JSON.parse(File.read(ARGV[0]))["files"].group_by { |f| f["path"] }.each { |path, parts|
+    n = parts.sum { |p| p["failures"] }; puts "#{path} #{n}" if n > 0 }' "$1"
+}
+
+# Whether testbot's extra failures are all the suite's own: each file that failed under testbot fails the same way
+# when the framework runs it alone, though it passes in the framework's one run of everything.
+explained() { # testbot's report, output dir, run name
+  local file n alone_numbers ok=0
+  while read -r file n; do
+    if [[ " $timing_sensitive " == *" $file "* ]]; then
+      echo "  $3: $file: $n failing; its tests are timing-sensitive and fail under load with the framework alone too: the suite's own"
+      continue
+    fi
+    (cd "$dir" && env ${runner_env:+$runner_env} bash -c "$(alone_on_file "$file")") > "$2/alone-$(echo "$file" | tr / _).out" 2>&1 || true
+    read -r _ _ failures errors _ <<< "$(counts "$framework" "$2/alone-$(echo "$file" | tr / _).out" "")"
+    if [ "$((failures + errors))" = "$n" ]; then
+      echo "  $3: $file fails alone too ($failures failures, $errors errors with the framework alone on it): the suite's own"
+    else
+      echo "  $3: $file: $n failing under testbot, $failures failures and $errors errors alone" >&2
+      ok=1
+    fi
+  done < <(failing_files "$1")
+  return $ok
+}
+
+seconds() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(seconds)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# A server and two runners as nobody, who cannot write the corpus, each in a work dir of its own.
+start_farm() {
+  cp "$here/target/testbot.jar" "$work/testbot.jar"
+  chmod 644 "$work/testbot.jar"
+  local port_file="$work/server.out"
+  java -jar "$work/testbot.jar" server --port 0 --data-dir "$work/server" > "$port_file" 2> "$work/server.err" &
+  pids+=($!)
+  for _ in $(seq 1 300); do grep -qE "listening on http" "$port_file" "$work/server.err" 2>/dev/null && break; sleep 0.1; done
+  port=$(grep -ohE "listening on http://[0-9.]+:[0-9]+" "$port_file" "$work/server.err" | head -1 | sed 's/.*://')
+  token=$(cat "$work/server/token")
+  for r in 1 2; do
+    mkdir -p "$work/runner$r"
+    chown nobody "$work/runner$r"
+    env -i PATH="$PATH" HOME="$work/runner$r" LANG=C.UTF-8 TESTBOT_TOKEN="$token" ${runner_env:+$runner_env} \
+      setpriv --reuid=nobody --regid=nogroup --clear-groups \
+      java -jar "$work/testbot.jar" runner --connect "127.0.0.1:$port" --instances $((instances / 2 > 0 ? instances / 2 : 1)) \
+      --work-dir "$work/runner$r/work" --hostname "runner$r" > "$work/runner$r.log" 2>&1 &
+    pids+=($!)
+  done
+  for r in 1 2; do
+    for _ in $(seq 1 300); do grep -q "registered with" "$work/runner$r.log" 2>/dev/null && break; sleep 0.1; done
+  done
+}
+
+stop_farm() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  pids=()
+  rm -rf "$work/server" "$work/runner1" "$work/runner2"
+}
+
+printf '%-13s %-26s %6s %7s %8s %7s %8s %5s %8s\n' suite run files tests failures errors pending exit wall
+status=0
+own=0
+for name in "${suites[@]}"; do
+  suite "$name" || exit 2
+  dir="$corpus/$dir"
+  [ -d "$dir" ] || { echo "conformance: $name is not checked out at $dir" >&2; status=1; continue; }
+  testbot_command="${testbot_command:-$framework}"
+  out="$work/$name"
+  mkdir -p "$out"
+  rows=()
+
+  # The framework alone, with its results as JSON where it can write them beside its own output.
+  report=""
+  started=$(seconds)
+  case "$framework" in
+    rspec)    report="$out/alone.json"; command="$alone --format progress --format json --out $report" ;;
+    cucumber) report="$out/alone.json"; command="$alone --format progress --format json --out $report" ;;
+    junit)    report="$dir/target/surefire-reports"; rm -rf "$report"; command="$alone" ;;
+    *)        command="$alone" ;;
+  esac
+  set +e
+  (cd "$dir" && env ${runner_env:+$runner_env} bash -c "$command") > "$out/alone.out" 2>&1
+  code=$?
+  set -e
+  rows+=("alone|$(counts "$framework" "$out/alone.out" "$report")|$code|$(elapsed "$started")")
+  [ "$framework" != junit ] || (cd "$dir" && mvn -B -q -o test-compile > /dev/null 2>&1)
+
+  # testbot in local mode.
+  started=$(seconds)
+  set +e
+  (cd "$dir" && env ${runner_env:+$runner_env} bash -c "'$here/bin/testbot' $testbot_command -n $instances --json '$out/local.json'") > "$out/local.out" 2>&1
+  code=$?
+  set -e
+  rows+=("testbot local x$instances|$(counts testbot "$out/local.out" "$out/local.json")|$code|$(elapsed "$started")")
+
+  # testbot on a server with two runners as nobody.
+  start_farm
+  started=$(seconds)
+  set +e
+  (cd "$dir" && TESTBOT_TOKEN="$token" env ${runner_env:+$runner_env} bash -c "'$here/bin/testbot' $testbot_command --connect 127.0.0.1:$port --json '$out/server.json'") \
+    > "$out/server.out" 2>&1
+  code=$?
+  set -e
+  stop_farm
+  rows+=("testbot server, 2 runners|$(counts testbot "$out/server.out" "$out/server.json")|$code|$(elapsed "$started")")
+
+  reference=""
+  for row in "${rows[@]}"; do
+    IFS='|' read -r run numbers code wall <<< "$row"
+    read -r files tests failures errors pending <<< "$numbers"
+    printf '%-13s %-26s %6s %7s %8s %7s %8s %5s %7ss\n' "$name" "$run" "$files" "$tests" "$failures" "$errors" "$pending" "$code" "$wall"
+    verdict="$tests $failures $errors $pending $([ "$code" = 0 ] && echo passed || echo failed)"
+    case "$verdict" in *"?"*) echo "$name: $run printed no totals; see $out" >&2; status=1 ;; esac
+    if [ -z "$reference" ]; then reference="$verdict"
+    elif [ "$verdict" != "$reference" ]; then
+      report="$out/$([ "$run" = "testbot local x$instances" ] && echo local || echo server).json"
+      if [ "$(echo "$verdict" | cut -d' ' -f1)" = "$(echo "$reference" | cut -d' ' -f1)" ] && explained "$report" "$out" "$run"; then
+        echo "  $name: $run: the same tests; the differences are the suite's own (above)"
+        own=1
+      else
+        echo "$name: $run differs from the framework alone (tests failures errors pending verdict: $verdict against $reference); see $out" >&2
+        status=1
+      fi
+    fi
+  done
+done
+if [ "$status" != 0 ]; then echo "some suites differ (above)"
+elif [ "$own" != 0 ]; then echo "every suite: the same counts and verdict three ways, apart from the suites' own (files that fail when run alone or under load, above)"
+else echo "every suite: the same counts and verdict three ways"; fi
+# Keep the outputs for a look when something differed.
+[ "$status" = 0 ] || { kept="/tmp/testbot-conformance-last"; rm -rf "$kept"; cp -r "$work" "$kept"; echo "outputs kept in $kept" >&2; }
+exit $status
