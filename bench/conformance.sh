@@ -9,7 +9,8 @@
 #   SUITE: tty-prompt money mail tty-command pastel dry-logic liquid json_spec asciidoctor jsoup commons-lang
 #   (default: all but commons-lang, whose Maven run alone takes about four minutes here)
 # Where testbot's failures differ, each file that failed is run alone with the framework: one that fails there the
-# same way (it depends on files run before it), or that the corpus shows to be timing-sensitive, is the suite's own.
+# same way (it depends on files run before it), or that the corpus shows to fail now and then alone too, is the
+# suite's own.
 # Exit status: 0 when every suite gave the same counts and verdict three ways, apart from the suites' own; 1 otherwise.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,15 +23,18 @@ if [ $# -gt 0 ]; then suites=("$@"); else
 fi
 
 # Sets dir, framework, alone (the command alone), testbot_command (testbot's framework command and options) and
-# runner_env (a variable the suite needs, alone and on the runners), and timing_sensitive: files whose tests the
-# corpus shows to fail under load with the framework alone too.
+# runner_env (a variable the suite needs, alone and on the runners), and flaky_alone: files whose tests the
+# corpus shows to fail now and then with the framework alone too.
 suite() {
-  runner_env=""; testbot_command=""; timing_sensitive=""
+  runner_env=""; testbot_command=""; flaky_alone=""
   case "$1" in
-    tty-prompt|money|mail|pastel) dir="$1"; framework=rspec; alone="rspec" ;;
+    tty-prompt|money|pastel) dir="$1"; framework=rspec; alone="rspec" ;;
+    # Its boundaries come from Mail.random_tag, which may print a '-' that two specs' patterns do not allow: 2 of 6
+    # runs of rspec spec/mail/fields/content_type_field_spec.rb alone failed.
+    mail)         dir="$1"; framework=rspec; alone="rspec"; flaky_alone="spec/mail/fields/content_type_field_spec.rb" ;;
     # Its pseudo-terminal spec reads a child's output in phases: under load two phases can come as one read, with
     # rspec alone too (3 of 8 runs of rspec spec/unit/pty_spec.rb with both cores busy).
-    tty-command)  dir="$1"; framework=rspec; alone="rspec"; timing_sensitive="spec/unit/pty_spec.rb" ;;
+    tty-command)  dir="$1"; framework=rspec; alone="rspec"; flaky_alone="spec/unit/pty_spec.rb" ;;
     dry-logic)    dir="$1"; framework=rspec; alone="rspec"; runner_env="RUBYOPT=-ruri" ;;
     liquid)       dir="$1"; framework=test
                   alone="ruby -Ilib -Itest -e 'Dir[\"test/{integration,unit}/**/*_test.rb\"].each { |f| require File.expand_path(f) }'"
@@ -105,8 +109,8 @@ failing_files() { # report
 explained() { # testbot's report, output dir, run name
   local file n alone_numbers ok=0
   while read -r file n; do
-    if [[ " $timing_sensitive " == *" $file "* ]]; then
-      echo "  $3: $file: $n failing; its tests are timing-sensitive and fail under load with the framework alone too: the suite's own"
+    if [[ " $flaky_alone " == *" $file "* ]]; then
+      echo "  $3: $file: $n failing; its tests fail now and then with the framework alone too: the suite's own"
       continue
     fi
     (cd "$dir" && env ${runner_env:+$runner_env} bash -c "$(alone_on_file "$file")") > "$2/alone-$(echo "$file" | tr / _).out" 2>&1 || true
@@ -223,7 +227,7 @@ for name in "${suites[@]}"; do
   done
 done
 if [ "$status" != 0 ]; then echo "some suites differ (above)"
-elif [ "$own" != 0 ]; then echo "every suite: the same counts and verdict three ways, apart from the suites' own (files that fail when run alone or under load, above)"
+elif [ "$own" != 0 ]; then echo "every suite: the same counts and verdict three ways, apart from the suites' own (files that fail alone or now and then, above)"
 else echo "every suite: the same counts and verdict three ways"; fi
 # Keep the outputs for a look when something differed.
 [ "$status" = 0 ] || { kept="/tmp/testbot-conformance-last"; rm -rf "$kept"; cp -r "$work" "$kept"; echo "outputs kept in $kept" >&2; }

@@ -2,13 +2,10 @@ package io.testbot.adapters;
 
 import io.testbot.protocol.FileResult;
 import io.testbot.protocol.Version;
-import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
 
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -172,7 +169,7 @@ public final class JUnitAdapter implements Adapter {
         }
         try (Stream<Path> xmls = Files.list(reports)) {
             for (Path xml : xmls.filter(p -> p.getFileName().toString().matches("TEST-.*\\.xml")).sorted().toList()) {
-                NodeList cases = parse(xml).getElementsByTagName("testcase");
+                NodeList cases = XmlFiles.parse(xml, "the JUnit report").getElementsByTagName("testcase");
                 for (int i = 0; i < cases.getLength(); i++) {
                     Element test = (Element) cases.item(i);
                     String classname = test.getAttribute("classname");
@@ -242,16 +239,6 @@ public final class JUnitAdapter implements Adapter {
     /** The launcher, unpacked once per testbot version into a tools folder. */
     private static Path launcher(Path toolsDir) throws IOException {
         return Resources.unpack(LAUNCHER, toolsDir, LAUNCHER.replace(".jar", "-" + Version.CURRENT + ".jar"), true);
-    }
-
-    private static Document parse(Path xml) throws IOException {
-        try {
-            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            return factory.newDocumentBuilder().parse(xml.toFile());
-        } catch (ParserConfigurationException | org.xml.sax.SAXException e) {
-            throw new IOException("cannot read the JUnit report " + xml.getFileName() + ": " + e.getMessage(), e);
-        }
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -1,11 +1,8 @@
 package io.testbot.adapters;
 
-import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -41,24 +38,26 @@ public record SurefireSettings(List<String> includes, List<String> excludes, Lis
 
     /** Reads the first project's maven-surefire-plugin configuration of an effective POM (help:effective-pom's output). */
     static SurefireSettings read(Path effectivePom) throws IOException {
-        Element project = first(parse(effectivePom).getDocumentElement(), "project");
+        Element project = first(XmlFiles.parse(effectivePom, "the effective POM").getDocumentElement(), "project");
+        if (project == null) return DEFAULTS;
         Element configuration = null;
-        Element build = project == null ? null : child(project, "build");
+        Element build = child(project, "build");
         Element plugins = build == null ? null : child(build, "plugins");
         if (plugins != null) {
             for (Element plugin : children(plugins, "plugin")) {
                 if ("maven-surefire-plugin".equals(text(child(plugin, "artifactId")))) configuration = child(plugin, "configuration");
             }
         }
-        if (configuration == null) return DEFAULTS;
         List<String> includes = texts(child(configuration, "includes"), "include");
         List<String> excludes = texts(child(configuration, "excludes"), "exclude");
         List<String> jvm = new ArrayList<>();
+        // Surefire's argLine defaults to the project's argLine property (where commons-parent and profiles put it).
         String argLine = text(child(configuration, "argLine"));
+        if (argLine == null) argLine = text(child(child(project, "properties"), "argLine"));
         if (argLine != null) jvm.addAll(ShellWords.split(LATE_PROPERTY.matcher(argLine).replaceAll("")));
-        Element properties = child(configuration, "systemPropertyVariables");
-        if (properties != null) {
-            for (Node n = properties.getFirstChild(); n != null; n = n.getNextSibling()) {
+        Element systemProperties = child(configuration, "systemPropertyVariables");
+        if (systemProperties != null) {
+            for (Node n = systemProperties.getFirstChild(); n != null; n = n.getNextSibling()) {
                 if (n instanceof Element property) jvm.add("-D" + property.getTagName() + "=" + property.getTextContent().strip());
             }
         }
@@ -97,22 +96,14 @@ public record SurefireSettings(List<String> includes, List<String> excludes, Lis
         return false;
     }
 
-    private static Document parse(Path xml) throws IOException {
-        try {
-            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            return factory.newDocumentBuilder().parse(xml.toFile());
-        } catch (ParserConfigurationException | org.xml.sax.SAXException e) {
-            throw new IOException("cannot read the effective POM " + xml + ": " + e.getMessage(), e);
-        }
-    }
-
     /** The element itself when it has this name, else its first child of that name (effective-pom wraps several projects in "projects"). */
     private static Element first(Element root, String name) {
         return root.getTagName().equals(name) ? root : child(root, name);
     }
 
+    /** The parent's first child of that name; null when there is none, or no parent. */
     private static Element child(Element parent, String name) {
+        if (parent == null) return null;
         List<Element> all = children(parent, name);
         return all.isEmpty() ? null : all.get(0);
     }

@@ -76,4 +76,19 @@ class SurefireSettingsTest {
         assertThat(ShellWords.split(" -Da='x y'  -Db=\"q \\\"r\\\"\" c\\ d ")).containsExactly("-Da=x y", "-Db=q \"r\"", "c d");
         assertThat(ShellWords.split("")).isEmpty();
     }
+
+    @Test
+    void argLineDefaultsToTheProjectsArgLineProperty(@TempDir Path root) throws Exception {
+        Path pom = root.resolve(SurefireSettings.EFFECTIVE_POM);
+        Files.createDirectories(pom.getParent());
+        // As commons-lang3's: the java9+ profile sets the property, the plugin does not name it.
+        Files.writeString(pom, """
+                <projects><project xmlns="http://maven.apache.org/POM/4.0.0">
+                  <properties><argLine>-Xmx512m --add-opens java.base/java.util=ALL-UNNAMED</argLine></properties>
+                  <build><plugins><plugin><artifactId>maven-surefire-plugin</artifactId></plugin></plugins></build>
+                </project></projects>
+                """);
+        assertThat(SurefireSettings.of(root).jvmOptions()).containsExactly("-Xmx512m", "--add-opens", "java.base/java.util=ALL-UNNAMED");
+        assertThat(SurefireSettings.of(root).includes()).isEqualTo(SurefireSettings.DEFAULT_INCLUDES);
+    }
 }
