@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Real open-source suites (the corpus of docs/conformance.md), each run three ways side by side:
 #   the framework alone | testbot in local mode | testbot on a server and two runners that run as another user
+#   (testbot-conformance, a system user the script makes once if there is none)
 # printing files, tests, failures, errors, pending, exit status and wall time, and whether the counts and the
 # verdict are the same. A developer runs it before resolving anything that changes how tests are found, run or
 # counted; CI does not (it needs the corpus checked out, see docs/conformance.md).
@@ -24,9 +25,10 @@ fi
 
 # Sets dir, framework, alone (the command alone), testbot_command (testbot's framework command and options) and
 # runner_env (a variable the suite needs, alone and on the runners), and flaky_alone: files whose tests the
-# corpus shows to fail now and then with the framework alone too.
+# corpus shows to fail now and then with the framework alone too; skips_vary: where the number of skipped tests
+# varies from run to run with the framework alone.
 suite() {
-  runner_env=""; testbot_command=""; flaky_alone=""
+  runner_env=""; testbot_command=""; flaky_alone=""; skips_vary=""
   case "$1" in
     tty-prompt|money|pastel) dir="$1"; framework=rspec; alone="rspec" ;;
     # Its boundaries come from Mail.random_tag, which may print a '-' that two specs' patterns do not allow: 2 of 6
@@ -41,7 +43,10 @@ suite() {
                   testbot_command="test --pattern 'test/{integration,unit}/**/*_test.rb'" ;;
     json_spec)    dir="$1"; framework=cucumber; alone="cucumber --tags ~@fail"; testbot_command="cucumber -O --tags -O ~@fail" ;;
     asciidoctor)  dir="$1"; framework=cucumber; alone="cucumber" ;;
-    jsoup|commons-lang) dir="$1"; framework=junit; alone="mvn -B -o test" ;;
+    jsoup)        dir="$1"; framework=junit; alone="mvn -B -o test" ;;
+    # FastDateParser_TimeZoneStrategyTest turns what this JDK cannot parse into assumption failures, as many as the
+    # JVM's time-zone name caches leave unparsed: Surefire alone reported 12 and 413 skipped in two runs.
+    commons-lang) dir="$1"; framework=junit; alone="mvn -B -o test"; skips_vary="FastDateParser_TimeZoneStrategyTest" ;;
     *) echo "conformance: unknown suite $1" >&2; return 1 ;;
   esac
 }
@@ -128,7 +133,12 @@ explained() { # testbot's report, output dir, run name
 seconds() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(seconds)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# A server and two runners as nobody, who cannot write the corpus, each in a work dir of its own.
+# The runners' user: not root, cannot write the corpus, and has a home (tests read user.home, which Java takes
+# from the password database, not from HOME: nobody's, /nonexistent, failed commons-lang's SystemUtilsTest).
+runner_user=testbot-conformance
+id "$runner_user" >/dev/null 2>&1 || useradd --system --create-home --home-dir "/var/lib/$runner_user" --shell /usr/sbin/nologin "$runner_user"
+
+# A server and two runners as that user, each in a work dir of its own.
 start_farm() {
   cp "$here/target/testbot.jar" "$work/testbot.jar"
   chmod 644 "$work/testbot.jar"
@@ -140,9 +150,9 @@ start_farm() {
   token=$(cat "$work/server/token")
   for r in 1 2; do
     mkdir -p "$work/runner$r"
-    chown nobody "$work/runner$r"
+    chown "$runner_user" "$work/runner$r"
     env -i PATH="$PATH" HOME="$work/runner$r" LANG=C.UTF-8 TESTBOT_TOKEN="$token" ${runner_env:+$runner_env} \
-      setpriv --reuid=nobody --regid=nogroup --clear-groups \
+      setpriv --reuid="$runner_user" --regid="$runner_user" --clear-groups \
       java -jar "$work/testbot.jar" runner --connect "127.0.0.1:$port" --instances $((instances / 2 > 0 ? instances / 2 : 1)) \
       --work-dir "$work/runner$r/work" --hostname "runner$r" > "$work/runner$r.log" 2>&1 &
     pids+=($!)
@@ -195,7 +205,7 @@ for name in "${suites[@]}"; do
   set -e
   rows+=("testbot local x$instances|$(counts testbot "$out/local.out" "$out/local.json")|$code|$(elapsed "$started")")
 
-  # testbot on a server with two runners as nobody.
+  # testbot on a server with two runners as the runners' user.
   start_farm
   started=$(seconds)
   set +e
@@ -212,6 +222,8 @@ for name in "${suites[@]}"; do
     read -r files tests failures errors pending <<< "$numbers"
     printf '%-13s %-26s %6s %7s %8s %7s %8s %5s %7ss\n' "$name" "$run" "$files" "$tests" "$failures" "$errors" "$pending" "$code" "$wall"
     verdict="$tests $failures $errors $pending $([ "$code" = 0 ] && echo passed || echo failed)"
+    # Skipped tests that vary alone are compared as the verdict's, not by count.
+    [ -z "$skips_vary" ] || verdict="$tests $failures $errors (skipped: varies in $skips_vary) $([ "$code" = 0 ] && echo passed || echo failed)"
     case "$verdict" in *"?"*) echo "$name: $run printed no totals; see $out" >&2; status=1 ;; esac
     if [ -z "$reference" ]; then reference="$verdict"
     elif [ "$verdict" != "$reference" ]; then
