@@ -97,12 +97,7 @@ public interface Adapter {
 
     /** This requester's values of {@link #requesterVariables}, for a build of the project at root; unset ones are left out. */
     default Map<String, String> requesterEnvironment(Path root) throws IOException {
-        Map<String, String> values = new java.util.TreeMap<>();
-        for (String name : requesterVariables()) {
-            String value = System.getenv(name);
-            if (value != null) values.put(name, value);
-        }
-        return values;
+        return Map.of();
     }
 
     /**

@@ -59,7 +59,7 @@ public final class RSpecAdapter implements Adapter {
 
     /**
      * SPEC_OPTS, the text of ~/.rspec (empty when there is none, so that a runner's own does not count), and
-     * BUNDLE_GEMFILE for a project with a Gemfile (see {@link Bundling}).
+     * BUNDLE_GEMFILE for a project with a resolved bundle (see {@link Bundling}).
      */
     @Override
     public Map<String, String> requesterEnvironment(Path root) throws IOException {
