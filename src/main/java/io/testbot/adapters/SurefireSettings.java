@@ -68,7 +68,8 @@ public record SurefireSettings(List<String> includes, List<String> excludes, Lis
     /**
      * Whether Surefire runs this compiled class, named by its path relative to the test classes
      * ("com/x/CalcTest.class"): an include matches and no exclude does. A pattern names a source file or a class
-     * file ("**&#47;*Test.java" matches CalcTest.class too); "**&#47;" also matches no directory, as in Ant.
+     * file ("**&#47;*Test.java" matches CalcTest.class too); "**&#47;" also matches no directory, as in Ant; a
+     * "%regex[...]" pattern matches the class's path, as Surefire's do.
      */
     public boolean runs(String classFile) {
         Path relative = Path.of(classFile);
@@ -86,7 +87,14 @@ public record SurefireSettings(List<String> includes, List<String> excludes, Lis
     private static boolean matchesAny(List<String> patterns, Path relative) {
         for (String pattern : patterns) {
             String p = pattern.strip();
-            if (p.isEmpty() || p.startsWith("%regex[")) continue; // Surefire's regular expressions: not supported here
+            if (p.isEmpty()) continue;
+            if (p.startsWith("%regex[") && p.endsWith("]")) {
+                // Surefire matches its regular expressions against the class's path, "com/x/CalcTest.class".
+                String path = relative.toString().replace('\\', '/');
+                Pattern regex = Pattern.compile(p.substring("%regex[".length(), p.length() - 1));
+                if (regex.matcher(path).matches() || regex.matcher(path.replaceFirst("\\.class$", ".java")).matches()) return true;
+                continue;
+            }
             String asClass = p.replaceFirst("\\.java$", ".class");
             for (String variant : List.of(asClass, asClass.replace("**/", ""))) {
                 PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + variant);

@@ -59,6 +59,7 @@ class SurefireSettingsTest {
         assertThat(surefire.runs("com/x/CalcCheck.class")).isTrue();
         assertThat(surefire.runs("CalcTest.class")).as("**/ also matches no directory").isTrue();
         assertThat(surefire.runs("com/x/BrokenCheck.class")).as("excluded").isFalse();
+        assertThat(surefire.runs("com/x/IgnoredCheck.class")).as("excluded by a regular expression").isFalse();
         assertThat(surefire.runs("com/x/CalcTests.class")).as("not among its includes, though a default one").isFalse();
     }
 
