@@ -47,8 +47,11 @@ module TestbotRSpec
     attr_reader :load_errors
     # The last error rspec reported outside of examples.
     attr_accessor :last_error
+    # What to undo once the running job is over.
+    attr_reader :after_job
   end
   @load_errors = []
+  @after_job = []
 
   # rspec sets up its default formatter (progress, when the options name none) just before it first reports; the
   # JSON formatter joins whatever is there then, so .rspec or SPEC_OPTS cannot take it away, nor change rspec's
@@ -117,12 +120,6 @@ module TestbotRSpec
         end
       end
     end
-  end
-
-  # What to undo once the running job is over.
-  @after_job = []
-  class << self
-    attr_reader :after_job
   end
 
   RSpec::Core::Formatters::Loader.prepend(JsonBesideTheProjectsFormatters)
