@@ -33,9 +33,11 @@ public interface Adapter {
      * A command that stays up and runs job after job, each sent to it as one line (see {@link #workerJob}), so that
      * a job does not pay the framework's boot; null when the framework has none.
      *
-     * @param tools a directory where helper files may be written
+     * @param tools   a directory where helper files may be written
+     * @param options the build's options (the same for all its jobs); empty for a spare, booted before any build
+     * @return the command, or null when the framework has no worker, or none for these options
      */
-    default List<String> workerCommand(Path tools) throws IOException {
+    default List<String> workerCommand(Path tools, List<String> options) throws IOException {
         return null;
     }
 

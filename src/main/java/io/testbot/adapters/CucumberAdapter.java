@@ -53,6 +53,27 @@ public final class CucumberAdapter implements Adapter {
         return command;
     }
 
+    static final String WORKER = "testbot_cucumber_worker.rb";
+
+    /** Cucumber booted once per instance and build, its support code loaded once (see testbot_cucumber_worker.rb). */
+    @Override
+    public List<String> workerCommand(Path tools, List<String> options) throws IOException {
+        return List.of("ruby", Resources.unpackRubyWorker(WORKER, tools).toString());
+    }
+
+    @Override
+    public List<String> spareStubCommand(Path tools) throws IOException {
+        return List.of("ruby", "--disable-gems", Resources.unpack(Resources.SPARE_STUB, tools, Resources.SPARE_STUB, false).toString(),
+                workerCommand(tools, List.of()).get(1));
+    }
+
+    /** The arguments of {@link #command} after "cucumber", and the JSON results file, which the worker closes after the job. */
+    @Override
+    public String workerJob(List<String> files, List<String> options, Path resultFile) {
+        List<String> args = command(files, options, resultFile);
+        return Resources.jsonLine(Map.of("args", args.subList(1, args.size()), "outs", List.of(resultFile.toString())));
+    }
+
     static final String FILES = "testbot_cucumber_files.rb";
 
     /**

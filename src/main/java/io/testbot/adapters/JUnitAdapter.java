@@ -69,13 +69,11 @@ public final class JUnitAdapter implements Adapter {
     /** An option for the tests' JVM rather than the launcher, as javac's -J: "-J--add-opens=java.base/java.lang=ALL-UNNAMED". */
     static final String JVM_OPTION = "-J";
 
-    /** The JVM, its options (from the -J options), the launcher and a command of it; the launcher's options follow. */
-    private static List<String> launch(Path tools, List<String> options, String... launcherCommand) throws IOException {
+    /** The JVM, its options (from the -J options) and the launcher: the launcher's arguments follow. */
+    private static List<String> launch(Path tools, List<String> options) throws IOException {
         List<String> command = new ArrayList<>(List.of(javaBinary()));
         options.stream().filter(o -> o.startsWith(JVM_OPTION)).forEach(o -> command.add(o.substring(JVM_OPTION.length())));
         command.addAll(List.of("-jar", launcher(tools).toString()));
-        command.addAll(List.of(launcherCommand));
-        options.stream().filter(o -> !o.startsWith(JVM_OPTION)).forEach(command::add);
         return command;
     }
 
@@ -103,19 +101,69 @@ public final class JUnitAdapter implements Adapter {
 
     @Override
     public List<String> command(List<String> files, List<String> options, Path resultFile) throws IOException {
-        Path reports = reportsDir(resultFile);
-        List<String> command = launch(resultFile.getParent().resolve("../tools").normalize(), options,
-                "execute", "--disable-banner", "--disable-ansi-colors", "--details=tree", "--reports-dir", reports.toString());
+        List<String> command = launch(resultFile.getParent().resolve("../tools").normalize(), options);
+        command.addAll(execute(files, options, resultFile));
+        return command;
+    }
+
+    /** The launcher's arguments that run these entries with these options (the -J ones are the JVM's) and write XML reports. */
+    private static List<String> execute(List<String> files, List<String> options, Path resultFile) {
+        List<String> arguments = new ArrayList<>(List.of("execute", "--disable-banner", "--disable-ansi-colors", "--details=tree",
+                "--reports-dir", reportsDir(resultFile).toString()));
         for (String entry : files) {
             int hash = entry.indexOf('#');
             if (hash < 0) {
-                command.add("--select-class=" + className(entry));
+                arguments.add("--select-class=" + className(entry));
                 continue;
             }
             String cls = className(entry.substring(0, hash));
-            for (String method : entry.substring(hash + 1).split("\\+")) command.add("--select-method=" + cls + "#" + method);
+            for (String method : entry.substring(hash + 1).split("\\+")) arguments.add("--select-method=" + cls + "#" + method);
         }
+        options.stream().filter(o -> !o.startsWith(JVM_OPTION)).forEach(arguments::add);
+        return arguments;
+    }
+
+    static final String WORKER_CLASS = "io.testbot.adapters.junitworker.TestbotJUnitWorker";
+    private static final List<String> CLASSPATH_OPTIONS = List.of("--class-path", "--classpath", "-cp");
+
+    /**
+     * One JVM per instance and build, with the build's JVM options and its classpath on the JVM's own, runs job after
+     * job through the launcher in process (see TestbotJUnitWorker). Null without a classpath (a spare: before any build).
+     */
+    @Override
+    public List<String> workerCommand(Path tools, List<String> options) throws IOException {
+        List<String> classpath = new ArrayList<>();
+        for (int i = 0; i < options.size(); i++) {
+            String option = options.get(i);
+            if (CLASSPATH_OPTIONS.contains(option) && i + 1 < options.size()) classpath.add(options.get(++i));
+            for (String name : CLASSPATH_OPTIONS) if (option.startsWith(name + "=")) classpath.add(option.substring(name.length() + 1));
+        }
+        if (classpath.isEmpty()) return null;
+        Path workerClasses = tools.resolve("junit-worker");
+        String classFile = WORKER_CLASS.substring(WORKER_CLASS.lastIndexOf('.') + 1) + ".class";
+        Resources.unpack("junitworker/" + classFile, workerClasses.resolve(WORKER_CLASS.substring(0, WORKER_CLASS.lastIndexOf('.')).replace('.', '/')),
+                classFile, false);
+        List<String> command = new ArrayList<>(List.of(javaBinary()));
+        options.stream().filter(o -> o.startsWith(JVM_OPTION)).forEach(o -> command.add(o.substring(JVM_OPTION.length())));
+        classpath.add(0, workerClasses.toString());
+        classpath.add(0, launcher(tools).toString());
+        command.addAll(List.of("-cp", String.join(java.io.File.pathSeparator, classpath), WORKER_CLASS));
         return command;
+    }
+
+    /** The launcher's arguments, NUL-separated, without the classpath: the worker's JVM has it. */
+    @Override
+    public String workerJob(List<String> files, List<String> options, Path resultFile) {
+        List<String> launcherOptions = new ArrayList<>();
+        for (int i = 0; i < options.size(); i++) {
+            String option = options.get(i);
+            if (CLASSPATH_OPTIONS.contains(option)) {
+                i++;
+            } else if (CLASSPATH_OPTIONS.stream().noneMatch(name -> option.startsWith(name + "="))) {
+                launcherOptions.add(option);
+            }
+        }
+        return String.join("\0", execute(files, launcherOptions, resultFile));
     }
 
     @Override
@@ -131,7 +179,9 @@ public final class JUnitAdapter implements Adapter {
     @Override
     public Map<String, List<String>> split(Path root, Map<String, Integer> pieces, List<String> options, Path tools) throws IOException, InterruptedException {
         if (pieces.isEmpty()) return Map.of();
-        List<String> command = launch(tools, options, "discover", "--disable-banner", "--disable-ansi-colors", "--details=verbose");
+        List<String> command = launch(tools, options);
+        command.addAll(List.of("discover", "--disable-banner", "--disable-ansi-colors", "--details=verbose"));
+        options.stream().filter(o -> !o.startsWith(JVM_OPTION)).forEach(command::add);
         pieces.keySet().stream().sorted().forEach(file -> command.add("--select-class=" + className(file)));
         String listing = DryRun.output("java", command, root);
         Map<String, java.util.LinkedHashSet<String>> methods = new LinkedHashMap<>();

@@ -34,7 +34,7 @@ public final class RSpecAdapter implements Adapter {
     /** One job in a process of its own: the worker script runs it, with the same additions, and exits with its status. */
     @Override
     public List<String> command(List<String> files, List<String> options, Path resultFile) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ruby", Resources.unpack(WORKER, resultFile.getParent(), WORKER, false).toString(),
+        List<String> command = new ArrayList<>(List.of("ruby", Resources.unpackRubyWorker(WORKER, resultFile.getParent()).toString(),
                 "--job", resultFile.toString()));
         command.addAll(arguments(files, options));
         return command;
@@ -111,26 +111,20 @@ public final class RSpecAdapter implements Adapter {
 
     /** rspec booted once per instance and build: testbot_rspec_worker.rb runs each job with RSpec::Core::Runner. */
     @Override
-    public List<String> workerCommand(Path tools) throws IOException {
-        return List.of("ruby", Resources.unpack(WORKER, tools, WORKER, false).toString());
+    public List<String> workerCommand(Path tools, List<String> options) throws IOException {
+        return List.of("ruby", Resources.unpackRubyWorker(WORKER, tools).toString());
     }
-
-    static final String SPARE_STUB = "testbot_spare_stub.rb";
 
     /** Without RubyGems, Ruby starts in 20 ms: all the stub needs is its socket library. */
     @Override
     public List<String> spareStubCommand(Path tools) throws IOException {
-        return List.of("ruby", "--disable-gems", Resources.unpack(SPARE_STUB, tools, SPARE_STUB, false).toString(),
-                Resources.unpack(WORKER, tools, WORKER, false).toString());
+        return List.of("ruby", "--disable-gems", Resources.unpack(Resources.SPARE_STUB, tools, Resources.SPARE_STUB, false).toString(),
+                Resources.unpackRubyWorker(WORKER, tools).toString());
     }
 
     @Override
     public String workerJob(List<String> files, List<String> options, Path resultFile) {
-        try {
-            return Json.MAPPER.writeValueAsString(Map.of("args", arguments(files, options), "json", resultFile.toString()));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return Resources.jsonLine(Map.of("args", arguments(files, options), "json", resultFile.toString()));
     }
 
     @Override
@@ -259,7 +253,7 @@ public final class RSpecAdapter implements Adapter {
         List<String> arguments = new ArrayList<>(options);
         pieces.keySet().stream().sorted().forEach(f -> arguments.add(relative(f)));
         // Through the worker script: its JSON formatter stays whatever SPEC_OPTS or .rspec say about formatters.
-        Path worker = Resources.unpack(WORKER, tools, WORKER, false);
+        Path worker = Resources.unpackRubyWorker(WORKER, tools);
         arguments.add(0, "--dry-run");
         JsonNode examples = DryRun.json("rspec", root, List.of("ruby", worker.toString()), List.of("--job"), arguments).path("examples");
         Map<String, List<String>> idsByFile = new HashMap<>();

@@ -55,4 +55,25 @@ final class Resources {
         }
         return target;
     }
+
+    /** The loop every Ruby framework's worker runs in (see testbot_worker.rb): unpacked beside each worker script. */
+    static final String RUBY_WORKER = "testbot_worker.rb";
+
+    /** Writes a framework's Ruby worker script into dir, with the worker loop it requires beside it. */
+    static Path unpackRubyWorker(String script, Path dir) throws IOException {
+        unpack(RUBY_WORKER, dir, RUBY_WORKER, false);
+        return unpack(script, dir, script, false);
+    }
+
+    /** Starts a spare worker from a zygote in milliseconds (see testbot_spare_stub.rb): the same for every Ruby framework. */
+    static final String SPARE_STUB = "testbot_spare_stub.rb";
+
+    /** A job for a Ruby worker: one line of JSON. */
+    static String jsonLine(Object job) {
+        try {
+            return io.testbot.protocol.Json.MAPPER.writeValueAsString(job);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -56,6 +56,30 @@ public final class TestUnitAdapter implements Adapter {
         return command;
     }
 
+    static final String WORKER = "testbot_test_worker.rb";
+
+    /**
+     * The project's test helper loaded once per instance and build; each job runs in a fork of it (see
+     * testbot_test_worker.rb).
+     */
+    @Override
+    public List<String> workerCommand(Path tools, List<String> options) throws IOException {
+        Resources.unpack(REPORTER, tools, REPORTER, false);
+        return List.of("ruby", Resources.unpackRubyWorker(WORKER, tools).toString());
+    }
+
+    /** A spare is Ruby and nothing else (the helper is a project's), forked from a zygote in milliseconds. */
+    @Override
+    public List<String> spareStubCommand(Path tools) throws IOException {
+        return List.of("ruby", "--disable-gems", Resources.unpack(Resources.SPARE_STUB, tools, Resources.SPARE_STUB, false).toString(),
+                workerCommand(tools, List.of()).get(1));
+    }
+
+    @Override
+    public String workerJob(List<String> files, List<String> options, Path resultFile) {
+        return Resources.jsonLine(Map.of("files", files, "options", options, "json", resultFile.toString()));
+    }
+
     @Override
     public String displayCommand(List<String> files, List<String> options) {
         List<String> words = new ArrayList<>(List.of("ruby", "-Itest", "-e"));

@@ -419,7 +419,7 @@ public final class Runner implements AutoCloseable {
                 if (workers.remove(instance, worker)) retire(worker);
             }
         }
-        List<String> command = adapter.workerCommand(config.workDir().resolve("tools"));
+        List<String> command = adapter.workerCommand(config.workDir().resolve("tools"), job.options());
         if (command == null) return null;
         java.util.Map<String, String> variables = JobEnvironment.of(job, adapter, testEnvNumber, config.instances());
         // A spare booted the framework outside Bundler: a bundled project's worker boots under `bundle exec`.

@@ -134,7 +134,7 @@ public final class Spares {
         Adapter framework = name == null ? null : Adapters.find(name).orElse(null);
         if (framework == null || unavailable.contains(name) || closed) return null;
         try {
-            List<String> command = framework.workerCommand(tools);
+            List<String> command = framework.workerCommand(tools, List.of());
             if (command == null) {
                 unavailable.add(name);
                 return null;

@@ -4,21 +4,55 @@
 #
 # Loads the job's test files into this one process, lets whichever framework they use run them as it always does
 # (its own output on the console), and writes every test's outcome as JSON to RESULTS.json when the process ends.
+# testbot_test_worker.rb requires it and runs each job the same way, in a fork of a process that loaded the helper.
 require "json"
 
 module TestbotReporter
   @tests = []
   @load_errors = []
-  @out = ARGV.shift
-  split = ARGV.index("--")
-  @files = split ? ARGV[0...split] : ARGV.dup
-  # What is left is the framework's: test-unit would take file names in ARGV for more tests to load.
-  ARGV.replace(split ? ARGV[(split + 1)..] : [])
+  @files = []
 
   class << self
     attr_reader :files, :load_errors
     attr_accessor :minitest_ran, :test_unit_ran
+  end
 
+  # The job: where its results go, its test files, and the framework's own arguments (test-unit would take file
+  # names in ARGV for more tests to load, so they leave ARGV).
+  def self.job(out, files, framework_args)
+    @out = out
+    @files = files
+    ARGV.replace(framework_args)
+  end
+
+  # Registered before the frameworks load, so it runs last: at_exit blocks run in reverse order, after the
+  # frameworks' autorun blocks.
+  def self.write_at_exit
+    at_exit do
+      passed = run_the_framework_that_did_not_run
+      write
+      # A file that did not load fails the job even when every test that did load passed.
+      failed = !passed || load_errors.any?
+      exit 1 if failed && ($!.nil? || ($!.is_a?(SystemExit) && $!.success?))
+    end
+  end
+
+  # Loads the job's files (one that does not load costs only itself) and hooks into the frameworks they use.
+  def self.load_files
+    files.each do |file|
+      begin
+        require File.expand_path(file)
+      rescue ScriptError, StandardError => e
+        warn "testbot: cannot load #{file}: #{e.class}: #{e.message}"
+        e.backtrace.to_a.first(5).each { |line| warn "    #{line}" }
+        load_errors << { "file" => relative(file), "error" => "#{e.class}: #{e.message}".lines.first.to_s.strip }
+      end
+    end
+    hook_minitest
+    hook_test_unit
+  end
+
+  class << self
     def add(location, classname, name, status, assertions, seconds, message)
       file, line = location
       @tests << { "file" => relative(file), "line" => line, "classname" => classname.to_s, "name" => name.to_s,
@@ -108,23 +142,10 @@ module TestbotReporter
   end
 end
 
-# Registered first, so it runs last: at_exit blocks run in reverse order, after the frameworks' autorun blocks.
-at_exit do
-  passed = TestbotReporter.run_the_framework_that_did_not_run
-  TestbotReporter.write
-  # A file that did not load fails the job even when every test that did load passed.
-  failed = !passed || TestbotReporter.load_errors.any?
-  exit 1 if failed && ($!.nil? || ($!.is_a?(SystemExit) && $!.success?))
+if $PROGRAM_NAME == __FILE__
+  out = ARGV.shift
+  split = ARGV.index("--")
+  TestbotReporter.job(out, split ? ARGV[0...split] : ARGV.dup, split ? ARGV[(split + 1)..] : [])
+  TestbotReporter.write_at_exit
+  TestbotReporter.load_files
 end
-
-TestbotReporter.files.each do |file|
-  begin
-    require File.expand_path(file)
-  rescue ScriptError, StandardError => e
-    warn "testbot: cannot load #{file}: #{e.class}: #{e.message}"
-    e.backtrace.to_a.first(5).each { |line| warn "    #{line}" }
-    TestbotReporter.load_errors << { "file" => TestbotReporter.relative(file), "error" => "#{e.class}: #{e.message}".lines.first.to_s.strip }
-  end
-end
-TestbotReporter.hook_minitest
-TestbotReporter.hook_test_unit

@@ -29,7 +29,7 @@ class WarmWorkerTest {
                 RSpec.describe("B") { it("fails") { puts "B pid=#{Process.pid}"; expect(1).to eq(2) } }
                 """);
         Files.writeString(project.resolve("spec/dies_spec.rb"), "RSpec.describe('Dies') { it('exits hard') { puts 'last words'; exit!(7) } }\n");
-        ProcessBuilder builder = new ProcessBuilder(rspec.workerCommand(project.resolve("tools"))).directory(project.toFile()).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(rspec.workerCommand(project.resolve("tools"), List.of())).directory(project.toFile()).redirectErrorStream(true);
         WarmWorker worker = WarmWorker.start(builder, "rspec", 1, project);
         try {
             WarmWorker.Outcome a = worker.run(rspec.workerJob(List.of("spec/a_spec.rb"), List.of(), project.resolve("a.json")));
@@ -60,7 +60,7 @@ class WarmWorkerTest {
     void aJobSentAsTheWorkerEndsIdleIsKnownNotToHaveStarted(@TempDir Path project) throws Exception {
         Files.createDirectories(project.resolve("spec"));
         Files.writeString(project.resolve("spec/a_spec.rb"), "RSpec.describe('A') { it('runs') { } }\n");
-        ProcessBuilder builder = new ProcessBuilder(rspec.workerCommand(project.resolve("tools"))).directory(project.toFile()).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(rspec.workerCommand(project.resolve("tools"), List.of())).directory(project.toFile()).redirectErrorStream(true);
         builder.environment().put("TESTBOT_WORKER_IDLE", "1");
         WarmWorker worker = WarmWorker.start(builder, "rspec", 1, project);
         try {
@@ -85,7 +85,7 @@ class WarmWorkerTest {
         Files.writeString(project.resolve("spec/a_spec.rb"), """
                 RSpec.describe("A") { it("runs in the project") { puts "pwd=#{Dir.pwd} env=#{ENV['PWD']} instance=#{ENV['TEST_ENV_NUMBER']}"; expect(THING).to eq(:loaded) } }
                 """);
-        ProcessBuilder builder = new ProcessBuilder(rspec.workerCommand(dir.resolve("tools"))).directory(elsewhere.toFile()).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(rspec.workerCommand(dir.resolve("tools"), List.of())).directory(elsewhere.toFile()).redirectErrorStream(true);
         WarmWorker spare = WarmWorker.startSpare(builder, "rspec");
         try {
             assertThat(spare.isSpare()).isTrue();
@@ -157,14 +157,14 @@ class WarmWorkerTest {
                 """);
         List<List<Integer>> alone;
         List<List<Integer>> after;
-        WarmWorker fresh = WarmWorker.start(new ProcessBuilder(rspec.workerCommand(project.resolve("tools"))).directory(project.toFile())
+        WarmWorker fresh = WarmWorker.start(new ProcessBuilder(rspec.workerCommand(project.resolve("tools"), List.of())).directory(project.toFile())
                 .redirectErrorStream(true), "rspec", 1, project);
         try {
             alone = counts(fresh, project, "alone", "spec/target_spec.rb");
         } finally {
             fresh.close();
         }
-        WarmWorker used = WarmWorker.start(new ProcessBuilder(rspec.workerCommand(project.resolve("tools"))).directory(project.toFile())
+        WarmWorker used = WarmWorker.start(new ProcessBuilder(rspec.workerCommand(project.resolve("tools"), List.of())).directory(project.toFile())
                 .redirectErrorStream(true), "rspec", 1, project);
         try {
             assertThat(counts(used, project, "before", "spec/before_spec.rb")).as("the focus filter applied there")
@@ -185,7 +185,7 @@ class WarmWorkerTest {
         Files.writeString(project.resolve("spec/broken_spec.rb"), "require 'no_such_library'\n");
         Files.writeString(project.resolve("spec/wanders_spec.rb"), "RSpec.describe('Wanders') { it('goes') { Dir.chdir('/') } }\n");
         for (String retiring : List.of("spec/broken_spec.rb", "spec/wanders_spec.rb")) {
-            WarmWorker worker = WarmWorker.start(new ProcessBuilder(rspec.workerCommand(project.resolve("tools"))).directory(project.toFile())
+            WarmWorker worker = WarmWorker.start(new ProcessBuilder(rspec.workerCommand(project.resolve("tools"), List.of())).directory(project.toFile())
                     .redirectErrorStream(true), "rspec", 1, project);
             try {
                 WarmWorker.Outcome fine = worker.run(rspec.workerJob(List.of("spec/fine_spec.rb"), List.of(), project.resolve("fine.json")));

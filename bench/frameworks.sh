@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Side by side in one run, per framework, on a generated suite with a heavy CPU-bound boot (its helper spins for
+# about BOOT seconds before any test, as a large application or data set does) and FILES test files of CPU-bound
+# tests (TEST seconds per file in all): the suite serial in one process | parallel_tests (parallel_test,
+# parallel_cucumber, parallel_rspec) -n N | testbot in local mode -n N, its first build (no history) and second
+# build | testbot --no-warm (one process per job, as before warm workers), second build.
+# Each row's wall time, and its ratio to serial. Frameworks: minitest, test-unit, cucumber, rspec (FRAMEWORKS).
+# With JUNIT_PROJECT=DIR (a Maven project whose tests are compiled, jsoup say), also: `mvn surefire:test` with one
+# fork and with -DforkCount=N, and `testbot junit -n N` and -n 2N, second builds (first builds prepare the classpath).
+# Every row runs REPEAT times (default 1), the rows taking turns; a row prints its median.
+# Usage: [FRAMEWORKS="minitest test-unit cucumber rspec"] [REPEAT=1] [BOOT=1.5] [TEST=0.3] [JUNIT_PROJECT=DIR]
+#        bench/frameworks.sh [INSTANCES (default 2)] [FILES (default 12)]
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+instances="${1:-2}"
+files="${2:-12}"
+repeat="${REPEAT:-1}"
+frameworks="${FRAMEWORKS:-minitest test-unit cucumber rspec}"
+testbot="$here/bin/testbot"
+[ -f "$here/target/testbot.jar" ] || (cd "$here" && mvn -B -q -Dstyle.color=never -DskipTests package)
+
+work="$(mktemp -d /tmp/testbot-frameworks.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+unset TESTBOT_SERVER TESTBOT_TOKEN
+
+# Iterations of `x += i % 7` per second on this machine, so that BOOT and TEST are seconds here.
+per_second=$(ruby -e 't = Process.clock_gettime(Process::CLOCK_MONOTONIC); x = 0; 3_000_000.times { |i| x += i % 7 }
+  puts (3_000_000 / (Process.clock_gettime(Process::CLOCK_MONOTONIC) - t)).round')
+boot_iterations=$(awk -v s="${BOOT:-1.5}" -v r="$per_second" 'BEGIN { printf "%d", s * r }')
+test_iterations=$(awk -v s="${TEST:-0.3}" -v r="$per_second" 'BEGIN { printf "%d", s * r / 2 }') # two tests per file
+spin() { printf 'x = 0; %d.times { |i| x += i %% 7 }' "$1"; }
+
+generate() { # framework dir
+  local fw="$1" dir="$2" i
+  mkdir -p "$dir"
+  case "$fw" in
+    minitest|test-unit)
+      mkdir -p "$dir/test"
+      if [ "$fw" = minitest ]; then echo 'require "minitest/autorun"' > "$dir/test/test_helper.rb"; base="Minitest::Test"
+      else echo 'require "test/unit"' > "$dir/test/test_helper.rb"; base="Test::Unit::TestCase"; fi
+      echo "$(spin "$boot_iterations") # the application's boot" >> "$dir/test/test_helper.rb"
+      for i in $(seq 1 "$files"); do
+        printf 'require "test_helper"\nclass File%dTest < %s\n  def test_one; %s; assert true; end\n  def test_two; %s; assert_equal %d, %d; end\nend\n' \
+          "$i" "$base" "$(spin "$test_iterations")" "$(spin "$test_iterations")" "$i" "$i" > "$dir/test/file_${i}_test.rb"
+      done ;;
+    cucumber)
+      mkdir -p "$dir/features/support" "$dir/features/step_definitions" "$dir/lib"
+      echo "$(spin "$boot_iterations") # the application's boot" > "$dir/lib/app.rb"
+      echo 'require File.expand_path("../../lib/app", __dir__)' > "$dir/features/support/env.rb"
+      printf 'Given(/^work$/) { %s }\nThen(/^it is done$/) { }\n' "$(spin "$test_iterations")" > "$dir/features/step_definitions/steps.rb"
+      for i in $(seq 1 "$files"); do
+        printf 'Feature: File %d\n  Scenario: one\n    Given work\n    Then it is done\n  Scenario: two\n    Given work\n    Then it is done\n' "$i" > "$dir/features/file_$i.feature"
+      done ;;
+    rspec)
+      mkdir -p "$dir/spec"
+      echo "$(spin "$boot_iterations") # the application's boot" > "$dir/spec/spec_helper.rb"
+      for i in $(seq 1 "$files"); do
+        printf 'require "spec_helper"\nRSpec.describe "File %d" do\n  it("one") { %s }\n  it("two") { %s }\nend\n' \
+          "$i" "$(spin "$test_iterations")" "$(spin "$test_iterations")" > "$dir/spec/file_${i}_spec.rb"
+      done ;;
+  esac
+}
+
+serial() { # framework
+  case "$1" in
+    minitest|test-unit) ruby -Itest -e 'ARGV.each { |f| require File.expand_path(f) }' test/*_test.rb ;;
+    cucumber) cucumber ;;
+    rspec) rspec ;;
+  esac
+}
+parallel() { # framework
+  case "$1" in
+    minitest|test-unit) parallel_test -n "$instances" test ;;
+    cucumber) parallel_cucumber -n "$instances" features ;;
+    rspec) parallel_rspec -n "$instances" spec ;;
+  esac
+}
+command_of() { case "$1" in minitest|test-unit) echo test ;; *) echo "$1" ;; esac; }
+
+# Runs a command in a directory, checks its status, and prints its wall time in seconds.
+timed() { # expected-status dir command...
+  local expected="$1" dir="$2" start status; shift 2
+  start=$EPOCHREALTIME
+  set +e; (cd "$dir" && "$@") > "$work/last.log" 2>&1; status=$?; set -e
+  if [ "$status" -ne "$expected" ]; then echo "unexpected exit status $status from: $*" >&2; tail -20 "$work/last.log" >&2; exit 1; fi
+  awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'
+}
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+echo "# $(nproc) cores, $(ruby -e 'print RUBY_VERSION') ruby, boot ${BOOT:-1.5} s, $files files of ${TEST:-0.3} s, $instances instances, repeat $repeat"
+printf '%-10s %-34s %8s %8s\n' framework row seconds "x serial"
+for fw in $frameworks; do
+  declare -A times=()
+  for r in $(seq 1 "$repeat"); do
+    dir="$work/$fw-$r"; generate "$fw" "$dir"
+    export HOME="$work/home-$fw-$r" XDG_CACHE_HOME="$work/home-$fw-$r/.cache"; mkdir -p "$HOME"
+    times[serial]+=" $(timed 0 "$dir" serial "$fw")"
+    times[parallel]+=" $(timed 0 "$dir" parallel "$fw")"
+    times[first]+=" $(timed 0 "$dir" "$testbot" "$(command_of "$fw")" -n "$instances")"
+    times[second]+=" $(timed 0 "$dir" "$testbot" "$(command_of "$fw")" -n "$instances")"
+    times[nowarm]+=" $(timed 0 "$dir" "$testbot" "$(command_of "$fw")" -n "$instances" --no-warm)"
+  done
+  s=$(echo "${times[serial]}" | median)
+  for row in serial parallel first second nowarm; do
+    case $row in
+      serial) label="serial, one process" ;; parallel) label="parallel_tests -n $instances" ;;
+      first) label="testbot -n $instances, first build" ;; second) label="testbot -n $instances, second build" ;;
+      nowarm) label="testbot -n $instances --no-warm (history)" ;;
+    esac
+    m=$(echo "${times[$row]}" | median)
+    printf '%-10s %-34s %8s %8s\n' "$fw" "$label" "$m" "$(ratio "$m" "$s")"
+  done
+  unset times
+done
+
+if [ -n "${JUNIT_PROJECT:-}" ]; then
+  export HOME="$work/home-junit" XDG_CACHE_HOME="$work/home-junit/.cache"; mkdir -p "$HOME"
+  cp -r "$JUNIT_PROJECT" "$work/junit"; dir="$work/junit"
+  ln -s "${REAL_M2:-/root/.m2}" "$HOME/.m2"
+  (cd "$dir" && mvn -B -q -o test-compile > "$work/compile.log" 2>&1)
+  timed 0 "$dir" "$testbot" junit -n "$instances" > /dev/null # history and the classpath
+  declare -A times=()
+  for r in $(seq 1 "$repeat"); do
+    times[one]+=" $(timed 0 "$dir" mvn -B -q -o surefire:test)"
+    times[forks]+=" $(timed 0 "$dir" mvn -B -q -o surefire:test -DforkCount="$instances")"
+    times[tb]+=" $(timed 0 "$dir" "$testbot" junit -n "$instances")"
+    times[tb2]+=" $(timed 0 "$dir" "$testbot" junit -n "$((instances * 2))")"
+  done
+  s=$(echo "${times[one]}" | median)
+  for row in one forks tb tb2; do
+    case $row in
+      one) label="surefire, one fork" ;; forks) label="surefire -DforkCount=$instances" ;;
+      tb) label="testbot junit -n $instances, second build" ;; tb2) label="testbot junit -n $((instances * 2)), with history" ;;
+    esac
+    m=$(echo "${times[$row]}" | median)
+    printf '%-10s %-34s %8s %8s\n' junit "$label" "$m" "$(ratio "$m" "$s")"
+  done
+fi

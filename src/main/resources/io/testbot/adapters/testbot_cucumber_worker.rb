@@ -1,0 +1,100 @@
+# testbot's cucumber worker: boots cucumber once and keeps one cucumber runtime, whose support code
+# (features/support, step definitions, hooks, and what env.rb requires: the application, say) loads in the first
+# job only, then runs job after job in this process, so a job costs its scenarios and not another boot.
+#
+#   ruby testbot_cucumber_worker.rb                   (TESTBOT_WORKER_MARKER in the environment)
+#
+# Served by testbot_worker.rb (beside this file: the job loop, spares and the zygote). Each job is a line
+# {"args": [cucumber arguments], "outs": [files its formatters write]}, run as `cucumber ARGS` would run it, with
+# its exit status.
+#
+# What a worker keeps between jobs, as one cucumber run keeps between features: everything Ruby loaded, the support
+# code loaded once (hooks, World modules, step definitions, at_exit blocks of env.rb), and globals. What each job
+# starts afresh: its options and profile, formatters, features, results and whether cucumber wants to quit;
+# AfterConfiguration hooks run once per job. A job whose run raised, that called exit, or that left the process
+# in another directory retires the worker: the next job gets a fresh one.
+require_relative "testbot_worker"
+
+module TestbotCucumber
+  # Cucumber's Kernel: its exit ends a job, not the worker.
+  class JobKernel
+    attr_reader :status
+
+    def exit(status = true)
+      @status = status == true ? 0 : status == false ? 1 : status.to_i
+    end
+  end
+
+  # One runtime for every job of the worker: its support code loads once, and everything else a run memoizes
+  # (formatters, features, results) is dropped before the next.
+  module ReusedRuntime
+    def run!
+      if @testbot_fresh
+        (instance_variables - @testbot_fresh).each { |name| remove_instance_variable(name) }
+        @results = Cucumber::Formatter::LegacyApi::Results.new if defined?(Cucumber::Formatter::LegacyApi::Results)
+      else
+        @testbot_fresh = instance_variables + [:@testbot_fresh, :@testbot_support_loaded, :@support_code, :@configuration]
+      end
+      super
+    end
+
+    def load_step_definitions
+      return if @testbot_support_loaded
+
+      super
+      @testbot_support_loaded = true
+    end
+  end
+
+  class << self
+    attr_reader :runtime
+  end
+
+  def self.preload
+    require "cucumber"
+    require "cucumber/cli/main"
+    require "cucumber/formatter/progress"
+    require "cucumber/formatter/json"
+    Cucumber::Runtime.prepend(ReusedRuntime)
+  end
+
+  def self.boot
+    preload unless defined?(::Cucumber::Cli::Main)
+  end
+
+  def self.run_job(job)
+    directory = Dir.pwd
+    kernel = JobKernel.new
+    main = Cucumber::Cli::Main.new(job.fetch("args"), nil, $stdout, $stderr, kernel)
+    Cucumber.wants_to_quit = false if Cucumber.respond_to?(:wants_to_quit=)
+    retire = false
+    begin
+      if @runtime
+        main.execute!(@runtime)
+      else
+        @runtime = Cucumber::Runtime.new(main.configuration)
+        main.execute!(@runtime)
+      end
+    rescue Exception => e # rubocop:disable Lint/RescueException -- a step may raise anything; the worker reports it
+      warn "testbot: #{e.class}: #{e.message}"
+      kernel.exit(1) if kernel.status.nil?
+      retire = true
+    end
+    close_outputs(job.fetch("outs", []))
+    # A run that failed before its features ran (no support code loaded yet, an unknown option) keeps nothing.
+    retire ||= kernel.status.nil? || !@runtime.instance_variable_get(:@testbot_support_loaded) || Dir.pwd != directory
+    [kernel.status || 1, retire]
+  end
+
+  # A formatter's file is complete once the job is: closed here, as the end of a cucumber process would close it.
+  def self.close_outputs(paths)
+    wanted = paths.map { |path| File.expand_path(path) }
+    ObjectSpace.each_object(File) do |file|
+      file.close if !file.closed? && wanted.include?(File.expand_path(file.path))
+    rescue IOError, SystemCallError
+      nil
+    end
+  end
+end
+
+TestbotWorker.serve(TestbotCucumber)
