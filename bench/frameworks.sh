@@ -8,7 +8,7 @@
 # With JUNIT_PROJECT=DIR (a Maven project whose tests are compiled, jsoup say), also: `mvn surefire:test` with one
 # fork and with -DforkCount=N, and `testbot junit -n N` and -n 2N, second builds (first builds prepare the classpath).
 # Every row runs REPEAT times (default 1), the rows taking turns; a row prints its median.
-# Usage: [FRAMEWORKS="minitest test-unit cucumber rspec"] [REPEAT=1] [BOOT=1.5] [TEST=0.3] [JUNIT_PROJECT=DIR]
+# Usage: [FRAMEWORKS="minitest test-unit cucumber rspec"] [REPEAT=1] [BOOT=1.5] [TEST=0.3] [JUNIT_PROJECT=DIR] [M2_HOME_DIR=~/.m2]
 #        bench/frameworks.sh [INSTANCES (default 2)] [FILES (default 12)]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -17,6 +17,7 @@ files="${2:-12}"
 repeat="${REPEAT:-1}"
 frameworks="${FRAMEWORKS:-minitest test-unit cucumber rspec}"
 testbot="$here/bin/testbot"
+m2="${M2_HOME_DIR:-$HOME/.m2}" # the JUnit project's dependencies, before HOME moves
 [ -f "$here/target/testbot.jar" ] || (cd "$here" && mvn -B -q -Dstyle.color=never -DskipTests package)
 
 work="$(mktemp -d /tmp/testbot-frameworks.XXXXXX)"
@@ -88,13 +89,19 @@ timed() { # expected-status dir command...
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
+# One history database for every row, made by a build of another project first: a first build is one with no
+# history for its project, not the first testbot ever ran as this user (that one also creates the database).
+export HOME="$work/home" XDG_CACHE_HOME="$work/home/.cache"
+mkdir -p "$HOME" "$work/warm-up/spec"
+echo 'RSpec.describe("warm-up") { it("runs") { } }' > "$work/warm-up/spec/warm_up_spec.rb"
+timed 0 "$work/warm-up" "$testbot" rspec -n 1 > /dev/null
+
 echo "# $(nproc) cores, $(ruby -e 'print RUBY_VERSION') ruby, boot ${BOOT:-1.5} s, $files files of ${TEST:-0.3} s, $instances instances, repeat $repeat"
 printf '%-10s %-34s %8s %8s\n' framework row seconds "x serial"
 for fw in $frameworks; do
   declare -A times=()
   for r in $(seq 1 "$repeat"); do
     dir="$work/$fw-$r"; generate "$fw" "$dir"
-    export HOME="$work/home-$fw-$r" XDG_CACHE_HOME="$work/home-$fw-$r/.cache"; mkdir -p "$HOME"
     times[serial]+=" $(timed 0 "$dir" serial "$fw")"
     times[parallel]+=" $(timed 0 "$dir" parallel "$fw")"
     times[first]+=" $(timed 0 "$dir" "$testbot" "$(command_of "$fw")" -n "$instances")"
@@ -115,9 +122,8 @@ for fw in $frameworks; do
 done
 
 if [ -n "${JUNIT_PROJECT:-}" ]; then
-  export HOME="$work/home-junit" XDG_CACHE_HOME="$work/home-junit/.cache"; mkdir -p "$HOME"
   cp -r "$JUNIT_PROJECT" "$work/junit"; dir="$work/junit"
-  ln -s "${REAL_M2:-/root/.m2}" "$HOME/.m2"
+  ln -sfn "$m2" "$HOME/.m2"
   (cd "$dir" && mvn -B -q -o test-compile > "$work/compile.log" 2>&1)
   timed 0 "$dir" "$testbot" junit -n "$instances" > /dev/null # history and the classpath
   declare -A times=()

@@ -35,9 +35,10 @@ public final class TestbotJUnitWorker {
         String idle = System.getenv("TESTBOT_WORKER_IDLE");
         long idleSeconds = idle == null ? 3 : Long.parseLong(idle);
         PrintStream stdout = System.out; // a test may replace System.out: the marker goes where the runner reads
+        java.io.InputStream stdin = System.in; // before the tests' empty one replaces it below
         BlockingQueue<String> jobs = new LinkedBlockingQueue<>();
         Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8))) {
                 for (String line; (line = in.readLine()) != null; ) jobs.add(line);
             } catch (java.io.IOException ended) {
                 // as at end of input

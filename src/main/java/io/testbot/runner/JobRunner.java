@@ -1,0 +1,300 @@
+package io.testbot.runner;
+
+import io.testbot.adapters.Adapter;
+import io.testbot.adapters.Adapters;
+import io.testbot.adapters.Bundling;
+import io.testbot.protocol.ApiClient;
+import io.testbot.protocol.FileResult;
+import io.testbot.protocol.JobAssignment;
+import io.testbot.protocol.JobResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Runs one job from start to result: the project's files in place, the build's before_run once per runner, the job
+ * in its instance's warm worker or in a process of its own, its timeout and cancellation, and its results read, or
+ * the reason there are none. The {@link Runner} hands each job it takes to {@link #run} and reports what it returns.
+ */
+final class JobRunner {
+    private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+
+    private final RunnerConfig config;
+    /** The server over HTTP, which also serves the project's files; null for a runner in the server's process. */
+    private final ApiClient http;
+    private final Workspace workspace;
+    private final InstanceWorkers workers;
+    private final Supplier<String> runnerId;
+    /** Jobs handed to the runner and not yet reported (the runner's; read here). */
+    private final Set<Long> held;
+    /** Builds whose queue had drained when one of their jobs came (the runner's; read here). */
+    private final Set<Long> drainedBuilds;
+    private final Map<Long, Process> running = new ConcurrentHashMap<>();
+    private final Set<Long> cancelled = ConcurrentHashMap.newKeySet();
+    private final Set<Long> timedOut = ConcurrentHashMap.newKeySet();
+    private final Map<Long, CompletableFuture<BeforeRun>> beforeRuns = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "runner-job-timeouts");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private record BeforeRun(boolean ok, String output) {}
+
+    /** What a job's process printed, and its exit status. */
+    private record Ran(int exit, String output) {}
+
+    JobRunner(RunnerConfig config, ApiClient http, InstanceWorkers workers, Supplier<String> runnerId, Set<Long> held, Set<Long> drainedBuilds)
+            throws IOException {
+        this.config = config;
+        this.http = http;
+        this.workspace = new Workspace(config.workDir());
+        this.workers = workers;
+        this.runnerId = runnerId;
+        this.held = held;
+        this.drainedBuilds = drainedBuilds;
+    }
+
+    /** Runs the job on the instance; null when it was cancelled (or given to another runner) meanwhile. */
+    JobResult run(JobAssignment job, int instance) throws InterruptedException {
+        Adapter adapter = Adapters.find(job.adapter()).orElse(null);
+        String testEnvNumber = JobEnvironment.testEnvNumber(instance);
+        String display = adapter == null ? job.adapter() : (testEnvNumber.isEmpty() ? "" : "TEST_ENV_NUMBER=" + testEnvNumber + " ")
+                + adapter.displayCommand(job.files(), job.options());
+        long started = System.nanoTime();
+        if (adapter == null) return errored(job, instance, display, "this runner does not know the adapter '" + job.adapter() + "'", started);
+
+        Workspace.Copy copy = null;
+        Path root;
+        try {
+            if (job.inPlace()) {
+                if (config.inPlaceRoot() == null) return errored(job, instance, display, "this runner does not run in-place builds", started);
+                root = config.inPlaceRoot();
+            } else {
+                if (http == null) return errored(job, instance, display, "this runner runs only in-place builds", started);
+                copy = workspace.acquire(http, job.project(), job.buildId());
+                root = copy.dir();
+            }
+        } catch (IOException | RuntimeException e) {
+            return errored(job, instance, display, "testbot: could not sync the project to " + config.hostname() + ": " + e.getMessage(), started);
+        }
+        try {
+            return runIn(root, job, instance, adapter, display, testEnvNumber, started);
+        } finally {
+            if (copy != null) workspace.release(copy);
+        }
+    }
+
+    private JobResult runIn(Path root, JobAssignment job, int instance, Adapter adapter, String display, String testEnvNumber,
+                            long started) throws InterruptedException {
+        BeforeRun before = beforeRun(job, root);
+        if (!before.ok()) return errored(job, instance, display, before.output(), started);
+
+        Path resultFile = null;
+        try {
+            Files.createDirectories(config.workDir().resolve("results"));
+            resultFile = config.workDir().resolve("results").resolve("job-" + job.jobId() + "-" + runnerId.get() + ".json");
+            Files.deleteIfExists(resultFile);
+            log.info("job {} (build {}) on instance {}: {}", job.jobId(), job.buildId(), instance, display);
+            long processStarted = System.nanoTime();
+            double setup = (processStarted - started) / 1e9;
+            Ran ran = config.warmWorkers() ? inWorker(job, instance, adapter, root, testEnvNumber, resultFile) : null;
+            if (ran == null) ran = inProcess(job, adapter, root, testEnvNumber, resultFile);
+            running.remove(job.jobId());
+            if (cancelled.remove(job.jobId())) {
+                log.info("job {} cancelled", job.jobId());
+                return null;
+            }
+            int exit = ran.exit();
+            String output = ran.output();
+            double seconds = (System.nanoTime() - processStarted) / 1e9;
+            if (timedOut.remove(job.jobId())) {
+                return new JobResult(runnerId.get(), instance, exit, true, output + "\ntestbot: job stopped after " + job.timeoutSeconds()
+                        + " s (job timeout) on " + config.hostname() + "\n", seconds, setup, display, emptyResults(job));
+            }
+            try {
+                Adapter.Results results = adapter.readResults(resultFile, job.files(), exit, job.options());
+                boolean errored = results.errorsOutsideExamples() > 0;
+                return new JobResult(runnerId.get(), instance, exit, errored, output, seconds, setup, display, results.files());
+            } catch (IOException e) {
+                Map<String, String> notLoaded = adapter.notLoaded(output, job.files());
+                if (!notLoaded.isEmpty()) return withoutWhatDidNotLoad(root, job, instance, adapter, display, testEnvNumber, started, output, exit, notLoaded);
+                return new JobResult(runnerId.get(), instance, exit, true, output + "\ntestbot: " + e.getMessage() + " (exit status " + exit + ")\n",
+                        seconds, setup, display, emptyResults(job));
+            }
+        } catch (IOException e) {
+            return errored(job, instance, display, "testbot: could not run the job on " + config.hostname() + ": " + e.getMessage(), started);
+        } finally {
+            running.remove(job.jobId());
+            if (resultFile != null) {
+                try {
+                    Files.deleteIfExists(resultFile);
+                    Files.deleteIfExists(Adapter.sideFile(resultFile));
+                } catch (IOException ignored) {
+                    // a leftover result file is harmless
+                }
+            }
+        }
+    }
+
+    /** The job in its instance's warm worker, which it replaces if need be; null when the framework has none. */
+    private Ran inWorker(JobAssignment job, int instance, Adapter adapter, Path root, String testEnvNumber, Path resultFile)
+            throws IOException, InterruptedException {
+        Map<String, String> variables = JobEnvironment.of(job, adapter, testEnvNumber, config.instances());
+        WarmWorker worker = workers.claim(job, instance, adapter, root, variables);
+        if (worker == null) return null;
+        WarmWorker.Outcome outcome = null;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            if (attempt > 0) worker = workers.claim(job, instance, adapter, root, variables);
+            var timeout = watch(job, worker.process());
+            // Nothing of the build is queued and each job this runner holds has its worker: it needs no more forks.
+            if (drainedBuilds.contains(job.buildId()) && running.keySet().containsAll(held)) workers.spares().drained();
+            try {
+                outcome = worker.run(adapter.workerJob(job.files(), job.options(), resultFile));
+            } catch (IOException e) {
+                workers.forget(instance, worker);
+                worker.close();
+                throw e;
+            } finally {
+                worker.release();
+                if (timeout != null) timeout.cancel(false);
+            }
+            // Sent just as the worker ended idle: once more, on a fresh one.
+            if (!outcome.neverStarted(worker.process()) || cancelled.contains(job.jobId()) || timedOut.contains(job.jobId())) break;
+            workers.forget(instance, worker);
+        }
+        if (outcome.status() == null) {
+            // It ended during the job (a crash, exit!, or it was killed): the next job starts a new one.
+            workers.forget(instance, worker);
+            return new Ran(worker.process().waitFor(), outcome.output());
+        }
+        // It said it is no place for another job (its files failed to load, say): it ends now.
+        if (outcome.retire()) workers.retire(instance, worker);
+        return new Ran(outcome.status(), outcome.output());
+    }
+
+    /** The job in a process of its own. */
+    private Ran inProcess(JobAssignment job, Adapter adapter, Path root, String testEnvNumber, Path resultFile)
+            throws IOException, InterruptedException {
+        List<String> command = Bundling.command(job.environment(), adapter.command(job.files(), job.options(), resultFile));
+        ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(command)).directory(root.toFile()).redirectErrorStream(true);
+        JobEnvironment.apply(builder, JobEnvironment.of(job, adapter, testEnvNumber, config.instances()));
+        Process process = builder.start();
+        var timeout = watch(job, process);
+        process.getOutputStream().close();
+        String output;
+        try (InputStream in = process.getInputStream()) {
+            output = OutputCapture.read(in);
+        }
+        int exit = process.waitFor();
+        if (timeout != null) timeout.cancel(false);
+        return new Ran(exit, output);
+    }
+
+    /**
+     * A job that gave no results because some of its files did not load (a feature that does not parse stops
+     * cucumber before it runs anything): those files cost only themselves, and the job's other files run again
+     * without them.
+     */
+    private JobResult withoutWhatDidNotLoad(Path root, JobAssignment job, int instance, Adapter adapter, String display, String testEnvNumber,
+                                            long started, String output, int exit, Map<String, String> notLoaded) throws InterruptedException {
+        List<String> rest = job.files().stream().filter(entry -> !notLoaded.containsKey(adapter.fileOf(entry))).toList();
+        List<FileResult> files = new ArrayList<>();
+        notLoaded.forEach((file, error) -> files.add(FileResult.notLoaded(file, error)));
+        if (rest.isEmpty()) {
+            return new JobResult(runnerId.get(), instance, exit, false, output, (System.nanoTime() - started) / 1e9, 0, display, files);
+        }
+        log.info("job {}: {} file(s) did not load; running its other {} without them", job.jobId(), notLoaded.size(), rest.size());
+        JobResult again = runIn(root, job.withFiles(rest), instance, adapter, display, testEnvNumber, System.nanoTime());
+        if (again == null) return null; // cancelled meanwhile
+        files.addAll(again.files());
+        String both = output + (output.endsWith("\n") ? "" : "\n") + "testbot: running the job's other files without "
+                + String.join(", ", notLoaded.keySet()) + "\n" + again.output();
+        return new JobResult(runnerId.get(), instance, again.exitCode() == 0 ? exit : again.exitCode(), again.errored(), both,
+                (System.nanoTime() - started) / 1e9, again.setupSeconds(), display, files);
+    }
+
+    /** Registers the job's process for cancellation, and stops it at the job's timeout if it has one. */
+    private ScheduledFuture<?> watch(JobAssignment job, Process process) {
+        running.put(job.jobId(), process);
+        if (job.timeoutSeconds() <= 0) return null;
+        return timeouts.schedule(() -> {
+            timedOut.add(job.jobId());
+            log.warn("job {}: stopped after {} s (job timeout)", job.jobId(), job.timeoutSeconds());
+            ProcessGroups.kill(process);
+        }, job.timeoutSeconds(), TimeUnit.SECONDS);
+    }
+
+    /** Runs the build's before_run command once on this runner; every instance waits for the one outcome. */
+    private BeforeRun beforeRun(JobAssignment job, Path root) throws InterruptedException {
+        if (job.beforeRun() == null || job.beforeRun().isBlank()) return new BeforeRun(true, "");
+        CompletableFuture<BeforeRun> mine = new CompletableFuture<>();
+        CompletableFuture<BeforeRun> existing = beforeRuns.putIfAbsent(job.buildId(), mine);
+        if (existing != null) return existing.join();
+        beforeRuns.keySet().removeIf(buildId -> buildId < job.buildId() - Runner.REMEMBERED_BUILDS);
+        // Idle workers of other builds would hold on to what before_run may rebuild (a test database, say).
+        workers.retireIdle(worker -> worker.buildId() != job.buildId()).forEach(CompletableFuture::join);
+        try {
+            log.info("build {}: running before_run: {}", job.buildId(), job.beforeRun());
+            ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(List.of("sh", "-c", job.beforeRun())))
+                    .directory(root.toFile()).redirectErrorStream(true);
+            JobEnvironment.apply(builder, "", config.instances());
+            Process process = builder.start();
+            process.getOutputStream().close();
+            String output;
+            try (InputStream in = process.getInputStream()) {
+                output = OutputCapture.read(in);
+            }
+            int exit = process.waitFor();
+            BeforeRun outcome = exit == 0 ? new BeforeRun(true, output)
+                    : new BeforeRun(false, output + "\ntestbot: before_run failed on " + config.hostname() + " (exit status " + exit + "): " + job.beforeRun() + "\n");
+            mine.complete(outcome);
+            return outcome;
+        } catch (IOException e) {
+            BeforeRun outcome = new BeforeRun(false, "testbot: could not start before_run on " + config.hostname() + ": " + e.getMessage() + "\n");
+            mine.complete(outcome);
+            return outcome;
+        }
+    }
+
+    private JobResult errored(JobAssignment job, int instance, String display, String message, long started) {
+        log.warn("job {}: {}", job.jobId(), message.strip());
+        return new JobResult(runnerId.get(), instance, -1, true, message.endsWith("\n") ? message : message + "\n",
+                0, (System.nanoTime() - started) / 1e9, display, emptyResults(job));
+    }
+
+    private static List<FileResult> emptyResults(JobAssignment job) {
+        return job.files().stream().map(f -> new FileResult(f, 0, 0, 0, 0, List.of())).toList();
+    }
+
+    /** Stops a running job's processes: it was cancelled, or given to another runner. */
+    void cancel(long jobId) {
+        Process process = running.get(jobId);
+        if (process == null) return;
+        cancelled.add(jobId);
+        log.info("job {}: stopping its processes (cancelled, or given to another runner)", jobId);
+        ProcessGroups.kill(process);
+    }
+
+    /** Stops every running job (they are reported as cancelled, which is to say not at all) and the timeouts. */
+    void stopAll() {
+        running.keySet().forEach(cancelled::add);
+        running.values().forEach(ProcessGroups::kill);
+        timeouts.shutdownNow();
+    }
+}
