@@ -18,12 +18,14 @@ import java.util.function.Function;
  * smaller jobs would cost more in start-ups than it gains in balance: the rest is packed into at most one job per
  * instance, longest first into the instance that would be free first, counting what the jobs planned before would
  * have given each instance (an instance busy with a long file gets less of the rest), then evened out by moving or
- * swapping files while that makes the last instance finish sooner. When every file has history
- * the packing is trusted sooner, from
- * four such jobs per instance or half of each instance's share of the whole build: the smaller rounds only insure
- * against estimates that are wrong, and cost start-ups and round trips (an estimate 10% off in a last round of half
- * a share costs 5%). So the long files go first, short files travel
- * together, and the instances finish at about the same time.
+ * swapping files while that makes the last instance finish sooner. When every file has history the packing comes
+ * at four such jobs per instance, not two: the estimates are better than sizes, but not good enough to pack more of
+ * the build than that, since runtimes vary between builds (a file that runs longer than planned in a packed job
+ * holds its instance past the others, while small jobs go to whichever instance is free). Packing half of each
+ * instance's share, as testbot did, put builds of a suite whose runtimes vary by 40% at 1.18 times their ideal on
+ * average, against 1.10 this way (simulated on 8 instances, bench/noisy.sh's suite). So the long files go first,
+ * short files travel together, and the instances finish at about the same time. A fixed job size (filesPerJob)
+ * keeps the order: longest first.
  */
 public final class JobPlanner {
     private JobPlanner() {}
@@ -34,8 +36,6 @@ public final class JobPlanner {
     static final int PACK_BELOW_JOBS = 2;
     /** The same when every file's runtime is known. */
     static final int PACK_BELOW_JOBS_WITH_HISTORY = 4;
-    /** With history for every file, pack the rest once each instance's share of it is this fraction of its first. */
-    static final double PACK_SHARE_WITH_HISTORY = 0.5;
     /** A rebalancing step must make the last instance finish at least this much sooner (seconds). */
     private static final double EPSILON = 1e-3;
     /** Comparisons the rebalancing may make: milliseconds, however many files. */
@@ -49,22 +49,22 @@ public final class JobPlanner {
      */
     public static List<List<String>> plan(List<String> files, Map<String, Double> runtimes, Map<String, ? extends Number> sizes,
                                           int instances, int filesPerJob, double overhead) {
-        if (filesPerJob > 0) {
-            List<List<String>> fixed = new ArrayList<>();
-            for (int i = 0; i < files.size(); i += filesPerJob) fixed.add(List.copyOf(files.subList(i, Math.min(files.size(), i + filesPerJob))));
-            return fixed;
-        }
         Weights weights = new Weights(runtimes, sizes);
         List<String> ordered = new ArrayList<>(files);
         Comparator<String> byWeight = Comparator.comparingDouble(weights::of);
         ordered.sort(byWeight.reversed().thenComparing(Comparator.naturalOrder()));
+        if (filesPerJob > 0) {
+            List<List<String>> fixed = new ArrayList<>();
+            for (int i = 0; i < ordered.size(); i += filesPerJob) fixed.add(List.copyOf(ordered.subList(i, Math.min(ordered.size(), i + filesPerJob))));
+            return fixed;
+        }
         Deque<String> left = new ArrayDeque<>(ordered);
 
         double remaining = ordered.stream().mapToDouble(weights::of).sum();
         double floor = MIN_JOB_IN_STARTUPS * overhead;
         int n = Math.max(1, instances);
         boolean history = runtimes.keySet().containsAll(files);
-        double packAt = history ? Math.max(PACK_BELOW_JOBS_WITH_HISTORY * floor, PACK_SHARE_WITH_HISTORY * remaining / n) : PACK_BELOW_JOBS * floor;
+        double packAt = (history ? PACK_BELOW_JOBS_WITH_HISTORY : PACK_BELOW_JOBS) * floor;
         // When each instance would be free, had the jobs planned so far gone to whichever instance was free first.
         double[] busyUntil = new double[n];
         List<List<String>> jobs = new ArrayList<>();

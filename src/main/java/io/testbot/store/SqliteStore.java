@@ -43,7 +43,7 @@ public final class SqliteStore implements Store {
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
 
     /** The newest migration under db/migration; SqliteStoreTest keeps the two in step. */
-    static final int SCHEMA_VERSION = 4;
+    static final int SCHEMA_VERSION = 5;
 
     private final SQLiteDataSource source;
     /**
@@ -410,16 +410,43 @@ public final class SqliteStore implements Store {
         });
     }
 
-    /** A file's runtime is replaced by each new build's, and summed over the jobs of one build (its parts). */
+    /**
+     * Adds a build's runtimes to each file's {@link RuntimeHistory}: a file split into parts runs in several jobs of
+     * one build, and its runtime in that build is the sum of its parts'. A null build counts as a build of its own.
+     */
     private static void upsertRuntimes(Connection c, String project, String adapter, Long buildId, Map<String, Double> secondsByPath,
                                        Instant at) throws SQLException {
         List<Object[]> rows = new ArrayList<>();
-        secondsByPath.forEach((path, seconds) -> rows.add(new Object[]{project, adapter, path, seconds, at.toEpochMilli(), buildId}));
+        try (PreparedStatement read = c.prepareStatement("""
+                SELECT build_id, build_seconds, mean, spread, samples, prior_mean, prior_spread, prior_samples
+                FROM runtimes WHERE project = ? AND adapter = ? AND path = ?""")) {
+            for (Map.Entry<String, Double> file : secondsByPath.entrySet()) {
+                read.setString(1, project);
+                read.setString(2, adapter);
+                read.setString(3, file.getKey());
+                RuntimeHistory prior = RuntimeHistory.NONE;
+                double buildSeconds = file.getValue();
+                try (ResultSet rs = read.executeQuery()) {
+                    if (rs.next()) {
+                        long rowBuild = rs.getLong(1);
+                        boolean sameBuild = !rs.wasNull() && buildId != null && rowBuild == buildId;
+                        if (sameBuild) {
+                            prior = new RuntimeHistory(rs.getDouble(6), rs.getDouble(7), rs.getInt(8));
+                            buildSeconds += rs.getDouble(2);
+                        } else {
+                            prior = new RuntimeHistory(rs.getDouble(3), rs.getDouble(4), rs.getInt(5));
+                        }
+                    }
+                }
+                RuntimeHistory now = prior.with(buildSeconds);
+                rows.add(new Object[]{project, adapter, file.getKey(), now.estimate(), at.toEpochMilli(), buildId, buildSeconds,
+                        now.mean(), now.spread(), now.samples(), prior.mean(), prior.spread(), prior.samples()});
+            }
+        }
         batch(c, """
-                INSERT INTO runtimes (project, adapter, path, seconds, updated_at, build_id) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(project, adapter, path) DO UPDATE SET
-                  seconds = CASE WHEN runtimes.build_id = excluded.build_id THEN runtimes.seconds + excluded.seconds ELSE excluded.seconds END,
-                  build_id = excluded.build_id, updated_at = excluded.updated_at""", rows);
+                INSERT OR REPLACE INTO runtimes (project, adapter, path, seconds, updated_at, build_id, build_seconds,
+                  mean, spread, samples, prior_mean, prior_spread, prior_samples)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows);
     }
 
     /** A running mean over the first samples, then an exponential average that follows a project as it changes. */

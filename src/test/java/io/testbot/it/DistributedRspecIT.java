@@ -78,7 +78,7 @@ class DistributedRspecIT extends Cluster {
         assertThat(split.out()).contains("13 examples, 1 failure").contains("rspec ./spec/big_spec.rb:3 # Big fails")
                 .doesNotContain("have no result").doesNotContain("more than one result");
 
-        // The history now holds the whole file's time, summed over its parts, not one part's nor the old figure.
+        // The history now holds the whole file's time, summed over its parts, beside the old figure: not one part's, nor the old figure alone.
         Result estimate = requestRemote(project, "--dry-run");
         Matcher longest = Pattern.compile("the longest ([0-9.]+) s \\(spec/big_spec.rb\\)").matcher(estimate.out());
         assertThat(longest.find()).as(estimate.all()).isTrue();

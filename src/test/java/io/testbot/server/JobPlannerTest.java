@@ -40,14 +40,31 @@ class JobPlannerTest {
     }
 
     @Test
-    void withHistoryTheSecondHalfOfTheBuildIsPackedOneJobPerInstance() {
+    void withHistoryJobsStillShrinkTowardTheEndOfTheBuild() {
+        // Runtimes vary between builds: small jobs at the end go to whichever instance is free, where one job per
+        // instance packed from estimates would hold the build for the instance whose files ran long.
         Map<String, Double> runtimes = new HashMap<>();
         List<String> files = IntStream.range(0, 40).mapToObj(i -> "f" + i).toList();
         files.forEach(f -> runtimes.put(f, 1.0));
         List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 2, 0, 0.0);
-        // 10 s, 7 s and 5 s while more than half of a share is left, then the 18 s left balanced over both instances
-        assertThat(jobs.stream().map(List::size).toList()).containsExactly(10, 7, 5, 10, 8);
+        assertThat(jobs.stream().map(List::size).toList()).containsExactly(10, 7, 5, 4, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1);
         assertThat(makespan(jobs, runtimes, 2, 0)).isEqualTo(20.0);
+    }
+
+    @Test
+    void withHistoryOnlyTheLastFewStartUpsWorthOfEachInstanceIsPacked() {
+        Map<String, Double> runtimes = new HashMap<>();
+        List<String> files = IntStream.range(0, 400).mapToObj(i -> String.format("f%03d", i)).toList();
+        files.forEach(f -> runtimes.put(f, 0.1));
+        double overhead = 0.1;
+        List<List<String>> jobs = JobPlanner.plan(files, runtimes, Map.of(), 2, 0, overhead);
+        assertThat(jobs.stream().flatMap(List::stream)).containsExactlyInAnyOrderElementsOf(files);
+        // Jobs shrink to three start-ups' worth (0.3 s); the last 2.4 s at most (four start-ups' worth of jobs per
+        // instance) are packed into one job per instance.
+        List<Double> seconds = jobs.stream().map(job -> total(job, runtimes)).toList();
+        assertThat(seconds.subList(0, seconds.size() - 2)).isSortedAccordingTo(java.util.Comparator.reverseOrder())
+                .allSatisfy(s -> assertThat(s).isGreaterThanOrEqualTo(0.3 - 1e-9));
+        assertThat(seconds.get(seconds.size() - 1) + seconds.get(seconds.size() - 2)).isLessThanOrEqualTo(2.4 + 1e-9);
     }
 
     @Test

@@ -36,6 +36,15 @@ class SqliteStoreTest {
     }
 
     @Test
+    void aFileIsPlannedFromSeveralBuildsNotTheLastOneAlone(@TempDir Path dir) {
+        SqliteStore store = new SqliteStore(dir.resolve("db.sqlite"));
+        for (int build = 0; build < 4; build++) store.recordRuntimes("p", "rspec", java.util.Map.of("a_spec.rb", 1.0), java.time.Instant.now());
+        assertThat(store.runtimes("p", "rspec")).containsEntry("a_spec.rb", 1.0);
+        store.recordRuntimes("p", "rspec", java.util.Map.of("a_spec.rb", 2.5), java.time.Instant.now());
+        assertThat(store.runtimes("p", "rspec").get("a_spec.rb")).isBetween(1.4, 2.0);
+    }
+
+    @Test
     void aDatabaseThatCannotBeOpenedSaysSoInOneLine(@TempDir Path dir) throws Exception {
         Path file = Files.createDirectories(dir.resolve("db.sqlite")); // a directory where the file should be
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SqliteStore(file))
