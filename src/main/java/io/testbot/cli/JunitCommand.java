@@ -72,6 +72,10 @@ final class JunitCommand extends RequesterCommand {
         if (mvn.waitFor() != 0) {
             throw new IllegalStateException("mvn dependency:build-classpath failed (exit status " + mvn.exitValue() + "):\n" + output.strip());
         }
+        // The plugin leaves an unchanged classpath file as it was: without this, a pom.xml touched since (a checkout,
+        // an editor's save) would send every later build to Maven again.
+        java.nio.file.attribute.FileTime now = java.nio.file.attribute.FileTime.from(java.time.Instant.now());
+        for (Path written : List.of(file, effectivePom)) if (Files.isRegularFile(written)) Files.setLastModifiedTime(written, now);
         return file;
     }
 

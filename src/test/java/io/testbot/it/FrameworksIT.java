@@ -178,6 +178,15 @@ class FrameworksIT extends Cluster {
         assertThat(second.err()).doesNotContain("resolving the test classpath").contains("uploaded 0 file(s)");
         assertThat(second.out()).contains("re-run 1 of failing tests").contains("mvn test -Dtest=CalcTest#errors,CalcTest#fails")
                 .contains("Tests run: 6, Failures: 1, Errors: 1, Skipped: 1");
+
+        // pom.xml touched (a checkout, an editor's save) with the same dependencies: Maven runs once more, not for
+        // every build from then on (its plugin leaves an unchanged classpath file as it was).
+        Files.setLastModifiedTime(project.resolve("pom.xml"), java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+        Result touched = requestWith("junit", project, env, "--connect", address());
+        assertThat(touched.err()).as(touched.all()).contains("resolving the test classpath");
+        Result after = requestWith("junit", project, env, "--connect", address());
+        assertThat(after.err()).as(after.all()).doesNotContain("resolving the test classpath");
+        assertThat(after.out()).contains("Tests run: 6, Failures: 1, Errors: 1, Skipped: 1");
     }
 
     @Test
