@@ -74,7 +74,7 @@ public final class TestbotServer implements AutoCloseable {
     private TestbotServer(ServerConfig config, java.util.concurrent.CompletableFuture<Core> core, boolean http) throws IOException {
         this.config = config;
         this.core = core;
-        this.blobs = new BlobStore(config.dataDir().resolve("blobs"));
+        this.blobs = BlobStore.owned(config.dataDir().resolve("blobs"));
         this.app = http ? Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.useVirtualThreads = false;

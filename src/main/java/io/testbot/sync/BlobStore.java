@@ -12,10 +12,26 @@ import java.util.UUID;
 /** A folder of blobs named by their SHA-256; writes are verified and atomic, so a blob present is a blob correct. */
 public final class BlobStore {
     private final Path root;
+    /**
+     * Digests known to be here, where nothing but this store removes blobs (the server's): a build of a project of
+     * 10,000 files asks about each of them twice (which are missing, then whether all are there), a stat each. Null
+     * where others may remove them (a runner's cache, which its jobs can reach): every question looks.
+     */
+    private final java.util.Set<String> present;
 
     public BlobStore(Path root) throws IOException {
+        this(root, false);
+    }
+
+    private BlobStore(Path root, boolean remember) throws IOException {
         this.root = root;
+        this.present = remember ? java.util.concurrent.ConcurrentHashMap.newKeySet() : null;
         Files.createDirectories(root);
+    }
+
+    /** A store that only it changes: what it has seen there, it need not look for again. */
+    public static BlobStore owned(Path root) throws IOException {
+        return new BlobStore(root, true);
     }
 
     public Path path(String sha256) {
@@ -24,7 +40,10 @@ public final class BlobStore {
     }
 
     public boolean has(String sha256) {
-        return Hashing.isSha256(sha256) && Files.isRegularFile(path(sha256));
+        if (present != null && present.contains(sha256)) return true;
+        boolean there = Hashing.isSha256(sha256) && Files.isRegularFile(path(sha256));
+        if (there && present != null) present.add(sha256);
+        return there;
     }
 
     /**
@@ -52,6 +71,7 @@ public final class BlobStore {
                 throw new BlobRejectedException("content does not match its hash: expected " + expectedSha256 + ", got " + actual);
             }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            if (present != null) present.add(expectedSha256);
         } finally {
             Files.deleteIfExists(tmp);
         }

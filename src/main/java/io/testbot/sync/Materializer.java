@@ -54,8 +54,22 @@ public final class Materializer {
         Path base = root.toAbsolutePath().normalize();
         Files.createDirectories(base);
 
-        Map<String, FileEntry> missing = new java.util.LinkedHashMap<>(); // blob -> an entry that needs it
+        // What is still as it was written needs nothing, not even its blob: a project of 10,000 files where one
+        // changed costs a stat per file, not a look in the blob cache per file as well.
+        Map<String, Written> previous = readState(stateFile);
+        List<Written> state = new ArrayList<>(manifest.size());
+        List<FileEntry> toWrite = new ArrayList<>();
         for (FileEntry entry : manifest) {
+            Written old = previous.get(entry.path());
+            BasicFileAttributes now = old == null ? null : attributes(ManifestPaths.resolve(base, entry.path()));
+            boolean unchanged = old != null && entry.sha256().equals(old.sha256()) && old.executable() == entry.executable()
+                    && now != null && now.isRegularFile() && now.size() == entry.size() && nanos(now) == old.modified();
+            if (unchanged) state.add(old);
+            else toWrite.add(entry);
+        }
+
+        Map<String, FileEntry> missing = new java.util.LinkedHashMap<>(); // blob -> an entry that needs it
+        for (FileEntry entry : toWrite) {
             if (!cache.has(entry.sha256())) missing.putIfAbsent(entry.sha256(), entry);
         }
         try {
@@ -69,10 +83,8 @@ public final class Materializer {
         }
         int fetched = missing.size();
 
-        Map<String, Written> previous = readState(stateFile);
         Map<String, FileEntry> next = new HashMap<>();
         manifest.forEach(e -> next.put(e.path(), e));
-
         int deleted = 0;
         for (Written old : previous.values()) {
             if (!next.containsKey(old.path())) {
@@ -81,29 +93,18 @@ public final class Materializer {
             }
         }
 
-        int written = 0;
-        List<Written> state = new ArrayList<>(manifest.size());
-        for (FileEntry entry : manifest) {
+        for (FileEntry entry : toWrite) {
             Path target = ManifestPaths.resolve(base, entry.path());
-            Written old = previous.get(entry.path());
-            BasicFileAttributes now = attributes(target);
-            boolean unchanged = old != null && entry.sha256().equals(old.sha256()) && old.executable() == entry.executable()
-                    && now != null && now.isRegularFile() && now.size() == entry.size() && nanos(now) == old.modified();
-            if (unchanged) {
-                state.add(old);
-                continue;
-            }
             createParents(base, target);
             Path tmp = target.resolveSibling(".testbot-incoming-" + target.getFileName());
             Files.copy(cache.path(entry.sha256()), tmp, StandardCopyOption.REPLACE_EXISTING);
             tmp.toFile().setExecutable(entry.executable(), false);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             state.add(new Written(entry.path(), entry.sha256(), entry.size(), entry.executable(), nanos(attributes(target))));
-            written++;
         }
         // Every entry kept from the state read: it says what it said (writing it was 10 ms of a contended build's sync).
-        if (written > 0 || state.size() != previous.size()) writeState(stateFile, state);
-        return new Stats(written, deleted, fetched);
+        if (!toWrite.isEmpty() || state.size() != previous.size()) writeState(stateFile, state);
+        return new Stats(toWrite.size(), deleted, fetched);
     }
 
     /** Creates the directories leading to target, refusing to pass through a symbolic link. */
@@ -131,7 +132,25 @@ public final class Materializer {
         return attributes == null ? -1 : attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS);
     }
 
-    private static Map<String, Written> readState(Path stateFile) {
+    /** A state file as last read or written here, while the file is as it was then (its size and time). */
+    private record KnownState(long size, long modified, Map<String, Written> byPath) {}
+
+    /**
+     * The state files this materializer last read or wrote: a runner syncs the same copies build after build, and
+     * reading 10,000 entries as JSON again each time was most of an unchanged project's sync.
+     */
+    private final Map<Path, KnownState> known = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Map<String, Written> readState(Path stateFile) {
+        BasicFileAttributes file = attributes(stateFile);
+        KnownState last = known.get(stateFile);
+        if (file != null && last != null && file.size() == last.size() && nanos(file) == last.modified()) return last.byPath();
+        Map<String, Written> byPath = readStateFile(stateFile);
+        if (file != null) known.put(stateFile, new KnownState(file.size(), nanos(file), java.util.Collections.unmodifiableMap(byPath)));
+        return byPath;
+    }
+
+    private static Map<String, Written> readStateFile(Path stateFile) {
         Map<String, Written> byPath = new HashMap<>();
         try {
             if (Files.isRegularFile(stateFile)) {
@@ -144,10 +163,15 @@ public final class Materializer {
         return byPath;
     }
 
-    private static void writeState(Path stateFile, List<Written> state) throws IOException {
+    private void writeState(Path stateFile, List<Written> state) throws IOException {
         Files.createDirectories(stateFile.getParent());
         Path tmp = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
         Json.MAPPER.writeValue(tmp.toFile(), state);
         Files.move(tmp, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        BasicFileAttributes file = attributes(stateFile);
+        Map<String, Written> byPath = new HashMap<>();
+        for (Written written : state) byPath.put(written.path(), written);
+        if (file != null) known.put(stateFile, new KnownState(file.size(), nanos(file), java.util.Collections.unmodifiableMap(byPath)));
+        else known.remove(stateFile);
     }
 }

@@ -25,6 +25,8 @@ import java.util.List;
 public final class ProjectScanner {
     public static final List<String> DEFAULT_IGNORES = List.of(".git", "log", "tmp", "node_modules", ".testbot");
 
+    /** Rules that are a plain name (.git, tmp): a set lookup per file rather than a glob match. */
+    private final java.util.Set<String> literalNames = new java.util.HashSet<>();
     private final List<PathMatcher> nameRules = new ArrayList<>();
     private final List<PathMatcher> pathRules = new ArrayList<>();
     private final HashCache cache;
@@ -40,14 +42,19 @@ public final class ProjectScanner {
             boolean anchored = glob.contains("/");
             if (glob.startsWith("/")) glob = glob.substring(1);
             if (glob.isEmpty()) continue;
-            (anchored ? pathRules : nameRules).add(FileSystems.getDefault().getPathMatcher("glob:" + glob));
+            if (!anchored && glob.chars().noneMatch(c -> "*?[]{}\\".indexOf(c) >= 0)) literalNames.add(glob);
+            else (anchored ? pathRules : nameRules).add(FileSystems.getDefault().getPathMatcher("glob:" + glob));
         }
     }
 
     public boolean ignored(Path relative) {
         Path name = relative.getFileName();
-        if (name != null && nameRules.stream().anyMatch(m -> m.matches(name))) return true;
-        return pathRules.stream().anyMatch(m -> m.matches(relative));
+        if (name != null) {
+            if (literalNames.contains(name.toString())) return true;
+            for (PathMatcher rule : nameRules) if (rule.matches(name)) return true;
+        }
+        for (PathMatcher rule : pathRules) if (rule.matches(relative)) return true;
+        return false;
     }
 
     /** Scans root and returns its files, sorted by path. */
@@ -134,6 +141,17 @@ public final class ProjectScanner {
     }
 
     private FileEntry entry(Path file, String path, BasicFileAttributes attrs) throws IOException {
-        return new FileEntry(path, cache.sha256(file, attrs), attrs.size(), Files.isExecutable(file));
+        return new FileEntry(path, cache.sha256(file, attrs), attrs.size(), executable(file, attrs));
+    }
+
+    /** Whether anyone may execute it: from the attributes the walk read where they carry the mode (no syscall per file). */
+    private static boolean executable(Path file, BasicFileAttributes attrs) {
+        if (attrs instanceof java.nio.file.attribute.PosixFileAttributes posix) {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = posix.permissions();
+            return permissions.contains(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE)
+                    || permissions.contains(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE)
+                    || permissions.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+        }
+        return Files.isExecutable(file);
     }
 }

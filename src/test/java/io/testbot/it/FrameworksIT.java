@@ -53,6 +53,78 @@ class FrameworksIT extends Cluster {
     }
 
     @Test
+    void aJobThatHangsItsTestWorkerIsStoppedAndTheNextJobsRunInAFreshOne() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("app"));
+        SampleProjects.write(project, "test/test_helper.rb", "require \"minitest/autorun\"\n");
+        // The largest file goes first: it hangs until the job's timeout stops its worker.
+        SampleProjects.write(project, "test/hang_test.rb", """
+                require "test_helper"
+                # A long comment, so that this file is the largest and its job the first.
+                # .................................................................................................
+                class HangTest < Minitest::Test
+                  def test_hangs; puts "hang in worker #{Process.ppid}"; $stdout.flush; sleep 120; end
+                end
+                """);
+        for (String name : new String[]{"a", "b"}) {
+            SampleProjects.write(project, "test/" + name + "_test.rb", """
+                    require "test_helper"
+                    class %sTest < Minitest::Test
+                      def test_passes; puts "%s in worker #{Process.ppid}"; assert true; end
+                    end
+                    """.formatted(name.toUpperCase(), name));
+        }
+        startServer();
+        startRunner("r1", 1);
+
+        Result result = requestRemoteWith("test", project, "--files-per-job", "1", "--job-timeout", "5");
+
+        assertThat(result.exit()).as(result.all()).isEqualTo(1);
+        assertThat(result.out()).contains("job stopped after 5 s (job timeout)").contains("2 tests, 2 assertions, 0 failures, 0 errors, 0 skips");
+        java.util.regex.Matcher workers = java.util.regex.Pattern.compile("(hang|a|b) in worker ([0-9]+)").matcher(result.out());
+        Map<String, String> workerOf = new java.util.HashMap<>();
+        while (workers.find()) workerOf.put(workers.group(1), workers.group(2));
+        assertThat(workerOf).containsKeys("hang", "a", "b");
+        assertThat(workerOf.get("a")).as("one fresh worker after the stopped one").isEqualTo(workerOf.get("b")).isNotEqualTo(workerOf.get("hang"));
+    }
+
+    @Test
+    void aTestThatEndsItsJvmCostsItsJobAndTheNextJobsGetAFreshJvm() throws Exception {
+        StringBuilder padding = new StringBuilder();
+        for (int i = 0; i < 40; i++) padding.append("    @Test void pads").append(i).append("() { }\n");
+        Path project = mavenProject(Files.createDirectories(dir.resolve("app")), JUPITER, Map.of(
+                "ExitTest", """
+                        package demo;
+                        import org.junit.jupiter.api.Test;
+                        class ExitTest {
+                            @Test void exits() { System.out.println("exit in jvm " + ProcessHandle.current().pid()); System.exit(3); }
+                        %s}
+                        """.formatted(padding),
+                "ATest", """
+                        package demo;
+                        import org.junit.jupiter.api.Test;
+                        class ATest { @Test void works() { System.out.println("a in jvm " + ProcessHandle.current().pid()); } }
+                        """,
+                "BTest", """
+                        package demo;
+                        import org.junit.jupiter.api.Test;
+                        class BTest { @Test void works() { System.out.println("b in jvm " + ProcessHandle.current().pid()); } }
+                        """));
+        startServer();
+        startRunner("r1", 1);
+        Map<String, String> env = Map.of("TESTBOT_TOKEN", token, "MAVEN_OPTS", "-Dmaven.repo.local=" + mavenRepo());
+
+        Result result = requestWith("junit", project, env, "--connect", address(), "--files-per-job", "1");
+
+        assertThat(result.exit()).as(result.all()).isEqualTo(1);
+        java.util.regex.Matcher jvms = java.util.regex.Pattern.compile("(exit|a|b) in jvm ([0-9]+)").matcher(result.out());
+        Map<String, String> jvmOf = new java.util.HashMap<>();
+        while (jvms.find()) jvmOf.put(jvms.group(1), jvms.group(2));
+        assertThat(jvmOf).as(result.out()).containsKeys("exit", "a", "b");
+        assertThat(jvmOf.get("a")).as("one JVM for both jobs after the one that ended").isEqualTo(jvmOf.get("b")).isNotEqualTo(jvmOf.get("exit"));
+        assertThat(result.out()).contains("Tests run: 2, Failures: 0, Errors: 0, Skipped: 0");
+    }
+
+    @Test
     void cucumberFeaturesRunOnTheRunnersWithCucumbersCountsAndReRunLines() throws Exception {
         Path project = SampleTests.cucumber(Files.createDirectories(dir.resolve("app")));
         startServer();

@@ -24,6 +24,23 @@ class BlobStoreTest {
     }
 
     @Test
+    void aStoreOnlyItChangesRemembersWhatItHasAndOneOthersChangeLooksEachTime(@TempDir Path dir) throws Exception {
+        byte[] content = "hello".getBytes(StandardCharsets.UTF_8);
+        String sha = Hashing.sha256(content);
+        BlobStore owned = BlobStore.owned(dir.resolve("server"));
+        owned.put(sha, new ByteArrayInputStream(content), 100);
+        BlobStore shared = new BlobStore(dir.resolve("runner"));
+        shared.put(sha, new ByteArrayInputStream(content), 100);
+        assertThat(owned.has(sha)).isTrue();
+        assertThat(shared.has(sha)).isTrue();
+
+        Files.delete(owned.path(sha));
+        Files.delete(shared.path(sha));
+        assertThat(owned.has(sha)).as("the server's: nothing else removes its blobs").isTrue();
+        assertThat(shared.has(sha)).as("a runner's cache: its jobs can reach it").isFalse();
+    }
+
+    @Test
     void refusesContentThatDoesNotMatchItsDigestAndKeepsNothing(@TempDir Path dir) throws Exception {
         BlobStore store = new BlobStore(dir);
         String claimed = Hashing.sha256("hello".getBytes(StandardCharsets.UTF_8));

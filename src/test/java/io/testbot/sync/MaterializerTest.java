@@ -110,6 +110,23 @@ class MaterializerTest {
     }
 
     @Test
+    void aFileStillAsItWasWrittenNeedsNoBlobAndTheStateIsReadOnceForLaterRuns() throws Exception {
+        List<FileEntry> manifest = List.of(file("lib/a.rb", "a", false), file("lib/b.rb", "b", false));
+        materialize(manifest);
+        // The runner's cache lost a blob (cleaned up, say): an unchanged file does not need it.
+        Files.delete(cache.path(manifest.get(0).sha256()));
+        fetched.clear();
+        assertThat(materialize(manifest)).isEqualTo(new Materializer.Stats(0, 0, 0));
+        assertThat(fetched).isEmpty();
+
+        // A damaged state file (not one this materializer wrote) is read again: every file is rewritten.
+        Files.writeString(dir.resolve("state.json"), "not json");
+        assertThat(materialize(manifest).written()).isEqualTo(2);
+        assertThat(fetched).containsExactly(manifest.get(0).sha256());
+        assertThat(dir.resolve("tree/lib/a.rb")).hasContent("a");
+    }
+
+    @Test
     void refusesTraversalBeforeWritingAnything() {
         assertThatThrownBy(() -> materialize(List.of(file("ok.rb", "x", false), file("../escape.rb", "x", false))))
                 .isInstanceOf(ManifestPaths.UnsafePathException.class);

@@ -24,6 +24,21 @@ class ProjectScannerTest {
     }
 
     @Test
+    void aFileIsExecutableWhenAnyoneMayExecuteIt(@TempDir Path root) throws Exception {
+        for (String name : List.of("bin/owner", "bin/others", "bin/plain")) {
+            Files.createDirectories(root.resolve(name).getParent());
+            Files.writeString(root.resolve(name), "#!/bin/sh\n");
+        }
+        Files.setPosixFilePermissions(root.resolve("bin/owner"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr--r--"));
+        Files.setPosixFilePermissions(root.resolve("bin/others"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r-x"));
+        Files.setPosixFilePermissions(root.resolve("bin/plain"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        List<FileEntry> manifest = new ProjectScanner(List.of(), HashCache.none()).scan(root);
+        assertThat(manifest).extracting(FileEntry::path, FileEntry::executable).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("bin/others", true), org.assertj.core.groups.Tuple.tuple("bin/owner", true),
+                org.assertj.core.groups.Tuple.tuple("bin/plain", false));
+    }
+
+    @Test
     void shipsLinksInsideTheProjectAsWhatTheyLeadToAndLeavesOutTheRest(@TempDir Path root, @TempDir Path elsewhere) throws Exception {
         Files.writeString(elsewhere.resolve("secret"), "s");
         Files.createDirectories(elsewhere.resolve("dir"));
