@@ -10,15 +10,8 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 libfiles="${1:-10000}"
 repeat="${REPEAT:-5}"
 testbot="$here/bin/testbot"
-[ -f "$here/target/testbot.jar" ] || (cd "$here" && mvn -B -q -Dstyle.color=never -DskipTests package)
-
-work="$(mktemp -d /tmp/testbot-bigtree.XXXXXX)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-export HOME="$work/home" XDG_CACHE_HOME="$work/home/.cache"
-mkdir -p "$HOME"
-unset TESTBOT_SERVER TESTBOT_TOKEN
+. "$here/bench/lib.sh"
+bench_setup bigtree
 
 make_project() { # dir libfiles
   mkdir -p "$1/spec" "$1/lib"
@@ -31,10 +24,7 @@ make_project() { # dir libfiles
 make_project "$work/small" 0
 make_project "$work/big" "$libfiles"
 
-env -u TESTBOT_TOKEN "$testbot" server --port 0 --bind 127.0.0.1 --data-dir "$work/data" > "$work/server.log" 2>&1 & pids+=($!)
-until grep -q 'listening on' "$work/server.log" 2>/dev/null; do sleep 0.05; done
-port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/server.log" | sed 's/.*://')
-export TESTBOT_TOKEN="$(cat "$work/data/token")"
+bench_server "$work/data"
 "$testbot" runner --connect "127.0.0.1:$port" --instances 2 --work-dir "$work/runner" > "$work/runner.log" 2>&1 & pids+=($!)
 
 timed() { # dir: one build's wall seconds

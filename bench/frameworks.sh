@@ -18,11 +18,8 @@ repeat="${REPEAT:-1}"
 frameworks="${FRAMEWORKS:-minitest test-unit cucumber rspec}"
 testbot="$here/bin/testbot"
 m2="${M2_HOME_DIR:-$HOME/.m2}" # the JUnit project's dependencies, before HOME moves
-[ -f "$here/target/testbot.jar" ] || (cd "$here" && mvn -B -q -Dstyle.color=never -DskipTests package)
-
-work="$(mktemp -d /tmp/testbot-frameworks.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
-unset TESTBOT_SERVER TESTBOT_TOKEN
+. "$here/bench/lib.sh"
+bench_setup frameworks
 
 # Iterations of `x += i % 7` per second on this machine, so that BOOT and TEST are seconds here.
 per_second=$(ruby -e 't = Process.clock_gettime(Process::CLOCK_MONOTONIC); x = 0; 3_000_000.times { |i| x += i % 7 }
@@ -89,10 +86,9 @@ timed() { # expected-status dir command...
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-# One history database for every row, made by a build of another project first: a first build is one with no
-# history for its project, not the first testbot ever ran as this user (that one also creates the database).
-export HOME="$work/home" XDG_CACHE_HOME="$work/home/.cache"
-mkdir -p "$HOME" "$work/warm-up/spec"
+# One history database for every row (HOME is in $work), made by a build of another project first: a first build
+# is one with no history for its project, not the first testbot ever ran as this user (that also makes the database).
+mkdir -p "$work/warm-up/spec"
 echo 'RSpec.describe("warm-up") { it("runs") { } }' > "$work/warm-up/spec/warm_up_spec.rb"
 timed 0 "$work/warm-up" "$testbot" rspec -n 1 > /dev/null
 

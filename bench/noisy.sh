@@ -12,15 +12,8 @@ instances="${1:-8}"
 files="${2:-40}"
 builds="${BUILDS:-6}"
 testbot="$here/bin/testbot"
-[ -f "$here/target/testbot.jar" ] || (cd "$here" && mvn -B -q -Dstyle.color=never -DskipTests package)
-
-work="$(mktemp -d /tmp/testbot-noisy.XXXXXX)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-export HOME="$work/home" XDG_CACHE_HOME="$work/home/.cache"
-mkdir -p "$HOME"
-unset TESTBOT_SERVER TESTBOT_TOKEN
+. "$here/bench/lib.sh"
+bench_setup noisy
 
 # Base times in centiseconds: most files short, some medium, a few long (about 60 s in all for 40 files).
 make_suite() { # dir
@@ -55,10 +48,7 @@ for b in $(seq 1 "$builds"); do
 done
 
 server_dir="$work/server"; make_suite "$server_dir"
-env -u TESTBOT_TOKEN "$testbot" server --port 0 --bind 127.0.0.1 --data-dir "$work/data" > "$work/server.log" 2>&1 & pids+=($!)
-until grep -q 'listening on' "$work/server.log" 2>/dev/null; do sleep 0.05; done
-port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/server.log" | sed 's/.*://')
-export TESTBOT_TOKEN="$(cat "$work/data/token")"
+bench_server "$work/data"
 "$testbot" runner --connect "127.0.0.1:$port" --instances "$instances" --work-dir "$work/runner" > "$work/runner.log" 2>&1 & pids+=($!)
 for b in $(seq 1 "$builds"); do
   read -r wall ideal < <(testbot_build "$server_dir" --connect "127.0.0.1:$port")

@@ -23,15 +23,8 @@ suite="${SUITE:-flat}"
 repeat="${REPEAT:-3}"
 pause="${PAUSE:-3}"
 testbot=("$here/bin/testbot")
-[ -f "$here/target/testbot.jar" ] || (cd "$here" && mvn -B -q -Dstyle.color=never -DskipTests package)
-
-work="$(mktemp -d /tmp/testbot-bench.XXXXXX)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-export HOME="$work/home" XDG_CACHE_HOME="$work/home/.cache"
-mkdir -p "$HOME"
-unset TESTBOT_SERVER TESTBOT_TOKEN
+. "$here/bench/lib.sh"
+bench_setup bench
 
 # The suite: most files short, some medium, a few long, in whole centiseconds.
 project="$work/suite"

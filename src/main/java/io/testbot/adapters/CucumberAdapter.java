@@ -58,13 +58,12 @@ public final class CucumberAdapter implements Adapter {
     /** Cucumber booted once per instance and build, its support code loaded once (see testbot_cucumber_worker.rb). */
     @Override
     public List<String> workerCommand(Path tools, List<String> options) throws IOException {
-        return List.of("ruby", Resources.unpackRubyWorker(WORKER, tools).toString());
+        return Resources.rubyWorkerCommand(WORKER, tools);
     }
 
     @Override
     public List<String> spareStubCommand(Path tools) throws IOException {
-        return List.of("ruby", "--disable-gems", Resources.unpack(Resources.SPARE_STUB, tools, Resources.SPARE_STUB, false).toString(),
-                workerCommand(tools, List.of()).get(1));
+        return Resources.rubySpareStubCommand(WORKER, tools);
     }
 
     /** The arguments of {@link #command} after "cucumber", and the JSON results file, which the worker closes after the job. */

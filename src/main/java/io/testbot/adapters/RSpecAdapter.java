@@ -112,14 +112,12 @@ public final class RSpecAdapter implements Adapter {
     /** rspec booted once per instance and build: testbot_rspec_worker.rb runs each job with RSpec::Core::Runner. */
     @Override
     public List<String> workerCommand(Path tools, List<String> options) throws IOException {
-        return List.of("ruby", Resources.unpackRubyWorker(WORKER, tools).toString());
+        return Resources.rubyWorkerCommand(WORKER, tools);
     }
 
-    /** Without RubyGems, Ruby starts in 20 ms: all the stub needs is its socket library. */
     @Override
     public List<String> spareStubCommand(Path tools) throws IOException {
-        return List.of("ruby", "--disable-gems", Resources.unpack(Resources.SPARE_STUB, tools, Resources.SPARE_STUB, false).toString(),
-                Resources.unpackRubyWorker(WORKER, tools).toString());
+        return Resources.rubySpareStubCommand(WORKER, tools);
     }
 
     @Override

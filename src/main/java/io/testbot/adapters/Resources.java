@@ -7,6 +7,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -67,6 +68,19 @@ final class Resources {
 
     /** Starts a spare worker from a zygote in milliseconds (see testbot_spare_stub.rb): the same for every Ruby framework. */
     static final String SPARE_STUB = "testbot_spare_stub.rb";
+
+    /** The command of a Ruby framework's worker (see {@link Adapter#workerCommand}). */
+    static List<String> rubyWorkerCommand(String script, Path tools) throws IOException {
+        return List.of("ruby", unpackRubyWorker(script, tools).toString());
+    }
+
+    /**
+     * The command of a spare of a Ruby framework's worker, forked from its zygote (see {@link Adapter#spareStubCommand}):
+     * without RubyGems, Ruby starts in 20 ms, and all the stub needs is its socket library.
+     */
+    static List<String> rubySpareStubCommand(String script, Path tools) throws IOException {
+        return List.of("ruby", "--disable-gems", unpack(SPARE_STUB, tools, SPARE_STUB, false).toString(), unpackRubyWorker(script, tools).toString());
+    }
 
     /** A job for a Ruby worker: one line of JSON. */
     static String jsonLine(Object job) {

@@ -64,15 +64,15 @@ public final class TestUnitAdapter implements Adapter {
      */
     @Override
     public List<String> workerCommand(Path tools, List<String> options) throws IOException {
-        Resources.unpack(REPORTER, tools, REPORTER, false);
-        return List.of("ruby", Resources.unpackRubyWorker(WORKER, tools).toString());
+        Resources.unpack(REPORTER, tools, REPORTER, false); // the worker runs each job as the reporter does
+        return Resources.rubyWorkerCommand(WORKER, tools);
     }
 
     /** A spare is Ruby and nothing else (the helper is a project's), forked from a zygote in milliseconds. */
     @Override
     public List<String> spareStubCommand(Path tools) throws IOException {
-        return List.of("ruby", "--disable-gems", Resources.unpack(Resources.SPARE_STUB, tools, Resources.SPARE_STUB, false).toString(),
-                workerCommand(tools, List.of()).get(1));
+        Resources.unpack(REPORTER, tools, REPORTER, false);
+        return Resources.rubySpareStubCommand(WORKER, tools);
     }
 
     @Override

@@ -9,9 +9,18 @@ import java.util.List;
  * @param errored  true when the job could not produce structured results (load error, crash, before_run failure)
  * @param seconds  how long the job's process ran
  * @param setupSeconds time spent before it on syncing the project and before_run
+ * @param bootedWorker the job ran in a warm worker that booted for it (the framework, the project's helper): the
+ *                     instance's later jobs do not pay that, so the job's time beyond its files' says nothing of
+ *                     what starting a job costs
  */
 public record JobResult(String runnerId, int instance, int exitCode, boolean errored, String output, double seconds,
-                        double setupSeconds, String command, List<FileResult> files) {
+                        double setupSeconds, String command, List<FileResult> files, boolean bootedWorker) {
+
+    /** A job that paid no worker's boot (in a process of its own, or a warm worker that had run a job before). */
+    public JobResult(String runnerId, int instance, int exitCode, boolean errored, String output, double seconds,
+                     double setupSeconds, String command, List<FileResult> files) {
+        this(runnerId, instance, exitCode, errored, output, seconds, setupSeconds, command, files, false);
+    }
 
     /** The re-run ids of the examples that failed. */
     public java.util.Set<String> failedIds() {

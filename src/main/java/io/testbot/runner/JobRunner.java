@@ -56,8 +56,8 @@ final class JobRunner {
 
     private record BeforeRun(boolean ok, String output) {}
 
-    /** What a job's process printed, and its exit status. */
-    private record Ran(int exit, String output) {}
+    /** What a job's process printed, its exit status, and whether it was a warm worker that booted for it. */
+    private record Ran(int exit, String output, boolean bootedWorker) {}
 
     JobRunner(RunnerConfig config, ApiClient http, InstanceWorkers workers, Supplier<String> runnerId, Set<Long> held, Set<Long> drainedBuilds)
             throws IOException {
@@ -130,7 +130,7 @@ final class JobRunner {
             try {
                 Adapter.Results results = adapter.readResults(resultFile, job.files(), exit, job.options());
                 boolean errored = results.errorsOutsideExamples() > 0;
-                return new JobResult(runnerId.get(), instance, exit, errored, output, seconds, setup, display, results.files());
+                return new JobResult(runnerId.get(), instance, exit, errored, output, seconds, setup, display, results.files(), ran.bootedWorker());
             } catch (IOException e) {
                 Map<String, String> notLoaded = adapter.notLoaded(output, job.files());
                 if (!notLoaded.isEmpty()) return withoutWhatDidNotLoad(root, job, instance, adapter, display, testEnvNumber, started, output, exit, notLoaded);
@@ -159,8 +159,10 @@ final class JobRunner {
         WarmWorker worker = workers.claim(job, instance, adapter, root, variables);
         if (worker == null) return null;
         WarmWorker.Outcome outcome = null;
+        boolean booted = false;
         for (int attempt = 0; attempt < 2; attempt++) {
             if (attempt > 0) worker = workers.claim(job, instance, adapter, root, variables);
+            booted = worker.booting();
             var timeout = watch(job, worker.process());
             // Nothing of the build is queued and each job this runner holds has its worker: it needs no more forks.
             if (drainedBuilds.contains(job.buildId()) && running.keySet().containsAll(held)) workers.spares().drained();
@@ -181,11 +183,11 @@ final class JobRunner {
         if (outcome.status() == null) {
             // It ended during the job (a crash, exit!, or it was killed): the next job starts a new one.
             workers.forget(instance, worker);
-            return new Ran(worker.process().waitFor(), outcome.output());
+            return new Ran(worker.process().waitFor(), outcome.output(), booted);
         }
         // It said it is no place for another job (its files failed to load, say): it ends now.
         if (outcome.retire()) workers.retire(instance, worker);
-        return new Ran(outcome.status(), outcome.output());
+        return new Ran(outcome.status(), outcome.output(), booted);
     }
 
     /** The job in a process of its own. */
@@ -203,7 +205,7 @@ final class JobRunner {
         }
         int exit = process.waitFor();
         if (timeout != null) timeout.cancel(false);
-        return new Ran(exit, output);
+        return new Ran(exit, output, false);
     }
 
     /**
@@ -226,7 +228,7 @@ final class JobRunner {
         String both = output + (output.endsWith("\n") ? "" : "\n") + "testbot: running the job's other files without "
                 + String.join(", ", notLoaded.keySet()) + "\n" + again.output();
         return new JobResult(runnerId.get(), instance, again.exitCode() == 0 ? exit : again.exitCode(), again.errored(), both,
-                (System.nanoTime() - started) / 1e9, again.setupSeconds(), display, files);
+                (System.nanoTime() - started) / 1e9, again.setupSeconds(), display, files, again.bootedWorker());
     }
 
     /** Registers the job's process for cancellation, and stops it at the job's timeout if it has one. */

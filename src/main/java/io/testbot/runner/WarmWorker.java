@@ -36,6 +36,8 @@ final class WarmWorker {
     private final java.util.concurrent.CompletableFuture<Boolean> booted = new java.util.concurrent.CompletableFuture<>();
     /** What a spare printed while booting (warnings, say): it goes to its first job's output. */
     private volatile String bootOutput = "";
+    /** Whether a job has run in it: the first pays its boot (the framework's, the project's helper). */
+    private volatile boolean ranAJob;
     /** Held while a job runs in it, or by whoever decided to end it: whoever holds it may use it. */
     private final java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
 
@@ -178,8 +180,14 @@ final class WarmWorker {
         held.set(false);
     }
 
+    /** Whether no job has run in it yet. */
+    boolean booting() {
+        return !ranAJob;
+    }
+
     /** Sends one job and reads its output up to the marker line (the caller holds the worker). */
     Outcome run(String job) throws IOException {
+        ranAJob = true;
         try {
             jobs.write((job + "\n").getBytes(StandardCharsets.UTF_8));
             jobs.flush();

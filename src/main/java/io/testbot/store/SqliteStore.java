@@ -365,7 +365,8 @@ public final class SqliteStore implements Store {
             Map<String, Double> seconds = new HashMap<>();
             for (FileResult f : result.files()) seconds.put(f.path(), f.seconds());
             upsertRuntimes(c, project, adapter, buildId, seconds, at);
-            if (!result.files().isEmpty()) {
+            // A warm worker's first job also paid its boot, which the instance's later jobs do not.
+            if (!result.files().isEmpty() && !result.bootedWorker()) {
                 double overhead = Math.max(0, result.seconds() - seconds.values().stream().mapToDouble(Double::doubleValue).sum());
                 recordOverhead(c, project, adapter, overhead, at);
             }

@@ -63,7 +63,9 @@ class FrameworkWorkersTest {
                 """);
         WarmWorker worker = start(test, project, List.of());
         try {
+            assertThat(worker.booting()).as("its first job pays its boot").isTrue();
             WarmWorker.Outcome a = worker.run(test.workerJob(List.of("test/a_test.rb"), List.of(), project.resolve("a.json")));
+            assertThat(worker.booting()).as("later jobs do not").isFalse();
             WarmWorker.Outcome b = worker.run(test.workerJob(List.of("test/b_test.rb"), List.of(), project.resolve("b.json")));
             WarmWorker.Outcome alone = worker.run(test.workerJob(List.of("test/alone_test.rb"), List.of(), project.resolve("alone.json")));
             WarmWorker.Outcome dies = worker.run(test.workerJob(List.of("test/dies_test.rb"), List.of(), project.resolve("d.json")));

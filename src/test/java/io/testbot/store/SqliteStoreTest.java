@@ -53,6 +53,29 @@ class SqliteStoreTest {
     }
 
     @Test
+    void aJobThatPaidItsWorkersBootSaysNothingOfWhatStartingAJobCosts(@TempDir Path dir) {
+        try (SqliteStore store = new SqliteStore(dir.resolve("db.sqlite"))) {
+            Instant now = Instant.now();
+            BuildRequest request = new BuildRequest("p", "test", List.of("a_test.rb", "b_test.rb"), List.of(), null, null, 0,
+                    "me", false, 0, 0, null);
+            long build = store.createBuild(request, List.of(List.of("a_test.rb"), List.of("b_test.rb")), now);
+            List<Store.JobRow> jobs = store.jobs(build);
+            // The instance's first job loaded the helper (1.5 s) in its new worker; the second forked from it.
+            JobResult first = new JobResult("runner-1", 1, 0, false, "", 2.0, 0, "ruby a_test.rb",
+                    List.of(new FileResult("a_test.rb", 1, 0, 0, 0.4, List.of())), true);
+            JobResult second = new JobResult("runner-1", 1, 0, false, "", 0.45, 0, "ruby b_test.rb",
+                    List.of(new FileResult("b_test.rb", 1, 0, 0, 0.4, List.of())), false);
+            store.jobStarted(jobs.get(0).id(), "runner-1", now);
+            store.recordJobResult(build, jobs.get(0).id(), "p", "test", "host", first, 0, List.of("a_test.rb"), null, now);
+            assertThat(store.jobOverhead("p", "test")).isEmpty();
+            store.jobStarted(jobs.get(1).id(), "runner-1", now);
+            store.recordJobResult(build, jobs.get(1).id(), "p", "test", "host", second, 0, List.of("b_test.rb"), null, now);
+            assertThat(store.jobOverhead("p", "test").getAsDouble()).isCloseTo(0.05, org.assertj.core.api.Assertions.within(1e-9));
+            assertThat(store.runtimes("p", "test")).containsOnly(java.util.Map.entry("a_test.rb", 0.4), java.util.Map.entry("b_test.rb", 0.4));
+        }
+    }
+
+    @Test
     void aRehearsedResultLeavesNothingBehind(@TempDir Path dir) {
         try (SqliteStore store = new SqliteStore(dir.resolve("db.sqlite"))) {
             Instant now = Instant.now();
