@@ -124,11 +124,17 @@ public final class JUnitAdapter implements Adapter {
     }
 
     static final String WORKER_CLASS = "io.testbot.adapters.junitworker.TestbotJUnitWorker";
+    /**
+     * Among a build's options where the project's Surefire does not reuse its forks: each job then starts a JVM of its
+     * own, as without a worker, and holds one test class (see JunitCommand). A system property, harmless to the tests.
+     */
+    public static final String FRESH_JVM_PER_CLASS = JVM_OPTION + "-Dtestbot.reuseForks=false";
     private static final List<String> CLASSPATH_OPTIONS = List.of("--class-path", "--classpath", "-cp");
 
     /**
      * One JVM per instance and build, with the build's JVM options and its classpath on the JVM's own, runs job after
-     * job through the launcher in process (see TestbotJUnitWorker). Null without a classpath (a spare: before any build).
+     * job through the launcher in process (see TestbotJUnitWorker), as one Surefire fork does. Null without a classpath
+     * (a spare: before any build), and where the project's Surefire starts a JVM per class ({@link #FRESH_JVM_PER_CLASS}).
      */
     @Override
     public List<String> workerCommand(Path tools, List<String> options) throws IOException {
@@ -138,7 +144,7 @@ public final class JUnitAdapter implements Adapter {
             if (CLASSPATH_OPTIONS.contains(option) && i + 1 < options.size()) classpath.add(options.get(++i));
             for (String name : CLASSPATH_OPTIONS) if (option.startsWith(name + "=")) classpath.add(option.substring(name.length() + 1));
         }
-        if (classpath.isEmpty()) return null;
+        if (classpath.isEmpty() || options.contains(FRESH_JVM_PER_CLASS)) return null;
         Path workerClasses = tools.resolve("junit-worker");
         String classFile = WORKER_CLASS.substring(WORKER_CLASS.lastIndexOf('.') + 1) + ".class";
         Resources.unpack("junitworker/" + classFile, workerClasses.resolve(WORKER_CLASS.substring(0, WORKER_CLASS.lastIndexOf('.')).replace('.', '/')),

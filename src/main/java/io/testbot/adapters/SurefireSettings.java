@@ -19,14 +19,17 @@ import java.util.regex.Pattern;
  *
  * @param includes       Ant-style patterns of test sources or classes, relative to the test classes
  * @param jvmOptions     options of the tests' JVM, argLine's words and then the system properties
+ * @param reuseForks     false when Surefire starts a JVM for each test class (reuseForks false): no class sees
+ *                       another's static state
  */
-public record SurefireSettings(List<String> includes, List<String> excludes, List<String> jvmOptions, String groups, String excludedGroups) {
+public record SurefireSettings(List<String> includes, List<String> excludes, List<String> jvmOptions, String groups, String excludedGroups,
+                               boolean reuseForks) {
     /** Where {@code testbot junit} keeps the effective POM, written with the test classpath and as fresh as it. */
     public static final String EFFECTIVE_POM = "target/testbot-effective-pom.xml";
     static final List<String> DEFAULT_INCLUDES = List.of("**/Test*.java", "**/*Test.java", "**/*Tests.java", "**/*TestCase.java");
     static final List<String> DEFAULT_EXCLUDES = List.of("**/*$*");
     /** Surefire's defaults: what a project that configures nothing gets. */
-    public static final SurefireSettings DEFAULTS = new SurefireSettings(DEFAULT_INCLUDES, DEFAULT_EXCLUDES, List.of(), null, null);
+    public static final SurefireSettings DEFAULTS = new SurefireSettings(DEFAULT_INCLUDES, DEFAULT_EXCLUDES, List.of(), null, null, true);
     /** A late-bound property of another plugin (jacoco's @{argLine}): empty where that plugin does not run. */
     private static final Pattern LATE_PROPERTY = Pattern.compile("@\\{[^}]*}");
 
@@ -61,8 +64,12 @@ public record SurefireSettings(List<String> includes, List<String> excludes, Lis
                 if (n instanceof Element property) jvm.add("-D" + property.getTagName() + "=" + property.getTextContent().strip());
             }
         }
+        // reuseForks, like argLine, defaults to the project's property of that name.
+        String reuseForks = text(child(configuration, "reuseForks"));
+        if (reuseForks == null) reuseForks = text(child(child(project, "properties"), "reuseForks"));
         return new SurefireSettings(includes.isEmpty() ? DEFAULT_INCLUDES : includes, excludes.isEmpty() ? DEFAULT_EXCLUDES : excludes,
-                List.copyOf(jvm), blankToNull(text(child(configuration, "groups"))), blankToNull(text(child(configuration, "excludedGroups"))));
+                List.copyOf(jvm), blankToNull(text(child(configuration, "groups"))), blankToNull(text(child(configuration, "excludedGroups"))),
+                !"false".equalsIgnoreCase(reuseForks == null ? "" : reuseForks.strip()));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.testbot.cli;
 
+import io.testbot.adapters.JUnitAdapter;
 import io.testbot.adapters.SurefireSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,7 +51,14 @@ final class JunitCommand extends RequesterCommand {
         List<String> options = new ArrayList<>();
         surefire.jvmOptions().forEach(option -> options.add("-J" + option));
         options.addAll(surefire.tagOptions());
+        if (!surefire.reuseForks()) options.add(JUnitAdapter.FRESH_JVM_PER_CLASS);
         return options;
+    }
+
+    /** One test class per job, each in a JVM of its own, where Surefire does not reuse its forks. */
+    @Override
+    int defaultFilesPerJob(Path root) throws Exception {
+        return SurefireSettings.of(root).reuseForks() ? 0 : 1;
     }
 
     /**

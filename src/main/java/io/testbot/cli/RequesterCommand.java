@@ -63,7 +63,7 @@ abstract class RequesterCommand implements Callable<Integer> {
     @Option(names = "--split", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Split files that history shows to take longer than an instance's share of the build into groups of tests (default: on, for rspec and cucumber; --no-split runs every file whole).")
     boolean split;
 
-    @Option(names = "--warm", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Local mode: run each instance's jobs in one rspec process, booted once (default: on; --no-warm starts a process per job; runners decide with their own --no-warm).")
+    @Option(names = "--warm", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Local mode: run each instance's jobs in one framework process, booted once (default: on; --no-warm starts a process per job; runners decide with their own --no-warm).")
     boolean warm;
 
     @Option(names = "--bundle-exec", negatable = true, description = "Run rspec, test and cucumber jobs under `bundle exec` (default: bundle_exec in .testbot.yml, "
@@ -91,6 +91,11 @@ abstract class RequesterCommand implements Callable<Integer> {
      */
     List<String> extraOptions(ProjectConfig file, Path root) throws Exception {
         return List.of();
+    }
+
+    /** How many files a job holds when neither --files-per-job nor anything else says: 0 lets the server balance. */
+    int defaultFilesPerJob(Path root) throws Exception {
+        return 0;
     }
 
     /** A JVM build's test classpath, resolved here; null for other frameworks. */
@@ -134,7 +139,7 @@ abstract class RequesterCommand implements Callable<Integer> {
         ignores.removeAll(ProjectScanner.DEFAULT_IGNORES);
 
         RequesterConfig config = new RequesterConfig(root, adapter(), server, effectiveToken, n, patterns, paths, options,
-                beforeRun != null ? beforeRun : file.beforeRun(), ignores, Math.max(0, filesPerJob), Duration.ofSeconds(timeout), Paths.cacheDir(),
+                beforeRun != null ? beforeRun : file.beforeRun(), ignores, filesPerJob > 0 ? filesPerJob : defaultFilesPerJob(root), Duration.ofSeconds(timeout), Paths.cacheDir(),
                 failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback, dryRun,
                 Math.max(0, retryFailed), split, absolute(junitXml), absolute(jsonReport), classpath, warm,
                 bundleExec != null ? bundleExec : file.bundleExec());

@@ -36,7 +36,7 @@ final class RunnerCommand implements Callable<Integer> {
     @Option(names = "--hostname", description = "The name this runner reports (default: this computer's host name).")
     String hostname;
 
-    @Option(names = "--warm", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Keep one rspec process per instance and build that runs job after job, and one booted ahead for the next build, so jobs rarely wait for rspec to boot (default: on; --no-warm starts a process per job).")
+    @Option(names = "--warm", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Keep one framework process per instance and build that runs job after job (rspec, test, cucumber, junit), and rspec booted ahead for the next build, so jobs rarely wait for a boot (default: on; --no-warm starts a process per job).")
     boolean warm;
 
     @Option(names = "--report-version", hidden = true, description = "Report another version (to test outdated runners).")

@@ -61,6 +61,21 @@ class SurefireSettingsTest {
         assertThat(surefire.runs("com/x/BrokenCheck.class")).as("excluded").isFalse();
         assertThat(surefire.runs("com/x/IgnoredCheck.class")).as("excluded by a regular expression").isFalse();
         assertThat(surefire.runs("com/x/CalcTests.class")).as("not among its includes, though a default one").isFalse();
+        assertThat(surefire.reuseForks()).as("Surefire's default").isTrue();
+    }
+
+    @Test
+    void aSurefireThatStartsAJvmPerClassKeepsEachClassApartInTestbotToo(@TempDir Path root) throws Exception {
+        Path pom = root.resolve(SurefireSettings.EFFECTIVE_POM);
+        Files.createDirectories(pom.getParent());
+        Files.writeString(pom, EFFECTIVE_POM.replace("<excludedGroups>", "<reuseForks>false</reuseForks><excludedGroups>"));
+
+        SurefireSettings surefire = SurefireSettings.of(root);
+
+        assertThat(surefire.reuseForks()).isFalse();
+        List<String> options = List.of("--class-path", root.toString(), JUnitAdapter.FRESH_JVM_PER_CLASS);
+        assertThat(Adapters.get("junit").workerCommand(root.resolve("tools"), options)).as("a JVM of its own for each job").isNull();
+        assertThat(Adapters.get("junit").workerCommand(root.resolve("tools"), List.of("--class-path", root.toString()))).isNotNull();
     }
 
     @Test
