@@ -20,16 +20,14 @@ import java.util.function.Predicate;
  */
 final class InstanceWorkers {
     private final Path tools;
-    private final int instances;
     private final Spares spares;
     /** Each instance's warm worker, for the build it last ran (frameworks that have one). */
     private final Map<Integer, WarmWorker> workers = new ConcurrentHashMap<>();
     /** Workers let go that may not have ended yet. */
     private final Set<CompletableFuture<Process>> retiring = ConcurrentHashMap.newKeySet();
 
-    InstanceWorkers(Path tools, int instances, Spares spares) {
+    InstanceWorkers(Path tools, Spares spares) {
         this.tools = tools;
-        this.instances = instances;
         this.spares = spares;
     }
 
@@ -112,9 +110,5 @@ final class InstanceWorkers {
         }
         ending.addAll(spares.close());
         return ending;
-    }
-
-    int instances() {
-        return instances;
     }
 }
