@@ -20,6 +20,8 @@ class FrameworkWorkersTest {
     private static WarmWorker start(Adapter adapter, Path project, List<String> options) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(adapter.workerCommand(project.resolve("tools"), options))
                 .directory(project.toFile()).redirectErrorStream(true);
+        // However loaded the machine, the worker waits for the test's next job rather than ending idle.
+        builder.environment().put("TESTBOT_WORKER_IDLE", "600");
         return WarmWorker.start(builder, adapter.name(), 1, project);
     }
 
