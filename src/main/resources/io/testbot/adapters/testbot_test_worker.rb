@@ -15,6 +15,8 @@
 # in a new process, as without a worker. A helper that does not load is not used: every job then runs in a new
 # process, and its files report the helper's error as they would alone. ActiveRecord's connections, if the helper
 # opened any, are discarded in each fork (the fork opens its own), as Rails itself does after a fork.
+# Threads the helper started do not survive a fork (Ruby keeps only the forking thread): a helper whose tests need
+# its own background threads runs with --no-warm.
 require_relative "testbot_worker"
 require_relative "testbot_test_reporter"
 
