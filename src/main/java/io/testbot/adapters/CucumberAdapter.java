@@ -19,21 +19,10 @@ import java.util.regex.Pattern;
  * Cucumber: progress output for people, the JSON formatter to a file for the server. Scenarios and steps are
  * counted as cucumber counts them (background steps once per scenario); a feature splits by scenario line.
  */
-public final class CucumberAdapter implements Adapter {
+public final class CucumberAdapter implements RubyFramework {
     /** Cucumber's order of statuses in its summary lines. */
     static final List<String> STATUSES = List.of("failed", "skipped", "undefined", "pending", "passed");
     private static final Pattern ENTRY = Pattern.compile("([^:]+)((?::[0-9]+)+)?");
-
-    /** BUNDLE_GEMFILE for a project with a Gemfile: its jobs run under `bundle exec` (see {@link Bundling}). */
-    @Override
-    public java.util.Set<String> requesterVariables() {
-        return java.util.Set.of(Bundling.GEMFILE_VARIABLE);
-    }
-
-    @Override
-    public Map<String, String> requesterEnvironment(Path root) {
-        return Bundling.environment(root);
-    }
 
     @Override
     public String name() {
@@ -57,13 +46,8 @@ public final class CucumberAdapter implements Adapter {
 
     /** Cucumber booted once per instance and build, its support code loaded once (see testbot_cucumber_worker.rb). */
     @Override
-    public List<String> workerCommand(Path tools, List<String> options) throws IOException {
-        return Resources.rubyWorkerCommand(WORKER, tools);
-    }
-
-    @Override
-    public List<String> spareStubCommand(Path tools) throws IOException {
-        return Resources.rubySpareStubCommand(WORKER, tools);
+    public String workerScript() {
+        return WORKER;
     }
 
     /** The arguments of {@link #command} after "cucumber", and the JSON results file, which the worker closes after the job. */

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * script, which adds the JSON formatter to a file for the server and lets a spec file that fails to load cost only
  * itself.
  */
-public final class RSpecAdapter implements Adapter {
+public final class RSpecAdapter implements RubyFramework {
     @Override
     public String name() {
         return "rspec";
@@ -111,13 +111,8 @@ public final class RSpecAdapter implements Adapter {
 
     /** rspec booted once per instance and build: testbot_rspec_worker.rb runs each job with RSpec::Core::Runner. */
     @Override
-    public List<String> workerCommand(Path tools, List<String> options) throws IOException {
-        return Resources.rubyWorkerCommand(WORKER, tools);
-    }
-
-    @Override
-    public List<String> spareStubCommand(Path tools) throws IOException {
-        return Resources.rubySpareStubCommand(WORKER, tools);
+    public String workerScript() {
+        return WORKER;
     }
 
     @Override

@@ -17,19 +17,8 @@ import java.util.Map;
  * (testbot_test_reporter.rb, shipped in the jar, and named so that no framework takes it for a test file) hooks
  * into whichever framework they use and writes each test's outcome.
  */
-public final class TestUnitAdapter implements Adapter {
+public final class TestUnitAdapter implements RubyFramework {
     static final String REPORTER = "testbot_test_reporter.rb";
-
-    /** BUNDLE_GEMFILE for a project with a Gemfile: its jobs run under `bundle exec` (see {@link Bundling}). */
-    @Override
-    public java.util.Set<String> requesterVariables() {
-        return java.util.Set.of(Bundling.GEMFILE_VARIABLE);
-    }
-
-    @Override
-    public Map<String, String> requesterEnvironment(Path root) {
-        return Bundling.environment(root);
-    }
 
     @Override
     public String name() {
@@ -59,20 +48,25 @@ public final class TestUnitAdapter implements Adapter {
     static final String WORKER = "testbot_test_worker.rb";
 
     /**
-     * The project's test helper loaded once per instance and build; each job runs in a fork of it (see
-     * testbot_test_worker.rb).
+     * The project's test helper loaded once per instance and build; each job runs in a fork of it, as the reporter
+     * runs it (see testbot_test_worker.rb).
      */
     @Override
+    public String workerScript() {
+        return WORKER;
+    }
+
+    @Override
     public List<String> workerCommand(Path tools, List<String> options) throws IOException {
-        Resources.unpack(REPORTER, tools, REPORTER, false); // the worker runs each job as the reporter does
-        return Resources.rubyWorkerCommand(WORKER, tools);
+        Resources.unpack(REPORTER, tools, REPORTER, false);
+        return RubyFramework.super.workerCommand(tools, options);
     }
 
     /** A spare is Ruby and nothing else (the helper is a project's), forked from a zygote in milliseconds. */
     @Override
     public List<String> spareStubCommand(Path tools) throws IOException {
         Resources.unpack(REPORTER, tools, REPORTER, false);
-        return Resources.rubySpareStubCommand(WORKER, tools);
+        return RubyFramework.super.spareStubCommand(tools);
     }
 
     @Override
