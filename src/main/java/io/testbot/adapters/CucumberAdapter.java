@@ -74,7 +74,7 @@ public final class CucumberAdapter implements RubyFramework {
         if (!profile && options.isEmpty()) return null;
         List<String> arguments = new ArrayList<>(options);
         arguments.addAll(paths);
-        List<String> files = DryRun.filesToRun("cucumber", root, Resources.unpack(FILES, tools, FILES, false), arguments);
+        List<String> files = DryRun.filesToRun("cucumber", root, Resources.unpack(FILES, tools, FILES), arguments);
         if (paths.isEmpty() && !patterns.equals(defaultPatterns())) {
             // testbot's own pattern chooses among what cucumber would run.
             List<java.nio.file.PathMatcher> matchers = patterns.stream().flatMap(p -> java.util.stream.Stream.of(p, p.replace("**/", "")))

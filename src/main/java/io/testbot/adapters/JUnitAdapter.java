@@ -148,7 +148,7 @@ public final class JUnitAdapter implements Adapter {
         Path workerClasses = tools.resolve("junit-worker");
         String classFile = WORKER_CLASS.substring(WORKER_CLASS.lastIndexOf('.') + 1) + ".class";
         Resources.unpack("junitworker/" + classFile, workerClasses.resolve(WORKER_CLASS.substring(0, WORKER_CLASS.lastIndexOf('.')).replace('.', '/')),
-                classFile, false);
+                classFile);
         List<String> command = new ArrayList<>(List.of(javaBinary()));
         options.stream().filter(o -> o.startsWith(JVM_OPTION)).forEach(o -> command.add(o.substring(JVM_OPTION.length())));
         classpath.add(0, workerClasses.toString());
@@ -294,7 +294,7 @@ public final class JUnitAdapter implements Adapter {
 
     /** The launcher, unpacked once per testbot version into a tools folder. */
     private static Path launcher(Path toolsDir) throws IOException {
-        return Resources.unpack(LAUNCHER, toolsDir, LAUNCHER.replace(".jar", "-" + Version.CURRENT + ".jar"), true);
+        return Resources.unpack(LAUNCHER, toolsDir, LAUNCHER.replace(".jar", "-" + Version.CURRENT + ".jar"));
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -106,7 +106,7 @@ public final class RSpecAdapter implements RubyFramework {
         List<String> arguments = new ArrayList<>(options);
         if (ownPattern) arguments.addAll(List.of("--pattern", String.join(",", patterns)));
         arguments.addAll(paths);
-        return DryRun.filesToRun("rspec", root, Resources.unpack(FILES, tools, FILES, false), arguments);
+        return DryRun.filesToRun("rspec", root, Resources.unpack(FILES, tools, FILES), arguments);
     }
 
     /** rspec booted once per instance and build: testbot_rspec_worker.rb runs each job with RSpec::Core::Runner. */

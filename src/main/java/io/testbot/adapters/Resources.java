@@ -15,42 +15,45 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Resources {
     private Resources() {}
 
-    /**
-     * What this JVM has written, and the size it wrote. Each instance's first job of a build asks for its worker
-     * script: writing it again from the jar every time made the eight instances of a runner queue behind each other
-     * for up to a tenth of a second at the start of every build.
-     */
-    private static final Map<Path, Long> written = new ConcurrentHashMap<>();
+    /** Each resource's bytes, read from the jar once. */
+    private static final Map<String, byte[]> contents = new ConcurrentHashMap<>();
 
-    /** The size of a regular file (one stat, not following a link); -1 when there is none. */
-    private static long regularFileSize(Path file) {
+    private static byte[] content(String resource) throws IOException {
+        byte[] known = contents.get(resource);
+        if (known != null) return known;
+        try (InputStream in = Resources.class.getResourceAsStream(resource)) {
+            if (in == null) throw new IOException(resource + " is missing from the testbot jar");
+            byte[] bytes = in.readAllBytes();
+            contents.put(resource, bytes);
+            return bytes;
+        }
+    }
+
+    /** Whether the file is a regular file (not a link) holding exactly these bytes. */
+    private static boolean holds(Path file, byte[] bytes) {
         try {
             BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            return attributes.isRegularFile() ? attributes.size() : -1;
+            return attributes.isRegularFile() && attributes.size() == bytes.length && java.util.Arrays.equals(Files.readAllBytes(file), bytes);
         } catch (IOException gone) {
-            return -1;
+            return false;
         }
     }
 
     /**
      * Writes a resource of this package into dir under the given name, by an atomic rename (instances race here and
-     * others may be reading an older copy).
-     *
-     * @param keep keep a file that is already there (for large files whose name carries their version)
+     * others may be reading an older copy), unless the file there holds it already. Its content is compared on every
+     * call, not trusted: jobs run as the runner's user, and a build that rewrote a worker script would otherwise have
+     * every later build of the runner run its code (a few kilobytes, read from the page cache: microseconds).
      */
-    static Path unpack(String resource, Path dir, String name, boolean keep) throws IOException {
+    static Path unpack(String resource, Path dir, String name) throws IOException {
         Path target = dir.resolve(name);
-        Long size = written.get(target);
-        if (size != null && size == regularFileSize(target)) return target;
+        byte[] bytes = content(resource);
+        if (holds(target, bytes)) return target;
         Files.createDirectories(dir);
-        if (keep && Files.isRegularFile(target)) return target;
         Path temporary = Files.createTempFile(dir, name, ".tmp");
-        try (InputStream in = Resources.class.getResourceAsStream(resource)) {
-            if (in == null) throw new IOException(resource + " is missing from the testbot jar");
-            Files.copy(in, temporary, StandardCopyOption.REPLACE_EXISTING);
-            long bytes = Files.size(temporary);
+        try {
+            Files.write(temporary, bytes);
             Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            written.put(target, bytes);
         } finally {
             Files.deleteIfExists(temporary);
         }
@@ -62,8 +65,8 @@ final class Resources {
 
     /** Writes a framework's Ruby worker script into dir, with the worker loop it requires beside it. */
     static Path unpackRubyWorker(String script, Path dir) throws IOException {
-        unpack(RUBY_WORKER, dir, RUBY_WORKER, false);
-        return unpack(script, dir, script, false);
+        unpack(RUBY_WORKER, dir, RUBY_WORKER);
+        return unpack(script, dir, script);
     }
 
     /** Starts a spare worker from a zygote in milliseconds (see testbot_spare_stub.rb): the same for every Ruby framework. */
@@ -79,7 +82,7 @@ final class Resources {
      * without RubyGems, Ruby starts in 20 ms, and all the stub needs is its socket library.
      */
     static List<String> rubySpareStubCommand(String script, Path tools) throws IOException {
-        return List.of("ruby", "--disable-gems", unpack(SPARE_STUB, tools, SPARE_STUB, false).toString(), unpackRubyWorker(script, tools).toString());
+        return List.of("ruby", "--disable-gems", unpack(SPARE_STUB, tools, SPARE_STUB).toString(), unpackRubyWorker(script, tools).toString());
     }
 
     /** A job for a Ruby worker: one line of JSON. */

@@ -38,7 +38,7 @@ public final class TestUnitAdapter implements RubyFramework {
 
     @Override
     public List<String> command(List<String> files, List<String> options, Path resultFile) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ruby", "-Itest", Resources.unpack(REPORTER, resultFile.getParent(), REPORTER, false).toString(), resultFile.toString()));
+        List<String> command = new ArrayList<>(List.of("ruby", "-Itest", Resources.unpack(REPORTER, resultFile.getParent(), REPORTER).toString(), resultFile.toString()));
         command.addAll(files);
         command.add("--");
         command.addAll(options);
@@ -58,14 +58,14 @@ public final class TestUnitAdapter implements RubyFramework {
 
     @Override
     public List<String> workerCommand(Path tools, List<String> options) throws IOException {
-        Resources.unpack(REPORTER, tools, REPORTER, false);
+        Resources.unpack(REPORTER, tools, REPORTER);
         return RubyFramework.super.workerCommand(tools, options);
     }
 
     /** A spare is Ruby and nothing else (the helper is a project's), forked from a zygote in milliseconds. */
     @Override
     public List<String> spareStubCommand(Path tools) throws IOException {
-        Resources.unpack(REPORTER, tools, REPORTER, false);
+        Resources.unpack(REPORTER, tools, REPORTER);
         return RubyFramework.super.spareStubCommand(tools);
     }
 

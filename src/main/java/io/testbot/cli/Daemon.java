@@ -1,5 +1,7 @@
 package io.testbot.cli;
 
+import io.testbot.sync.PrivateFiles;
+
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -20,14 +22,15 @@ final class Daemon {
             System.err.println("testbot: the " + name + " is already running (pid " + existing.get().pid() + ", " + pidFile + ")");
             return 1;
         }
-        Files.createDirectories(pidFile.toAbsolutePath().getParent());
-        Files.createDirectories(logFile.toAbsolutePath().getParent());
+        PrivateFiles.directory(pidFile.toAbsolutePath().getParent());
+        PrivateFiles.directory(logFile.toAbsolutePath().getParent());
+        PrivateFiles.file(logFile);
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", ownJar()));
         command.addAll(args);
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-        Files.writeString(pidFile, process.pid() + "\n");
+        Files.writeString(PrivateFiles.file(pidFile), process.pid() + "\n");
         try {
             if (process.waitFor(2, TimeUnit.SECONDS)) {
                 Files.deleteIfExists(pidFile);

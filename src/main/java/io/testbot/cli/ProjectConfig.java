@@ -84,13 +84,52 @@ public record ProjectConfig(
         Path file = root.resolve(FILE_NAME);
         if (!Files.isRegularFile(file)) return empty();
         try {
-            ProjectConfig config = Yaml.MAPPER.readValue(file.toFile(), ProjectConfig.class);
+            // An empty file, or one of comments only, is a file without settings (Jackson has no document to map).
+            com.fasterxml.jackson.databind.JsonNode document = Yaml.MAPPER.readTree(file.toFile());
+            if (document == null || document.isMissingNode() || document.isNull()) return empty();
+            if (!document.isObject()) throw new ConfigException(file + ": expected settings as 'key: value' lines, found " + describe(document));
+            ProjectConfig config = Yaml.MAPPER.treeToValue(document, ProjectConfig.class);
             return config == null ? empty() : config;
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException(file + ": unknown setting '" + e.getPropertyName() + "' (known: " + KNOWN + ")");
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            throw new ConfigException(file + mismatch(file, e));
         } catch (IOException e) {
             throw new ConfigException(file + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
         }
+    }
+
+    /** What each setting holds, for a user who gave it something else. */
+    private static final java.util.Map<String, String> EXPECTED = java.util.Map.ofEntries(
+            java.util.Map.entry("instances", "a whole number"), java.util.Map.entry("runner_timeout", "a whole number of seconds"),
+            java.util.Map.entry("job_timeout", "a whole number of seconds"), java.util.Map.entry("bundle_exec", "true or false"),
+            java.util.Map.entry("ignore", "a list of paths or globs"), java.util.Map.entry("rspec_options", "a string or a list of strings"),
+            java.util.Map.entry("test_options", "a string or a list of strings"), java.util.Map.entry("cucumber_options", "a string or a list of strings"));
+
+    /** ": line 3: instances: expected a whole number, got 'four'" from Jackson's words, which name Java types. */
+    private static String mismatch(Path file, com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+        String key = e.getPath().isEmpty() ? null : e.getPath().get(0).getFieldName();
+        if (key == null) return ": " + e.getOriginalMessage().lines().findFirst().orElse("unreadable");
+        String expected = EXPECTED.getOrDefault(key, "a string");
+        String line = lineOf(file, key);
+        String got = e instanceof com.fasterxml.jackson.databind.exc.InvalidFormatException format ? "'" + format.getValue() + "'"
+                : "something else (a list or a map?)";
+        return (line == null ? "" : ": line " + line) + ": " + key + ": expected " + expected + ", got " + got;
+    }
+
+    /** The line that sets the key at the top level, as the user counts lines. */
+    private static String lineOf(Path file, String key) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            for (int i = 0; i < lines.size(); i++) if (lines.get(i).matches("\\s*[\"']?" + java.util.regex.Pattern.quote(key) + "[\"']?\\s*:.*")) return String.valueOf(i + 1);
+        } catch (IOException ignored) {
+            // the message goes without its line
+        }
+        return null;
+    }
+
+    private static String describe(com.fasterxml.jackson.databind.JsonNode node) {
+        return node.isArray() ? "a list" : "'" + node.asText() + "'";
     }
 
     /** A configuration the user must fix (exit 2). */

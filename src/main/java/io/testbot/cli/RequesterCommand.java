@@ -133,6 +133,8 @@ abstract class RequesterCommand implements Callable<Integer> {
         int timeout = runnerTimeout != null ? runnerTimeout : file.runnerTimeout() != null ? file.runnerTimeout() : 60;
         if (timeout < 0) throw new IllegalArgumentException("--runner-timeout must not be negative");
         if (jobTimeout != null && jobTimeout < 0) throw new IllegalArgumentException("--job-timeout must not be negative");
+        if (retryFailed < 0 || retryFailed > 10) throw new IllegalArgumentException("--retry-failed must be between 0 and 10");
+        if (filesPerJob < 0) throw new IllegalArgumentException("--files-per-job must not be negative");
         if (retryFailed > 0 && !Adapters.get(adapter()).rerunsById()) {
             throw new IllegalArgumentException("--retry-failed needs a framework that runs one test by its id (rspec, cucumber, junit), not " + adapter());
         }
@@ -141,7 +143,7 @@ abstract class RequesterCommand implements Callable<Integer> {
         RequesterConfig config = new RequesterConfig(root, adapter(), server, effectiveToken, n, patterns, paths, options,
                 beforeRun != null ? beforeRun : file.beforeRun(), ignores, filesPerJob > 0 ? filesPerJob : defaultFilesPerJob(root), Duration.ofSeconds(timeout), Paths.cacheDir(),
                 failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback, dryRun,
-                Math.max(0, retryFailed), split, absolute(junitXml), absolute(jsonReport), classpath, warm,
+                retryFailed, split, absolute(junitXml), absolute(jsonReport), classpath, warm,
                 bundleExec != null ? bundleExec : file.bundleExec());
         return new Requester(config, System.out, System.err).run();
     }

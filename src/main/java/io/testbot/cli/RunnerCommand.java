@@ -2,6 +2,7 @@ package io.testbot.cli;
 
 import io.testbot.protocol.ApiClient;
 import io.testbot.protocol.Version;
+import io.testbot.runner.PassedVariables;
 import io.testbot.runner.Runner;
 import io.testbot.runner.RunnerConfig;
 import io.testbot.runner.Spares;
@@ -39,6 +40,15 @@ final class RunnerCommand implements Callable<Integer> {
     @Option(names = "--warm", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Keep one framework process per instance and build that runs job after job (rspec, test, cucumber, junit), and rspec booted ahead for the next build, so jobs rarely wait for a boot (default: on; --no-warm starts a process per job).")
     boolean warm;
 
+    @Option(names = "--pass-env", paramLabel = "NAME", split = ",", description = "Let builds' processes see this variable of the runner's environment "
+            + "(repeatable or comma-separated; NAME* for every name that starts with NAME). They always see PATH, HOME, USER, LOGNAME, SHELL, TMPDIR, TZ, "
+            + "LANG, LANGUAGE, LC_*, TERM, JAVA_HOME, GEM_HOME and GEM_PATH, their TEST_ENV_NUMBER, and never TESTBOT_* (the token).")
+    List<String> passEnv = new ArrayList<>();
+
+    @Option(names = "--keep-copies", paramLabel = "DAYS", description = "Delete copies of projects that no build has used for this long, and cached files "
+            + "fetched before then; 0 keeps them for ever (default: ${DEFAULT-VALUE}).", defaultValue = "14")
+    int keepCopiesDays;
+
     @Option(names = "--report-version", hidden = true, description = "Report another version (to test outdated runners).")
     String reportVersion;
 
@@ -69,12 +79,20 @@ final class RunnerCommand implements Callable<Integer> {
         ApiClient.baseUri(server);
         int n = instances != null ? instances : Runtime.getRuntime().availableProcessors();
         if (n < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--instances must be at least 1");
-        Files.createDirectories(dir);
+        if (keepCopiesDays < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--keep-copies must be 0 or more days");
+        io.testbot.sync.PrivateFiles.directory(dir);
         String name = hostname != null ? hostname : InetAddress.getLocalHost().getHostName();
         // With warm workers, each instance keeps an rspec booted ahead (RSpec until the runner runs another framework).
-        Spares spares = new Spares(dir, n, warm ? "rspec" : null, true);
+        PassedVariables passed;
+        try {
+            passed = PassedVariables.only(passEnv);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Spares spares = new Spares(dir, n, warm ? "rspec" : null, true, passed);
         Runner runner = new Runner(new RunnerConfig(server, serverOptions.token(ProjectConfig.empty(), dir), n, dir, name,
-                reportVersion != null ? reportVersion : Version.CURRENT, null, warm), spares);
+                reportVersion != null ? reportVersion : Version.CURRENT, null, warm, passed,
+                keepCopiesDays == 0 ? null : java.time.Duration.ofDays(keepCopiesDays)), spares);
         Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
         try {
             runner.start();

@@ -12,7 +12,6 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -46,8 +45,24 @@ final class ServerCommand implements Callable<Integer> {
     boolean insecure;
 
     @Option(names = "--max-blob-size", paramLabel = "BYTES", description = "Largest single file a project may upload (default: ${DEFAULT-VALUE}).",
-            defaultValue = "" + ServerConfig.DEFAULT_MAX_BLOB_BYTES)
+            defaultValue = "" + ServerConfig.Limits.DEFAULT_MAX_BLOB_BYTES)
     long maxBlobBytes;
+
+    @Option(names = "--max-request-size", paramLabel = "BYTES", description = "Largest JSON request (a build with its list of files, a result) (default: ${DEFAULT-VALUE}).",
+            defaultValue = "" + ServerConfig.Limits.DEFAULT_MAX_REQUEST_BYTES)
+    long maxRequestBytes;
+
+    @Option(names = "--max-build-size", paramLabel = "BYTES", description = "Most all the files of one build's project may add up to (default: ${DEFAULT-VALUE}).",
+            defaultValue = "" + ServerConfig.Limits.DEFAULT_MAX_BUILD_BYTES)
+    long maxBuildBytes;
+
+    @Option(names = "--keep-builds", paramLabel = "DAYS", description = "Delete finished builds (jobs, results, output) older than this; 0 keeps them all (default: ${DEFAULT-VALUE}).",
+            defaultValue = "" + ServerConfig.Retention.DEFAULT_BUILD_DAYS)
+    int keepBuildDays;
+
+    @Option(names = "--keep-blobs-of", paramLabel = "BUILDS", description = "Delete uploaded files that none of each project's last BUILDS builds uses; 0 keeps them all (default: ${DEFAULT-VALUE}).",
+            defaultValue = "" + ServerConfig.Retention.DEFAULT_BLOBS_OF_BUILDS)
+    int keepBlobsOfBuilds;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -59,13 +74,20 @@ final class ServerCommand implements Callable<Integer> {
         if ("stop".equals(action)) return Daemon.stop("server", data.resolve("server.pid"));
         if (action != null) throw new CommandLine.ParameterException(spec.commandLine(), "unknown action '" + action + "' (start or stop)");
 
-        Files.createDirectories(data);
+        io.testbot.sync.PrivateFiles.directory(data);
         String effectiveToken = insecure ? null : resolveToken(data);
-        TestbotServer server = TestbotServer.start(new ServerConfig(bind, port, data, effectiveToken, maxBlobBytes,
-                ServerConfig.DEFAULT_MAX_REQUEST_BYTES, true));
+        if (maxBlobBytes < 1 || maxRequestBytes < 1 || maxBuildBytes < 1 || keepBuildDays < 0 || keepBlobsOfBuilds < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "sizes must be at least 1 byte, and days and builds to keep 0 or more");
+        }
+        TestbotServer server = TestbotServer.start(new ServerConfig(bind, port, data, effectiveToken, ServerConfig.Limits.of(maxBlobBytes, maxRequestBytes, maxBuildBytes),
+                new ServerConfig.Retention(keepBuildDays, keepBlobsOfBuilds), true));
         server.warmUp();
         System.out.println("testbot server " + Version.CURRENT + " listening on http://" + bind + ":" + server.port() + " (data: " + data + ")");
         if (insecure) System.out.println("WARNING: --insecure: no token is required; anyone who can reach this port can run commands on every runner.");
+        if (!isLoopback(bind)) {
+            System.out.println("NOTE: listening on " + (bind.equals("0.0.0.0") || bind.equals("::") ? "every address" : bind)
+                    + " over plain HTTP: the token and the projects' files travel in clear. On a network you do not trust, use --bind 127.0.0.1 and a tunnel.");
+        }
         System.out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -74,6 +96,14 @@ final class ServerCommand implements Callable<Integer> {
         }));
         stopped.await();
         return 0;
+    }
+
+    private static boolean isLoopback(String address) {
+        try {
+            return java.net.InetAddress.getByName(address).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     private String resolveToken(Path data) throws IOException, ProjectConfig.ConfigException {
@@ -87,10 +117,10 @@ final class ServerCommand implements Callable<Integer> {
         byte[] secret = new byte[24];
         new SecureRandom().nextBytes(secret);
         String generated = HexFormat.of().formatHex(secret);
-        Files.writeString(file, generated + "\n");
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        System.out.println("Generated a token and saved it in " + file + ". Runners and requesters need it:");
-        System.out.println("  export TESTBOT_TOKEN=" + generated);
+        Files.writeString(io.testbot.sync.PrivateFiles.file(file), generated + "\n");
+        // Never the token itself: this goes to the terminal, or to server.log when started in the background.
+        System.out.println("Generated a token and saved it in " + file + " (readable by you alone). Runners and requesters need it:");
+        System.out.println("  export TESTBOT_TOKEN=$(cat " + file + ")   # or pass --token-file " + file);
         return generated;
     }
 

@@ -2,6 +2,7 @@ package io.testbot.requester;
 
 import io.testbot.protocol.ServerApi;
 import io.testbot.protocol.Version;
+import io.testbot.runner.PassedVariables;
 import io.testbot.runner.Runner;
 import io.testbot.runner.RunnerConfig;
 import io.testbot.runner.Spares;
@@ -35,14 +36,14 @@ public final class LocalMode implements AutoCloseable {
     public static LocalMode start(Path projectRoot, int instances, Path cacheDir, boolean warm, String adapter, int ahead) throws IOException, InterruptedException {
         Path dataDir = dataDir(cacheDir);
         Path runnerDir = dataDir.resolve("runner");
-        Spares spares = new Spares(runnerDir, instances, warm ? adapter : null, false).boot(warm ? ahead : 0);
+        Spares spares = new Spares(runnerDir, instances, warm ? adapter : null, false, PassedVariables.everything()).boot(warm ? ahead : 0);
         TestbotServer server = null;
         try {
             // No HTTP: nothing but this process can reach the server, so it needs no token either.
             server = TestbotServer.embedded(new ServerConfig("127.0.0.1", 0, dataDir, null,
-                    ServerConfig.DEFAULT_MAX_BLOB_BYTES, ServerConfig.DEFAULT_MAX_REQUEST_BYTES, false));
+                    ServerConfig.Limits.defaults(), ServerConfig.Retention.none(), false));
             Runner runner = new Runner(new RunnerConfig(null, null, instances, runnerDir, "localhost", Version.CURRENT,
-                    projectRoot.toAbsolutePath().normalize(), warm), spares, server.inProcess());
+                    projectRoot.toAbsolutePath().normalize(), warm, PassedVariables.everything(), null), spares, server.inProcess());
             runner.start();
             return new LocalMode(server, runner);
         } catch (IOException | RuntimeException e) {

@@ -123,7 +123,16 @@ public final class Requester {
             BuildRequest request = new BuildRequest(projectKey(root), adapter.name(), submitted, options, config.beforeRun(),
                     manifest, config.filesPerJob(), requestedBy(), config.failFast(), config.jobTimeout(), config.retryFailed(),
                     manifest == null ? sizes(root, files) : null, environment(root));
-            BuildInfo build = server.submit(request);
+            BuildInfo build;
+            try {
+                build = server.submit(request);
+            } catch (ApiClient.ApiException e) {
+                if (e.status() != 409 || !(server instanceof ApiClient client) || manifest == null) throw e;
+                // Files the server had when asked were deleted since (its housekeeping): send them, and submit again.
+                err.println("testbot: " + e.getMessage());
+                sendMissing(client, root, manifest, classpath == null ? Map.of() : classpath.sources());
+                build = server.submit(request);
+            }
             String what = submitted.size() == files.size() ? files.size() + " file(s)" : files.size() + " file(s) (" + submitted.size() + " entries after splitting)";
             return follow(server, build, submitted, what, started);
         } catch (NoRunnerException e) {
@@ -134,7 +143,7 @@ public final class Requester {
             return ExitCodes.INFRASTRUCTURE;
         } catch (ApiClient.ApiException e) {
             err.println("testbot: the server refused the build: " + e.getMessage());
-            return e.status() == 400 ? ExitCodes.USAGE : ExitCodes.INFRASTRUCTURE;
+            return e.status() == 400 || e.status() == 413 ? ExitCodes.USAGE : ExitCodes.INFRASTRUCTURE;
         } catch (IOException e) {
             err.println("testbot: " + e.getMessage());
             return ExitCodes.INFRASTRUCTURE;
@@ -288,6 +297,12 @@ public final class Requester {
             manifest.addAll(classpath.entries());
             sources.putAll(classpath.sources());
         }
+        sendMissing(client, root, manifest, sources);
+        return manifest;
+    }
+
+    /** Uploads the files of the manifest that the server lacks. */
+    private void sendMissing(ApiClient client, Path root, List<FileEntry> manifest, Map<String, Path> sources) throws IOException, InterruptedException {
         Map<String, FileEntry> bySha = new HashMap<>();
         for (FileEntry e : manifest) bySha.putIfAbsent(e.sha256(), e);
         BlobQuery missing = client.post(Api.BLOBS_MISSING, new BlobQuery(List.copyOf(bySha.keySet())), BlobQuery.class);
@@ -313,7 +328,6 @@ public final class Requester {
         });
         err.printf("testbot: project snapshot of %d files (%s): uploaded %d file(s) (%s)%n", manifest.size(), SummaryReport.bytes(total),
                 missing.sha256().size(), SummaryReport.bytes(bytes));
-        return manifest;
     }
 
     /** The test files' sizes: with no manifest, what orders a build that has no runtime history. */
@@ -357,13 +371,18 @@ public final class Requester {
             long lostServerSince = 0;
             BuildInfo finished = null;
             long timeoutMillis = config.runnerTimeout().toMillis();
+            boolean firstPoll = true;
             while (finished == null) {
                 // While no runner is connected, come back in time to enforce --runner-timeout.
                 long wait = noRunnerSince == 0 ? Math.min(EVENTS_WAIT_MILLIS, timeoutMillis)
                         : Math.max(100, timeoutMillis - (System.nanoTime() - noRunnerSince) / 1_000_000);
                 EventsReply reply;
+                // The first answer comes at once: whether any runner is there decides what the user is told now,
+                // and the --runner-timeout counts from the submission, not from the end of a first long wait.
+                long polledAt = System.nanoTime();
                 try {
-                    long pollMillis = Math.min(EVENTS_WAIT_MILLIS, wait);
+                    long pollMillis = firstPoll ? 0 : Math.min(EVENTS_WAIT_MILLIS, wait);
+                    firstPoll = false;
                     reply = server.events(build.id(), after, pollMillis);
                     lostServerSince = 0;
                 } catch (ApiClient.ApiException e) {
@@ -392,7 +411,7 @@ public final class Requester {
                 if (reply.liveRunners() > 0) {
                     noRunnerSince = 0;
                 } else if (noRunnerSince == 0) {
-                    noRunnerSince = System.nanoTime();
+                    noRunnerSince = polledAt;
                     err.println("testbot: no runner is connected to " + server.describe() + "; waiting up to " + config.runnerTimeout().toSeconds() + " s (--runner-timeout)");
                 } else if (Duration.ofNanos(System.nanoTime() - noRunnerSince).compareTo(config.runnerTimeout()) > 0) {
                     server.cancel(build.id());

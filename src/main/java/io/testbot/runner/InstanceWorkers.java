@@ -26,9 +26,12 @@ final class InstanceWorkers {
     /** Workers let go that may not have ended yet. */
     private final Set<CompletableFuture<Process>> retiring = ConcurrentHashMap.newKeySet();
 
-    InstanceWorkers(Path tools, Spares spares) {
+    private final PassedVariables passed;
+
+    InstanceWorkers(Path tools, Spares spares, PassedVariables passed) {
         this.tools = tools;
         this.spares = spares;
+        this.passed = passed;
     }
 
     Spares spares() {
@@ -58,7 +61,7 @@ final class InstanceWorkers {
         }
         ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(Bundling.command(job.environment(), command)))
                 .directory(root.toFile()).redirectErrorStream(true);
-        JobEnvironment.apply(builder, variables);
+        JobEnvironment.apply(builder, passed, variables);
         worker = WarmWorker.start(builder, adapter.name(), job.buildId(), root);
         workers.put(instance, worker);
         return worker;

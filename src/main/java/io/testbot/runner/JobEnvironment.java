@@ -19,7 +19,8 @@ final class JobEnvironment {
         return Map.of("TEST_ENV_NUMBER", testEnvNumber, "TEST_INSTANCES", String.valueOf(instances), "RAILS_ENV", "test");
     }
 
-    static void apply(ProcessBuilder builder, String testEnvNumber, int instances) {
+    static void apply(ProcessBuilder builder, PassedVariables passed, String testEnvNumber, int instances) {
+        passed.restrict(builder.environment());
         builder.environment().putAll(of(testEnvNumber, instances));
     }
 
@@ -33,8 +34,12 @@ final class JobEnvironment {
         return variables;
     }
 
-    /** Puts the variables into the builder's environment, removing those whose value is null. */
-    static void apply(ProcessBuilder builder, Map<String, String> variables) {
+    /**
+     * Keeps of the runner's environment what passes, and puts the variables into it, removing those whose value
+     * is null.
+     */
+    static void apply(ProcessBuilder builder, PassedVariables passed, Map<String, String> variables) {
+        passed.restrict(builder.environment());
         variables.forEach((name, value) -> {
             if (value == null) builder.environment().remove(name);
             else builder.environment().put(name, value);

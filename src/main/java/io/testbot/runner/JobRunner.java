@@ -64,6 +64,10 @@ final class JobRunner {
         this.config = config;
         this.http = http;
         this.workspace = new Workspace(config.workDir());
+        if (config.keepCopies() != null && !config.keepCopies().isZero()) {
+            // At start (what a runner left behind when it last ran) and every hour after.
+            timeouts.scheduleWithFixedDelay(() -> workspace.sweepQuietly(java.time.Instant.now().minus(config.keepCopies())), 0, 1, TimeUnit.HOURS);
+        }
         this.workers = workers;
         this.runnerId = runnerId;
         this.held = held;
@@ -195,7 +199,7 @@ final class JobRunner {
             throws IOException, InterruptedException {
         List<String> command = Bundling.command(job.environment(), adapter.command(job.files(), job.options(), resultFile));
         ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(command)).directory(root.toFile()).redirectErrorStream(true);
-        JobEnvironment.apply(builder, JobEnvironment.of(job, adapter, testEnvNumber, config.instances()));
+        JobEnvironment.apply(builder, config.environment(), JobEnvironment.of(job, adapter, testEnvNumber, config.instances()));
         Process process = builder.start();
         var timeout = watch(job, process);
         process.getOutputStream().close();
@@ -255,7 +259,7 @@ final class JobRunner {
             log.info("build {}: running before_run: {}", job.buildId(), job.beforeRun());
             ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(List.of("sh", "-c", job.beforeRun())))
                     .directory(root.toFile()).redirectErrorStream(true);
-            JobEnvironment.apply(builder, "", config.instances());
+            JobEnvironment.apply(builder, config.environment(), "", config.instances());
             Process process = builder.start();
             process.getOutputStream().close();
             String output;

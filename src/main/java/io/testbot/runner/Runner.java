@@ -65,7 +65,7 @@ public final class Runner implements AutoCloseable {
         this.config = config;
         this.server = server;
         this.spares = spares;
-        this.workers = new InstanceWorkers(config.workDir().resolve("tools"), spares);
+        this.workers = new InstanceWorkers(config.workDir().resolve("tools"), spares, config.environment());
         this.jobs = new JobRunner(config, server instanceof ApiClient client ? client : null, workers, () -> runnerId, held, drainedBuilds);
     }
 

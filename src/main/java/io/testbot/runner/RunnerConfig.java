@@ -11,6 +11,8 @@ import java.nio.file.Path;
  * @param version     the version this runner reports (normally {@link io.testbot.protocol.Version#CURRENT})
  * @param warmWorkers keep a framework process per instance and build that runs job after job, where the framework
  *                    has one (rspec), instead of starting a process per job
+ * @param environment what of the runner's own environment the processes of builds see
+ * @param keepCopies  how long a copy of a project that no build used, and a cached file, stay (null: for ever)
  */
 public record RunnerConfig(String server, String token, int instances, Path workDir, String hostname, String version,
-                           Path inPlaceRoot, boolean warmWorkers) {}
+                           Path inPlaceRoot, boolean warmWorkers, PassedVariables environment, java.time.Duration keepCopies) {}

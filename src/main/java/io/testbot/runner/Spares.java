@@ -53,6 +53,7 @@ public final class Spares {
     private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
     /** How long the runner's final close waits for the zygote to end on its own before it kills it. */
     private final java.time.Duration zygoteGrace;
+    private final PassedVariables passed;
     private final java.util.concurrent.ThreadPoolExecutor booter = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
             java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
         Thread t = new Thread(r, "spare-booter");
@@ -65,14 +66,16 @@ public final class Spares {
      * @param instances the runner's instance count: at most this many spares
      * @param adapter   the framework to boot spares of until the runner runs another; null for none yet
      * @param replenish whether idle instances boot more (a runner that outlives its builds)
+     * @param passed    what of the runner's environment spares see (the jobs they will run)
      */
-    public Spares(Path workDir, int instances, String adapter, boolean replenish) {
-        this(workDir, instances, adapter, replenish, java.time.Duration.ofSeconds(WarmWorker.RETIRE_GRACE_SECONDS + 1));
+    public Spares(Path workDir, int instances, String adapter, boolean replenish, PassedVariables passed) {
+        this(workDir, instances, adapter, replenish, passed, java.time.Duration.ofSeconds(WarmWorker.RETIRE_GRACE_SECONDS + 1));
     }
 
     /** As above, with the time the final close gives the zygote to end on its own (tests shorten it). */
-    Spares(Path workDir, int instances, String adapter, boolean replenish, java.time.Duration zygoteGrace) {
+    Spares(Path workDir, int instances, String adapter, boolean replenish, PassedVariables passed, java.time.Duration zygoteGrace) {
         this.zygoteGrace = zygoteGrace;
+        this.passed = passed;
         this.tools = workDir.resolve("tools");
         this.instances = instances;
         this.adapter = adapter;
@@ -158,7 +161,7 @@ public final class Spares {
      */
     private ProcessBuilder builder(List<String> command) {
         ProcessBuilder builder = new ProcessBuilder(command).directory(tools.toFile()).redirectErrorStream(true);
-        JobEnvironment.apply(builder, "", instances);
+        JobEnvironment.apply(builder, passed, "", instances);
         return builder;
     }
 

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -86,6 +87,69 @@ final class Workspace {
         copy.jobs--;
     }
 
+    /**
+     * Deletes the copies that no build has synced since the cutoff (and their state), and the cached files fetched
+     * before it (a copy's unchanged files need no blob; a file to write fetches its blob again). Returns how many
+     * copies went.
+     */
+    synchronized int sweep(java.time.Instant cutoff) throws IOException {
+        Path projects = workDir.resolve("projects");
+        if (!Files.isDirectory(projects, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return 0;
+        java.util.Set<String> busy = new java.util.HashSet<>();
+        copies.values().forEach(list -> list.stream().filter(c -> c.jobs > 0).forEach(c -> busy.add(c.name)));
+        int deleted = 0;
+        try (java.nio.file.DirectoryStream<Path> dirs = Files.newDirectoryStream(projects)) {
+            for (Path dir : dirs) {
+                String name = dir.getFileName().toString();
+                if (busy.contains(name)) continue;
+                Path used = usedMarker(name);
+                Path stamp = Files.exists(used) ? used : dir;
+                if (!Files.getLastModifiedTime(stamp, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(cutoff)) continue;
+                deleteTree(dir);
+                Files.deleteIfExists(workDir.resolve("state").resolve(name + ".json"));
+                Files.deleteIfExists(used);
+                copies.values().forEach(list -> list.removeIf(c -> c.name.equals(name)));
+                deleted++;
+            }
+        }
+        BlobStore.Removed blobs = cache.removeAllBut(java.util.Set.of(), cutoff);
+        if (deleted > 0 || blobs.blobs() > 0) {
+            log.info("housekeeping: deleted {} project copy(ies) and {} cached file(s) ({} bytes) unused since {}", deleted, blobs.blobs(), blobs.bytes(), cutoff);
+        }
+        return deleted;
+    }
+
+    void sweepQuietly(java.time.Instant cutoff) {
+        try {
+            sweep(cutoff);
+        } catch (IOException | RuntimeException e) {
+            log.warn("housekeeping failed: {}", e.toString());
+        }
+    }
+
+    /** Touched each time a build syncs the copy: when it was last used, whether or not anything changed. */
+    private Path usedMarker(String name) {
+        return workDir.resolve("state").resolve(name + ".used");
+    }
+
+    /** Deletes a tree without following links (a link is removed, not what it leads to). */
+    private static void deleteTree(Path root) throws IOException {
+        Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attributes) throws IOException {
+                Files.delete(file);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                if (e != null) throw e;
+                Files.delete(dir);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
     private void sync(ApiClient client, String project, long buildId, Copy copy) throws IOException, InterruptedException {
         copy.buildId = -1; // until the sync succeeds, the copy matches no build
         List<FileEntry> manifest = client.get(Api.path(Api.BUILD_MANIFEST, buildId), new TypeReference<List<FileEntry>>() {});
@@ -98,6 +162,9 @@ final class Workspace {
                 throw new IOException("interrupted while fetching the project's files", e);
             }
         });
+        Path used = usedMarker(copy.name);
+        if (!Files.exists(used)) Files.createFile(used);
+        else Files.setLastModifiedTime(used, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
         log.info("build {}: project {} synced to {}: {} file(s), {} fetched, {} written, {} deleted in {} ms", buildId, project, copy.dir,
                 manifest.size(), stats.fetched(), stats.written(), stats.deleted(), (System.nanoTime() - started) / 1_000_000);
     }

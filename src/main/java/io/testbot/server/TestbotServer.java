@@ -66,6 +66,9 @@ public final class TestbotServer implements AutoCloseable {
     /** Null when embedded without HTTP. */
     private final Javalin app;
     private final ScheduledExecutorService leaseTimer;
+    private final ScheduledExecutorService housekeepingTimer;
+    /** Housekeeping deletes blobs under it; a submission checks that its blobs are there under it. */
+    private final java.util.concurrent.locks.ReentrantLock sweeping = new java.util.concurrent.locks.ReentrantLock();
     private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicBoolean rehearsed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -78,10 +81,18 @@ public final class TestbotServer implements AutoCloseable {
         this.app = http ? Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.useVirtualThreads = false;
-            cfg.http.maxRequestSize = config.maxRequestBytes();
+            cfg.http.maxRequestSize = config.limits().maxRequestBytes();
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
         }) : null;
         if (http) routes();
+        // A killed upload's partial files: nothing else in this process writes there yet.
+        blobs.removePartialUploads();
+        this.housekeepingTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "housekeeping");
+            t.setDaemon(true);
+            t.setPriority(Thread.MIN_PRIORITY);
+            return t;
+        });
         this.leaseTimer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lease-timer");
             t.setDaemon(true);
@@ -95,7 +106,7 @@ public final class TestbotServer implements AutoCloseable {
      * the database.
      */
     public static TestbotServer start(ServerConfig config) throws IOException {
-        Files.createDirectories(config.dataDir());
+        io.testbot.sync.PrivateFiles.directory(config.dataDir());
         java.util.concurrent.CompletableFuture<Core> core = open(config);
         TestbotServer server = null;
         try {
@@ -117,7 +128,7 @@ public final class TestbotServer implements AutoCloseable {
      * call that needs it waits for it, and fails as {@link #start} would if it cannot be opened.
      */
     public static TestbotServer embedded(ServerConfig config) throws IOException {
-        Files.createDirectories(config.dataDir());
+        io.testbot.sync.PrivateFiles.directory(config.dataDir());
         TestbotServer server = new TestbotServer(config, open(config), false);
         server.core.thenRun(server::expireLeases);
         return server;
@@ -132,6 +143,11 @@ public final class TestbotServer implements AutoCloseable {
 
     private void expireLeases() {
         leaseTimer.scheduleAtFixedRate(scheduler()::expireLeases, 1, 1, TimeUnit.SECONDS);
+        ServerConfig.Retention retention = config.retention();
+        if (retention.buildDays() > 0 || retention.blobsOfBuilds() > 0) {
+            Housekeeping housekeeping = new Housekeeping(store(), blobs, retention, Clock.systemUTC(), sweeping);
+            housekeepingTimer.scheduleAtFixedRate(housekeeping::sweepQuietly, 0, 1, TimeUnit.HOURS);
+        }
     }
 
     /**
@@ -219,6 +235,7 @@ public final class TestbotServer implements AutoCloseable {
     @Override
     public void close() {
         leaseTimer.shutdownNow();
+        housekeepingTimer.shutdownNow();
         Core opened;
         try {
             opened = core.join(); // an embedded server may be closed while its database is still opening
@@ -278,6 +295,7 @@ public final class TestbotServer implements AutoCloseable {
         app.exception(BadRequest.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply(e.getMessage())));
         app.exception(ManifestPaths.UnsafePathException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply(e.getMessage())));
         app.exception(BlobStore.BlobRejectedException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply(e.getMessage())));
+        app.exception(CappedInput.TooLarge.class, (e, ctx) -> ctx.status(HttpStatus.CONTENT_TOO_LARGE).json(new ErrorReply(e.getMessage())));
         app.exception(NotFound.class, (e, ctx) -> ctx.status(HttpStatus.NOT_FOUND).json(new ErrorReply(e.getMessage())));
         app.exception(Conflict.class, (e, ctx) -> ctx.status(HttpStatus.CONFLICT).json(new ErrorReply(e.getMessage())));
         app.exception(Scheduler.UnknownRunnerException.class, (e, ctx) -> ctx.status(HttpStatus.NOT_FOUND).json(new ErrorReply(e.getMessage())));
@@ -292,7 +310,9 @@ public final class TestbotServer implements AutoCloseable {
     private void authenticate(Context ctx) {
         if (config.token() == null || ctx.path().equals(Api.HEALTH)) return;
         String header = ctx.header(Api.TOKEN_HEADER);
-        String presented = header != null && header.startsWith("Bearer ") ? header.substring(7).strip() : ctx.queryParam("token");
+        // In a URL a token ends up in logs and shell histories: only the status page, which a browser opens, takes one.
+        String inUrl = ctx.method() == io.javalin.http.HandlerType.GET && ctx.path().equals(Api.STATUS) ? ctx.queryParam("token") : null;
+        String presented = header != null && header.startsWith("Bearer ") ? header.substring(7).strip() : inUrl;
         if (presented == null || !MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), config.token().getBytes(StandardCharsets.UTF_8))) {
             ctx.status(HttpStatus.UNAUTHORIZED).json(new ErrorReply(presented == null ? "missing token" : "wrong token"));
             ctx.skipRemainingHandlers();
@@ -314,7 +334,7 @@ public final class TestbotServer implements AutoCloseable {
     private void putBlob(Context ctx) throws IOException {
         String sha = shaPath(ctx);
         try (InputStream in = ctx.bodyInputStream()) {
-            blobs.put(sha, in, config.maxBlobBytes());
+            blobs.put(sha, in, config.limits().maxBlobBytes());
         }
         ctx.status(HttpStatus.NO_CONTENT);
     }
@@ -343,13 +363,16 @@ public final class TestbotServer implements AutoCloseable {
     /** Stores every entry of a zip as the blob its name says; an entry that does not match its name is a 400. */
     private void uploadBlobs(Context ctx) throws IOException {
         int count = 0;
-        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(ctx.bodyInputStream())) {
-            for (java.util.zip.ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
+        long cap = config.limits().maxUploadBytes();
+        // Capped as sent and as unpacked: a zip of a megabyte can hold gigabytes of zeros.
+        try (java.util.zip.ZipInputStream packed = new java.util.zip.ZipInputStream(new CappedInput(ctx.bodyInputStream(), cap, "an upload"));
+             InputStream zip = new CappedInput(packed, cap, "an upload's files")) {
+            for (java.util.zip.ZipEntry entry; (entry = packed.getNextEntry()) != null; ) {
                 if (++count > Api.MAX_BLOBS_PER_BATCH) throw new BadRequest("too many blobs in one batch (max " + Api.MAX_BLOBS_PER_BATCH + ")");
                 String sha = entry.getName();
                 if (entry.isDirectory() || !io.testbot.sync.Hashing.isSha256(sha)) throw new BadRequest("not a SHA-256 hex digest: " + sha);
                 try {
-                    blobs.put(sha, zip, config.maxBlobBytes());
+                    blobs.put(sha, zip, config.limits().maxBlobBytes());
                 } catch (BlobStore.BlobRejectedException e) {
                     throw new BadRequest("blob " + sha + ": " + e.getMessage());
                 }
@@ -368,7 +391,17 @@ public final class TestbotServer implements AutoCloseable {
     // The operations of the API, for the routes and for in-process callers alike.
 
     private BuildInfo submit(BuildRequest request, String address) {
+        sweeping.lock();
+        try {
+            return submitWhileNoSweep(request, address);
+        } finally {
+            sweeping.unlock();
+        }
+    }
+
+    private BuildInfo submitWhileNoSweep(BuildRequest request, String address) {
         if (request.project() == null || request.project().isBlank()) throw new BadRequest("project is required");
+        NumberChecks.build(request);
         Adapter adapter = Adapters.find(request.adapter()).orElseThrow(() -> new BadRequest("unknown adapter '" + request.adapter() + "'"));
         if (request.files() == null || request.files().isEmpty()) throw new BadRequest("no files to run");
         if (request.options() != null && request.options().stream().anyMatch(o -> o == null || o.indexOf('\0') >= 0)) throw new BadRequest("invalid option");
@@ -398,8 +431,16 @@ public final class TestbotServer implements AutoCloseable {
             Set<String> paths = request.manifest().stream().map(FileEntry::path).collect(Collectors.toSet());
             List<String> absent = testFiles.stream().filter(f -> !paths.contains(f)).sorted().limit(3).toList();
             if (!absent.isEmpty()) throw new BadRequest("test files not in the manifest: " + String.join(", ", absent));
+            long bytes = 0;
+            for (FileEntry entry : request.manifest()) bytes += Math.max(0, entry.size());
+            if (bytes > config.limits().maxBuildBytes()) {
+                throw new CappedInput.TooLarge("the project's files add up to " + bytes + " bytes, more than this server takes (" + config.limits().maxBuildBytes()
+                        + "; its --max-build-size)");
+            }
             long missing = request.manifest().stream().filter(e -> !blobs.has(e.sha256())).count();
-            if (missing > 0) throw new BadRequest(missing + " blob(s) of the manifest were not uploaded");
+            // A conflict, not a bad request: a file the requester was told is here may have been deleted since, as
+            // no recent build used it; the requester uploads it and submits again.
+            if (missing > 0) throw new Conflict(missing + " file(s) of the manifest are not on the server; upload them and submit again");
         }
         // Sizes only order the build: those of files not in it are dropped.
         Map<String, Long> sizes = null;
@@ -410,8 +451,8 @@ public final class TestbotServer implements AutoCloseable {
         }
         BuildRequest normalised = new BuildRequest(request.project(), request.adapter(), List.copyOf(request.files()),
                 request.options() == null ? List.of() : request.options(), request.beforeRun(), request.manifest(),
-                Math.max(0, request.jobSize()), request.requestedBy() == null ? address : request.requestedBy(),
-                request.failFast(), Math.max(0, request.jobTimeout()), Math.max(0, Math.min(10, request.retryFailed())), sizes,
+                request.jobSize(), request.requestedBy() == null ? address : request.requestedBy(),
+                request.failFast(), request.jobTimeout(), request.retryFailed(), sizes,
                 Map.copyOf(environment));
         return scheduler().submit(normalised);
     }
@@ -447,6 +488,7 @@ public final class TestbotServer implements AutoCloseable {
 
     private Runners.Registered register(Runners.Registration registration, String address) {
         if (registration.hostname() == null || registration.version() == null) throw new BadRequest("hostname and version are required");
+        NumberChecks.registration(registration);
         return scheduler().register(registration, address);
     }
 
@@ -465,6 +507,7 @@ public final class TestbotServer implements AutoCloseable {
         if (result.runnerId() == null || result.files() == null) throw new BadRequest("runnerId and files are required");
         // Before the scheduler lets go of the job: a result it could not record must not lose it.
         if (result.files().stream().anyMatch(java.util.Objects::isNull)) throw new BadRequest("a file result is null");
+        NumberChecks.result(result);
         Scheduler.ResultStatus recorded = scheduler().record(jobId, result);
         if (recorded == Scheduler.ResultStatus.IGNORED) throw new Conflict("job " + jobId + " is not running on runner " + result.runnerId() + "; result ignored");
         return new Runners.ResultReply(recorded == Scheduler.ResultStatus.BUILD_OVER);
@@ -554,6 +597,8 @@ public final class TestbotServer implements AutoCloseable {
             throw new ApiClient.ApiException(400, e.getMessage());
         } catch (NotFound | Scheduler.UnknownRunnerException e) {
             throw new ApiClient.ApiException(404, e.getMessage());
+        } catch (CappedInput.TooLarge e) {
+            throw new ApiClient.ApiException(413, e.getMessage());
         } catch (Conflict | Scheduler.OutdatedRunnerException e) {
             throw new ApiClient.ApiException(409, e.getMessage());
         } catch (RuntimeException e) {
@@ -564,9 +609,9 @@ public final class TestbotServer implements AutoCloseable {
         }
     }
 
-    private static <T> T body(Context ctx, Class<T> type) {
-        try {
-            T value = Json.MAPPER.readValue(ctx.bodyAsBytes(), type);
+    private <T> T body(Context ctx, Class<T> type) {
+        try (InputStream in = new CappedInput(ctx.bodyInputStream(), config.limits().maxRequestBytes(), "a request")) {
+            T value = Json.MAPPER.readValue(in, type);
             if (value == null) throw new BadRequest("empty request body");
             return value;
         } catch (JacksonException e) {

@@ -72,6 +72,12 @@ public final class SqliteStore implements Store {
         config.setBusyTimeout(10_000);
         config.enforceForeignKeys(true);
         this.source = new SQLiteDataSource(config);
+        try {
+            // SQLite gives its -wal and -shm files the database file's mode.
+            io.testbot.sync.PrivateFiles.file(databaseFile);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot create the database " + databaseFile.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
         source.setUrl("jdbc:sqlite:" + databaseFile.toAbsolutePath());
         try {
             // Opened here, so that a file that cannot be opened says so in one line (Flyway would say it in seven).
@@ -496,6 +502,26 @@ public final class SqliteStore implements Store {
     private static List<BuildEvent> events(Connection c, long buildId, long afterSeq) throws SQLException {
         return list(c, "SELECT payload_json FROM build_events WHERE build_id = ? AND seq > ? ORDER BY seq",
                 rs -> fromJson(rs.getString(1), BuildEvent.class), buildId, afterSeq);
+    }
+
+    @Override
+    public int deleteBuildsFinishedBefore(Instant cutoff) {
+        return inTransaction(c -> {
+            String old = "SELECT id FROM builds WHERE status != 'running' AND finished_at IS NOT NULL AND finished_at < ?";
+            long at = cutoff.toEpochMilli();
+            update(c, "DELETE FROM build_events WHERE build_id IN (" + old + ")", at);
+            update(c, "DELETE FROM file_results WHERE build_id IN (" + old + ")", at);
+            update(c, "DELETE FROM jobs WHERE build_id IN (" + old + ")", at);
+            return update(c, "DELETE FROM builds WHERE id IN (" + old + ")", at);
+        });
+    }
+
+    @Override
+    public List<BuildRequest> requestsOfLastBuilds(int perProject) {
+        return withConnection(c -> list(c, """
+                SELECT request_json FROM (
+                    SELECT request_json, status, ROW_NUMBER() OVER (PARTITION BY project ORDER BY id DESC) AS recent FROM builds)
+                WHERE recent <= ? OR status = 'running'""", rs -> fromJson(rs.getString(1), BuildRequest.class), perProject));
     }
 
     @Override

@@ -80,6 +80,15 @@ public interface Store extends AutoCloseable {
 
     List<BuildEvent> events(long buildId, long afterSeq);
 
+    /**
+     * Deletes the builds that finished before the cutoff, with their jobs, file results and events, in one
+     * transaction; the runtime history they fed stays. Returns how many builds went.
+     */
+    int deleteBuildsFinishedBefore(Instant cutoff);
+
+    /** The requests of running builds and of each project's last `perProject` builds: the files still wanted. */
+    List<BuildRequest> requestsOfLastBuilds(int perProject);
+
     @Override
     void close();
 }

@@ -77,6 +77,92 @@ public final class BlobStore {
         }
     }
 
+    /**
+     * Copies a blob to target, hashing it as it goes: true when it matched its digest. One that does not (changed
+     * since it was stored) is removed from the store, and target holds whatever was copied, for the caller to drop.
+     */
+    public boolean copyVerified(String sha256, Path target) throws IOException {
+        Path blob = path(sha256);
+        InputStream in;
+        try {
+            in = Files.newInputStream(blob, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException unreadable) { // gone, or made a link (O_NOFOLLOW refuses it)
+            forget(sha256, blob);
+            return false;
+        }
+        MessageDigest digest = Hashing.sha256();
+        try (in; OutputStream out = Files.newOutputStream(target)) {
+            byte[] buffer = new byte[64 * 1024];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+                out.write(buffer, 0, n);
+            }
+        }
+        if (Hashing.hex(digest.digest()).equals(sha256)) return true;
+        forget(sha256, blob);
+        return false;
+    }
+
+    private void forget(String sha256, Path blob) {
+        if (present != null) present.remove(sha256);
+        try {
+            Files.deleteIfExists(blob);
+        } catch (IOException e) {
+            // fetched again over it, or the sync fails saying so
+        }
+    }
+
+    /** Removes the partial files of uploads that never finished (a server killed mid-upload leaves them). */
+    public void removePartialUploads() throws IOException {
+        try (java.nio.file.DirectoryStream<Path> partial = Files.newDirectoryStream(root, "incoming-*")) {
+            for (Path file : partial) Files.deleteIfExists(file);
+        }
+    }
+
+    /** What a removal took away. */
+    public record Removed(long blobs, long bytes) {}
+
+    /**
+     * Removes every blob not in keep that was stored before the cutoff, and every partial upload (a killed
+     * request's) from before it.
+     */
+    public Removed removeAllBut(java.util.Set<String> keep, java.time.Instant storedBefore) throws IOException {
+        long count = 0;
+        long bytes = 0;
+        try (java.nio.file.DirectoryStream<Path> top = Files.newDirectoryStream(root)) {
+            for (Path entry : top) {
+                String name = entry.getFileName().toString();
+                if (name.startsWith("incoming-")) {
+                    if (olderThan(entry, storedBefore)) Files.deleteIfExists(entry);
+                    continue;
+                }
+                if (name.length() != 2 || !Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+                try (java.nio.file.DirectoryStream<Path> shard = Files.newDirectoryStream(entry)) {
+                    for (Path blob : shard) {
+                        String sha = blob.getFileName().toString();
+                        if (keep.contains(sha) || !olderThan(blob, storedBefore)) continue;
+                        long size = Files.size(blob);
+                        // Forgotten first: a build checking for it now finds it missing, not present and then gone.
+                        if (present != null) present.remove(sha);
+                        if (Files.deleteIfExists(blob)) {
+                            count++;
+                            bytes += size;
+                        }
+                    }
+                }
+            }
+        }
+        return new Removed(count, bytes);
+    }
+
+    private static boolean olderThan(Path file, java.time.Instant cutoff) {
+        try {
+            return Files.getLastModifiedTime(file, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(cutoff);
+        } catch (IOException gone) {
+            return false;
+        }
+    }
+
     /** Content that failed verification. */
     public static final class BlobRejectedException extends IOException {
         public BlobRejectedException(String message) {

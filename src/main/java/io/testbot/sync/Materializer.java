@@ -52,7 +52,11 @@ public final class Materializer {
     public Stats materialize(Path root, Path stateFile, List<FileEntry> manifest, BlobFetcher fetcher) throws IOException {
         ManifestPaths.validate(manifest);
         Path base = root.toAbsolutePath().normalize();
+        // The copy is the runner's: a job that made it, or a directory in it, a link (or a file) has its work
+        // undone here, the link removed and never followed, rather than the copy refused for every later build.
+        if (Files.isSymbolicLink(base)) Files.delete(base);
         Files.createDirectories(base);
+        RealDirectories directories = new RealDirectories(base);
 
         // What is still as it was written needs nothing, not even its blob: a project of 10,000 files where one
         // changed costs a stat per file, not a look in the blob cache per file as well.
@@ -61,7 +65,8 @@ public final class Materializer {
         List<FileEntry> toWrite = new ArrayList<>();
         for (FileEntry entry : manifest) {
             Written old = previous.get(entry.path());
-            BasicFileAttributes now = old == null ? null : attributes(ManifestPaths.resolve(base, entry.path()));
+            Path target = ManifestPaths.resolve(base, entry.path());
+            BasicFileAttributes now = old == null || !directories.leadTo(target) ? null : attributes(target);
             boolean unchanged = old != null && entry.sha256().equals(old.sha256()) && old.executable() == entry.executable()
                     && now != null && now.isRegularFile() && now.size() == entry.size() && nanos(now) == old.modified();
             if (unchanged) state.add(old);
@@ -89,33 +94,88 @@ public final class Materializer {
         for (Written old : previous.values()) {
             if (!next.containsKey(old.path())) {
                 Path target = ManifestPaths.resolve(base, old.path());
-                if (Files.deleteIfExists(target)) deleted++;
+                if (directories.leadTo(target) && Files.deleteIfExists(target)) deleted++;
             }
         }
 
+        // Each blob is hashed as it is copied: the cache is within reach of every job of the runner (they run as its
+        // user), and a blob one build rewrote must not become another build's code. A blob that no longer matches
+        // its name is fetched again.
+        List<FileEntry> spoilt = new ArrayList<>();
         for (FileEntry entry : toWrite) {
-            Path target = ManifestPaths.resolve(base, entry.path());
-            createParents(base, target);
-            Path tmp = target.resolveSibling(".testbot-incoming-" + target.getFileName());
-            Files.copy(cache.path(entry.sha256()), tmp, StandardCopyOption.REPLACE_EXISTING);
-            tmp.toFile().setExecutable(entry.executable(), false);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            state.add(new Written(entry.path(), entry.sha256(), entry.size(), entry.executable(), nanos(attributes(target))));
+            if (!write(base, entry, state)) spoilt.add(entry);
+        }
+        if (!spoilt.isEmpty()) {
+            java.util.Set<String> again = new java.util.LinkedHashSet<>();
+            spoilt.forEach(entry -> again.add(entry.sha256()));
+            fetcher.fetch(List.copyOf(again));
+            for (FileEntry entry : spoilt) {
+                if (!write(base, entry, state)) throw new IOException("blob " + entry.sha256() + " for " + entry.path() + " does not match its digest, even fetched again");
+            }
+            fetched += again.size();
         }
         // Every entry kept from the state read: it says what it said (writing it was 10 ms of a contended build's sync).
         if (!toWrite.isEmpty() || state.size() != previous.size()) writeState(stateFile, state);
         return new Stats(toWrite.size(), deleted, fetched);
     }
 
-    /** Creates the directories leading to target, refusing to pass through a symbolic link. */
+    /**
+     * Writes one entry from its blob, checking the blob's digest on the way; false (and the blob dropped from the
+     * cache, the file not written) when the blob does not match it.
+     */
+    private boolean write(Path base, FileEntry entry, List<Written> state) throws IOException {
+        Path target = ManifestPaths.resolve(base, entry.path());
+        createParents(base, target);
+        Path tmp = target.resolveSibling(".testbot-incoming-" + target.getFileName());
+        if (!cache.copyVerified(entry.sha256(), tmp)) {
+            Files.deleteIfExists(tmp);
+            return false;
+        }
+        tmp.toFile().setExecutable(entry.executable(), false);
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        state.add(new Written(entry.path(), entry.sha256(), entry.size(), entry.executable(), nanos(attributes(target))));
+        return true;
+    }
+
+    /**
+     * Creates the directories leading to target, never through a symbolic link: a link (or a file) where a
+     * directory belongs is removed (the link itself, not what it leads to) and the directory made.
+     */
     private static void createParents(Path base, Path target) throws IOException {
         Path current = base;
         for (Path part : base.relativize(target.getParent() == null ? base : target.getParent())) {
             if (part.toString().isEmpty()) continue;
             current = current.resolve(part);
-            if (Files.isSymbolicLink(current)) throw new ManifestPaths.UnsafePathException("refusing to write through a symbolic link: " + current);
             if (Files.exists(current, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) Files.delete(current);
             if (!Files.exists(current, LinkOption.NOFOLLOW_LINKS)) Files.createDirectory(current);
+        }
+    }
+
+    /**
+     * Whether the directories between the copy's root and a file are all real directories, not links: a file
+     * reached through a link a job made is not the file written there, whatever its size and time, and nothing
+     * is deleted through one. Each directory is looked at once per sync.
+     */
+    private static final class RealDirectories {
+        private final Path base;
+        private final Map<Path, Boolean> real = new HashMap<>();
+
+        RealDirectories(Path base) {
+            this.base = base;
+        }
+
+        boolean leadTo(Path target) {
+            Path parent = target.getParent();
+            return parent == null || parent.equals(base) || isReal(parent);
+        }
+
+        private boolean isReal(Path directory) {
+            Boolean known = real.get(directory);
+            if (known != null) return known;
+            boolean result = Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)
+                    && (directory.getParent() == null || directory.getParent().equals(base) || isReal(directory.getParent()));
+            real.put(directory, result);
+            return result;
         }
     }
 

@@ -50,6 +50,29 @@ class ProjectConfigTest {
     }
 
     @Test
+    void anEmptyFileOrOneOfCommentsOnlyHasNoSettings(@TempDir Path root) throws Exception {
+        for (String content : new String[]{"", "\n", "# settings come later\n", "---\n# nothing yet\n"}) {
+            Files.writeString(root.resolve(".testbot.yml"), content);
+            assertThat(ProjectConfig.load(root)).as("%s", content).isEqualTo(ProjectConfig.empty());
+        }
+    }
+
+    @Test
+    void aWrongTypeNamesTheKeyItsLineAndWhatItTakes(@TempDir Path root) throws Exception {
+        Files.writeString(root.resolve(".testbot.yml"), "# farm\nserver: ci:2288\ninstances: four\n");
+        assertThatThrownBy(() -> ProjectConfig.load(root)).isInstanceOf(ProjectConfig.ConfigException.class)
+                .hasMessageEndingWith(".testbot.yml: line 3: instances: expected a whole number, got 'four'")
+                .hasMessageNotContaining("java.lang");
+        Files.writeString(root.resolve(".testbot.yml"), "bundle_exec: maybe\n");
+        assertThatThrownBy(() -> ProjectConfig.load(root)).hasMessageEndingWith("line 1: bundle_exec: expected true or false, got 'maybe'");
+        Files.writeString(root.resolve(".testbot.yml"), "server:\n  host: ci\n");
+        assertThatThrownBy(() -> ProjectConfig.load(root)).hasMessageContaining("line 1: server: expected a string")
+                .hasMessageNotContaining("java.lang");
+        Files.writeString(root.resolve(".testbot.yml"), "- server\n");
+        assertThatThrownBy(() -> ProjectConfig.load(root)).hasMessageContaining("expected settings as 'key: value' lines, found a list");
+    }
+
+    @Test
     void eachFrameworkHasItsOwnOptionsAndPattern(@TempDir Path root) throws Exception {
         Files.writeString(root.resolve(".testbot.yml"), """
                 rspec_options: --tag ~slow

@@ -52,6 +52,28 @@ class CliIT extends Cluster {
             Awaitility.await("background server listens").atMost(START)
                     .until(() -> Files.exists(data.resolve("server.log")) && Files.readString(data.resolve("server.log")).contains("listening on"));
 
+            // The generated token is in a file only its owner reads, and never in the log; the data is private too.
+            String token = Files.readString(data.resolve("token")).strip();
+            assertThat(Files.readString(data.resolve("server.log"))).contains("export TESTBOT_TOKEN=$(cat").doesNotContain(token);
+            assertThat(start.out() + start.err()).doesNotContain(token);
+            assertThat(mode(data)).isEqualTo("rwx------");
+            for (String file : new String[]{"token", "server.log", "server.pid", "testbot.sqlite"}) assertThat(mode(data.resolve(file))).as(file).isEqualTo("rw-------");
+            String port = Files.readString(data.resolve("server.log")).replaceAll("(?s).*listening on http://127.0.0.1:(\\d+).*", "$1");
+            Path work = dir.resolve("bg-runner");
+            Proc runner = start("runner-start", dir, Map.of(), "runner", "start", "--connect", "127.0.0.1:" + port,
+                    "--token-file", data.resolve("token").toString(), "-n", "1", "--work-dir", work.toString());
+            assertThat(runner.awaitExit(START)).as(runner.describe()).isZero();
+            long runnerPid = Long.parseLong(Files.readString(work.resolve("runner.pid")).strip());
+            try {
+                Awaitility.await("background runner registers").atMost(START).until(() -> Files.readString(work.resolve("runner.log")).contains("registered with"));
+                assertThat(mode(work)).isEqualTo("rwx------");
+                assertThat(mode(work.resolve("runner.log"))).isEqualTo("rw-------");
+                assertThat(Files.readString(work.resolve("runner.log"))).doesNotContain(token);
+                assertThat(start("runner-stop", dir, Map.of(), "runner", "stop", "--work-dir", work.toString()).awaitExit(START)).isZero();
+            } finally {
+                ProcessHandle.of(runnerPid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+
             Proc again = start("server-start-again", dir, Map.of(), "server", "start", "--data-dir", data.toString());
             assertThat(again.awaitExit(START)).isEqualTo(1);
             assertThat(again.err()).contains("already running");
@@ -112,5 +134,9 @@ class CliIT extends Cluster {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
         }
+    }
+
+    static String mode(Path path) throws java.io.IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
     }
 }

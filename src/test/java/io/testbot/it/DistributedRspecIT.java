@@ -5,6 +5,10 @@ import io.testbot.store.SqliteStore;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -286,6 +290,46 @@ class DistributedRspecIT extends Cluster {
         assertThat(runner.err()).contains("the server rejected the token");
         assertThat(http("GET", "/version", null, null).statusCode()).isEqualTo(401);
         assertThat(http("GET", "/health", null, null).body()).isEqualTo("ok");
+        // A token in a URL ends up in logs and histories: only the status page, which a browser opens, takes one.
+        String encoded = java.net.URLEncoder.encode(token, java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(http("GET", "/status?token=" + encoded, null, null).statusCode()).isEqualTo(200);
+        assertThat(http("GET", "/runners?token=" + encoded, null, null).statusCode()).isEqualTo(401);
+        assertThat(http("POST", "/builds/1/cancel?token=" + encoded, "", null).statusCode()).isEqualTo(401);
+        assertThat(http("GET", "/runners", null, token).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void buildsSeeACleanEnvironmentWithoutTheRunnersToken() throws Exception {
+        Path project = dir.resolve("env-app");
+        Files.createDirectories(project.resolve("spec"));
+        // Every process a build starts on the runner: before_run, a spare's job and a fresh worker's.
+        Files.writeString(project.resolve("spec/env_spec.rb"), """
+                RSpec.describe "the environment" do
+                  it "shows what it sees" do
+                    File.write("#{ENV.fetch('ENV_OUT')}/spec-#{Process.pid}", ENV.keys.sort.join("\\n"))
+                  end
+                end
+                """);
+        Files.writeString(project.resolve("spec/other_spec.rb"), Files.readString(project.resolve("spec/env_spec.rb")));
+        Path seen = Files.createDirectories(dir.resolve("env-seen"));
+        startServer();
+        startRunnerWith(Map.of("SECRET_OF_THE_RUNNER", "x", "PASSED_ON", "y", "ENV_OUT", seen.toString(), "LC_TIME", "C"), "r1", 2,
+                "--pass-env", "PASSED_ON,ENV_OUT");
+        Result result = requestRemote(project, "--before-run", "env | cut -d= -f1 | sort > " + seen.resolve("before-run"));
+        assertThat(result.exit()).as(result.all()).isZero();
+        List<Path> files;
+        try (Stream<Path> listed = Files.list(seen)) {
+            files = listed.toList();
+        }
+        assertThat(files).as("before_run and the specs").hasSizeGreaterThanOrEqualTo(2).anySatisfy(f -> assertThat(f.getFileName().toString()).isEqualTo("before-run"));
+        for (Path file : files) {
+            List<String> names = Files.readAllLines(file);
+            assertThat(names).as(file.getFileName().toString()).contains("PATH", "HOME", "TEST_ENV_NUMBER", "PASSED_ON", "LC_TIME")
+                    .doesNotContain("TESTBOT_TOKEN", "SECRET_OF_THE_RUNNER");
+        }
+        Result bad = requestWith("runner", dir, Map.of(), "--connect", address(), "--pass-env", "TESTBOT_TOKEN");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("testbot's own variables never reach a build");
     }
 
     @Test
@@ -295,6 +339,13 @@ class DistributedRspecIT extends Cluster {
         startRunner("oldbox", 2, "--report-version", "0.0.1");
         Awaitility.await().atMost(START).until(() -> http("GET", "/runners/outdated", null).body().contains("oldbox"));
         assertThat(http("GET", "/runners/available_instances", null).body()).isEqualTo("0");
+
+        // Told at once, not after a first long wait for events (20 s), and waiting no longer than it says.
+        Proc waiting = startRequester(project, "--runner-timeout", "3600");
+        Awaitility.await("told that no runner is there").atMost(Duration.ofSeconds(15))
+                .until(() -> waiting.err().contains("no runner is connected to") && waiting.err().contains("waiting up to 3600 s"));
+        waiting.signal("INT");
+        assertThat(waiting.awaitExit(START)).as("interrupted").isNotZero();
 
         Result refused = requestRemote(project, "--runner-timeout", "2");
         assertThat(refused.exit()).as(refused.all()).isEqualTo(3);
@@ -310,6 +361,59 @@ class DistributedRspecIT extends Cluster {
         Result ran = requestRemote(project);
         assertThat(ran.exit()).as(ran.all()).isZero();
         assertThat(ran.out()).contains(" · newbox #").doesNotContain(" · oldbox #");
+    }
+
+    @Test
+    void bodiesPastTheLimitsAreRefusedHoweverTheyAreSent() throws Exception {
+        startServer("--max-blob-size", "100000", "--max-request-size", "100000", "--max-build-size", "3000");
+        // A chunked request declares no length: it is cut off at the limit all the same, not read whole into memory.
+        HttpRequest chunked = HttpRequest.newBuilder(URI.create("http://" + address() + "/builds"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.SequenceInputStream(
+                        new java.io.ByteArrayInputStream("{".getBytes()), new java.io.ByteArrayInputStream(new byte[400_000]) {
+                            @Override
+                            public synchronized int read(byte[] b, int off, int len) {
+                                int n = super.read(b, off, len);
+                                if (n > 0) java.util.Arrays.fill(b, off, off + n, (byte) ' ');
+                                return n;
+                            }
+                        })))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json").build();
+        HttpResponse<String> tooLong = HttpClient.newHttpClient().send(chunked, HttpResponse.BodyHandlers.ofString());
+        assertThat(tooLong.statusCode()).isEqualTo(413);
+        assertThat(tooLong.body()).contains("larger than 100000 bytes");
+
+        // A zip of a few kilobytes that unpacks to more than an upload may hold (a blob's limit and a batch).
+        java.io.ByteArrayOutputStream bomb = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bomb)) {
+            for (int i = 0; i < 100; i++) {
+                byte[] content = new byte[95_000];
+                content[0] = (byte) i;
+                zip.putNextEntry(new java.util.zip.ZipEntry(io.testbot.sync.Hashing.sha256(content)));
+                zip.write(content);
+                zip.closeEntry();
+            }
+        }
+        assertThat(bomb.size()).isLessThan(100_000);
+        var exploded = httpBytes("POST", "/blobs/upload", bomb.toByteArray());
+        assertThat(exploded.statusCode()).isEqualTo(413);
+        assertThat(new String(exploded.body())).contains("larger than");
+        long kept;
+        try (Stream<Path> files = Files.walk(dir.resolve("server-data").resolve("blobs"))) {
+            kept = files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        }
+        assertThat(kept).as("what the refused upload left").isLessThanOrEqualTo(100_000 + io.testbot.sync.BlobBatches.MAX_BATCH_BYTES);
+
+        // A project bigger than a build may be: told so, exit 2.
+        Path project = Files.createDirectories(dir.resolve("sized"));
+        SampleProjects.write(project, "spec/a_spec.rb", "RSpec.describe('A') { it('runs') { } }\n");
+        SampleProjects.write(project, "data/fixture.json", "x".repeat(5000));
+        Result refused = requestRemote(project);
+        assertThat(refused.exit()).as(refused.all()).isEqualTo(2);
+        assertThat(refused.err()).contains("the project's files add up to", "--max-build-size");
+        assertThat(http("GET", "/health", null, null).body()).isEqualTo("ok");
+        Files.delete(project.resolve("data/fixture.json"));
+        Result fits = requestRemote(project, "--runner-timeout", "1");
+        assertThat(fits.err()).as("accepted, and waiting for a runner").contains("no runner is connected");
     }
 
     @Test

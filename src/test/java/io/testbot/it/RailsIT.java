@@ -46,7 +46,7 @@ class RailsIT extends Cluster {
         assertThat(app.resolve("db/test2.sqlite3")).exists();
 
         startServer();
-        startRunnerWith(Map.of("BUNDLE_SILENCE_ROOT_WARNING", "1"), "r1", 2);
+        startRunnerWith(Map.of("BUNDLE_SILENCE_ROOT_WARNING", "1"), "r1", 2, "--pass-env", "BUNDLE_SILENCE_ROOT_WARNING");
         Result remote = requestRemote(app);
         assertThat(remote.exit()).as(remote.all()).isZero();
         assertThat(FidelityIT.totals(remote.out())).isEqualTo("35 examples, 0 failures");

@@ -25,10 +25,10 @@ class RunnerTest {
         Path project = Files.createDirectories(dir.resolve("project/spec")).getParent();
         Files.writeString(project.resolve("spec/a_spec.rb"), "RSpec.describe('A') { it('runs') { } }\n");
         TestbotServer server = TestbotServer.embedded(new ServerConfig("127.0.0.1", 0, dir.resolve("data"), null,
-                ServerConfig.DEFAULT_MAX_BLOB_BYTES, ServerConfig.DEFAULT_MAX_REQUEST_BYTES, false));
+                ServerConfig.Limits.defaults(), ServerConfig.Retention.none(), false));
         Path work = dir.resolve("runner");
         // A runner that outlives its builds (it replenishes), with no spare booted ahead: its job boots its own worker.
-        Spares spares = new Spares(work, 1, "rspec", true);
+        Spares spares = new Spares(work, 1, "rspec", true, PassedVariables.everything());
         CompletableFuture<Integer> sparesAtFirstWait = new CompletableFuture<>();
         java.util.concurrent.atomic.AtomicBoolean reported = new java.util.concurrent.atomic.AtomicBoolean();
         ServerApi api = server.inProcess();
@@ -47,7 +47,7 @@ class RunnerTest {
                         if (method.getName().equals("reportResult")) reported.set(true);
                     }
                 });
-        Runner runner = new Runner(new RunnerConfig(null, null, 1, work, "localhost", Version.CURRENT, project, true), spares, watched);
+        Runner runner = new Runner(new RunnerConfig(null, null, 1, work, "localhost", Version.CURRENT, project, true, PassedVariables.everything(), null), spares, watched);
         try {
             runner.start();
             BuildInfo build = api.submit(new BuildRequest("proj", "rspec", List.of("spec/a_spec.rb"), List.of(), null,

@@ -43,7 +43,7 @@ class SparesTest {
         // And a project of its own mind: no mock framework, so no rspec-mocks in its examples.
         Files.writeString(project.resolve("a_spec.rb"), "require 'a_helper'\nRSpec.configure { |c| c.mock_with :nothing }\n"
                 + "RSpec.describe('A') { it('runs') { expect(A_HELPER).to eq('helped'); puts \"instance=#{ENV['TEST_ENV_NUMBER']} #{A_HELPER} doubles=#{respond_to?(:double)}\" } }\n");
-        Spares spares = new Spares(dir.resolve("work"), 2, "rspec", true).boot(5);
+        Spares spares = new Spares(dir.resolve("work"), 2, "rspec", true, PassedVariables.everything()).boot(5);
         try {
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> spares.started() == 2 && spares.pending() == 0);
             assertThat(spares.wanted()).as("one per instance is enough").isFalse();
@@ -73,7 +73,7 @@ class SparesTest {
 
     @Test
     void aBuildThatStartsDropsTheBootsNotBegun(@TempDir Path dir) throws Exception {
-        Spares spares = new Spares(dir.resolve("work"), 4, "rspec", true).boot(4);
+        Spares spares = new Spares(dir.resolve("work"), 4, "rspec", true, PassedVariables.everything()).boot(4);
         try {
             // One boot at a time: the second waits for the first to be ready, so three are still queued.
             assertThat(spares.pending()).isGreaterThanOrEqualTo(3);
@@ -94,7 +94,7 @@ class SparesTest {
         Files.writeString(project.resolve("who_spec.rb"),
                 "RSpec.describe('W') { it('says') { expect(double('d', pid: Process.pid).pid).to eq(Process.pid)\n"
                         + "puts \"pid=#{Process.pid} parent=#{Process.ppid} group=#{Process.getpgid(0)}\" } }\n");
-        Spares spares = new Spares(dir.resolve("work"), 3, "rspec", true).boot(2);
+        Spares spares = new Spares(dir.resolve("work"), 3, "rspec", true, PassedVariables.everything()).boot(2);
         List<WarmWorker> taken = new java.util.ArrayList<>();
         try {
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> spares.started() == 2 && spares.pending() == 0);
@@ -136,7 +136,7 @@ class SparesTest {
     @Test
     void aJobThatComesWhileTheZygoteStillBootsWaitsForItAndGetsAFork(@TempDir Path dir) throws Exception {
         Path project = whoProject(dir);
-        Spares spares = new Spares(dir.resolve("work"), 2, "rspec", false).boot(1);
+        Spares spares = new Spares(dir.resolve("work"), 2, "rspec", false, PassedVariables.everything()).boot(1);
         WarmWorker worker = null;
         try {
             // As when local mode's first jobs come before rspec has booted: eight boots of their own on two cores
@@ -155,7 +155,7 @@ class SparesTest {
     @Test
     void aZygoteThatIsKilledIsReplacedAndOnlyAfterSeveralDoSparesBootOnTheirOwn(@TempDir Path dir) throws Exception {
         Path project = whoProject(dir);
-        Spares spares = new Spares(dir.resolve("work"), 2, "rspec", true);
+        Spares spares = new Spares(dir.resolve("work"), 2, "rspec", true, PassedVariables.everything());
         long runner = ProcessHandle.current().pid();
         try {
             java.util.Set<Long> zygotes = new java.util.HashSet<>();
@@ -247,7 +247,7 @@ class SparesTest {
     void onceItsBuildHasDrainedLocalModesZygoteEndsWithItsLastForkAndARunnersStays(@TempDir Path dir) throws Exception {
         Path project = whoProject(dir);
         for (boolean local : List.of(true, false)) {
-            Spares spares = new Spares(dir.resolve(local ? "local" : "runner"), 2, "rspec", !local).boot(1);
+            Spares spares = new Spares(dir.resolve(local ? "local" : "runner"), 2, "rspec", !local, PassedVariables.everything()).boot(1);
             WarmWorker worker = null;
             try {
                 Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> spares.started() == 1 && spares.pending() == 0);
@@ -281,7 +281,7 @@ class SparesTest {
         // Three seconds of work against one second of grace for the zygote once the runner closes: a drained build's
         // last job must outlast any such grace (it ran into local mode's kill after 11 s, with "rspec wrote no JSON").
         Files.writeString(project.resolve("spec/long_spec.rb"), "RSpec.describe('Long') { it('works on') { sleep 3 } }\n");
-        Spares spares = new Spares(dir.resolve("local"), 2, "rspec", false, Duration.ofSeconds(1)).boot(1);
+        Spares spares = new Spares(dir.resolve("local"), 2, "rspec", false, PassedVariables.everything(), Duration.ofSeconds(1)).boot(1);
         WarmWorker worker = null;
         try {
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> spares.started() == 1 && spares.pending() == 0);
@@ -309,10 +309,10 @@ class SparesTest {
 
     @Test
     void localModeBootsOnlyWhatItWasAskedFor(@TempDir Path dir) {
-        Spares spares = new Spares(dir.resolve("work"), 8, "rspec", false);
+        Spares spares = new Spares(dir.resolve("work"), 8, "rspec", false, PassedVariables.everything());
         try {
             assertThat(spares.wanted()).as("an idle local instance boots none").isFalse();
-            assertThat(new Spares(dir.resolve("work"), 8, null, true).wanted()).as("no framework yet").isFalse();
+            assertThat(new Spares(dir.resolve("work"), 8, null, true, PassedVariables.everything()).wanted()).as("no framework yet").isFalse();
         } finally {
             spares.close();
         }

@@ -32,8 +32,8 @@ class EmbeddedServerTest {
     }
 
     ServerApi api() throws Exception {
-        server = TestbotServer.embedded(new ServerConfig("127.0.0.1", 0, dir, null, ServerConfig.DEFAULT_MAX_BLOB_BYTES,
-                ServerConfig.DEFAULT_MAX_REQUEST_BYTES, false));
+        server = TestbotServer.embedded(new ServerConfig("127.0.0.1", 0, dir, null, ServerConfig.Limits.defaults(),
+                ServerConfig.Retention.none(), false));
         return server.inProcess();
     }
 
@@ -99,6 +99,38 @@ class EmbeddedServerTest {
         assertThatThrownBy(() -> api.nextJob(outdated, 0))
                 .isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(409));
         assertThat(api.cancel(build.id()).status()).as("cancelling a finished build changes nothing").isEqualTo("passed");
+    }
+
+    @Test
+    void numbersOutOfRangeAreRefusedAndChangeNothing() throws Exception {
+        ServerApi api = api();
+        assertThatThrownBy(() -> api.register(new Runners.Registration("huge", io.testbot.protocol.Version.CURRENT, Integer.MAX_VALUE, "/work")))
+                .isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("instances must be between 1 and");
+        assertThatThrownBy(() -> api.register(new Runners.Registration("none", io.testbot.protocol.Version.CURRENT, 0, "/work")))
+                .isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
+        assertThat(server.scheduler().runners()).as("nothing registered").isEmpty();
+        String runner = api.register(new Runners.Registration("here", io.testbot.protocol.Version.CURRENT, 2, "/work")).runnerId();
+        assertThat(server.scheduler().availableInstances()).isEqualTo(2);
+
+        for (BuildRequest bad : List.of(
+                new BuildRequest("proj", "rspec", List.of("spec/a_spec.rb"), List.of(), null, null, -1, "me", false, 0, 0, null),
+                new BuildRequest("proj", "rspec", List.of("spec/a_spec.rb"), List.of(), null, null, 0, "me", false, -5, 0, null),
+                new BuildRequest("proj", "rspec", List.of("spec/a_spec.rb"), List.of(), null, null, 0, "me", false, 0, 11, null))) {
+            assertThatThrownBy(() -> api.submit(bad)).isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
+                    .hasMessageContaining("must be between");
+        }
+        api.submit(request("spec/a_spec.rb"));
+        JobAssignment job = api.nextJob(runner, 1_000);
+        for (double seconds : new double[]{Double.NaN, -1, Double.POSITIVE_INFINITY}) {
+            io.testbot.protocol.JobResult poisoned = new io.testbot.protocol.JobResult(runner, 1, 0, false, "", 1, 0, "",
+                    List.of(new io.testbot.protocol.FileResult("spec/a_spec.rb", 1, 0, 0, seconds, List.of())));
+            assertThatThrownBy(() -> api.reportResult(job.jobId(), poisoned)).as("a file's seconds of %s", seconds)
+                    .isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
+        }
+        assertThat(api.reportResult(job.jobId(), SchedulerTest.passed(runner, job)).buildOver()).as("the job was still held").isTrue();
+        assertThat(api.estimate(new io.testbot.protocol.Estimate.Request("proj", "rspec", List.of("spec/a_spec.rb"))).runtimes().get("spec/a_spec.rb"))
+                .as("the history holds the real result's runtime").isFinite().isNotNegative();
     }
 
     @Test

@@ -95,6 +95,39 @@ class MaterializerTest {
     }
 
     @Test
+    void aBlobABuildRewroteInTheCacheIsFetchedAgainNotWritten() throws Exception {
+        FileEntry helper = file("spec/spec_helper.rb", "puts 'the project'", false);
+        materialize(List.of(helper));
+        // A job of another build overwrote the cached blob (same size even), then a project with that file arrives.
+        Files.writeString(cache.path(helper.sha256()), "puts 'the attack'");
+        fetched.clear();
+        Materializer.Stats stats = materializer.materialize(dir.resolve("other-tree"), dir.resolve("other-state.json"), List.of(helper), shas -> {
+            for (String sha : shas) {
+                fetched.add(sha);
+                cache.put(sha, new ByteArrayInputStream(remote.get(sha)), Long.MAX_VALUE);
+            }
+        });
+        assertThat(dir.resolve("other-tree/spec/spec_helper.rb")).hasContent("puts 'the project'");
+        assertThat(fetched).as("the spoilt blob was fetched again").containsExactly(helper.sha256());
+        assertThat(stats.fetched()).isEqualTo(1);
+        assertThat(cache.path(helper.sha256())).hasContent("puts 'the project'");
+
+        // A blob replaced by a link to a file of the job's is not followed either.
+        Path elsewhere = Files.writeString(dir.resolve("elsewhere.rb"), "puts 'the attack'");
+        Files.delete(cache.path(helper.sha256()));
+        Files.createSymbolicLink(cache.path(helper.sha256()), elsewhere);
+        fetched.clear();
+        materializer.materialize(dir.resolve("third-tree"), dir.resolve("third-state.json"), List.of(helper), shas -> {
+            for (String sha : shas) {
+                fetched.add(sha);
+                cache.put(sha, new ByteArrayInputStream(remote.get(sha)), Long.MAX_VALUE);
+            }
+        });
+        assertThat(dir.resolve("third-tree/spec/spec_helper.rb")).hasContent("puts 'the project'");
+        assertThat(fetched).containsExactly(helper.sha256());
+    }
+
+    @Test
     void restoresAFileAJobRewroteWithTheSameSize() throws Exception {
         materialize(List.of(file("spec/snapshot.txt", "original", false), file("spec/kept.rb", "kept", false)));
         // A job rewrote a tracked file (an updated snapshot, say) and kept its length: the next build gets the requester's.
@@ -135,13 +168,51 @@ class MaterializerTest {
     }
 
     @Test
-    void refusesToWriteThroughASymbolicLink() throws Exception {
+    void neverWritesThroughASymbolicLinkButPutsTheDirectoryBack() throws Exception {
         Path outside = Files.createDirectories(dir.resolve("outside"));
         Files.createDirectories(dir.resolve("tree"));
         Files.createSymbolicLink(dir.resolve("tree/linked"), outside);
-        assertThatThrownBy(() -> materialize(List.of(file("linked/evil.rb", "x", false))))
-                .hasMessageContaining("symbolic link");
+        materialize(List.of(file("linked/evil.rb", "x", false)));
         assertThat(outside.resolve("evil.rb")).doesNotExist();
+        assertThat(dir.resolve("tree/linked")).isDirectory().isNotEqualTo(outside);
+        assertThat(Files.isSymbolicLink(dir.resolve("tree/linked"))).isFalse();
+        assertThat(dir.resolve("tree/linked/evil.rb")).hasContent("x");
+    }
+
+    @Test
+    void aDirectoryAJobReplacedWithALinkIsRepairedNotFollowed() throws Exception {
+        List<FileEntry> manifest = List.of(file("spec/a_spec.rb", "real a", false), file("spec/old_spec.rb", "old", false), file("lib/x.rb", "x", false));
+        materialize(manifest);
+        // A job swaps spec/ for a link to a directory of its own, with files of the same sizes and times.
+        Path forged = Files.createDirectories(dir.resolve("forged"));
+        for (String name : new String[]{"a_spec.rb", "old_spec.rb"}) {
+            Path real = dir.resolve("tree/spec/" + name);
+            Path fake = Files.writeString(forged.resolve(name), "X".repeat((int) Files.size(real)));
+            Files.setLastModifiedTime(fake, Files.getLastModifiedTime(real));
+        }
+        deleteTree(dir.resolve("tree/spec"));
+        Files.createSymbolicLink(dir.resolve("tree/spec"), forged);
+
+        // The next build (without old_spec.rb) gets its own files, and nothing in the forged directory is touched.
+        Materializer.Stats stats = materialize(List.of(manifest.get(0), manifest.get(2)));
+        assertThat(Files.isSymbolicLink(dir.resolve("tree/spec"))).isFalse();
+        assertThat(dir.resolve("tree/spec/a_spec.rb")).hasContent("real a");
+        assertThat(dir.resolve("tree/spec/old_spec.rb")).doesNotExist();
+        assertThat(forged.resolve("old_spec.rb")).as("not deleted through the link").exists();
+        assertThat(stats.written()).isEqualTo(1);
+        // The project's whole root made a link: put back too.
+        deleteTree(dir.resolve("tree"));
+        Files.createSymbolicLink(dir.resolve("tree"), forged);
+        materialize(List.of(manifest.get(0), manifest.get(2)));
+        assertThat(Files.isSymbolicLink(dir.resolve("tree"))).isFalse();
+        assertThat(dir.resolve("tree/lib/x.rb")).hasContent("x");
+        assertThat(forged.resolve("lib")).doesNotExist();
+    }
+
+    static void deleteTree(Path root) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(path);
+        }
     }
 
     @Test
