@@ -493,6 +493,8 @@ public final class TestbotServer implements AutoCloseable {
     }
 
     private Runners.HeartbeatReply heartbeat(String runnerId, Runners.Heartbeat heartbeat, long waitMillis) throws InterruptedException {
+        // A null in the list would have gone into the runner's cancellations and failed its every later heartbeat.
+        if (heartbeat.running() != null && heartbeat.running().stream().anyMatch(java.util.Objects::isNull)) throw new BadRequest("running: job ids must be numbers");
         return scheduler().heartbeat(runnerId, heartbeat.running(), waitMillis);
     }
 

@@ -112,6 +112,10 @@ class EmbeddedServerTest {
         assertThat(server.scheduler().runners()).as("nothing registered").isEmpty();
         String runner = api.register(new Runners.Registration("here", io.testbot.protocol.Version.CURRENT, 2, "/work")).runnerId();
         assertThat(server.scheduler().availableInstances()).isEqualTo(2);
+        // Found by FuzzIT: a null job id went into the runner's cancellations and failed every heartbeat after it.
+        assertThatThrownBy(() -> api.heartbeat(runner, new Runners.Heartbeat(java.util.Arrays.asList(null, 2L)), 0))
+                .isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
+        assertThat(api.heartbeat(runner, new Runners.Heartbeat(List.of()), 0).known()).isTrue();
 
         for (BuildRequest bad : List.of(
                 new BuildRequest("proj", "rspec", List.of("spec/a_spec.rb"), List.of(), null, null, -1, "me", false, 0, 0, null),
