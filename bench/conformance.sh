@@ -154,7 +154,7 @@ start_farm() {
     env -i PATH="$PATH" HOME="$work/runner$r" LANG=C.UTF-8 TESTBOT_TOKEN="$token" ${runner_env:+$runner_env} \
       setpriv --reuid="$runner_user" --regid="$runner_user" --clear-groups \
       java -jar "$work/testbot.jar" runner --connect "127.0.0.1:$port" --instances $((instances / 2 > 0 ? instances / 2 : 1)) \
-      --work-dir "$work/runner$r/work" --hostname "runner$r" > "$work/runner$r.log" 2>&1 &
+      --work-dir "$work/runner$r/work" --hostname "runner$r" ${runner_env:+--pass-env "${runner_env%%=*}"} > "$work/runner$r.log" 2>&1 &
     pids+=($!)
   done
   for r in 1 2; do
