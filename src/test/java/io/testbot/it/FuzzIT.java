@@ -61,7 +61,8 @@ class FuzzIT extends Cluster {
         long seed = Long.getLong("fuzz.seed", System.nanoTime());
         System.out.println("FuzzIT seed " + seed + " (-Dfuzz.seed=" + seed + " to run it again)");
         Random random = new Random(seed);
-        startServer();
+        Proc server = startServer();
+        long baselineKb = heapUsedAfterGcKb(server.process.pid());
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         String runner = JSON.readTree(send(client, "POST", "/runners", ROUTES.get(14).body(), token).body()).get("runnerId").asText();
         List<String> problems = new ArrayList<>();
@@ -111,6 +112,11 @@ class FuzzIT extends Cluster {
         }
         System.out.println("FuzzIT: " + REQUESTS + " requests, answered " + statuses + "; slowest /health between them " + slowestHealthMillis + " ms");
         assertThat(problems).as("seed %d", seed).isEmpty();
+        // What the requests left behind (a few hundred runners and queued builds they made) is small: the large
+        // bodies were garbage once answered.
+        long afterKb = heapUsedAfterGcKb(server.process.pid());
+        System.out.println("FuzzIT: server heap after a full GC " + baselineKb + " KB before, " + afterKb + " KB after");
+        assertThat(afterKb).isLessThan(baselineKb + 32 * 1024);
         // The requests reached the routes' work, not only the token check.
         assertThat(statuses.entrySet().stream().filter(e -> e.getKey() < 300).mapToInt(java.util.Map.Entry::getValue).sum()).isGreaterThan(REQUESTS / 10);
         assertThat(statuses.getOrDefault(400, 0)).isGreaterThan(REQUESTS / 10);
@@ -121,6 +127,25 @@ class FuzzIT extends Cluster {
         Result result = requestRemote(project);
         assertThat(result.exit()).as(result.all()).isZero();
         assertThat(result.out()).contains("2 examples, 0 failures");
+    }
+
+    /** The server's heap in use right after a full collection, from jcmd (the JDK's, beside this java). */
+    static long heapUsedAfterGcKb(long pid) throws Exception {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        run(jcmd.toString(), String.valueOf(pid), "GC.run");
+        String info = run(jcmd.toString(), String.valueOf(pid), "GC.heap_info");
+        java.util.regex.Matcher used = java.util.regex.Pattern.compile("generation\\s+total \\d+K, used (\\d+)K").matcher(info);
+        long kb = 0;
+        while (used.find()) kb += Long.parseLong(used.group(1));
+        assertThat(kb).as(info).isPositive();
+        return kb;
+    }
+
+    private static String run(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor()).as(output).isZero();
+        return output;
     }
 
     private HttpResponse<String> send(HttpClient client, String method, String path, String body, String bearer) throws Exception {
