@@ -10,6 +10,7 @@ public final class Api {
     public static final String HEALTH = "/health";
     public static final String VERSION = "/version";
     public static final String STATUS = "/status";
+    public static final String METRICS = "/metrics";
 
     public static final String BLOBS_MISSING = "/blobs/missing";
     public static final String BLOB = "/blobs/{sha}";

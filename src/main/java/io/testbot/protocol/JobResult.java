@@ -29,6 +29,12 @@ public record JobResult(String runnerId, int instance, int exitCode, boolean err
         return ids;
     }
 
+    /** How the job ended, in a word: errored (no complete results), failed (a test failed or a file did not load), or passed. */
+    public String outcome() {
+        if (incomplete()) return "errored";
+        return files.stream().anyMatch(f -> f.failures() > 0 || !f.failed().isEmpty() || f.error() != null) ? "failed" : "passed";
+    }
+
     /**
      * No complete results: the job errored, or it exited non-zero without a failing example, or a file that failed
      * to load, to show for it.

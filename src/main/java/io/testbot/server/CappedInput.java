@@ -48,6 +48,11 @@ final class CappedInput extends FilterInputStream {
         return skipped;
     }
 
+    /** The bytes read so far. */
+    long bytesRead() {
+        return read;
+    }
+
     private void count(long n) {
         read += n;
         if (read > cap) throw new TooLarge(what + " larger than " + cap + " bytes");

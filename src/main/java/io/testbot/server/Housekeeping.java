@@ -38,7 +38,10 @@ final class Housekeeping {
     /** Held while blobs are deleted, and by submissions while they check their blobs are there. */
     private final Lock sweeping;
 
-    Housekeeping(Store store, BlobStore blobs, ServerConfig.Retention retention, Clock clock, Lock sweeping) {
+    private final java.util.function.Consumer<Swept> counted;
+
+    Housekeeping(Store store, BlobStore blobs, ServerConfig.Retention retention, Clock clock, Lock sweeping, java.util.function.Consumer<Swept> counted) {
+        this.counted = counted;
         this.store = store;
         this.blobs = blobs;
         this.retention = retention;
@@ -66,7 +69,9 @@ final class Housekeeping {
             log.info("housekeeping: deleted {} build(s) finished more than {} days ago, and {} file(s) ({} bytes) that no project's last {} builds use",
                     builds, retention.buildDays(), removed.blobs(), removed.bytes(), retention.blobsOfBuilds());
         }
-        return new Swept(builds, removed.blobs(), removed.bytes());
+        Swept swept = new Swept(builds, removed.blobs(), removed.bytes());
+        counted.accept(swept);
+        return swept;
     }
 
     /** A sweep that logs rather than throws: the timer's. */

@@ -53,6 +53,7 @@ public final class Scheduler {
     public static final Duration RUNNER_LEASE = Duration.ofSeconds(5);
 
     private final Store store;
+    private final SchedulerEvents events;
     private final String version;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
@@ -147,6 +148,11 @@ public final class Scheduler {
     }
 
     public Scheduler(Store store, String version, Clock clock, boolean recover) {
+        this(store, version, clock, recover, SchedulerEvents.NONE);
+    }
+
+    public Scheduler(Store store, String version, Clock clock, boolean recover, SchedulerEvents events) {
+        this.events = events;
         this.store = store;
         this.version = version;
         this.clock = clock;
@@ -272,6 +278,7 @@ public final class Scheduler {
         job.runnerId = null;
         job.assignedAt = null;
         store.jobRequeued(jobId);
+        events.jobRequeued();
         queue.addFirst(jobId);
         changed.signalAll();
     }
@@ -389,6 +396,7 @@ public final class Scheduler {
                         retry.attempt(), build.request.retryFailed());
             }
             build.tally.add(runnerName, result, job.attempt, job.files);
+            events.jobFinished(result.outcome(), result.seconds());
             build.remainingJobs--;
             if (build.remainingJobs == 0) finishBuild(build);
             else if (build.request.failFast() && BuildTally.failsForGood(result, retry != null)) stopBuild(build, BuildStatus.FAILED, "failed fast");
@@ -476,8 +484,10 @@ public final class Scheduler {
     private BuildInfo stopBuild(ActiveBuild build, String status, String why) {
         Instant now = clock.instant();
         int stopped = 0;
+        int dropped = 0;
         for (ActiveJob job : new ArrayList<>(activeJobs.values())) {
             if (job.buildId != build.id) continue;
+            dropped++;
             activeJobs.remove(job.id);
             queue.remove(job.id);
             RunnerState runner = job.runnerId == null ? null : runners.get(job.runnerId);
@@ -489,6 +499,8 @@ public final class Scheduler {
         }
         build.remainingJobs = 0;
         BuildEvent finished = store.finishBuild(build.id, status, now);
+        events.jobsCancelled(dropped);
+        events.buildFinished(status);
         build.lastSeq = finished.seq();
         activeBuilds.remove(build.id);
         BuildInfo info = finished.build();
@@ -500,6 +512,7 @@ public final class Scheduler {
     private void finishBuild(ActiveBuild build) {
         String status = build.tally.verdict(build.request.files(), false).status();
         build.lastSeq = store.finishBuild(build.id, status, clock.instant()).seq();
+        events.buildFinished(status);
         activeBuilds.remove(build.id);
         log.info("build {} {}", build.id, status);
     }
@@ -593,6 +606,26 @@ public final class Scheduler {
             Instant now = clock.instant();
             return runners.values().stream().filter(r -> usable(r, now))
                     .mapToInt(r -> Math.max(0, r.row.instances() - r.running.size())).sum();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Jobs waiting for an instance. */
+    public int queuedJobs() {
+        lock.lock();
+        try {
+            return (int) queue.stream().filter(activeJobs::containsKey).count();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Builds not finished. */
+    public int runningBuilds() {
+        lock.lock();
+        try {
+            return activeBuilds.size();
         } finally {
             lock.unlock();
         }

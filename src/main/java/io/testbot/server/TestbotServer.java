@@ -66,6 +66,8 @@ public final class TestbotServer implements AutoCloseable {
     /** Null when embedded without HTTP. */
     private final Javalin app;
     private final ScheduledExecutorService leaseTimer;
+    /** The HTTP server's meters (GET /metrics); null in local mode, which has no one to scrape them. */
+    private final Metrics metrics;
     private final ScheduledExecutorService housekeepingTimer;
     /** Housekeeping deletes blobs under it; a submission checks that its blobs are there under it. */
     private final java.util.concurrent.locks.ReentrantLock sweeping = new java.util.concurrent.locks.ReentrantLock();
@@ -74,9 +76,11 @@ public final class TestbotServer implements AutoCloseable {
 
     private record Core(Store store, Scheduler scheduler) {}
 
-    private TestbotServer(ServerConfig config, java.util.concurrent.CompletableFuture<Core> core, boolean http) throws IOException {
+    private TestbotServer(ServerConfig config, java.util.concurrent.CompletableFuture<Core> core, Metrics metrics) throws IOException {
+        boolean http = metrics != null;
         this.config = config;
         this.core = core;
+        this.metrics = metrics;
         this.blobs = BlobStore.owned(config.dataDir().resolve("blobs"));
         this.app = http ? Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
@@ -107,10 +111,11 @@ public final class TestbotServer implements AutoCloseable {
      */
     public static TestbotServer start(ServerConfig config) throws IOException {
         io.testbot.sync.PrivateFiles.directory(config.dataDir());
-        java.util.concurrent.CompletableFuture<Core> core = open(config);
+        Metrics metrics = new Metrics();
+        java.util.concurrent.CompletableFuture<Core> core = open(config, metrics);
         TestbotServer server = null;
         try {
-            server = new TestbotServer(config, core, true);
+            server = new TestbotServer(config, core, metrics);
             server.app.start(config.bind(), config.port());
             core.join();
         } catch (IOException | RuntimeException e) {
@@ -129,15 +134,15 @@ public final class TestbotServer implements AutoCloseable {
      */
     public static TestbotServer embedded(ServerConfig config) throws IOException {
         io.testbot.sync.PrivateFiles.directory(config.dataDir());
-        TestbotServer server = new TestbotServer(config, open(config), false);
+        TestbotServer server = new TestbotServer(config, open(config, SchedulerEvents.NONE), null);
         server.core.thenRun(server::expireLeases);
         return server;
     }
 
-    private static java.util.concurrent.CompletableFuture<Core> open(ServerConfig config) {
+    private static java.util.concurrent.CompletableFuture<Core> open(ServerConfig config, SchedulerEvents events) {
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             Store store = new SqliteStore(config.dataDir().resolve("testbot.sqlite"));
-            return new Core(store, new Scheduler(store, Version.CURRENT, Clock.systemUTC(), config.recover()));
+            return new Core(store, new Scheduler(store, Version.CURRENT, Clock.systemUTC(), config.recover(), events));
         });
     }
 
@@ -145,7 +150,8 @@ public final class TestbotServer implements AutoCloseable {
         leaseTimer.scheduleAtFixedRate(scheduler()::expireLeases, 1, 1, TimeUnit.SECONDS);
         ServerConfig.Retention retention = config.retention();
         if (retention.buildDays() > 0 || retention.blobsOfBuilds() > 0) {
-            Housekeeping housekeeping = new Housekeeping(store(), blobs, retention, Clock.systemUTC(), sweeping);
+            Housekeeping housekeeping = new Housekeeping(store(), blobs, retention, Clock.systemUTC(), sweeping,
+                    metrics == null ? swept -> {} : metrics::housekept);
             housekeepingTimer.scheduleAtFixedRate(housekeeping::sweepQuietly, 0, 1, TimeUnit.HOURS);
         }
     }
@@ -245,6 +251,7 @@ public final class TestbotServer implements AutoCloseable {
         if (opened != null) opened.scheduler().close();
         if (app != null) app.stop();
         if (opened != null) opened.store().close();
+        if (metrics != null) metrics.close();
     }
 
     // The route table is the API's documentation.
@@ -253,6 +260,8 @@ public final class TestbotServer implements AutoCloseable {
 
         app.get(Api.HEALTH, ctx -> ctx.result("ok"));
         app.get(Api.VERSION, ctx -> ctx.result(scheduler().version()));
+        metrics.watch(this::scheduler);
+        app.get(Api.METRICS, ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
         app.get(Api.STATUS, ctx -> ctx.html(StatusPage.render(scheduler().version(), scheduler().runners(), store().recentBuilds(50))));
 
         app.post(Api.BLOBS_MISSING, this::missingBlobs);
@@ -333,8 +342,9 @@ public final class TestbotServer implements AutoCloseable {
 
     private void putBlob(Context ctx) throws IOException {
         String sha = shaPath(ctx);
-        try (InputStream in = ctx.bodyInputStream()) {
+        try (CappedInput in = new CappedInput(ctx.bodyInputStream(), Long.MAX_VALUE - 1, "a file")) {
             blobs.put(sha, in, config.limits().maxBlobBytes());
+            metrics.uploaded(in.bytesRead());
         }
         ctx.status(HttpStatus.NO_CONTENT);
     }
@@ -343,6 +353,7 @@ public final class TestbotServer implements AutoCloseable {
         String sha = shaPath(ctx);
         if (!blobs.has(sha)) throw new NotFound("no blob " + sha);
         ctx.contentType("application/octet-stream");
+        metrics.served(Files.size(blobs.path(sha)));
         ctx.result(Files.newInputStream(blobs.path(sha)));
     }
 
@@ -355,6 +366,9 @@ public final class TestbotServer implements AutoCloseable {
             if (!io.testbot.sync.Hashing.isSha256(sha)) throw new BadRequest("not a SHA-256 hex digest: " + sha);
         }
         List<String> held = query.sha256().stream().distinct().filter(blobs::has).toList();
+        long bytes = 0;
+        for (String sha : held) bytes += Files.size(blobs.path(sha));
+        metrics.served(bytes);
         ctx.contentType("application/zip");
         BlobBatches.write(ctx.outputStream(), held, blobs::path);
         ctx.outputStream().flush();
@@ -366,7 +380,7 @@ public final class TestbotServer implements AutoCloseable {
         long cap = config.limits().maxUploadBytes();
         // Capped as sent and as unpacked: a zip of a megabyte can hold gigabytes of zeros.
         try (java.util.zip.ZipInputStream packed = new java.util.zip.ZipInputStream(new CappedInput(ctx.bodyInputStream(), cap, "an upload"));
-             InputStream zip = new CappedInput(packed, cap, "an upload's files")) {
+             CappedInput zip = new CappedInput(packed, cap, "an upload's files")) {
             for (java.util.zip.ZipEntry entry; (entry = packed.getNextEntry()) != null; ) {
                 if (++count > Api.MAX_BLOBS_PER_BATCH) throw new BadRequest("too many blobs in one batch (max " + Api.MAX_BLOBS_PER_BATCH + ")");
                 String sha = entry.getName();
@@ -377,6 +391,7 @@ public final class TestbotServer implements AutoCloseable {
                     throw new BadRequest("blob " + sha + ": " + e.getMessage());
                 }
             }
+            metrics.uploaded(zip.bytesRead());
         } catch (java.util.zip.ZipException e) {
             throw new BadRequest("not a zip of blobs: " + e.getMessage());
         }

@@ -333,6 +333,45 @@ class DistributedRspecIT extends Cluster {
     }
 
     @Test
+    void metricsCountWhatHappenedInPrometheusTextFormat() throws Exception {
+        Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 2);
+        startServer();
+        startRunner("r1", 2);
+        Result ran = requestRemote(project);
+        assertThat(ran.exit()).as(ran.all()).isZero();
+        Path failing = SampleProjects.mixed(Files.createDirectories(dir.resolve("mixed")));
+        assertThat(requestRemote(failing).exit()).isEqualTo(1);
+
+        assertThat(http("GET", "/metrics", null, null).statusCode()).as("Prometheus scrapes with the token").isEqualTo(401);
+        HttpResponse<String> scraped = http("GET", "/metrics", null, token);
+        assertThat(scraped.statusCode()).isEqualTo(200);
+        assertThat(scraped.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain; version=0.0.4");
+        String text = scraped.body();
+        assertThat(metric(text, "testbot_builds_total{verdict=\"passed\"}")).isEqualTo(1);
+        assertThat(metric(text, "testbot_builds_total{verdict=\"failed\"}")).isEqualTo(1);
+        assertThat(metric(text, "testbot_builds_total{verdict=\"cancelled\"}")).isZero();
+        assertThat(metric(text, "testbot_jobs_total{outcome=\"passed\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(metric(text, "testbot_jobs_total{outcome=\"failed\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(metric(text, "testbot_job_duration_seconds_count")).isEqualTo(
+                metric(text, "testbot_jobs_total{outcome=\"passed\"}") + metric(text, "testbot_jobs_total{outcome=\"failed\"}")
+                        + metric(text, "testbot_jobs_total{outcome=\"errored\"}"));
+        assertThat(metric(text, "testbot_runners{state=\"live\"}")).isEqualTo(1);
+        assertThat(metric(text, "testbot_instances")).isEqualTo(2);
+        assertThat(metric(text, "testbot_instances_busy")).isZero();
+        assertThat(metric(text, "testbot_jobs_queued")).isZero();
+        assertThat(metric(text, "testbot_blob_uploaded_bytes_total")).isPositive();
+        assertThat(metric(text, "testbot_blob_served_bytes_total")).isPositive();
+        assertThat(text).contains("jvm_memory_used_bytes{", "process_uptime_seconds");
+    }
+
+    /** A sample's value in Prometheus' text format (the one line that starts with the name and labels given). */
+    static double metric(String text, String series) {
+        return text.lines().filter(line -> line.startsWith(series + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1).trim().split(" ")[0]))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + series + " in:\n" + text));
+    }
+
+    @Test
     void anOutdatedRunnerGetsNoJobs() throws Exception {
         Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 2);
         startServer();

@@ -65,7 +65,7 @@ class HousekeepingTest {
             store.finishBuild(elsewhere, BuildStatus.FAILED, NOW.minus(Duration.ofDays(20)));
 
             Housekeeping housekeeping = new Housekeeping(store, blobs, new ServerConfig.Retention(30, 2),
-                    Clock.fixed(NOW, ZoneOffset.UTC), new ReentrantLock());
+                    Clock.fixed(NOW, ZoneOffset.UTC), new ReentrantLock(), swept -> {});
             Housekeeping.Swept swept = housekeeping.sweep();
 
             assertThat(swept.builds()).as("the build finished 40 days ago").isEqualTo(1);
@@ -93,7 +93,7 @@ class HousekeepingTest {
             String old = blob(blobs, "old", Duration.ofDays(400));
             long build = store.createBuild(build("app"), List.of(List.of("spec/a_spec.rb")), NOW.minus(Duration.ofDays(400)));
             store.finishBuild(build, BuildStatus.PASSED, NOW.minus(Duration.ofDays(400)));
-            new Housekeeping(store, blobs, new ServerConfig.Retention(0, 0), Clock.fixed(NOW, ZoneOffset.UTC), new ReentrantLock()).sweep();
+            new Housekeeping(store, blobs, new ServerConfig.Retention(0, 0), Clock.fixed(NOW, ZoneOffset.UTC), new ReentrantLock(), swept -> {}).sweep();
             assertThat(store.build(build)).isNotNull();
             assertThat(blobs.has(old)).isTrue();
         }
