@@ -29,6 +29,7 @@ final class CancelCommand implements Callable<Integer> {
         ProjectConfig file = ProjectConfig.load(root);
         String server = serverOptions.server(file);
         if (server == null) throw new CommandLine.ParameterException(spec.commandLine(), "which server? pass --connect HOST[:PORT] or set TESTBOT_SERVER");
+        serverOptions.trust();
         ApiClient client = new ApiClient(server, serverOptions.token(file, root));
         try {
             BuildInfo before = client.get(Api.path(Api.BUILD, buildId), BuildInfo.class);

@@ -119,7 +119,10 @@ abstract class RequesterCommand implements Callable<Integer> {
         ProjectConfig file = ProjectConfig.load(root);
 
         String server = local ? null : serverOptions.server(file);
-        if (server != null) ApiClient.baseUri(server);
+        if (server != null) {
+            ApiClient.baseUri(server);
+            serverOptions.trust();
+        }
         String effectiveToken = server == null ? null : serverOptions.token(file, root);
         int n = instances != null ? instances : file.instances() != null ? file.instances() : 0;
         if (n < 0) throw new IllegalArgumentException("--instances must be at least 1");

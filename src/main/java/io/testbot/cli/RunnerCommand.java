@@ -77,6 +77,7 @@ final class RunnerCommand implements Callable<Integer> {
         String server = serverOptions.server(ProjectConfig.empty());
         if (server == null) throw new CommandLine.ParameterException(spec.commandLine(), "which server? pass --connect HOST[:PORT] or set TESTBOT_SERVER");
         ApiClient.baseUri(server);
+        serverOptions.trust();
         int n = instances != null ? instances : Runtime.getRuntime().availableProcessors();
         if (n < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--instances must be at least 1");
         if (keepCopiesDays < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--keep-copies must be 0 or more days");

@@ -64,6 +64,12 @@ final class ServerCommand implements Callable<Integer> {
             defaultValue = "" + ServerConfig.Retention.DEFAULT_BLOBS_OF_BUILDS)
     int keepBlobsOfBuilds;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "Serve HTTPS with this certificate (chain), a PEM file; with --tls-key.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "The certificate's private key, a PEM file (PKCS#8 or PKCS#1, RSA or EC).")
+    Path tlsKey;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -79,14 +85,29 @@ final class ServerCommand implements Callable<Integer> {
         if (maxBlobBytes < 1 || maxRequestBytes < 1 || maxBuildBytes < 1 || keepBuildDays < 0 || keepBlobsOfBuilds < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "sizes must be at least 1 byte, and days and builds to keep 0 or more");
         }
-        TestbotServer server = TestbotServer.start(new ServerConfig(bind, port, data, effectiveToken, ServerConfig.Limits.of(maxBlobBytes, maxRequestBytes, maxBuildBytes),
-                new ServerConfig.Retention(keepBuildDays, keepBlobsOfBuilds), true));
+        if ((tlsCert == null) != (tlsKey == null)) throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
+        ServerConfig.Tls tls = null;
+        if (tlsCert != null) {
+            for (Path file : List.of(tlsCert, tlsKey)) {
+                if (!Files.isReadable(file)) throw new CommandLine.ParameterException(spec.commandLine(), "cannot read " + file);
+            }
+            tls = new ServerConfig.Tls(tlsCert.toAbsolutePath(), tlsKey.toAbsolutePath());
+        }
+        TestbotServer server;
+        try {
+            server = TestbotServer.start(new ServerConfig(bind, port, data, effectiveToken, ServerConfig.Limits.of(maxBlobBytes, maxRequestBytes, maxBuildBytes),
+                    new ServerConfig.Retention(keepBuildDays, keepBlobsOfBuilds), true, tls));
+        } catch (io.javalin.community.ssl.SslConfigException e) {
+            System.err.println("testbot server: cannot use " + tlsCert + " and " + tlsKey + ": " + e.getMessage());
+            return 2;
+        }
         server.warmUp();
-        System.out.println("testbot server " + Version.CURRENT + " listening on http://" + bind + ":" + server.port() + " (data: " + data + ")");
+        System.out.println("testbot server " + Version.CURRENT + " listening on " + (tls != null ? "https" : "http") + "://" + bind + ":" + server.port()
+                + " (data: " + data + ")");
         if (insecure) System.out.println("WARNING: --insecure: no token is required; anyone who can reach this port can run commands on every runner.");
-        if (!isLoopback(bind)) {
+        if (tls == null && !isLoopback(bind)) {
             System.out.println("NOTE: listening on " + (bind.equals("0.0.0.0") || bind.equals("::") ? "every address" : bind)
-                    + " over plain HTTP: the token and the projects' files travel in clear. On a network you do not trust, use --bind 127.0.0.1 and a tunnel.");
+                    + " over plain HTTP: the token and the projects' files travel in clear. On a network you do not trust, serve HTTPS (--tls-cert, --tls-key).");
         }
         System.out.flush();
         CountDownLatch stopped = new CountDownLatch(1);

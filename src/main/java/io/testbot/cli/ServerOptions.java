@@ -15,6 +15,17 @@ final class ServerOptions {
     @Option(names = "--token-file", paramLabel = "FILE", description = "Read the token from this file.")
     Path tokenFile;
 
+    @Option(names = "--ca", paramLabel = "FILE", description = "Trust the certificates in this PEM file (an https server's own CA) instead of the system's (default: TESTBOT_CA).")
+    Path ca;
+
+    /** Makes this process's clients trust --ca (or TESTBOT_CA), if given. */
+    void trust() throws java.io.IOException {
+        Path file = ca != null ? ca : System.getenv("TESTBOT_CA") == null || System.getenv("TESTBOT_CA").isBlank() ? null : Path.of(System.getenv("TESTBOT_CA"));
+        if (file == null) return;
+        if (!java.nio.file.Files.isRegularFile(file)) throw new IllegalArgumentException("--ca: no such file: " + file);
+        io.testbot.protocol.ApiClient.trustCertificates(file);
+    }
+
     /** The server from --connect, TESTBOT_SERVER or the project's config, or null when none is named. */
     String server(ProjectConfig file) {
         String server = connect != null ? connect : System.getenv("TESTBOT_SERVER");

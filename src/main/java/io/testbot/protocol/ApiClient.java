@@ -32,6 +32,30 @@ public final class ApiClient implements ServerApi {
 
     private final URI base;
     private final String token;
+    /** Trusts the certificate authority given with --ca (every client of this process); null: the JVM's trust store. */
+    private static volatile javax.net.ssl.SSLSocketFactory trusted;
+
+    /**
+     * Trusts the certificates of a PEM file (a server's own CA, or its self-signed certificate) for the https
+     * servers this process talks to, instead of the system's authorities.
+     */
+    public static void trustCertificates(java.nio.file.Path pemFile) throws IOException {
+        try (InputStream in = java.nio.file.Files.newInputStream(pemFile)) {
+            var certificates = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in);
+            if (certificates.isEmpty()) throw new IOException(pemFile + " holds no certificate");
+            java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            store.load(null, null);
+            int i = 0;
+            for (var certificate : certificates) store.setCertificateEntry("ca-" + i++, certificate);
+            javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            trusted = context.getSocketFactory();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("cannot read the certificates in " + pemFile + ": " + e.getMessage(), e);
+        }
+    }
 
     public ApiClient(String server, String token) {
         this.base = baseUri(server);
@@ -148,7 +172,7 @@ public final class ApiClient implements ServerApi {
         connection.setChunkedStreamingMode(64 * 1024);
         try (OutputStream out = connection.getOutputStream()) {
             writer.write(out);
-        } catch (ConnectException | UnknownHostException | NoRouteToHostException e) {
+        } catch (ConnectException | UnknownHostException | NoRouteToHostException | javax.net.ssl.SSLException e) {
             throw unreachable(e);
         }
         return readBody(connection);
@@ -161,7 +185,7 @@ public final class ApiClient implements ServerApi {
         connection.setDoOutput(true);
         try (OutputStream out = connection.getOutputStream()) {
             out.write(Json.MAPPER.writeValueAsBytes(body));
-        } catch (ConnectException | UnknownHostException | NoRouteToHostException e) {
+        } catch (ConnectException | UnknownHostException | NoRouteToHostException | javax.net.ssl.SSLException e) {
             throw unreachable(e);
         }
         int status = status(connection);
@@ -177,7 +201,7 @@ public final class ApiClient implements ServerApi {
             // Not in streaming mode: HttpURLConnection keeps the body of a 401 only for buffered requests.
             try (OutputStream out = connection.getOutputStream()) {
                 out.write(body);
-            } catch (ConnectException | UnknownHostException | NoRouteToHostException e) {
+            } catch (ConnectException | UnknownHostException | NoRouteToHostException | javax.net.ssl.SSLException e) {
                 throw unreachable(e);
             }
         }
@@ -190,6 +214,7 @@ public final class ApiClient implements ServerApi {
         connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
         connection.setReadTimeout((int) Math.min(Integer.MAX_VALUE, READ_TIMEOUT_MILLIS + Math.max(0, waitMillis)));
         connection.setUseCaches(false);
+        if (connection instanceof javax.net.ssl.HttpsURLConnection https && trusted != null) https.setSSLSocketFactory(trusted);
         if (token != null) connection.setRequestProperty(Api.TOKEN_HEADER, "Bearer " + token);
         return connection;
     }
@@ -207,7 +232,7 @@ public final class ApiClient implements ServerApi {
     private int status(HttpURLConnection connection) throws IOException {
         try {
             return connection.getResponseCode();
-        } catch (ConnectException | UnknownHostException | NoRouteToHostException e) {
+        } catch (ConnectException | UnknownHostException | NoRouteToHostException | javax.net.ssl.SSLException e) {
             throw unreachable(e);
         } catch (SocketTimeoutException e) {
             throw new IOException("the testbot server at " + base + " did not answer in time", e);
@@ -221,6 +246,11 @@ public final class ApiClient implements ServerApi {
     }
 
     private UnreachableException unreachable(IOException e) {
+        if (e instanceof javax.net.ssl.SSLException) {
+            String why = e.getMessage() != null && e.getMessage().contains("PKIX") ? "its certificate is not signed by an authority this machine trusts" : e.getMessage();
+            return new UnreachableException("cannot talk TLS with the testbot server at " + base + " (" + why
+                    + "); a server with a certificate of its own needs its CA: --ca FILE or TESTBOT_CA");
+        }
         return new UnreachableException("cannot reach the testbot server at " + base + " (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
     }
 

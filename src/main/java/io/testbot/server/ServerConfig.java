@@ -11,7 +11,14 @@ import java.nio.file.Path;
  * @param recover   pick up the builds that were running when the server last stopped (off for local mode, whose
  *                  builds die with their process, and whose store other local runs may be using at the same time)
  */
-public record ServerConfig(String bind, int port, Path dataDir, String token, Limits limits, Retention retention, boolean recover) {
+public record ServerConfig(String bind, int port, Path dataDir, String token, Limits limits, Retention retention, boolean recover, Tls tls) {
+
+    public ServerConfig(String bind, int port, Path dataDir, String token, Limits limits, Retention retention, boolean recover) {
+        this(bind, port, dataDir, token, limits, retention, recover, null);
+    }
+
+    /** HTTPS from a certificate (chain) and its private key, both PEM files; null serves plain HTTP. */
+    public record Tls(Path certificate, Path key) {}
 
     /**
      * Caps on what clients send, however they send it (with a Content-Length or chunked), checked as the bytes
@@ -58,6 +65,6 @@ public record ServerConfig(String bind, int port, Path dataDir, String token, Li
     }
 
     public ServerConfig withToken(String newToken) {
-        return new ServerConfig(bind, port, dataDir, newToken, limits, retention, recover);
+        return new ServerConfig(bind, port, dataDir, newToken, limits, retention, recover, tls);
     }
 }

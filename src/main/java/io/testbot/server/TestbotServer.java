@@ -87,6 +87,16 @@ public final class TestbotServer implements AutoCloseable {
             cfg.useVirtualThreads = false;
             cfg.http.maxRequestSize = config.limits().maxRequestBytes();
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+            if (config.tls() != null) {
+                cfg.registerPlugin(new io.javalin.community.ssl.SslPlugin(ssl -> {
+                    ssl.pemFromPath(config.tls().certificate().toString(), config.tls().key().toString());
+                    ssl.insecure = false; // HTTPS only: a token must not travel in clear by mistake
+                    ssl.securePort = config.port();
+                    ssl.host = config.bind();
+                    ssl.sniHostCheck = false; // runners may connect by address, not by the certificate's name
+                    ssl.http2 = false;
+                }));
+            }
         }) : null;
         if (http) routes();
         // A killed upload's partial files: nothing else in this process writes there yet.
@@ -116,7 +126,8 @@ public final class TestbotServer implements AutoCloseable {
         TestbotServer server = null;
         try {
             server = new TestbotServer(config, core, metrics);
-            server.app.start(config.bind(), config.port());
+            if (config.tls() != null) server.app.start(); // the TLS plugin's connector has the address and port
+            else server.app.start(config.bind(), config.port());
             core.join();
         } catch (IOException | RuntimeException e) {
             if (server != null) server.app.stop();

@@ -37,6 +37,7 @@ abstract class Cluster {
     final List<Proc> procs = new ArrayList<>();
     int port;
     String serverHost = "127.0.0.1";
+    String scheme = "http";
     String token;
     Path serverData;
 
@@ -107,7 +108,9 @@ abstract class Cluster {
                 "--data-dir", serverData.toString()));
         args.addAll(List.of(extra));
         Proc server = start("server-" + procs.size(), dir, Map.of(), args.toArray(String[]::new));
-        port = Integer.parseInt(server.await(Pattern.compile("listening on http://[0-9.]+:(\\d+)"), START));
+        String url = server.await(Pattern.compile("listening on (https?://[0-9.]+:\\d+)"), START);
+        scheme = url.substring(0, url.indexOf(':'));
+        port = Integer.parseInt(url.substring(url.lastIndexOf(':') + 1));
         token = Files.readString(serverData.resolve("token")).strip();
         return server;
     }
@@ -121,7 +124,7 @@ abstract class Cluster {
 
     /** Starts a requester against this cluster and returns at once. */
     Proc startRequester(Path project, String... args) throws IOException {
-        List<String> full = new ArrayList<>(List.of("rspec", "--connect", address()));
+        List<String> full = new ArrayList<>(List.of("rspec", "--connect", url()));
         full.addAll(List.of(args));
         return start("requester-" + procs.size(), project, Map.of("TESTBOT_TOKEN", token), full.toArray(String[]::new));
     }
@@ -155,13 +158,18 @@ abstract class Cluster {
         return serverHost + ":" + port;
     }
 
+    /** What clients connect to: the address with its scheme (https for a server with --tls-cert). */
+    String url() {
+        return scheme + "://" + address();
+    }
+
     Proc startRunner(String name, int instances, String... extra) throws IOException {
         return startRunnerWith(Map.of(), name, instances, extra);
     }
 
     /** A runner with more environment (e.g. JAVA_HOME). */
     Proc startRunnerWith(Map<String, String> env, String name, int instances, String... extra) throws IOException {
-        List<String> args = new ArrayList<>(List.of("runner", "--connect", address(), "--instances", String.valueOf(instances),
+        List<String> args = new ArrayList<>(List.of("runner", "--connect", url(), "--instances", String.valueOf(instances),
                 "--work-dir", dir.resolve(name).toString(), "--hostname", name));
         args.addAll(List.of(extra));
         Map<String, String> environment = new java.util.HashMap<>(env);
@@ -192,14 +200,14 @@ abstract class Cluster {
 
     /** A requester against this cluster's server with its token. */
     Result requestRemote(Path project, String... args) throws Exception {
-        List<String> full = new ArrayList<>(List.of("--connect", address()));
+        List<String> full = new ArrayList<>(List.of("--connect", url()));
         full.addAll(List.of(args));
         return request(project, Map.of("TESTBOT_TOKEN", token), full.toArray(String[]::new));
     }
 
     /** A requester command against this cluster's server with its token. */
     Result requestRemoteWith(String command, Path project, String... args) throws Exception {
-        List<String> full = new ArrayList<>(List.of("--connect", address()));
+        List<String> full = new ArrayList<>(List.of("--connect", url()));
         full.addAll(List.of(args));
         return requestWith(command, project, Map.of("TESTBOT_TOKEN", token), full.toArray(String[]::new));
     }

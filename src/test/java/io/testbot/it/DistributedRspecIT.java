@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Server, two runners and the requester as separate processes on loopback. */
 class DistributedRspecIT extends Cluster {
@@ -369,6 +370,44 @@ class DistributedRspecIT extends Cluster {
         return text.lines().filter(line -> line.startsWith(series + " "))
                 .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1).trim().split(" ")[0]))
                 .findFirst().orElseThrow(() -> new AssertionError("no " + series + " in:\n" + text));
+    }
+
+    @Test
+    void aServerWithACertificateServesHttpsAndClientsThatTrustItsCaUseIt() throws Exception {
+        Path tls = Files.createDirectories(dir.resolve("tls"));
+        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", tls.resolve("key.pem").toString(), "-out", tls.resolve("cert.pem").toString(), "-days", "1", "-subj", "/CN=testbot-test",
+                "-addext", "subjectAltName=IP:127.0.0.1").redirectErrorStream(true).start();
+        String made = new String(openssl.getInputStream().readAllBytes());
+        assertThat(openssl.waitFor()).as(made).isZero();
+        String ca = tls.resolve("cert.pem").toString();
+        startServer("--tls-cert", ca, "--tls-key", tls.resolve("key.pem").toString());
+        assertThat(url()).startsWith("https://");
+
+        // Plain HTTP gets no answer a client could mistake for the server's; HTTPS with the CA does.
+        assertThatThrownBy(() -> http("GET", "/health", null, null)).isInstanceOf(java.io.IOException.class);
+        javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+        store.load(null, null);
+        try (var in = Files.newInputStream(Path.of(ca))) {
+            store.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        trust.init(store);
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        HttpResponse<String> health = HttpClient.newBuilder().sslContext(context).build()
+                .send(HttpRequest.newBuilder(URI.create(url() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(health.body()).isEqualTo("ok");
+
+        Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 2);
+        Result untrusted = request(project, Map.of("TESTBOT_TOKEN", token), "--connect", url());
+        assertThat(untrusted.exit()).as(untrusted.all()).isEqualTo(3);
+        assertThat(untrusted.err()).contains("cannot talk TLS with the testbot server at " + url(), "--ca FILE or TESTBOT_CA");
+
+        startRunnerWith(Map.of("TESTBOT_CA", ca), "r1", 2);
+        Result ran = request(project, Map.of("TESTBOT_TOKEN", token), "--connect", url(), "--ca", ca);
+        assertThat(ran.exit()).as(ran.all()).isZero();
+        assertThat(ran.out()).contains("2 examples, 0 failures");
     }
 
     @Test
