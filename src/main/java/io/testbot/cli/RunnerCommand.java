@@ -4,6 +4,7 @@ import io.testbot.protocol.ApiClient;
 import io.testbot.protocol.Version;
 import io.testbot.runner.PassedVariables;
 import io.testbot.runner.Runner;
+import io.testbot.runner.SelfUpdate;
 import io.testbot.runner.RunnerConfig;
 import io.testbot.runner.Spares;
 import picocli.CommandLine;
@@ -11,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +50,11 @@ final class RunnerCommand implements Callable<Integer> {
     @Option(names = "--keep-copies", paramLabel = "DAYS", description = "Delete copies of projects that no build has used for this long, and cached files "
             + "fetched before then; 0 keeps them for ever (default: ${DEFAULT-VALUE}).", defaultValue = "14")
     int keepCopiesDays;
+
+    @Option(names = "--self-update", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "When the server runs another version, download its testbot, check it against the digest the server gives, and run it in this one's place "
+                    + "with the same arguments, pid file and log (default: on).")
+    boolean selfUpdate;
 
     @Option(names = "--report-version", hidden = true, description = "Report another version (to test outdated runners).")
     String reportVersion;
@@ -95,6 +102,8 @@ final class RunnerCommand implements Callable<Integer> {
                 reportVersion != null ? reportVersion : Version.CURRENT, null, warm, passed,
                 keepCopiesDays == 0 ? null : java.time.Duration.ofDays(keepCopiesDays)), spares);
         Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
+        java.util.concurrent.atomic.AtomicReference<Path> updated = new java.util.concurrent.atomic.AtomicReference<>();
+        if (selfUpdate) runner.whenOutdated(updater(new SelfUpdate(new ApiClient(server, serverOptions.token(ProjectConfig.empty(), dir)), dir), runner, updated));
         try {
             runner.start();
             runner.warmUp();
@@ -104,6 +113,69 @@ final class RunnerCommand implements Callable<Integer> {
             return 3;
         }
         String fatal = runner.awaitStop();
+        if (updated.get() != null) return runInstead(updated.get());
         return fatal == null ? 0 : 3;
+    }
+
+    /** Seconds between two attempts to update, while the server keeps saying this runner is outdated. */
+    private static final long UPDATE_RETRY_SECONDS = 60;
+
+    /**
+     * What the runner does when told it is outdated: download the server's jar in the background (one attempt at a
+     * time, one a minute at most), and on success stop the runner, for {@link #runInstead} to start the new one.
+     */
+    private Runnable updater(SelfUpdate update, Runner runner, java.util.concurrent.atomic.AtomicReference<Path> updated) {
+        java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong lastTry = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - UPDATE_RETRY_SECONDS * 1_000_000_000L);
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SelfUpdate.class);
+        return () -> {
+            if (reportVersion != null) {
+                // The version is made up (a test): the server's jar would be this one, and report the same.
+                if (busy.compareAndSet(false, true)) log.warn("not updating: --report-version makes this runner report {}", reportVersion);
+                return;
+            }
+            long now = System.nanoTime();
+            if (now - lastTry.get() < UPDATE_RETRY_SECONDS * 1_000_000_000L || !busy.compareAndSet(false, true)) return;
+            lastTry.set(now);
+            Thread thread = new Thread(() -> {
+                try {
+                    updated.set(update.download());
+                    log.info("updating: stopping this runner to start {} in its place", updated.get());
+                    runner.close();
+                } catch (IOException | RuntimeException e) {
+                    log.warn("cannot update itself from the server ({}); it gets no jobs until it is updated; trying again in {} s", e.getMessage(), UPDATE_RETRY_SECONDS);
+                } finally {
+                    busy.set(false);
+                }
+            }, "self-update");
+            thread.setDaemon(true);
+            thread.start();
+        };
+    }
+
+    /**
+     * Runs the updated jar with this runner's JVM options and arguments, in this process's place: it inherits the
+     * standard streams (the same log), this process stays the one the pid file and a service manager know, and a
+     * signal to it stops the new runner too.
+     */
+    private int runInstead(Path jar) throws IOException, InterruptedException {
+        java.util.List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String option : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!option.startsWith("-XX:SharedArchiveFile") && !option.startsWith("-XX:ArchiveClassesAtExit")) command.add(option);
+        }
+        command.addAll(java.util.List.of("-jar", jar.toString()));
+        command.addAll(spec.commandLine().getParseResult().originalArgs());
+        // It dies with this process, even by SIGKILL, as a service manager expects of the process it started.
+        Process next = new ProcessBuilder(io.testbot.runner.ProcessGroups.dyingWithStarter(command)).inheritIO().start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            next.destroy();
+            try {
+                next.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        return next.waitFor();
     }
 }

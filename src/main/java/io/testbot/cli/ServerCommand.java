@@ -12,14 +12,12 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-@Command(name = "server", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+@Command(name = "server", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class, subcommands = TokenCommand.class,
         description = {"Runs the testbot server: it keeps builds, jobs, results and runtimes, holds project snapshots and hands jobs to runners.",
                 "Without an action it runs in the foreground; 'start' runs it in the background (pid and log in the data dir), 'stop' stops that."})
 final class ServerCommand implements Callable<Integer> {
@@ -35,7 +33,8 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the database, blobs, token, pid and log live (default: ~/.testbot/server).")
     Path dataDir;
 
-    @Option(names = "--token", description = "The token clients must present (default: TESTBOT_TOKEN, else one generated and kept in the data dir).")
+    @Option(names = "--token", description = "The admin token clients may present (default: TESTBOT_TOKEN, else one generated and kept in the data dir); "
+            + "'testbot server token add' makes named ones.")
     String token;
 
     @Option(names = "--token-file", paramLabel = "FILE", description = "Read the token from this file.")
@@ -135,9 +134,7 @@ final class ServerCommand implements Callable<Integer> {
             System.out.println("Clients authenticate with the token in " + file + ": pass --token-file, --token or TESTBOT_TOKEN.");
             return Files.readString(file).strip();
         }
-        byte[] secret = new byte[24];
-        new SecureRandom().nextBytes(secret);
-        String generated = HexFormat.of().formatHex(secret);
+        String generated = io.testbot.server.Access.newToken();
         Files.writeString(io.testbot.sync.PrivateFiles.file(file), generated + "\n");
         // Never the token itself: this goes to the terminal, or to server.log when started in the background.
         System.out.println("Generated a token and saved it in " + file + " (readable by you alone). Runners and requesters need it:");

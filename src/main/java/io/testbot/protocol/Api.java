@@ -37,6 +37,10 @@ public final class Api {
     public static final String RUNNERS_AVAILABLE = "/runners/available_instances";
     public static final String RUNNERS_TOTAL = "/runners/total_instances";
     public static final String RUNNERS_OUTDATED = "/runners/outdated";
+    /** The server's own testbot jar, for runners of another version to update themselves; its version and SHA-256 in headers. */
+    public static final String RUNNER_UPDATE = "/runners/update";
+    public static final String VERSION_HEADER = "X-Testbot-Version";
+    public static final String SHA256_HEADER = "X-Testbot-Sha256";
 
     /** Fills {name} placeholders of a route in order. */
     public static String path(String route, Object... values) {

@@ -1,5 +1,7 @@
 package io.testbot.protocol;
 
+import java.util.Map;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 
 import java.io.IOException;
@@ -176,6 +178,21 @@ public final class ApiClient implements ServerApi {
             throw unreachable(e);
         }
         return readBody(connection);
+    }
+
+    /** A GET whose answer streams into a file; returns the answer's headers (names in lower case). */
+    public Map<String, String> download(String path, java.nio.file.Path target) throws IOException {
+        HttpURLConnection connection = open("GET", path, 0);
+        int status = status(connection);
+        if (status >= 400) throw error(status, errorBody(connection));
+        try (InputStream in = connection.getInputStream()) {
+            java.nio.file.Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        Map<String, String> headers = new java.util.HashMap<>();
+        connection.getHeaderFields().forEach((name, values) -> {
+            if (name != null && !values.isEmpty()) headers.put(name.toLowerCase(java.util.Locale.ROOT), values.get(0));
+        });
+        return headers;
     }
 
     /** POSTs JSON and streams the answer; the caller closes it. */

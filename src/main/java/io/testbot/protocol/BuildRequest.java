@@ -30,4 +30,9 @@ public record BuildRequest(String project, String adapter, List<String> files, L
                         boolean failFast, int jobTimeout, int retryFailed, Map<String, Long> sizes) {
         this(project, adapter, files, options, beforeRun, manifest, jobSize, requestedBy, failFast, jobTimeout, retryFailed, sizes, null);
     }
+
+    /** The same request, sent by someone else (the server's record of a named token). */
+    public BuildRequest withRequestedBy(String who) {
+        return new BuildRequest(project, adapter, files, options, beforeRun, manifest, jobSize, who, failFast, jobTimeout, retryFailed, sizes, environment);
+    }
 }

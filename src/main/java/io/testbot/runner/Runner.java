@@ -50,6 +50,12 @@ public final class Runner implements AutoCloseable {
     private volatile String runnerId;
     private volatile String fatal;
     private volatile boolean toldOutdated;
+    /** Told each time the server says this runner's version is not its own (the runner command updates it). */
+    private volatile Runnable whenOutdated = () -> {};
+
+    public void whenOutdated(Runnable action) {
+        this.whenOutdated = action;
+    }
     private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** A runner that asks its server over HTTP and takes over spare workers booted ahead (with warm workers on). */
@@ -106,6 +112,7 @@ public final class Runner implements AutoCloseable {
                     log.info("registered with {} as {} ({} instance(s), work dir {})", server.describe(), runnerId, config.instances(), config.workDir());
                 } else {
                     log.warn("this runner is version {} but the server is {}: it gets no jobs until it is updated", config.version(), registered.serverVersion());
+                    whenOutdated.run();
                 }
                 return;
             } catch (ApiClient.UnreachableException e) {
@@ -181,6 +188,7 @@ public final class Runner implements AutoCloseable {
                 } else if (e.status() == 409) {
                     if (!toldOutdated) log.warn("{}", e.getMessage());
                     toldOutdated = true;
+                    whenOutdated.run();
                     sleepQuietly(5_000);
                 } else {
                     pause(e);

@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.MessageDigest;
@@ -291,7 +292,15 @@ public final class TestbotServer implements AutoCloseable {
             if (manifest == null) throw new NotFound("no build " + id);
             ctx.contentType(io.javalin.http.ContentType.APPLICATION_JSON).result(manifest);
         });
-        app.post(Api.BUILD_CANCEL, ctx -> ctx.json(cancel(longPath(ctx, "id"))));
+        app.post(Api.BUILD_CANCEL, ctx -> {
+            long id = longPath(ctx, "id");
+            Access.Principal who = ctx.attribute(PRINCIPAL);
+            BuildInfo build = requireBuild(id);
+            if (who != null && who.role() == Access.Role.USER && !who.name().equals(build.requestedBy())) {
+                throw new Forbidden("build " + id + " was sent by " + build.requestedBy() + "; a user's token cancels only its own builds");
+            }
+            ctx.json(cancel(id));
+        });
 
         app.post(Api.ESTIMATE, ctx -> ctx.json(estimate(body(ctx, Estimate.Request.class))));
         app.post(Api.RUNNERS, ctx -> ctx.status(HttpStatus.CREATED).json(register(body(ctx, Runners.Registration.class), ctx.ip())));
@@ -307,6 +316,7 @@ public final class TestbotServer implements AutoCloseable {
             else ctx.json(job);
         });
         app.post(Api.JOB_RESULT, ctx -> ctx.json(reportResult(longPath(ctx, "id"), body(ctx, JobResult.class))));
+        app.get(Api.RUNNER_UPDATE, this::serveOwnJar);
         app.get(Api.RUNNERS_AVAILABLE, ctx -> ctx.result(String.valueOf(scheduler().availableInstances())));
         app.get(Api.RUNNERS_TOTAL, ctx -> ctx.result(String.valueOf(scheduler().totalInstances())));
         app.get(Api.RUNNERS_OUTDATED, ctx -> ctx.result(scheduler().runners().stream().filter(r -> !r.upToDate() && r.live())
@@ -316,6 +326,7 @@ public final class TestbotServer implements AutoCloseable {
         app.exception(ManifestPaths.UnsafePathException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply(e.getMessage())));
         app.exception(BlobStore.BlobRejectedException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply(e.getMessage())));
         app.exception(CappedInput.TooLarge.class, (e, ctx) -> ctx.status(HttpStatus.CONTENT_TOO_LARGE).json(new ErrorReply(e.getMessage())));
+        app.exception(Forbidden.class, (e, ctx) -> ctx.status(HttpStatus.FORBIDDEN).json(new ErrorReply(e.getMessage())));
         app.exception(NotFound.class, (e, ctx) -> ctx.status(HttpStatus.NOT_FOUND).json(new ErrorReply(e.getMessage())));
         app.exception(Conflict.class, (e, ctx) -> ctx.status(HttpStatus.CONFLICT).json(new ErrorReply(e.getMessage())));
         app.exception(Scheduler.UnknownRunnerException.class, (e, ctx) -> ctx.status(HttpStatus.NOT_FOUND).json(new ErrorReply(e.getMessage())));
@@ -327,17 +338,41 @@ public final class TestbotServer implements AutoCloseable {
         });
     }
 
+    /** The request's {@link Access.Principal}, once authenticated. */
+    private static final String PRINCIPAL = "testbot.principal";
+
     private void authenticate(Context ctx) {
-        if (config.token() == null || ctx.path().equals(Api.HEALTH)) return;
+        if (ctx.path().equals(Api.HEALTH)) return;
+        if (config.token() == null) {
+            ctx.attribute(PRINCIPAL, Access.ANYONE);
+            return;
+        }
         String header = ctx.header(Api.TOKEN_HEADER);
         // In a URL a token ends up in logs and shell histories: only the status page, which a browser opens, takes one.
         String inUrl = ctx.method() == io.javalin.http.HandlerType.GET && ctx.path().equals(Api.STATUS) ? ctx.queryParam("token") : null;
         String presented = header != null && header.startsWith("Bearer ") ? header.substring(7).strip() : inUrl;
-        if (presented == null || !MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), config.token().getBytes(StandardCharsets.UTF_8))) {
+        Access.Principal who = presented == null ? null : principal(presented);
+        if (who == null) {
             ctx.status(HttpStatus.UNAUTHORIZED).json(new ErrorReply(presented == null ? "missing token" : "wrong token"));
             ctx.skipRemainingHandlers();
+            return;
         }
+        if (!Access.allows(who.role(), ctx.method().name(), ctx.path())) {
+            ctx.status(HttpStatus.FORBIDDEN).json(new ErrorReply("the " + who.role().label() + " token " + who.name() + " may not " + ctx.method() + " " + ctx.path()
+                    + " (a runner token runs jobs; builds take a user's token)"));
+            ctx.skipRemainingHandlers();
+            return;
+        }
+        ctx.attribute(PRINCIPAL, who);
     }
+
+    /** Whose token this is: the server's own, a named one (checked in the store, so a revoked one fails at once), or nobody's. */
+    private Access.Principal principal(String presented) {
+        if (MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), config.token().getBytes(StandardCharsets.UTF_8))) return Access.SERVER_TOKEN;
+        Store.TokenRow row = store().tokenBySha256(Access.sha256(presented));
+        return row == null ? null : new Access.Principal(row.name(), Access.Role.of(row.role()), true);
+    }
+
 
     private void missingBlobs(Context ctx) {
         BlobQuery query = body(ctx, BlobQuery.class);
@@ -358,6 +393,25 @@ public final class TestbotServer implements AutoCloseable {
             metrics.uploaded(in.bytesRead());
         }
         ctx.status(HttpStatus.NO_CONTENT);
+    }
+
+    /** The server's own jar and its digest, once computed. */
+    private volatile String ownJarSha256;
+
+    /** What an outdated runner updates itself from: this server's own jar, its version and digest in the headers. */
+    private void serveOwnJar(Context ctx) throws IOException {
+        Path jar = Version.jar().orElseThrow(() -> new NotFound("this server does not run from a jar: runners cannot update from it"));
+        if (ownJarSha256 == null) {
+            try (InputStream in = Files.newInputStream(jar)) {
+                java.security.MessageDigest digest = io.testbot.sync.Hashing.sha256();
+                byte[] buffer = new byte[64 * 1024];
+                for (int n; (n = in.read(buffer)) > 0; ) digest.update(buffer, 0, n);
+                ownJarSha256 = io.testbot.sync.Hashing.hex(digest.digest());
+            }
+        }
+        ctx.header(Api.VERSION_HEADER, Version.CURRENT).header(Api.SHA256_HEADER, ownJarSha256).contentType("application/java-archive");
+        if (metrics != null) metrics.served(Files.size(jar));
+        ctx.result(Files.newInputStream(jar));
     }
 
     private void getBlob(Context ctx) throws IOException {
@@ -411,7 +465,11 @@ public final class TestbotServer implements AutoCloseable {
     }
 
     private void submitBuild(Context ctx) {
-        ctx.status(HttpStatus.CREATED).json(submit(body(ctx, BuildRequest.class), ctx.ip()));
+        BuildRequest request = body(ctx, BuildRequest.class);
+        Access.Principal who = ctx.attribute(PRINCIPAL);
+        // A named token says who sent the build, whatever the request says.
+        if (who != null && who.named()) request = request.withRequestedBy(who.name());
+        ctx.status(HttpStatus.CREATED).json(submit(request, ctx.ip()));
     }
 
     // The operations of the API, for the routes and for in-process callers alike.
@@ -683,6 +741,12 @@ public final class TestbotServer implements AutoCloseable {
 
     static final class BadRequest extends RuntimeException {
         BadRequest(String message) {
+            super(message);
+        }
+    }
+
+    static final class Forbidden extends RuntimeException {
+        Forbidden(String message) {
             super(message);
         }
     }

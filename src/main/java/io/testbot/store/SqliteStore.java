@@ -43,7 +43,7 @@ public final class SqliteStore implements Store {
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
 
     /** The newest migration under db/migration; SqliteStoreTest keeps the two in step. */
-    static final int SCHEMA_VERSION = 5;
+    static final int SCHEMA_VERSION = 6;
 
     private final SQLiteDataSource source;
     /**
@@ -522,6 +522,31 @@ public final class SqliteStore implements Store {
                 SELECT request_json FROM (
                     SELECT request_json, status, ROW_NUMBER() OVER (PARTITION BY project ORDER BY id DESC) AS recent FROM builds)
                 WHERE recent <= ? OR status = 'running'""", rs -> fromJson(rs.getString(1), BuildRequest.class), perProject));
+    }
+
+    @Override
+    public boolean addToken(String name, String role, String sha256, Instant at) {
+        return withConnection(c -> update(c, "INSERT INTO tokens (name, role, sha256, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                name, role, sha256, at.toEpochMilli()) == 1);
+    }
+
+    @Override
+    public List<TokenRow> tokens() {
+        return withConnection(c -> list(c, "SELECT name, role, created_at FROM tokens ORDER BY name", SqliteStore::mapToken));
+    }
+
+    @Override
+    public boolean revokeToken(String name) {
+        return withConnection(c -> update(c, "DELETE FROM tokens WHERE name = ?", name) == 1);
+    }
+
+    @Override
+    public TokenRow tokenBySha256(String sha256) {
+        return withConnection(c -> one(c, "SELECT name, role, created_at FROM tokens WHERE sha256 = ?", SqliteStore::mapToken, sha256));
+    }
+
+    private static TokenRow mapToken(ResultSet rs) throws SQLException {
+        return new TokenRow(rs.getString("name"), rs.getString("role"), Instant.ofEpochMilli(rs.getLong("created_at")));
     }
 
     @Override

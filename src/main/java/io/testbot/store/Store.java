@@ -21,6 +21,9 @@ public interface Store extends AutoCloseable {
     record JobRow(long id, long buildId, List<String> files, String status, String runnerId, JobResult result,
                   int attempt, String avoidRunner) {}
 
+    /** A named token: its name, its role (admin, user, runner) and when it was made; never the token. */
+    record TokenRow(String name, String role, Instant createdAt) {}
+
     /** A job that re-runs failing examples: what it runs, which attempt it is, the runner it should avoid. */
     record Retry(List<String> files, int attempt, String avoidRunner) {}
 
@@ -85,6 +88,17 @@ public interface Store extends AutoCloseable {
      * transaction; the runtime history they fed stays. Returns how many builds went.
      */
     int deleteBuildsFinishedBefore(Instant cutoff);
+
+    /** Adds a named token, kept as its SHA-256; false when the name is taken. */
+    boolean addToken(String name, String role, String sha256, Instant at);
+
+    List<TokenRow> tokens();
+
+    /** Removes a named token; false when there is none by that name. */
+    boolean revokeToken(String name);
+
+    /** The named token whose SHA-256 this is, or null. */
+    TokenRow tokenBySha256(String sha256);
 
     /** The requests of running builds and of each project's last `perProject` builds: the files still wanted. */
     List<BuildRequest> requestsOfLastBuilds(int perProject);

@@ -411,6 +411,76 @@ class DistributedRspecIT extends Cluster {
     }
 
     @Test
+    void namedTokensHaveRolesBuildsRecordWhoSentThemAndARevokedTokenStopsAtOnce() throws Exception {
+        startServer();
+        String data = dir.resolve("server-data").toString();
+        Proc addAlice = start("token-alice", dir, Map.of(), "server", "token", "add", "alice", "--role", "user", "--data-dir", data);
+        assertThat(addAlice.awaitExit(START)).as(addAlice.describe()).isZero();
+        String alice = addAlice.out().strip();
+        assertThat(alice).as("the token alone on standard output").matches("[0-9a-f]{48}");
+        Proc addBob = start("token-bob", dir, Map.of(), "server", "token", "add", "bob", "--data-dir", data);
+        assertThat(addBob.awaitExit(START)).isZero();
+        String bob = addBob.out().strip();
+        Proc addRunner = start("token-runner", dir, Map.of(), "server", "token", "add", "farm", "--role", "runner", "--data-dir", data);
+        assertThat(addRunner.awaitExit(START)).isZero();
+        String farm = addRunner.out().strip();
+        Proc again = start("token-again", dir, Map.of(), "server", "token", "add", "alice", "--data-dir", data);
+        assertThat(again.awaitExit(START)).isEqualTo(2);
+        Proc badRole = start("token-bad-role", dir, Map.of(), "server", "token", "add", "eve", "--role", "root", "--data-dir", data);
+        assertThat(badRole.awaitExit(START)).isEqualTo(2);
+        assertThat(badRole.err()).contains("no role 'root' (admin, user or runner)");
+        Proc list = start("token-list", dir, Map.of(), "server", "token", "list", "--data-dir", data);
+        assertThat(list.awaitExit(START)).isZero();
+        assertThat(list.out()).contains("alice", "user", "bob", "farm", "runner").doesNotContain(alice, bob, farm);
+
+        // A runner token runs jobs, but sends no builds.
+        Proc runner = start("farm-runner", dir, Map.of("TESTBOT_TOKEN", farm), "runner", "--connect", url(), "--instances", "2",
+                "--work-dir", dir.resolve("farm").toString(), "--hostname", "farm");
+        runner.await(Pattern.compile("registered with"), START);
+        Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 2);
+        Result asRunner = request(project, Map.of("TESTBOT_TOKEN", farm), "--connect", url());
+        assertThat(asRunner.exit()).as(asRunner.all()).isEqualTo(3);
+        assertThat(asRunner.err()).contains("the runner token farm may not POST /blobs/missing");
+
+        Result asAlice = request(project, Map.of("TESTBOT_TOKEN", alice), "--connect", url());
+        assertThat(asAlice.exit()).as(asAlice.all()).isZero();
+        assertThat(http("GET", "/builds", null).body()).contains("\"requestedBy\":\"alice\"");
+        long build = Long.parseLong(http("GET", "/builds?limit=1", null).body().replaceAll("(?s).*?\"id\":(\\d+).*", "$1"));
+        assertThat(http("POST", "/builds/" + build + "/cancel", "", bob).statusCode()).as("bob cancels alice's build").isEqualTo(403);
+        assertThat(http("POST", "/builds/" + build + "/cancel", "", alice).statusCode()).isEqualTo(200);
+        assertThat(http("POST", "/builds/" + build + "/cancel", "", token).statusCode()).as("the admin cancels any").isEqualTo(200);
+
+        Proc revoke = start("token-revoke", dir, Map.of(), "server", "token", "revoke", "alice", "--data-dir", data);
+        assertThat(revoke.awaitExit(START)).isZero();
+        assertThat(http("GET", "/version", null, alice).statusCode()).as("revoked, the server running").isEqualTo(401);
+        assertThat(http("GET", "/version", null, bob).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void anOutdatedRunnerUpdatesItselfFromTheServerAndTakesJobs() throws Exception {
+        Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 2);
+        startServer();
+        // An older testbot: this jar reporting another version, as `mvn -Drevision=0.0.0-old package` would build it.
+        Path old = Files.createDirectories(dir.resolve("old")).resolve("testbot.jar");
+        Files.copy(JAR, old);
+        try (java.nio.file.FileSystem zip = java.nio.file.FileSystems.newFileSystem(old)) {
+            Files.writeString(zip.getPath("/testbot-version.properties"), "version=0.0.0-old\n");
+        }
+        Proc runner = startAs(List.of(), old, "old-runner", dir, Map.of("TESTBOT_TOKEN", token), "runner", "--connect", url(),
+                "--instances", "2", "--work-dir", dir.resolve("old-work").toString(), "--hostname", "oldbox");
+        runner.await(Pattern.compile("this runner is version 0.0.0-old but the server is"), START);
+        runner.await(Pattern.compile("updating: stopping this runner"), START);
+        Awaitility.await("the updated runner serves").atMost(START).until(() -> http("GET", "/runners/total_instances", null).body().equals("2"));
+        assertThat(dir.resolve("old-work/updates/testbot-" + System.getProperty("testbot.version") + ".jar")).isRegularFile();
+
+        Result ran = requestRemote(project);
+        assertThat(ran.exit()).as(ran.all()).isZero();
+        assertThat(ran.out()).contains(" · oldbox #");
+        assertThat(runner.process.isAlive()).as("the process the pid file names still runs, the new runner its child").isTrue();
+        assertThat(runner.process.descendants().anyMatch(p -> p.info().commandLine().orElse("").contains("old-work/updates/testbot-"))).isTrue();
+    }
+
+    @Test
     void anOutdatedRunnerGetsNoJobs() throws Exception {
         Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 2);
         startServer();

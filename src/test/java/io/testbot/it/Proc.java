@@ -68,6 +68,8 @@ final class Proc {
      * and removes the socket directory a runner's zygote had in the temp dir, which a killed runner cannot.
      */
     void kill() {
+        // A runner that updated itself runs as its child: the child's zygote left a directory of its own.
+        java.util.List<Long> descendants = process.descendants().map(ProcessHandle::pid).toList();
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         try {
@@ -76,6 +78,7 @@ final class Proc {
             Thread.currentThread().interrupt();
         }
         if (!process.isAlive()) removeZygoteDirectories(process.pid());
+        descendants.forEach(Proc::removeZygoteDirectories);
     }
 
     /** The directories named for this JVM's zygotes (testbot-zygote-PID-*), with the sockets in them. */
