@@ -103,6 +103,7 @@ final class RunnerCommand implements Callable<Integer> {
                 keepCopiesDays == 0 ? null : java.time.Duration.ofDays(keepCopiesDays)), spares);
         Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
         java.util.concurrent.atomic.AtomicReference<Path> updated = new java.util.concurrent.atomic.AtomicReference<>();
+        if (!selfUpdate) runner.whenOutdated(() -> runner.note("not updating itself (--no-self-update): update it by hand"));
         if (selfUpdate) runner.whenOutdated(updater(new SelfUpdate(new ApiClient(server, serverOptions.token(ProjectConfig.empty(), dir)), dir), runner, updated));
         try {
             runner.start();
@@ -132,6 +133,7 @@ final class RunnerCommand implements Callable<Integer> {
             if (reportVersion != null) {
                 // The version is made up (a test): the server's jar would be this one, and report the same.
                 if (busy.compareAndSet(false, true)) log.warn("not updating: --report-version makes this runner report {}", reportVersion);
+                runner.note("not updating: it reports version " + reportVersion + " (--report-version)");
                 return;
             }
             long now = System.nanoTime();
@@ -144,6 +146,7 @@ final class RunnerCommand implements Callable<Integer> {
                     runner.close();
                 } catch (IOException | RuntimeException e) {
                     log.warn("cannot update itself from the server ({}); it gets no jobs until it is updated; trying again in {} s", e.getMessage(), UPDATE_RETRY_SECONDS);
+                    runner.note("cannot update itself: " + e.getMessage());
                 } finally {
                     busy.set(false);
                 }

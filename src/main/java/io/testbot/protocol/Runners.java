@@ -9,7 +9,15 @@ public final class Runners {
     public record Registered(String runnerId, String serverVersion, boolean upToDate) {}
 
     /** A heartbeat: the jobs the runner is running, so both sides agree on who holds what. */
-    public record Heartbeat(java.util.List<Long> running) {}
+    /**
+     * @param running the jobs the runner holds
+     * @param note    what the runner wants its operator to know, shown with it (why it cannot update itself), or null
+     */
+    public record Heartbeat(java.util.List<Long> running, String note) {
+        public Heartbeat(java.util.List<Long> running) {
+            this(running, null);
+        }
+    }
 
     /** Heartbeat reply: the jobs of this runner that must be stopped now (cancelled, or no longer its own). */
     public record HeartbeatReply(java.util.List<Long> cancelJobs, boolean known) {}

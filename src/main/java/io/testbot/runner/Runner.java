@@ -56,6 +56,13 @@ public final class Runner implements AutoCloseable {
     public void whenOutdated(Runnable action) {
         this.whenOutdated = action;
     }
+
+    /** What its operator should know about this runner, sent with each heartbeat (null: nothing). */
+    private volatile String note;
+
+    public void note(String text) {
+        this.note = text;
+    }
     private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** A runner that asks its server over HTTP and takes over spare workers booted ahead (with warm workers on). */
@@ -127,7 +134,7 @@ public final class Runner implements AutoCloseable {
         while (!stopping) {
             String id = runnerId;
             try {
-                Runners.HeartbeatReply reply = server.heartbeat(id, new Runners.Heartbeat(List.copyOf(held)), HEARTBEAT_WAIT_MILLIS);
+                Runners.HeartbeatReply reply = server.heartbeat(id, new Runners.Heartbeat(List.copyOf(held), note), HEARTBEAT_WAIT_MILLIS);
                 if (!reply.known()) {
                     log.warn("the server does not know this runner (restarted with another data dir?); registering again");
                     registerAgain(id);

@@ -64,6 +64,48 @@ public final class Scheduler {
     private final Map<Long, ActiveBuild> activeBuilds = new HashMap<>();
     private final Map<String, RunnerState> runners = new LinkedHashMap<>();
     private boolean closing;
+    /** Counts the changes waiters are woken for: the status page pushes a new view when it moved. */
+    private volatile long changes;
+
+    /** Wakes every waiter: something changed. */
+    private void signal() {
+        changes++;
+        changed.signalAll();
+    }
+
+    /** A number that moves whenever the queue, a build or a runner changes. */
+    public long changes() {
+        return changes;
+    }
+
+    /** A running build as the status page shows it: failures so far, and its jobs on runners now. */
+    public record LiveBuild(long id, int failures, List<LiveJob> running) {}
+
+    public record LiveJob(long jobId, String runner, List<String> files, Instant startedAt) {}
+
+    /** The running builds, with what each runs where now. */
+    public List<LiveBuild> liveBuilds() {
+        lock.lock();
+        try {
+            Map<Long, List<LiveJob>> jobs = new HashMap<>();
+            for (ActiveJob job : activeJobs.values()) {
+                if (job.runnerId == null) continue;
+                RunnerState runner = runners.get(job.runnerId);
+                jobs.computeIfAbsent(job.buildId, id -> new ArrayList<>())
+                        .add(new LiveJob(job.id, runner == null ? job.runnerId : runner.row.hostname(), job.files, job.assignedAt));
+            }
+            List<LiveBuild> builds = new ArrayList<>();
+            for (ActiveBuild build : activeBuilds.values()) {
+                List<LiveJob> running = jobs.getOrDefault(build.id, List.of());
+                running.sort(java.util.Comparator.comparing(LiveJob::jobId));
+                builds.add(new LiveBuild(build.id, build.tally.failing().size(), running));
+            }
+            builds.sort(java.util.Comparator.comparing(LiveBuild::id));
+            return builds;
+        } finally {
+            lock.unlock();
+        }
+    }
 
     private static final class ActiveJob {
         final long id;
@@ -125,6 +167,7 @@ public final class Scheduler {
         final Set<Long> running = new HashSet<>();
         final Set<Long> cancels = new java.util.LinkedHashSet<>();
         boolean told;
+        String note;
 
         RunnerState(Store.RunnerRow row, Instant lastSeen) {
             this.row = row;
@@ -214,7 +257,7 @@ public final class Scheduler {
             boolean upToDate = version.equals(registration.version());
             log.info("runner {} registered: {} ({}), {} instance(s), version {}{}", id, row.hostname(), address, row.instances(),
                     row.version(), upToDate ? "" : " -- OUTDATED, it gets no jobs");
-            changed.signalAll();
+            signal();
             return new Runners.Registered(id, version, upToDate);
         } finally {
             lock.unlock();
@@ -226,14 +269,23 @@ public final class Scheduler {
      * to waitMillis for jobs of it to stop. running is null from a runner that does not report its jobs.
      */
     public Runners.HeartbeatReply heartbeat(String runnerId, List<Long> running, long waitMillis) throws InterruptedException {
+        return heartbeat(runnerId, running, null, waitMillis);
+    }
+
+    /** As above, keeping what the runner notes for its operator (why it cannot update itself, say). */
+    public Runners.HeartbeatReply heartbeat(String runnerId, List<Long> running, String note, long waitMillis) throws InterruptedException {
         lock.lock();
         try {
             RunnerState runner = runners.get(runnerId);
             if (runner == null) return new Runners.HeartbeatReply(List.of(), false);
             boolean wasLive = isLive(runner, clock.instant());
             touch(runner);
+            if (!java.util.Objects.equals(runner.note, note)) {
+                runner.note = note;
+                signal();
+            }
             runner.left = false;
-            if (!wasLive) changed.signalAll(); // its parked job requests may take work again
+            if (!wasLive) signal(); // its parked job requests may take work again
             if (running != null) reconcile(runner, running);
             long remaining = TimeUnit.MILLISECONDS.toNanos(waitMillis);
             runner.heartbeatPolls++;
@@ -280,7 +332,7 @@ public final class Scheduler {
         store.jobRequeued(jobId);
         events.jobRequeued();
         queue.addFirst(jobId);
-        changed.signalAll();
+        signal();
     }
 
     /** A runner shutting down gracefully: its jobs go back to the queue now rather than when its lease runs out. */
@@ -293,7 +345,7 @@ public final class Scheduler {
             List<Long> held = List.copyOf(runner.running);
             held.forEach(jobId -> requeue(runner, jobId));
             log.info("runner {} ({}) left; {} job(s) requeued", runnerId, runner.row.hostname(), held.size());
-            changed.signalAll();
+            signal();
         } finally {
             lock.unlock();
         }
@@ -328,7 +380,7 @@ public final class Scheduler {
                         ActiveBuild build = activeBuilds.get(job.buildId);
                         build.running++;
                         BuildRequest r = build.request;
-                        changed.signalAll();
+                        signal();
                         return Optional.of(new JobAssignment(jobId, job.buildId, r.project(), r.adapter(), job.files,
                                 r.options(), r.beforeRun(), r.manifest() == null, r.jobTimeout(), build.remainingJobs <= build.running, r.environment()));
                     }
@@ -400,7 +452,7 @@ public final class Scheduler {
             build.remainingJobs--;
             if (build.remainingJobs == 0) finishBuild(build);
             else if (build.request.failFast() && BuildTally.failsForGood(result, retry != null)) stopBuild(build, BuildStatus.FAILED, "failed fast");
-            changed.signalAll();
+            signal();
             return activeBuilds.containsKey(build.id) ? ResultStatus.RECORDED : ResultStatus.BUILD_OVER;
         } finally {
             lock.unlock();
@@ -462,7 +514,7 @@ public final class Scheduler {
             }
             log.info("build {} of {} ({}): {} file(s) in {} job(s), requested by {}", id, request.project(), request.adapter(),
                     request.files().size(), groups.size(), request.requestedBy());
-            changed.signalAll();
+            signal();
             return store.build(id);
         } finally {
             lock.unlock();
@@ -505,7 +557,7 @@ public final class Scheduler {
         activeBuilds.remove(build.id);
         BuildInfo info = finished.build();
         log.info("build {} {}; {} running job(s) told to stop", build.id, why, stopped);
-        changed.signalAll();
+        signal();
         return info;
     }
 
@@ -540,7 +592,7 @@ public final class Scheduler {
         lock.lock();
         try {
             closing = true;
-            changed.signalAll();
+            signal();
         } finally {
             lock.unlock();
         }
@@ -559,7 +611,7 @@ public final class Scheduler {
                 lost.forEach(jobId -> requeue(runner, jobId));
                 log.warn("runner {} ({}) not heard from for {} s: {} job(s) requeued", runner.row.id(), runner.row.hostname(),
                         RUNNER_LEASE.toSeconds(), lost.size());
-                changed.signalAll();
+                signal();
             }
         } finally {
             lock.unlock();
@@ -647,7 +699,7 @@ public final class Scheduler {
             List<RunnerInfo> result = new ArrayList<>();
             for (RunnerState r : runners.values()) {
                 result.add(new RunnerInfo(r.row.id(), r.row.hostname(), r.row.address(), r.row.version(), r.row.instances(),
-                        r.running.size(), isLive(r, now), version.equals(r.row.version()), r.lastSeen));
+                        r.running.size(), isLive(r, now), version.equals(r.row.version()), r.lastSeen, r.note));
             }
             return result;
         } finally {

@@ -69,6 +69,8 @@ public final class TestbotServer implements AutoCloseable {
     private final ScheduledExecutorService leaseTimer;
     /** The HTTP server's meters (GET /metrics); null in local mode, which has no one to scrape them. */
     private final Metrics metrics;
+    private final StatusFeed statusFeed;
+    private final StatusPage statusPage;
     private final ScheduledExecutorService housekeepingTimer;
     /** Housekeeping deletes blobs under it; a submission checks that its blobs are there under it. */
     private final java.util.concurrent.locks.ReentrantLock sweeping = new java.util.concurrent.locks.ReentrantLock();
@@ -99,6 +101,9 @@ public final class TestbotServer implements AutoCloseable {
                 }));
             }
         }) : null;
+        this.statusFeed = http ? new StatusFeed(this::scheduler, this::store) : null;
+        this.statusPage = http ? new StatusPage(token -> config.token() == null ? Access.ANYONE : principal(token), statusFeed, config.tls() != null,
+                config.token() == null) : null;
         if (http) routes();
         // A killed upload's partial files: nothing else in this process writes there yet.
         blobs.removePartialUploads();
@@ -261,6 +266,7 @@ public final class TestbotServer implements AutoCloseable {
             opened = null;
         }
         if (opened != null) opened.scheduler().close();
+        if (statusFeed != null) statusFeed.close();
         if (app != null) app.stop();
         if (opened != null) opened.store().close();
         if (metrics != null) metrics.close();
@@ -274,7 +280,7 @@ public final class TestbotServer implements AutoCloseable {
         app.get(Api.VERSION, ctx -> ctx.result(scheduler().version()));
         metrics.watch(this::scheduler);
         app.get(Api.METRICS, ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
-        app.get(Api.STATUS, ctx -> ctx.html(StatusPage.render(scheduler().version(), scheduler().runners(), store().recentBuilds(50))));
+        statusPage.routes(app);
 
         app.post(Api.BLOBS_MISSING, this::missingBlobs);
         app.put(Api.BLOB, this::putBlob);
@@ -320,7 +326,8 @@ public final class TestbotServer implements AutoCloseable {
         app.get(Api.RUNNERS_AVAILABLE, ctx -> ctx.result(String.valueOf(scheduler().availableInstances())));
         app.get(Api.RUNNERS_TOTAL, ctx -> ctx.result(String.valueOf(scheduler().totalInstances())));
         app.get(Api.RUNNERS_OUTDATED, ctx -> ctx.result(scheduler().runners().stream().filter(r -> !r.upToDate() && r.live())
-                .map(r -> r.address() + " " + r.hostname() + " " + r.id() + "\n").collect(Collectors.joining())));
+                .map(r -> r.address() + " " + r.hostname() + " " + r.id() + (r.note() == null ? "" : " -- " + r.note().replace('\n', ' ')) + "\n")
+                .collect(Collectors.joining())));
 
         app.exception(BadRequest.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply(e.getMessage())));
         app.exception(ManifestPaths.UnsafePathException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply(e.getMessage())));
@@ -347,10 +354,12 @@ public final class TestbotServer implements AutoCloseable {
             ctx.attribute(PRINCIPAL, Access.ANYONE);
             return;
         }
+        // The status pages answer a browser without a token with their sign-in form (and take ?token= once).
+        if (StatusPage.isPage(ctx.method().name(), ctx.path())) return;
         String header = ctx.header(Api.TOKEN_HEADER);
-        // In a URL a token ends up in logs and shell histories: only the status page, which a browser opens, takes one.
-        String inUrl = ctx.method() == io.javalin.http.HandlerType.GET && ctx.path().equals(Api.STATUS) ? ctx.queryParam("token") : null;
-        String presented = header != null && header.startsWith("Bearer ") ? header.substring(7).strip() : inUrl;
+        // A token in a URL ends up in logs and shell histories: no route reads one there; a browser keeps it in a cookie.
+        String inCookie = ctx.path().startsWith(Api.STATUS + "/") ? ctx.cookie(StatusPage.COOKIE) : null;
+        String presented = header != null && header.startsWith("Bearer ") ? header.substring(7).strip() : inCookie;
         Access.Principal who = presented == null ? null : principal(presented);
         if (who == null) {
             ctx.status(HttpStatus.UNAUTHORIZED).json(new ErrorReply(presented == null ? "missing token" : "wrong token"));
@@ -579,7 +588,8 @@ public final class TestbotServer implements AutoCloseable {
     private Runners.HeartbeatReply heartbeat(String runnerId, Runners.Heartbeat heartbeat, long waitMillis) throws InterruptedException {
         // A null in the list would have gone into the runner's cancellations and failed its every later heartbeat.
         if (heartbeat.running() != null && heartbeat.running().stream().anyMatch(java.util.Objects::isNull)) throw new BadRequest("running: job ids must be numbers");
-        return scheduler().heartbeat(runnerId, heartbeat.running(), waitMillis);
+        String note = heartbeat.note() == null ? null : heartbeat.note().length() > 500 ? heartbeat.note().substring(0, 500) : heartbeat.note();
+        return scheduler().heartbeat(runnerId, heartbeat.running(), note, waitMillis);
     }
 
     /** The next job, or null when none came within the wait. */

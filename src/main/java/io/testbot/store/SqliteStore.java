@@ -550,6 +550,43 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public Map<Long, BuildStats> buildStats(List<Long> buildIds) {
+        Map<Long, BuildStats> stats = new HashMap<>();
+        if (buildIds.isEmpty()) return stats;
+        String in = String.join(",", java.util.Collections.nCopies(buildIds.size(), "?"));
+        withConnection(c -> {
+            Map<Long, Integer> instances = new HashMap<>();
+            try (PreparedStatement statement = prepare(c, "SELECT build_id, COUNT(DISTINCT runner_id || '#' || json_extract(result_json, '$.instance')) FROM jobs"
+                    + " WHERE build_id IN (" + in + ") AND result_json IS NOT NULL GROUP BY build_id", buildIds.toArray());
+                 ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) instances.put(rs.getLong(1), rs.getInt(2));
+            }
+            try (PreparedStatement statement = prepare(c, "SELECT build_id, SUM(seconds), MAX(seconds) FROM file_results WHERE build_id IN (" + in + ") GROUP BY build_id",
+                    buildIds.toArray());
+                 ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) stats.put(rs.getLong(1), new BuildStats(rs.getDouble(2), rs.getDouble(3), instances.getOrDefault(rs.getLong(1), 1)));
+            }
+            return null;
+        });
+        return stats;
+    }
+
+    @Override
+    public List<JobSpan> jobSpans(long buildId) {
+        return withConnection(c -> list(c, "SELECT id, attempt, runner_id, started_at, finished_at, status, files_json, result_json FROM jobs WHERE build_id = ? ORDER BY id",
+                rs -> {
+                    JobResult result = rs.getString("result_json") == null ? null : fromJson(rs.getString("result_json"), JobResult.class);
+                    long started = rs.getLong("started_at");
+                    Instant startedAt = rs.wasNull() ? null : Instant.ofEpochMilli(started);
+                    long finished = rs.getLong("finished_at");
+                    Instant finishedAt = rs.wasNull() ? null : Instant.ofEpochMilli(finished);
+                    return new JobSpan(rs.getLong("id"), rs.getInt("attempt"), rs.getString("runner_id"), result == null ? 0 : result.instance(),
+                            startedAt, finishedAt, rs.getString("status"), result == null ? null : result.outcome(),
+                            fromJson(rs.getString("files_json"), new com.fasterxml.jackson.core.type.TypeReference<List<String>>() {}));
+                }, buildId));
+    }
+
+    @Override
     public void close() {
         lock.lock();
         try {

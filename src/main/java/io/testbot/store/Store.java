@@ -21,6 +21,21 @@ public interface Store extends AutoCloseable {
     record JobRow(long id, long buildId, List<String> files, String status, String runnerId, JobResult result,
                   int attempt, String avoidRunner) {}
 
+    /**
+     * What a finished build's tests took, for its ratio to the ideal: their seconds in all, its longest file, and
+     * how many runner instances ran its jobs.
+     */
+    record BuildStats(double testSeconds, double longestFile, int instances) {
+        /** The best any schedule on those instances could do: max(seconds / instances, longest file). */
+        public double idealSeconds() {
+            return Math.max(testSeconds / Math.max(1, instances), longestFile);
+        }
+    }
+
+    /** One job on its build's timeline: where it ran (runner id and instance, once it reported), when, and how it ended. */
+    record JobSpan(long jobId, int attempt, String runnerId, int instance, Instant startedAt, Instant finishedAt, String status,
+                   String outcome, List<String> files) {}
+
     /** A named token: its name, its role (admin, user, runner) and when it was made; never the token. */
     record TokenRow(String name, String role, Instant createdAt) {}
 
@@ -88,6 +103,10 @@ public interface Store extends AutoCloseable {
      * transaction; the runtime history they fed stays. Returns how many builds went.
      */
     int deleteBuildsFinishedBefore(Instant cutoff);
+
+    Map<Long, BuildStats> buildStats(List<Long> buildIds);
+
+    List<JobSpan> jobSpans(long buildId);
 
     /** Adds a named token, kept as its SHA-256; false when the name is taken. */
     boolean addToken(String name, String role, String sha256, Instant at);

@@ -293,7 +293,11 @@ class DistributedRspecIT extends Cluster {
         assertThat(http("GET", "/health", null, null).body()).isEqualTo("ok");
         // A token in a URL ends up in logs and histories: only the status page, which a browser opens, takes one.
         String encoded = java.net.URLEncoder.encode(token, java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(http("GET", "/status?token=" + encoded, null, null).statusCode()).isEqualTo(200);
+        HttpResponse<String> signedIn = http("GET", "/status?token=" + encoded, null, null);
+        assertThat(signedIn.statusCode()).as("the token goes into a cookie and out of the URL").isEqualTo(303);
+        assertThat(signedIn.headers().firstValue("Set-Cookie").orElse("")).contains("HttpOnly", "SameSite=Strict", "Path=/status");
+        assertThat(http("GET", "/status", null, null).body()).as("a browser without a token gets the sign-in form").contains("<form method=\"post\" action=\"/status/login\"");
+        assertThat(http("GET", "/status/data", null, null).statusCode()).isEqualTo(401);
         assertThat(http("GET", "/runners?token=" + encoded, null, null).statusCode()).isEqualTo(401);
         assertThat(http("POST", "/builds/1/cancel?token=" + encoded, "", null).statusCode()).isEqualTo(401);
         assertThat(http("GET", "/runners", null, token).statusCode()).isEqualTo(200);
@@ -486,6 +490,9 @@ class DistributedRspecIT extends Cluster {
         startServer();
         startRunner("oldbox", 2, "--report-version", "0.0.1");
         Awaitility.await().atMost(START).until(() -> http("GET", "/runners/outdated", null).body().contains("oldbox"));
+        // It says why it does not update itself, there and in its log.
+        Awaitility.await().atMost(START).until(() -> http("GET", "/runners/outdated", null).body()
+                .contains("oldbox") && http("GET", "/runners/outdated", null).body().contains("-- not updating: it reports version 0.0.1 (--report-version)"));
         assertThat(http("GET", "/runners/available_instances", null).body()).isEqualTo("0");
 
         // Told at once, not after a first long wait for events (20 s), and waiting no longer than it says.
