@@ -5,8 +5,6 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
-import io.testbot.adapters.Adapter;
-import io.testbot.adapters.Adapters;
 import io.testbot.protocol.Api;
 import io.testbot.protocol.ApiClient;
 import io.testbot.protocol.BlobQuery;
@@ -27,7 +25,6 @@ import io.testbot.protocol.ServerApi;
 import io.testbot.protocol.Version;
 import io.testbot.store.SqliteStore;
 import io.testbot.store.Store;
-import io.testbot.sync.BlobBatches;
 import io.testbot.sync.BlobStore;
 import io.testbot.sync.ManifestPaths;
 import org.slf4j.Logger;
@@ -35,15 +32,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.security.MessageDigest;
 import java.time.Clock;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +61,8 @@ public final class TestbotServer implements AutoCloseable {
     private final Metrics metrics;
     private final StatusFeed statusFeed;
     private final StatusPage statusPage;
+    private final Authentication authentication;
+    private final BuildChecks buildChecks;
     private final ScheduledExecutorService housekeepingTimer;
     /** Housekeeping deletes blobs under it; a submission checks that its blobs are there under it. */
     private final java.util.concurrent.locks.ReentrantLock sweeping = new java.util.concurrent.locks.ReentrantLock();
@@ -102,7 +94,9 @@ public final class TestbotServer implements AutoCloseable {
             }
         }) : null;
         this.statusFeed = http ? new StatusFeed(this::scheduler, this::store) : null;
-        this.statusPage = http ? new StatusPage(token -> config.token() == null ? Access.ANYONE : principal(token), statusFeed, config.tls() != null,
+        this.authentication = new Authentication(config.token(), this::store);
+        this.buildChecks = new BuildChecks(blobs, config.limits().maxBuildBytes());
+        this.statusPage = http ? new StatusPage(token -> config.token() == null ? Access.ANYONE : authentication.principal(token), statusFeed, config.tls() != null,
                 config.token() == null) : null;
         if (http) routes();
         // A killed upload's partial files: nothing else in this process writes there yet.
@@ -274,7 +268,7 @@ public final class TestbotServer implements AutoCloseable {
 
     // The route table is the API's documentation.
     private void routes() {
-        app.before(this::authenticate);
+        app.before(authentication::authenticate);
 
         app.get(Api.HEALTH, ctx -> ctx.result("ok"));
         app.get(Api.VERSION, ctx -> ctx.result(scheduler().version()));
@@ -282,11 +276,7 @@ public final class TestbotServer implements AutoCloseable {
         app.get(Api.METRICS, ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
         statusPage.routes(app);
 
-        app.post(Api.BLOBS_MISSING, this::missingBlobs);
-        app.put(Api.BLOB, this::putBlob);
-        app.get(Api.BLOB, this::getBlob);
-        app.post(Api.BLOBS_FETCH, this::fetchBlobs);
-        app.post(Api.BLOBS_UPLOAD, this::uploadBlobs);
+        new BlobRoutes(blobs, config.limits(), metrics).routes(app);
 
         app.post(Api.BUILDS, this::submitBuild);
         app.get(Api.BUILDS, ctx -> ctx.json(store().recentBuilds(intParam(ctx, "limit", 50, 1, 1000))));
@@ -300,7 +290,7 @@ public final class TestbotServer implements AutoCloseable {
         });
         app.post(Api.BUILD_CANCEL, ctx -> {
             long id = longPath(ctx, "id");
-            Access.Principal who = ctx.attribute(PRINCIPAL);
+            Access.Principal who = ctx.attribute(Authentication.PRINCIPAL);
             BuildInfo build = requireBuild(id);
             if (who != null && who.role() == Access.Role.USER && !who.name().equals(build.requestedBy())) {
                 throw new Forbidden("build " + id + " was sent by " + build.requestedBy() + "; a user's token cancels only its own builds");
@@ -322,7 +312,6 @@ public final class TestbotServer implements AutoCloseable {
             else ctx.json(job);
         });
         app.post(Api.JOB_RESULT, ctx -> ctx.json(reportResult(longPath(ctx, "id"), body(ctx, JobResult.class))));
-        app.get(Api.RUNNER_UPDATE, this::serveOwnJar);
         app.get(Api.RUNNERS_AVAILABLE, ctx -> ctx.result(String.valueOf(scheduler().availableInstances())));
         app.get(Api.RUNNERS_TOTAL, ctx -> ctx.result(String.valueOf(scheduler().totalInstances())));
         app.get(Api.RUNNERS_OUTDATED, ctx -> ctx.result(scheduler().runners().stream().filter(r -> !r.upToDate() && r.live())
@@ -345,137 +334,9 @@ public final class TestbotServer implements AutoCloseable {
         });
     }
 
-    /** The request's {@link Access.Principal}, once authenticated. */
-    private static final String PRINCIPAL = "testbot.principal";
-
-    private void authenticate(Context ctx) {
-        if (ctx.path().equals(Api.HEALTH)) return;
-        if (config.token() == null) {
-            ctx.attribute(PRINCIPAL, Access.ANYONE);
-            return;
-        }
-        // The status pages answer a browser without a token with their sign-in form (and take ?token= once).
-        if (StatusPage.isPage(ctx.method().name(), ctx.path())) return;
-        String header = ctx.header(Api.TOKEN_HEADER);
-        // A token in a URL ends up in logs and shell histories: no route reads one there; a browser keeps it in a cookie.
-        String inCookie = ctx.path().startsWith(Api.STATUS + "/") ? ctx.cookie(StatusPage.COOKIE) : null;
-        String presented = header != null && header.startsWith("Bearer ") ? header.substring(7).strip() : inCookie;
-        Access.Principal who = presented == null ? null : principal(presented);
-        if (who == null) {
-            ctx.status(HttpStatus.UNAUTHORIZED).json(new ErrorReply(presented == null ? "missing token" : "wrong token"));
-            ctx.skipRemainingHandlers();
-            return;
-        }
-        if (!Access.allows(who.role(), ctx.method().name(), ctx.path())) {
-            ctx.status(HttpStatus.FORBIDDEN).json(new ErrorReply("the " + who.role().label() + " token " + who.name() + " may not " + ctx.method() + " " + ctx.path()
-                    + " (a runner token runs jobs; builds take a user's token)"));
-            ctx.skipRemainingHandlers();
-            return;
-        }
-        ctx.attribute(PRINCIPAL, who);
-    }
-
-    /** Whose token this is: the server's own, a named one (checked in the store, so a revoked one fails at once), or nobody's. */
-    private Access.Principal principal(String presented) {
-        if (MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), config.token().getBytes(StandardCharsets.UTF_8))) return Access.SERVER_TOKEN;
-        Store.TokenRow row = store().tokenBySha256(Access.sha256(presented));
-        return row == null ? null : new Access.Principal(row.name(), Access.Role.of(row.role()), true);
-    }
-
-
-    private void missingBlobs(Context ctx) {
-        BlobQuery query = body(ctx, BlobQuery.class);
-        if (query.sha256() == null) throw new BadRequest("sha256 list is required");
-        if (query.sha256().size() > MAX_MANIFEST_ENTRIES) throw new BadRequest("too many blobs in one query (max " + MAX_MANIFEST_ENTRIES + ")");
-        Set<String> missing = new HashSet<>();
-        for (String sha : query.sha256()) {
-            if (!io.testbot.sync.Hashing.isSha256(sha)) throw new BadRequest("not a SHA-256 hex digest: " + sha);
-            if (!blobs.has(sha)) missing.add(sha);
-        }
-        ctx.json(new BlobQuery(missing.stream().sorted().toList()));
-    }
-
-    private void putBlob(Context ctx) throws IOException {
-        String sha = shaPath(ctx);
-        try (CappedInput in = new CappedInput(ctx.bodyInputStream(), Long.MAX_VALUE - 1, "a file")) {
-            blobs.put(sha, in, config.limits().maxBlobBytes());
-            metrics.uploaded(in.bytesRead());
-        }
-        ctx.status(HttpStatus.NO_CONTENT);
-    }
-
-    /** The server's own jar and its digest, once computed. */
-    private volatile String ownJarSha256;
-
-    /** What an outdated runner updates itself from: this server's own jar, its version and digest in the headers. */
-    private void serveOwnJar(Context ctx) throws IOException {
-        Path jar = Version.jar().orElseThrow(() -> new NotFound("this server does not run from a jar: runners cannot update from it"));
-        if (ownJarSha256 == null) {
-            try (InputStream in = Files.newInputStream(jar)) {
-                java.security.MessageDigest digest = io.testbot.sync.Hashing.sha256();
-                byte[] buffer = new byte[64 * 1024];
-                for (int n; (n = in.read(buffer)) > 0; ) digest.update(buffer, 0, n);
-                ownJarSha256 = io.testbot.sync.Hashing.hex(digest.digest());
-            }
-        }
-        ctx.header(Api.VERSION_HEADER, Version.CURRENT).header(Api.SHA256_HEADER, ownJarSha256).contentType("application/java-archive");
-        if (metrics != null) metrics.served(Files.size(jar));
-        ctx.result(Files.newInputStream(jar));
-    }
-
-    private void getBlob(Context ctx) throws IOException {
-        String sha = shaPath(ctx);
-        if (!blobs.has(sha)) throw new NotFound("no blob " + sha);
-        ctx.contentType("application/octet-stream");
-        metrics.served(Files.size(blobs.path(sha)));
-        ctx.result(Files.newInputStream(blobs.path(sha)));
-    }
-
-    /** The blobs asked for that the server has, as a zip of entries named by their digests. */
-    private void fetchBlobs(Context ctx) throws IOException {
-        BlobQuery query = body(ctx, BlobQuery.class);
-        if (query.sha256() == null) throw new BadRequest("sha256 list is required");
-        if (query.sha256().size() > Api.MAX_BLOBS_PER_BATCH) throw new BadRequest("too many blobs in one batch (max " + Api.MAX_BLOBS_PER_BATCH + ")");
-        for (String sha : query.sha256()) {
-            if (!io.testbot.sync.Hashing.isSha256(sha)) throw new BadRequest("not a SHA-256 hex digest: " + sha);
-        }
-        List<String> held = query.sha256().stream().distinct().filter(blobs::has).toList();
-        long bytes = 0;
-        for (String sha : held) bytes += Files.size(blobs.path(sha));
-        metrics.served(bytes);
-        ctx.contentType("application/zip");
-        BlobBatches.write(ctx.outputStream(), held, blobs::path);
-        ctx.outputStream().flush();
-    }
-
-    /** Stores every entry of a zip as the blob its name says; an entry that does not match its name is a 400. */
-    private void uploadBlobs(Context ctx) throws IOException {
-        int count = 0;
-        long cap = config.limits().maxUploadBytes();
-        // Capped as sent and as unpacked: a zip of a megabyte can hold gigabytes of zeros.
-        try (java.util.zip.ZipInputStream packed = new java.util.zip.ZipInputStream(new CappedInput(ctx.bodyInputStream(), cap, "an upload"));
-             CappedInput zip = new CappedInput(packed, cap, "an upload's files")) {
-            for (java.util.zip.ZipEntry entry; (entry = packed.getNextEntry()) != null; ) {
-                if (++count > Api.MAX_BLOBS_PER_BATCH) throw new BadRequest("too many blobs in one batch (max " + Api.MAX_BLOBS_PER_BATCH + ")");
-                String sha = entry.getName();
-                if (entry.isDirectory() || !io.testbot.sync.Hashing.isSha256(sha)) throw new BadRequest("not a SHA-256 hex digest: " + sha);
-                try {
-                    blobs.put(sha, zip, config.limits().maxBlobBytes());
-                } catch (BlobStore.BlobRejectedException e) {
-                    throw new BadRequest("blob " + sha + ": " + e.getMessage());
-                }
-            }
-            metrics.uploaded(zip.bytesRead());
-        } catch (java.util.zip.ZipException e) {
-            throw new BadRequest("not a zip of blobs: " + e.getMessage());
-        }
-        if (count == 0) throw new BadRequest("no blobs in the request: expected a zip of entries named by their SHA-256");
-        ctx.status(HttpStatus.NO_CONTENT);
-    }
-
     private void submitBuild(Context ctx) {
         BuildRequest request = body(ctx, BuildRequest.class);
-        Access.Principal who = ctx.attribute(PRINCIPAL);
+        Access.Principal who = ctx.attribute(Authentication.PRINCIPAL);
         // A named token says who sent the build, whatever the request says.
         if (who != null && who.named()) request = request.withRequestedBy(who.name());
         ctx.status(HttpStatus.CREATED).json(submit(request, ctx.ip()));
@@ -493,77 +354,7 @@ public final class TestbotServer implements AutoCloseable {
     }
 
     private BuildInfo submitWhileNoSweep(BuildRequest request, String address) {
-        if (request.project() == null || request.project().isBlank()) throw new BadRequest("project is required");
-        NumberChecks.build(request);
-        Adapter adapter = Adapters.find(request.adapter()).orElseThrow(() -> new BadRequest("unknown adapter '" + request.adapter() + "'"));
-        if (request.files() == null || request.files().isEmpty()) throw new BadRequest("no files to run");
-        if (request.options() != null && request.options().stream().anyMatch(o -> o == null || o.indexOf('\0') >= 0)) throw new BadRequest("invalid option");
-        String optionsProblem = adapter.optionsProblem(request.options() == null ? List.of() : request.options());
-        if (optionsProblem != null) throw new BadRequest(optionsProblem);
-        Map<String, String> environment = request.environment() == null ? Map.of() : request.environment();
-        String environmentProblem = environmentProblem(adapter, environment);
-        if (environmentProblem != null) throw new BadRequest(environmentProblem);
-        Set<String> testFiles = new HashSet<>();
-        Set<String> entries = new HashSet<>();
-        for (String entry : request.files()) {
-            if (entry == null) throw new BadRequest("test file: null");
-            if (!entries.add(entry)) throw new BadRequest("test file listed twice: " + entry);
-            String file;
-            try {
-                file = adapter.fileOf(entry);
-            } catch (IllegalArgumentException e) {
-                throw new BadRequest("test file: " + e.getMessage());
-            }
-            String problem = ManifestPaths.problem(file);
-            if (problem != null) throw new BadRequest("test file: " + problem);
-            testFiles.add(file);
-        }
-        if (request.manifest() != null) {
-            if (request.manifest().size() > MAX_MANIFEST_ENTRIES) throw new BadRequest("manifest has more than " + MAX_MANIFEST_ENTRIES + " files");
-            ManifestPaths.validate(request.manifest());
-            Set<String> paths = request.manifest().stream().map(FileEntry::path).collect(Collectors.toSet());
-            List<String> absent = testFiles.stream().filter(f -> !paths.contains(f)).sorted().limit(3).toList();
-            if (!absent.isEmpty()) throw new BadRequest("test files not in the manifest: " + String.join(", ", absent));
-            long bytes = 0;
-            for (FileEntry entry : request.manifest()) bytes += Math.max(0, entry.size());
-            if (bytes > config.limits().maxBuildBytes()) {
-                throw new CappedInput.TooLarge("the project's files add up to " + bytes + " bytes, more than this server takes (" + config.limits().maxBuildBytes()
-                        + "; its --max-build-size)");
-            }
-            long missing = request.manifest().stream().filter(e -> !blobs.has(e.sha256())).count();
-            // A conflict, not a bad request: a file the requester was told is here may have been deleted since, as
-            // no recent build used it; the requester uploads it and submits again.
-            if (missing > 0) throw new Conflict(missing + " file(s) of the manifest are not on the server; upload them and submit again");
-        }
-        // Sizes only order the build: those of files not in it are dropped.
-        Map<String, Long> sizes = null;
-        if (request.sizes() != null) {
-            if (request.sizes().values().stream().anyMatch(size -> size == null || size < 0)) throw new BadRequest("sizes must be numbers of bytes");
-            sizes = request.sizes().entrySet().stream().filter(e -> testFiles.contains(e.getKey()))
-                    .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
-        }
-        BuildRequest normalised = new BuildRequest(request.project(), request.adapter(), List.copyOf(request.files()),
-                request.options() == null ? List.of() : request.options(), request.beforeRun(), request.manifest(),
-                request.jobSize(), request.requestedBy() == null ? address : request.requestedBy(),
-                request.failFast(), request.jobTimeout(), request.retryFailed(), sizes,
-                Map.copyOf(environment));
-        return scheduler().submit(normalised);
-    }
-
-    /** Most a build's variables may hold, names and values together. */
-    static final int MAX_ENVIRONMENT_CHARS = 64 * 1024;
-
-    /** A build carries only variables its framework reads from the requester, of a sane size. */
-    private static String environmentProblem(Adapter adapter, Map<String, String> environment) {
-        long chars = 0;
-        for (Map.Entry<String, String> variable : environment.entrySet()) {
-            if (variable.getKey() == null || variable.getValue() == null || variable.getValue().indexOf('\0') >= 0) return "invalid environment variable";
-            if (!adapter.requesterVariables().contains(variable.getKey())) {
-                return adapter.name() + " builds carry no variable " + variable.getKey() + " (only " + String.join(", ", new java.util.TreeSet<>(adapter.requesterVariables())) + ")";
-            }
-            chars += variable.getKey().length() + variable.getValue().length();
-        }
-        return chars > MAX_ENVIRONMENT_CHARS ? "the build's environment variables are longer than " + MAX_ENVIRONMENT_CHARS + " characters" : null;
+        return scheduler().submit(buildChecks.normalise(request, address));
     }
 
     private EventsReply events(long buildId, long after, long waitMillis) throws InterruptedException {
@@ -706,7 +497,12 @@ public final class TestbotServer implements AutoCloseable {
     }
 
     private <T> T body(Context ctx, Class<T> type) {
-        try (InputStream in = new CappedInput(ctx.bodyInputStream(), config.limits().maxRequestBytes(), "a request")) {
+        return body(ctx, type, config.limits().maxRequestBytes());
+    }
+
+    /** A JSON request body, read as it arrives and cut off past maxBytes (413); a 400 for anything malformed. */
+    static <T> T body(Context ctx, Class<T> type, long maxBytes) {
+        try (InputStream in = new CappedInput(ctx.bodyInputStream(), maxBytes, "a request")) {
             T value = Json.MAPPER.readValue(in, type);
             if (value == null) throw new BadRequest("empty request body");
             return value;
@@ -715,12 +511,6 @@ public final class TestbotServer implements AutoCloseable {
         } catch (IOException e) {
             throw new BadRequest("unreadable request body: " + e.getMessage());
         }
-    }
-
-    private static String shaPath(Context ctx) {
-        String sha = ctx.pathParam("sha");
-        if (!io.testbot.sync.Hashing.isSha256(sha)) throw new BadRequest("not a SHA-256 hex digest: " + sha);
-        return sha;
     }
 
     private static long waitParam(Context ctx) {
