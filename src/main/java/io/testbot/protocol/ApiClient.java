@@ -94,8 +94,9 @@ public final class ApiClient implements ServerApi {
     }
 
     @Override
-    public JobAssignment nextJob(String runnerId, long waitMillis) throws IOException, InterruptedException {
-        return post(Api.path(Api.RUNNER_NEXT_JOB, runnerId), null, JobAssignment.class, waitMillis);
+    public JobAssignment nextJob(String runnerId, int instance, long waitMillis) throws IOException, InterruptedException {
+        String path = Api.path(Api.RUNNER_NEXT_JOB, runnerId) + (instance > 0 ? "?instance=" + instance : "");
+        return post(path, null, JobAssignment.class, waitMillis);
     }
 
     @Override

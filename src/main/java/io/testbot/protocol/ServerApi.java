@@ -19,7 +19,12 @@ public interface ServerApi {
     Runners.HeartbeatReply heartbeat(String runnerId, Runners.Heartbeat heartbeat, long waitMillis) throws IOException, InterruptedException;
 
     /** The next job for one of this runner's instances, or null when none came within waitMillis. */
-    JobAssignment nextJob(String runnerId, long waitMillis) throws IOException, InterruptedException;
+    default JobAssignment nextJob(String runnerId, long waitMillis) throws IOException, InterruptedException {
+        return nextJob(runnerId, 0, waitMillis);
+    }
+
+    /** The next job for this instance of the runner (1..n; 0: unsaid), which the status page shows it on. */
+    JobAssignment nextJob(String runnerId, int instance, long waitMillis) throws IOException, InterruptedException;
 
     Runners.ResultReply reportResult(long jobId, JobResult result) throws IOException, InterruptedException;
 

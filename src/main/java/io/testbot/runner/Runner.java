@@ -161,7 +161,7 @@ public final class Runner implements AutoCloseable {
                 // may be starting (on two cores the forks took 75 ms from a requester started just as a build ended).
                 long wait = !wantsSpare ? JOB_WAIT_MILLIS : justWorked ? 0 : SPARE_AFTER_IDLE_MILLIS;
                 justWorked = false;
-                JobAssignment job = server.nextJob(id, wait);
+                JobAssignment job = server.nextJob(id, instance, wait);
                 if (job == null) {
                     // No job came at once: boot the next build's worker now, while this instance is idle anyway.
                     if (wantsSpare) spares.bootIfWanted();

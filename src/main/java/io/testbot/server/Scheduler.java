@@ -81,7 +81,7 @@ public final class Scheduler {
     /** A running build as the status page shows it: failures so far, and its jobs on runners now. */
     public record LiveBuild(long id, int failures, List<LiveJob> running) {}
 
-    public record LiveJob(long jobId, String runner, List<String> files, Instant startedAt) {}
+    public record LiveJob(long jobId, String runner, int instance, List<String> files, Instant startedAt) {}
 
     /** The running builds, with what each runs where now. */
     public List<LiveBuild> liveBuilds() {
@@ -92,7 +92,7 @@ public final class Scheduler {
                 if (job.runnerId == null) continue;
                 RunnerState runner = runners.get(job.runnerId);
                 jobs.computeIfAbsent(job.buildId, id -> new ArrayList<>())
-                        .add(new LiveJob(job.id, runner == null ? job.runnerId : runner.row.hostname(), job.files, job.assignedAt));
+                        .add(new LiveJob(job.id, runner == null ? job.runnerId : runner.row.hostname(), job.instance, job.files, job.assignedAt));
             }
             List<LiveBuild> builds = new ArrayList<>();
             for (ActiveBuild build : activeBuilds.values()) {
@@ -116,6 +116,8 @@ public final class Scheduler {
         /** The runner that failed these examples: another one should re-run them, if there is one. */
         final String avoidRunner;
         String runnerId;
+        /** The runner's instance that runs it, as the runner said (0: unsaid). */
+        int instance;
         Instant assignedAt;
 
         ActiveJob(long id, long buildId, List<String> files, int attempt, String avoidRunner) {
@@ -353,6 +355,11 @@ public final class Scheduler {
 
     /** Hands the runner its next job, waiting up to waitMillis for one. */
     public Optional<JobAssignment> nextJob(String runnerId, long waitMillis) throws InterruptedException {
+        return nextJob(runnerId, 0, waitMillis);
+    }
+
+    /** As above, for an instance of the runner (1..n; 0 when the runner does not say), which the status page shows. */
+    public Optional<JobAssignment> nextJob(String runnerId, int instance, long waitMillis) throws InterruptedException {
         lock.lock();
         try {
             RunnerState runner = runners.get(runnerId);
@@ -374,6 +381,7 @@ public final class Scheduler {
                     if (jobId != null) {
                         ActiveJob job = activeJobs.get(jobId);
                         job.runnerId = runnerId;
+                        job.instance = instance;
                         job.assignedAt = clock.instant();
                         runner.running.add(jobId);
                         store.jobStarted(jobId, runnerId, clock.instant());

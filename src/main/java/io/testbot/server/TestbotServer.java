@@ -307,7 +307,7 @@ public final class TestbotServer implements AutoCloseable {
             ctx.status(HttpStatus.NO_CONTENT);
         });
         app.post(Api.RUNNER_NEXT_JOB, ctx -> {
-            JobAssignment job = nextJob(ctx.pathParam("id"), waitParam(ctx));
+            JobAssignment job = nextJob(ctx.pathParam("id"), intParam(ctx, "instance", 0, 0, NumberChecks.MAX_INSTANCES), waitParam(ctx));
             if (job == null) ctx.status(HttpStatus.NO_CONTENT);
             else ctx.json(job);
         });
@@ -384,8 +384,8 @@ public final class TestbotServer implements AutoCloseable {
     }
 
     /** The next job, or null when none came within the wait. */
-    private JobAssignment nextJob(String runnerId, long waitMillis) throws InterruptedException {
-        JobAssignment job = scheduler().nextJob(runnerId, waitMillis).orElse(null);
+    private JobAssignment nextJob(String runnerId, int instance, long waitMillis) throws InterruptedException {
+        JobAssignment job = scheduler().nextJob(runnerId, instance, waitMillis).orElse(null);
         if (job != null) prepareForResults(job);
         return job;
     }
@@ -434,8 +434,8 @@ public final class TestbotServer implements AutoCloseable {
         }
 
         @Override
-        public JobAssignment nextJob(String runnerId, long waitMillis) throws ApiClient.ApiException, InterruptedException {
-            return call(() -> TestbotServer.this.nextJob(runnerId, Math.min(MAX_WAIT_MILLIS, waitMillis)));
+        public JobAssignment nextJob(String runnerId, int instance, long waitMillis) throws ApiClient.ApiException, InterruptedException {
+            return call(() -> TestbotServer.this.nextJob(runnerId, instance, Math.min(MAX_WAIT_MILLIS, waitMillis)));
         }
 
         @Override

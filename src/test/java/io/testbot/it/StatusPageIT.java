@@ -53,7 +53,7 @@ class StatusPageIT extends Cluster {
             Proc requester = startRequester(project);
             Awaitility.await("the build running on the page").atMost(START)
                     .until(() -> text(browser, "running").contains("<script>alert(1)") && Files.list(pids).findAny().isPresent());
-            assertThat(text(browser, "running")).contains("r1: spec/blocked_spec.rb");
+            assertThat(text(browser, "running")).containsPattern("r1 #[12]: spec/blocked_spec.rb");
             assertThat(browser.findElements(By.xpath("//script[contains(., 'alert(1)')]"))).as("the name is text, not a script").isEmpty();
             assertThat(browser.findElements(By.xpath("//td[starts-with(., '<script>alert(1)')]"))).isNotEmpty();
 

@@ -36,7 +36,7 @@ class RunnerTest {
         // many spares are on their way.
         ServerApi watched = (ServerApi) java.lang.reflect.Proxy.newProxyInstance(ServerApi.class.getClassLoader(), new Class<?>[]{ServerApi.class},
                 (proxy, method, args) -> {
-                    if (method.getName().equals("nextJob") && reported.get() && (long) args[1] > 0) {
+                    if (method.getName().equals("nextJob") && reported.get() && (long) args[args.length - 1] > 0) {
                         sparesAtFirstWait.complete(spares.started() + spares.pending());
                     }
                     try {
