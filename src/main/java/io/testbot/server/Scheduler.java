@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,7 +61,7 @@ public final class Scheduler {
     private final Deque<Long> queue = new ArrayDeque<>();
     private final Map<Long, ActiveJob> activeJobs = new HashMap<>();
     private final Map<Long, ActiveBuild> activeBuilds = new HashMap<>();
-    private final Map<String, RunnerState> runners = new LinkedHashMap<>();
+    private final RunnerRegistry runners;
     private boolean closing;
     /** Counts the changes waiters are woken for: the status page pushes a new view when it moved. */
     private volatile long changes;
@@ -90,7 +89,7 @@ public final class Scheduler {
             Map<Long, List<LiveJob>> jobs = new HashMap<>();
             for (ActiveJob job : activeJobs.values()) {
                 if (job.runnerId == null) continue;
-                RunnerState runner = runners.get(job.runnerId);
+                RunnerRegistry.RunnerState runner = runners.get(job.runnerId);
                 jobs.computeIfAbsent(job.buildId, id -> new ArrayList<>())
                         .add(new LiveJob(job.id, runner == null ? job.runnerId : runner.row.hostname(), job.instance, job.files, job.assignedAt));
             }
@@ -159,25 +158,6 @@ public final class Scheduler {
         }
     }
 
-    private static final class RunnerState {
-        Store.RunnerRow row;
-        Instant lastSeen;
-        Instant lastStored;
-        /** Heartbeats parked here: the runner is there now, whatever lastSeen says. */
-        int heartbeatPolls;
-        boolean left;
-        final Set<Long> running = new HashSet<>();
-        final Set<Long> cancels = new java.util.LinkedHashSet<>();
-        boolean told;
-        String note;
-
-        RunnerState(Store.RunnerRow row, Instant lastSeen) {
-            this.row = row;
-            this.lastSeen = lastSeen;
-            this.lastStored = lastSeen;
-        }
-    }
-
     /** A runner whose version differs from the server's: it is given no jobs. */
     public static final class OutdatedRunnerException extends RuntimeException {
         public OutdatedRunnerException(String message) {
@@ -201,6 +181,7 @@ public final class Scheduler {
         this.store = store;
         this.version = version;
         this.clock = clock;
+        this.runners = new RunnerRegistry(store, clock, version);
         // Local mode (no recovery) leaves the store's other builds alone: they may be another local run's, live, in
         // the same store; one left running by a run that was killed stays so, which nothing of local mode reads.
         if (recover) recover();
@@ -209,7 +190,7 @@ public final class Scheduler {
     /** Rebuilds the queue after a restart: queued jobs go back in line, running jobs keep their runner's lease. */
     private void recover() {
         Instant now = clock.instant();
-        for (Store.RunnerRow row : store.runners()) runners.put(row.id(), new RunnerState(row, now));
+        for (Store.RunnerRow row : store.runners()) runners.add(row.id(), new RunnerRegistry.RunnerState(row, now));
         for (BuildInfo build : store.buildsWithStatus(BuildStatus.RUNNING)) {
             BuildRequest request = store.buildRequest(build.id());
             List<Store.JobRow> jobs = store.jobs(build.id());
@@ -225,7 +206,7 @@ public final class Scheduler {
                 active.remainingJobs++;
                 ActiveJob aj = new ActiveJob(job);
                 activeJobs.put(job.id(), aj);
-                RunnerState runner = job.runnerId() == null ? null : runners.get(job.runnerId());
+                RunnerRegistry.RunnerState runner = job.runnerId() == null ? null : runners.get(job.runnerId());
                 if (job.status().equals("running") && runner != null) {
                     aj.runnerId = runner.row.id();
                     aj.assignedAt = now;
@@ -255,7 +236,7 @@ public final class Scheduler {
             Store.RunnerRow row = new Store.RunnerRow(id, registration.hostname(), address, registration.version(),
                     Math.max(1, registration.instances()), registration.workDir(), now, now);
             store.saveRunner(row);
-            runners.put(id, new RunnerState(row, now));
+            runners.add(id, new RunnerRegistry.RunnerState(row, now));
             boolean upToDate = version.equals(registration.version());
             log.info("runner {} registered: {} ({}), {} instance(s), version {}{}", id, row.hostname(), address, row.instances(),
                     row.version(), upToDate ? "" : " -- OUTDATED, it gets no jobs");
@@ -278,10 +259,10 @@ public final class Scheduler {
     public Runners.HeartbeatReply heartbeat(String runnerId, List<Long> running, String note, long waitMillis) throws InterruptedException {
         lock.lock();
         try {
-            RunnerState runner = runners.get(runnerId);
+            RunnerRegistry.RunnerState runner = runners.get(runnerId);
             if (runner == null) return new Runners.HeartbeatReply(List.of(), false);
-            boolean wasLive = isLive(runner, clock.instant());
-            touch(runner);
+            boolean wasLive = runners.isLive(runner, clock.instant());
+            runners.touch(runner);
             if (!java.util.Objects.equals(runner.note, note)) {
                 runner.note = note;
                 signal();
@@ -309,7 +290,7 @@ public final class Scheduler {
      * a job the server gave it long enough ago that it should have started, but that it does not run (the answer
      * was lost, say in a server crash), goes back to the queue.
      */
-    private void reconcile(RunnerState runner, List<Long> reported) {
+    private void reconcile(RunnerRegistry.RunnerState runner, List<Long> reported) {
         Set<Long> reportedSet = new HashSet<>(reported);
         for (Long jobId : reportedSet) if (!runner.running.contains(jobId)) runner.cancels.add(jobId);
         Instant now = clock.instant();
@@ -323,7 +304,7 @@ public final class Scheduler {
         }
     }
 
-    private void requeue(RunnerState runner, long jobId) {
+    private void requeue(RunnerRegistry.RunnerState runner, long jobId) {
         runner.running.remove(jobId);
         ActiveJob job = activeJobs.get(jobId);
         if (job == null) return;
@@ -341,7 +322,7 @@ public final class Scheduler {
     public void leave(String runnerId) {
         lock.lock();
         try {
-            RunnerState runner = runners.get(runnerId);
+            RunnerRegistry.RunnerState runner = runners.get(runnerId);
             if (runner == null) return;
             runner.left = true;
             List<Long> held = List.copyOf(runner.running);
@@ -362,21 +343,21 @@ public final class Scheduler {
     public Optional<JobAssignment> nextJob(String runnerId, int instance, long waitMillis) throws InterruptedException {
         lock.lock();
         try {
-            RunnerState runner = runners.get(runnerId);
+            RunnerRegistry.RunnerState runner = runners.get(runnerId);
             if (runner == null) throw new UnknownRunnerException(runnerId);
             if (!version.equals(runner.row.version())) {
                 if (!runner.told) log.warn("runner {} ({}) is version {}, server is {}: it gets no jobs", runnerId, runner.row.hostname(), runner.row.version(), version);
                 runner.told = true;
-                touch(runner);
+                runners.touch(runner);
                 throw new OutdatedRunnerException("runner version " + runner.row.version() + " differs from server version " + version
                         + "; this runner gets no jobs until it is updated");
             }
             long remaining = TimeUnit.MILLISECONDS.toNanos(waitMillis);
-            touch(runner);
+            runners.touch(runner);
             runner.left = false;
             while (true) {
                 // A request parked here may outlive its runner; only a runner that keeps its heartbeat gets work.
-                if (isLive(runner, clock.instant())) {
+                if (runners.isLive(runner, clock.instant())) {
                     Long jobId = nextFairJob(runnerId);
                     if (jobId != null) {
                         ActiveJob job = activeJobs.get(jobId);
@@ -430,7 +411,7 @@ public final class Scheduler {
         try {
             ActiveJob job = activeJobs.get(jobId);
             if (job == null || job.runnerId == null || !job.runnerId.equals(result.runnerId())) return ResultStatus.IGNORED;
-            RunnerState runner = runners.get(job.runnerId);
+            RunnerRegistry.RunnerState runner = runners.get(job.runnerId);
             Instant now = clock.instant();
             ActiveBuild build = activeBuilds.get(job.buildId);
             String runnerName = runner == null ? job.runnerId : runner.row.hostname();
@@ -445,7 +426,7 @@ public final class Scheduler {
             build.running--;
             if (runner != null) {
                 runner.running.remove(jobId);
-                touch(runner);
+                runners.touch(runner);
             }
             build.lastSeq = recorded.event().seq();
             if (retry != null) {
@@ -473,7 +454,7 @@ public final class Scheduler {
      */
     private Long nextFairJob(String runnerId) {
         Instant now = clock.instant();
-        boolean othersUsable = runners.values().stream().anyMatch(r -> !r.row.id().equals(runnerId) && usable(r, now));
+        boolean othersUsable = runners.all().stream().anyMatch(r -> !r.row.id().equals(runnerId) && runners.usable(r, now));
         Long best = null;
         int bestRunning = Integer.MAX_VALUE;
         Set<Long> seenBuilds = new HashSet<>();
@@ -510,7 +491,7 @@ public final class Scheduler {
             Function<String, String> fileOf = adapter.<Function<String, String>>map(a -> a::fileOf).orElse(Function.identity());
             Map<String, Double> runtimes = JobPlanner.perEntry(request.files(), store.runtimes(request.project(), request.adapter()), fileOf);
             Map<String, Double> sizes = JobPlanner.perEntry(request.files(), fileSizes, fileOf);
-            int instances = Math.max(2, liveInstances());
+            int instances = Math.max(2, runners.liveInstances());
             List<List<String>> groups = JobPlanner.plan(request.files(), runtimes, sizes, instances, request.jobSize(),
                     store.jobOverhead(request.project(), request.adapter()).orElseGet(() -> adapter.map(Adapter::assumedJobOverhead).orElse(Adapter.ASSUMED_JOB_OVERHEAD)));
             long id = store.createBuild(request, groups, clock.instant());
@@ -550,7 +531,7 @@ public final class Scheduler {
             dropped++;
             activeJobs.remove(job.id);
             queue.remove(job.id);
-            RunnerState runner = job.runnerId == null ? null : runners.get(job.runnerId);
+            RunnerRegistry.RunnerState runner = job.runnerId == null ? null : runners.get(job.runnerId);
             if (runner != null) {
                 runner.running.remove(job.id);
                 runner.cancels.add(job.id);
@@ -586,7 +567,7 @@ public final class Scheduler {
                 ActiveBuild build = activeBuilds.get(buildId);
                 if (build == null || build.lastSeq > after || remaining <= 0 || closing) {
                     BuildInfo info = store.build(buildId);
-                    return new EventsReply(store.events(buildId, after), liveRunners(), info == null ? null : info.status());
+                    return new EventsReply(store.events(buildId, after), runners.liveRunners(), info == null ? null : info.status());
                 }
                 remaining = changed.awaitNanos(remaining);
             }
@@ -613,8 +594,8 @@ public final class Scheduler {
         lock.lock();
         try {
             Instant now = clock.instant();
-            for (RunnerState runner : runners.values()) {
-                if (runner.running.isEmpty() || isLive(runner, now)) continue;
+            for (RunnerRegistry.RunnerState runner : runners.all()) {
+                if (runner.running.isEmpty() || runners.isLive(runner, now)) continue;
                 List<Long> lost = List.copyOf(runner.running);
                 lost.forEach(jobId -> requeue(runner, jobId));
                 log.warn("runner {} ({}) not heard from for {} s: {} job(s) requeued", runner.row.id(), runner.row.hostname(),
@@ -626,46 +607,11 @@ public final class Scheduler {
         }
     }
 
-    private void touch(RunnerState runner) {
-        Instant now = clock.instant();
-        runner.lastSeen = now;
-        if (Duration.between(runner.lastStored, now).toSeconds() >= 5) {
-            try {
-                store.touchRunner(runner.row.id(), now);
-            } catch (RuntimeException e) {
-                // Only for the status page and a restart: not worth failing the result or heartbeat that touched it.
-                log.warn("could not store when runner {} was last heard from: {}", runner.row.id(), e.toString());
-            }
-            runner.lastStored = now;
-        }
-    }
-
-    private boolean isLive(RunnerState runner, Instant now) {
-        if (runner.left) return false;
-        return runner.heartbeatPolls > 0 || Duration.between(runner.lastSeen, now).compareTo(RUNNER_LEASE) < 0;
-    }
-
-    private boolean usable(RunnerState runner, Instant now) {
-        return isLive(runner, now) && version.equals(runner.row.version());
-    }
-
-    private int liveRunners() {
-        Instant now = clock.instant();
-        return (int) runners.values().stream().filter(r -> usable(r, now)).count();
-    }
-
-    private int liveInstances() {
-        Instant now = clock.instant();
-        return runners.values().stream().filter(r -> usable(r, now)).mapToInt(r -> r.row.instances()).sum();
-    }
-
     /** Idle instances of live, up-to-date runners. */
     public int availableInstances() {
         lock.lock();
         try {
-            Instant now = clock.instant();
-            return runners.values().stream().filter(r -> usable(r, now))
-                    .mapToInt(r -> Math.max(0, r.row.instances() - r.running.size())).sum();
+            return runners.availableInstances();
         } finally {
             lock.unlock();
         }
@@ -694,7 +640,7 @@ public final class Scheduler {
     public int totalInstances() {
         lock.lock();
         try {
-            return liveInstances();
+            return runners.liveInstances();
         } finally {
             lock.unlock();
         }
@@ -703,13 +649,7 @@ public final class Scheduler {
     public List<RunnerInfo> runners() {
         lock.lock();
         try {
-            Instant now = clock.instant();
-            List<RunnerInfo> result = new ArrayList<>();
-            for (RunnerState r : runners.values()) {
-                result.add(new RunnerInfo(r.row.id(), r.row.hostname(), r.row.address(), r.row.version(), r.row.instances(),
-                        r.running.size(), isLive(r, now), version.equals(r.row.version()), r.lastSeen, r.note));
-            }
-            return result;
+            return runners.infos();
         } finally {
             lock.unlock();
         }

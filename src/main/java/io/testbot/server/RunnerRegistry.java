@@ -1,0 +1,123 @@
+package io.testbot.server;
+
+import io.testbot.protocol.RunnerInfo;
+import io.testbot.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The runners the server knows and their leases: who is live (heard from within {@link Scheduler#RUNNER_LEASE}, or
+ * parked in a heartbeat now), who may take jobs (live and of the server's version), what they hold. It has no lock
+ * of its own: the {@link Scheduler} calls it under its lock.
+ */
+final class RunnerRegistry {
+    private static final Logger log = LoggerFactory.getLogger(RunnerRegistry.class);
+
+    /** One runner as the scheduler sees it. */
+    static final class RunnerState {
+        Store.RunnerRow row;
+        Instant lastSeen;
+        Instant lastStored;
+        /** Heartbeats parked here: the runner is there now, whatever lastSeen says. */
+        int heartbeatPolls;
+        boolean left;
+        /** The jobs it holds, and those it must stop (told with its next heartbeat). */
+        final Set<Long> running = new HashSet<>();
+        final Set<Long> cancels = new java.util.LinkedHashSet<>();
+        /** Its log was told it is outdated. */
+        boolean told;
+        /** What it says for its operator (why it does not update itself). */
+        String note;
+
+        RunnerState(Store.RunnerRow row, Instant lastSeen) {
+            this.row = row;
+            this.lastSeen = lastSeen;
+            this.lastStored = lastSeen;
+        }
+    }
+
+    private final Map<String, RunnerState> runners = new LinkedHashMap<>();
+    private final Store store;
+    private final Clock clock;
+    private final String version;
+
+    RunnerRegistry(Store store, Clock clock, String version) {
+        this.store = store;
+        this.clock = clock;
+        this.version = version;
+    }
+
+    void add(String id, RunnerState runner) {
+        runners.put(id, runner);
+    }
+
+    RunnerState get(String id) {
+        return runners.get(id);
+    }
+
+    Collection<RunnerState> all() {
+        return runners.values();
+    }
+
+    /** Renews its lease; stores when it was last seen every few seconds (for the page and a restart), not each time. */
+    void touch(RunnerState runner) {
+        Instant now = clock.instant();
+        runner.lastSeen = now;
+        if (Duration.between(runner.lastStored, now).toSeconds() >= 5) {
+            try {
+                store.touchRunner(runner.row.id(), now);
+            } catch (RuntimeException e) {
+                // Only for the status page and a restart: not worth failing the result or heartbeat that touched it.
+                log.warn("could not store when runner {} was last heard from: {}", runner.row.id(), e.toString());
+            }
+            runner.lastStored = now;
+        }
+    }
+
+    boolean isLive(RunnerState runner, Instant now) {
+        if (runner.left) return false;
+        return runner.heartbeatPolls > 0 || Duration.between(runner.lastSeen, now).compareTo(Scheduler.RUNNER_LEASE) < 0;
+    }
+
+    /** Live and of the server's version: it may take jobs. */
+    boolean usable(RunnerState runner, Instant now) {
+        return isLive(runner, now) && version.equals(runner.row.version());
+    }
+
+    int liveRunners() {
+        Instant now = clock.instant();
+        return (int) runners.values().stream().filter(r -> usable(r, now)).count();
+    }
+
+    int liveInstances() {
+        Instant now = clock.instant();
+        return runners.values().stream().filter(r -> usable(r, now)).mapToInt(r -> r.row.instances()).sum();
+    }
+
+    /** Idle instances of live, up-to-date runners. */
+    int availableInstances() {
+        Instant now = clock.instant();
+        return runners.values().stream().filter(r -> usable(r, now)).mapToInt(r -> Math.max(0, r.row.instances() - r.running.size())).sum();
+    }
+
+    List<RunnerInfo> infos() {
+        Instant now = clock.instant();
+        List<RunnerInfo> result = new ArrayList<>();
+        for (RunnerState r : runners.values()) {
+            result.add(new RunnerInfo(r.row.id(), r.row.hostname(), r.row.address(), r.row.version(), r.row.instances(),
+                    r.running.size(), isLive(r, now), version.equals(r.row.version()), r.lastSeen, r.note));
+        }
+        return result;
+    }
+}
