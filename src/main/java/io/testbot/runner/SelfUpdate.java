@@ -7,11 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
 import java.util.Map;
 
 /**
@@ -41,7 +39,7 @@ public final class SelfUpdate {
             if (version == null || !version.matches("[A-Za-z0-9._+-]{1,64}") || expected == null || !Hashing.isSha256(expected)) {
                 throw new IOException("the server sent its jar without a version and digest it could be checked against");
             }
-            String actual = sha256(partial);
+            String actual = Hashing.sha256(partial);
             if (!actual.equals(expected)) throw new IOException("the jar downloaded does not match its digest (" + actual + ", not " + expected + ")");
             Path jar = dir.resolve("testbot-" + version + ".jar");
             Files.move(partial, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -50,14 +48,5 @@ public final class SelfUpdate {
         } finally {
             Files.deleteIfExists(partial);
         }
-    }
-
-    private static String sha256(Path file) throws IOException {
-        MessageDigest digest = Hashing.sha256();
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[64 * 1024];
-            for (int n; (n = in.read(buffer)) > 0; ) digest.update(buffer, 0, n);
-        }
-        return Hashing.hex(digest.digest());
     }
 }

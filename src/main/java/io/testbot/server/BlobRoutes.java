@@ -10,7 +10,6 @@ import io.testbot.sync.BlobBatches;
 import io.testbot.sync.BlobStore;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -68,14 +67,7 @@ final class BlobRoutes {
     /** What an outdated runner updates itself from: this server's own jar, its version and digest in the headers. */
     void serveOwnJar(Context ctx) throws IOException {
         Path jar = Version.jar().orElseThrow(() -> new TestbotServer.NotFound("this server does not run from a jar: runners cannot update from it"));
-        if (ownJarSha256 == null) {
-            try (InputStream in = Files.newInputStream(jar)) {
-                java.security.MessageDigest digest = io.testbot.sync.Hashing.sha256();
-                byte[] buffer = new byte[64 * 1024];
-                for (int n; (n = in.read(buffer)) > 0; ) digest.update(buffer, 0, n);
-                ownJarSha256 = io.testbot.sync.Hashing.hex(digest.digest());
-            }
-        }
+        if (ownJarSha256 == null) ownJarSha256 = io.testbot.sync.Hashing.sha256(jar);
         ctx.header(Api.VERSION_HEADER, Version.CURRENT).header(Api.SHA256_HEADER, ownJarSha256).contentType("application/java-archive");
         metrics.served(Files.size(jar));
         ctx.result(Files.newInputStream(jar));
