@@ -7,7 +7,7 @@ bench_setup() {
   [ -f "$here/target/testbot.jar" ] || (cd "$here" && mvn -B -q -Dstyle.color=never -DskipTests package)
   work="$(mktemp -d "/tmp/testbot-$1.XXXXXX")"
   pids=()
-  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"' EXIT
   export HOME="$work/home" XDG_CACHE_HOME="$work/home/.cache"
   mkdir -p "$HOME"
   unset TESTBOT_SERVER TESTBOT_TOKEN
@@ -15,7 +15,7 @@ bench_setup() {
 
 # bench_server DATA_DIR: a fresh server on loopback; sets port and exports TESTBOT_TOKEN.
 bench_server() {
-  env -u TESTBOT_TOKEN "$here/bin/testbot" server --port 0 --bind 127.0.0.1 --data-dir "$1" > "$1.log" 2>&1 & pids+=($!)
+  env -u TESTBOT_TOKEN "$here/bin/testbot" server --port 0 --bind 127.0.0.1 --data-dir "$1" "${@:2}" > "$1.log" 2>&1 & pids+=($!)
   until grep -q 'listening on' "$1.log" 2>/dev/null; do sleep 0.05; done
   port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$1.log" | sed 's/.*://')
   export TESTBOT_TOKEN="$(cat "$1/token")"

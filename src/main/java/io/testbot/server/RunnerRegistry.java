@@ -30,7 +30,7 @@ final class RunnerRegistry {
         Instant lastSeen;
         Instant lastStored;
         /** Heartbeats parked here: the runner is there now, whatever lastSeen says. */
-        int heartbeatPolls;
+        final List<ParkedHeartbeat> heartbeats = new ArrayList<>(1);
         boolean left;
         /** The jobs it holds, and those it must stop (told with its next heartbeat). */
         final Set<Long> running = new HashSet<>();
@@ -44,6 +44,16 @@ final class RunnerRegistry {
             this.row = row;
             this.lastSeen = lastSeen;
             this.lastStored = lastSeen;
+        }
+    }
+
+    /** A heartbeat parked until a job of its runner must stop or its wait runs out. */
+    static final class ParkedHeartbeat {
+        final java.util.concurrent.CompletableFuture<io.testbot.protocol.Runners.HeartbeatReply> reply;
+        java.util.concurrent.ScheduledFuture<?> timeout;
+
+        ParkedHeartbeat(java.util.concurrent.CompletableFuture<io.testbot.protocol.Runners.HeartbeatReply> reply) {
+            this.reply = reply;
         }
     }
 
@@ -87,7 +97,7 @@ final class RunnerRegistry {
 
     boolean isLive(RunnerState runner, Instant now) {
         if (runner.left) return false;
-        return runner.heartbeatPolls > 0 || Duration.between(runner.lastSeen, now).compareTo(Scheduler.RUNNER_LEASE) < 0;
+        return !runner.heartbeats.isEmpty() || Duration.between(runner.lastSeen, now).compareTo(Scheduler.RUNNER_LEASE) < 0;
     }
 
     /** Live and of the server's version: it may take jobs. */

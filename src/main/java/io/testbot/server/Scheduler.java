@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -31,16 +31,23 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The server's live state: the job queue, the runners and their leases, the running builds.
  * Everything that matters is written to the {@link Store} as it changes, and rebuilt from it on start.
- * One lock guards it all; waiters (runners asking for work, requesters following a build) park on one condition
- * that every change signals, so nobody polls on a timer.
+ * One lock guards it all. A request that waits (an instance asking for work, a heartbeat waiting for jobs to stop,
+ * a requester following its build) is parked as a future and holds no thread: what it waits for completes it (a
+ * queued job goes straight to the longest-waiting instance), or its wait runs out on a timer. Replies are completed
+ * on a small pool of their own, never under the lock.
  */
 public final class Scheduler {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
@@ -56,9 +63,14 @@ public final class Scheduler {
     private final String version;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
 
-    private final Deque<Long> queue = new ArrayDeque<>();
+    private final JobQueue queue = new JobQueue();
+    /** Instances waiting for a job, longest-waiting first. */
+    private final LinkedHashSet<JobRequest> jobRequests = new LinkedHashSet<>();
+    /** Ends parked requests whose wait ran out. */
+    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, daemon("scheduler-timer"));
+    /** Completes parked requests (and reads a build's events for its followers), off the lock and off the caller. */
+    private final ExecutorService replies = Executors.newFixedThreadPool(4, daemon("scheduler-replies"));
     private final Map<Long, ActiveJob> activeJobs = new HashMap<>();
     private final Map<Long, ActiveBuild> activeBuilds = new HashMap<>();
     private final RunnerRegistry runners;
@@ -66,10 +78,62 @@ public final class Scheduler {
     /** Counts the changes waiters are woken for: the status page pushes a new view when it moved. */
     private volatile long changes;
 
-    /** Wakes every waiter: something changed. */
+    /** Something changed that the status page shows. */
     private void signal() {
         changes++;
-        changed.signalAll();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** An instance's request for a job, parked until one is queued or its wait runs out. */
+    private static final class JobRequest {
+        final RunnerRegistry.RunnerState runner;
+        final int instance;
+        final CompletableFuture<Optional<JobAssignment>> reply = new CompletableFuture<>();
+        ScheduledFuture<?> timeout;
+
+        JobRequest(RunnerRegistry.RunnerState runner, int instance) {
+            this.runner = runner;
+            this.instance = instance;
+        }
+    }
+
+    /** A requester's wait for events of its build after a sequence number. */
+    private static final class Follower {
+        final long after;
+        final CompletableFuture<Void> due = new CompletableFuture<>();
+        ScheduledFuture<?> timeout;
+
+        Follower(long after) {
+            this.after = after;
+        }
+    }
+
+    /** Completes a parked request on the replies pool: the caller (holding the lock, say) goes on at once. */
+    private <T> void settle(CompletableFuture<T> reply, T value) {
+        try {
+            replies.execute(() -> reply.complete(value));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            reply.complete(value);
+        }
+    }
+
+    /** Ends a parked request's wait after waitMillis, unless something ends it first. */
+    private ScheduledFuture<?> expireAfter(long waitMillis, Runnable expire) {
+        return timer.schedule(() -> {
+            lock.lock();
+            try {
+                expire.run();
+            } finally {
+                lock.unlock();
+            }
+        }, waitMillis, TimeUnit.MILLISECONDS);
     }
 
     /** A number that moves whenever the queue, a build or a runner changes. */
@@ -143,6 +207,9 @@ public final class Scheduler {
         final BuildTally tally = new BuildTally();
         long lastSeq;
 
+        /** Requesters waiting for its next events. */
+        final List<Follower> followers = new ArrayList<>();
+
         /** Its manifest as JSON, once a runner has asked for it. */
         private byte[] manifestJson;
 
@@ -182,6 +249,7 @@ public final class Scheduler {
         this.version = version;
         this.clock = clock;
         this.runners = new RunnerRegistry(store, clock, version);
+        timer.setRemoveOnCancelPolicy(true);
         // Local mode (no recovery) leaves the store's other builds alone: they may be another local run's, live, in
         // the same store; one left running by a run that was killed stays so, which nothing of local mode reads.
         if (recover) recover();
@@ -213,7 +281,7 @@ public final class Scheduler {
                     runner.running.add(job.id());
                     active.running++;
                 } else {
-                    queue.addLast(job.id());
+                    queue.addLast(build.id(), job.id(), job.avoidRunner());
                 }
             }
             activeBuilds.put(build.id(), active);
@@ -252,15 +320,20 @@ public final class Scheduler {
      * to waitMillis for jobs of it to stop. running is null from a runner that does not report its jobs.
      */
     public Runners.HeartbeatReply heartbeat(String runnerId, List<Long> running, long waitMillis) throws InterruptedException {
-        return heartbeat(runnerId, running, null, waitMillis);
+        return await(heartbeatAsync(runnerId, running, null, waitMillis));
     }
 
     /** As above, keeping what the runner notes for its operator (why it cannot update itself, say). */
     public Runners.HeartbeatReply heartbeat(String runnerId, List<Long> running, String note, long waitMillis) throws InterruptedException {
+        return await(heartbeatAsync(runnerId, running, note, waitMillis));
+    }
+
+    /** The same, parked without a thread: the reply completes when a job of it must stop or the wait runs out. */
+    public CompletableFuture<Runners.HeartbeatReply> heartbeatAsync(String runnerId, List<Long> running, String note, long waitMillis) {
         lock.lock();
         try {
             RunnerRegistry.RunnerState runner = runners.get(runnerId);
-            if (runner == null) return new Runners.HeartbeatReply(List.of(), false);
+            if (runner == null) return CompletableFuture.completedFuture(new Runners.HeartbeatReply(List.of(), false));
             boolean wasLive = runners.isLive(runner, clock.instant());
             runners.touch(runner);
             if (!java.util.Objects.equals(runner.note, note)) {
@@ -268,21 +341,43 @@ public final class Scheduler {
                 signal();
             }
             runner.left = false;
-            if (!wasLive) signal(); // its parked job requests may take work again
             if (running != null) reconcile(runner, running);
-            long remaining = TimeUnit.MILLISECONDS.toNanos(waitMillis);
-            runner.heartbeatPolls++;
-            try {
-                while (runner.cancels.isEmpty() && remaining > 0 && !closing) remaining = changed.awaitNanos(remaining);
-                List<Long> cancels = List.copyOf(runner.cancels);
-                runner.cancels.clear();
-                return new Runners.HeartbeatReply(cancels, true);
-            } finally {
-                runner.heartbeatPolls--;
+            CompletableFuture<Runners.HeartbeatReply> reply = new CompletableFuture<>();
+            if (!runner.cancels.isEmpty() || waitMillis <= 0 || closing) {
+                reply.complete(new Runners.HeartbeatReply(takeCancels(runner), true));
+            } else {
+                RunnerRegistry.ParkedHeartbeat parked = new RunnerRegistry.ParkedHeartbeat(reply);
+                runner.heartbeats.add(parked);
+                parked.timeout = expireAfter(waitMillis, () -> {
+                    if (runner.heartbeats.remove(parked)) settle(reply, new Runners.HeartbeatReply(takeCancels(runner), true));
+                });
             }
+            if (!wasLive) {
+                signal();
+                dispatchToWaiting(); // its parked job requests may take work again
+            }
+            return reply;
         } finally {
             lock.unlock();
         }
+    }
+
+    private static List<Long> takeCancels(RunnerRegistry.RunnerState runner) {
+        List<Long> cancels = List.copyOf(runner.cancels);
+        runner.cancels.clear();
+        return cancels;
+    }
+
+    /** Tells the runner, at once if a heartbeat of it is parked here, to stop a job. */
+    private void cancelOnRunner(RunnerRegistry.RunnerState runner, long jobId) {
+        runner.cancels.add(jobId);
+        if (runner.heartbeats.isEmpty()) return;
+        List<Long> cancels = takeCancels(runner);
+        for (RunnerRegistry.ParkedHeartbeat parked : runner.heartbeats) {
+            parked.timeout.cancel(false);
+            settle(parked.reply, new Runners.HeartbeatReply(cancels, true));
+        }
+        runner.heartbeats.clear();
     }
 
     /**
@@ -314,8 +409,9 @@ public final class Scheduler {
         job.assignedAt = null;
         store.jobRequeued(jobId);
         events.jobRequeued();
-        queue.addFirst(jobId);
+        queue.addFirst(job.buildId, jobId, job.avoidRunner);
         signal();
+        dispatchToWaiting();
     }
 
     /** A runner shutting down gracefully: its jobs go back to the queue now rather than when its lease runs out. */
@@ -341,6 +437,15 @@ public final class Scheduler {
 
     /** As above, for an instance of the runner (1..n; 0 when the runner does not say), which the status page shows. */
     public Optional<JobAssignment> nextJob(String runnerId, int instance, long waitMillis) throws InterruptedException {
+        return await(nextJobAsync(runnerId, instance, waitMillis));
+    }
+
+    /**
+     * The same, parked without a thread: the reply completes with a job as soon as one is queued for this
+     * instance (those that waited longest first), or empty when the wait runs out. An unknown or outdated runner is
+     * refused at once, by exception.
+     */
+    public CompletableFuture<Optional<JobAssignment>> nextJobAsync(String runnerId, int instance, long waitMillis) {
         lock.lock();
         try {
             RunnerRegistry.RunnerState runner = runners.get(runnerId);
@@ -352,33 +457,56 @@ public final class Scheduler {
                 throw new OutdatedRunnerException("runner version " + runner.row.version() + " differs from server version " + version
                         + "; this runner gets no jobs until it is updated");
             }
-            long remaining = TimeUnit.MILLISECONDS.toNanos(waitMillis);
             runners.touch(runner);
             runner.left = false;
-            while (true) {
-                // A request parked here may outlive its runner; only a runner that keeps its heartbeat gets work.
-                if (runners.isLive(runner, clock.instant())) {
-                    Long jobId = nextFairJob(runnerId);
-                    if (jobId != null) {
-                        ActiveJob job = activeJobs.get(jobId);
-                        job.runnerId = runnerId;
-                        job.instance = instance;
-                        job.assignedAt = clock.instant();
-                        runner.running.add(jobId);
-                        store.jobStarted(jobId, runnerId, clock.instant());
-                        ActiveBuild build = activeBuilds.get(job.buildId);
-                        build.running++;
-                        BuildRequest r = build.request;
-                        signal();
-                        return Optional.of(new JobAssignment(jobId, job.buildId, r.project(), r.adapter(), job.files,
-                                r.options(), r.beforeRun(), r.manifest() == null, r.jobTimeout(), build.remainingJobs <= build.running, r.environment()));
-                    }
-                }
-                if (remaining <= 0 || closing) return Optional.empty();
-                remaining = changed.awaitNanos(remaining);
-            }
+            Optional<JobAssignment> job = assignNext(runner, instance);
+            if (job.isPresent() || waitMillis <= 0 || closing) return CompletableFuture.completedFuture(job);
+            JobRequest request = new JobRequest(runner, instance);
+            jobRequests.add(request);
+            request.timeout = expireAfter(waitMillis, () -> {
+                if (jobRequests.remove(request)) settle(request.reply, Optional.empty());
+            });
+            return request.reply;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Hands the runner the next job it may take, if any; only a runner that keeps its heartbeat gets work (a request
+     * parked here may outlive its runner).
+     */
+    private Optional<JobAssignment> assignNext(RunnerRegistry.RunnerState runner, int instance) {
+        if (!runners.isLive(runner, clock.instant())) return Optional.empty();
+        String runnerId = runner.row.id();
+        Long jobId = queue.take(runnerId, buildId -> activeBuilds.get(buildId).running, () -> {
+            Instant now = clock.instant();
+            return runners.all().stream().anyMatch(r -> !r.row.id().equals(runnerId) && runners.usable(r, now));
+        });
+        if (jobId == null) return Optional.empty();
+        ActiveJob job = activeJobs.get(jobId);
+        job.runnerId = runnerId;
+        job.instance = instance;
+        job.assignedAt = clock.instant();
+        runner.running.add(jobId);
+        store.jobStarted(jobId, runnerId, clock.instant());
+        ActiveBuild build = activeBuilds.get(job.buildId);
+        build.running++;
+        BuildRequest r = build.request;
+        signal();
+        return Optional.of(new JobAssignment(jobId, job.buildId, r.project(), r.adapter(), job.files,
+                r.options(), r.beforeRun(), r.manifest() == null, r.jobTimeout(), build.remainingJobs <= build.running, r.environment()));
+    }
+
+    /** Hands queued jobs to the instances waiting for one, those that waited longest first. */
+    private void dispatchToWaiting() {
+        for (Iterator<JobRequest> it = jobRequests.iterator(); it.hasNext() && !queue.isEmpty(); ) {
+            JobRequest request = it.next();
+            Optional<JobAssignment> job = assignNext(request.runner, request.instance);
+            if (job.isEmpty()) continue;
+            it.remove();
+            request.timeout.cancel(false);
+            settle(request.reply, job);
         }
     }
 
@@ -428,10 +556,10 @@ public final class Scheduler {
                 runner.running.remove(jobId);
                 runners.touch(runner);
             }
-            build.lastSeq = recorded.event().seq();
+            advance(build, recorded.event().seq());
             if (retry != null) {
                 activeJobs.put(recorded.retryJobId(), new ActiveJob(recorded.retryJobId(), build.id, retry.files(), retry.attempt(), retry.avoidRunner()));
-                queue.addFirst(recorded.retryJobId());
+                queue.addFirst(build.id, recorded.retryJobId(), retry.avoidRunner());
                 build.remainingJobs++;
                 log.info("build {}: {} failing example(s) of job {} queued for re-run {} of {}", build.id, failedIds.size(), jobId,
                         retry.attempt(), build.request.retryFailed());
@@ -442,72 +570,54 @@ public final class Scheduler {
             if (build.remainingJobs == 0) finishBuild(build);
             else if (build.request.failFast() && BuildTally.failsForGood(result, retry != null)) stopBuild(build, BuildStatus.FAILED, "failed fast");
             signal();
+            if (retry != null) dispatchToWaiting();
             return activeBuilds.containsKey(build.id) ? ResultStatus.RECORDED : ResultStatus.BUILD_OVER;
         } finally {
             lock.unlock();
         }
     }
 
-    /**
-     * Takes the next job from the queue, sharing instances fairly between builds: the first queued job of the
-     * build that has the fewest jobs running now (earlier builds first on a tie).
-     */
-    private Long nextFairJob(String runnerId) {
-        Instant now = clock.instant();
-        boolean othersUsable = runners.all().stream().anyMatch(r -> !r.row.id().equals(runnerId) && runners.usable(r, now));
-        Long best = null;
-        int bestRunning = Integer.MAX_VALUE;
-        Set<Long> seenBuilds = new HashSet<>();
-        boolean anyLive = false;
-        for (Long jobId : queue) {
-            ActiveJob job = activeJobs.get(jobId);
-            if (job == null) continue;
-            anyLive = true;
-            if (othersUsable && runnerId.equals(job.avoidRunner)) continue; // a re-run goes to another runner
-            if (!seenBuilds.add(job.buildId)) continue;
-            int running = activeBuilds.get(job.buildId).running;
-            if (running < bestRunning) {
-                best = jobId;
-                bestRunning = running;
-            }
-        }
-        if (best == null) {
-            if (!anyLive) queue.clear(); // only jobs of stopped builds were left
-            return null;
-        }
-        queue.remove(best);
-        return best;
-    }
-
     // ---- builds -------------------------------------------------------------------------------------------
 
+    /**
+     * Plans a build's jobs and queues them. The planning and the store's writes happen before the lock is taken:
+     * a build of thousands of jobs does not hold up the runners' requests meanwhile.
+     */
     public BuildInfo submit(BuildRequest request) {
+        int instances;
         lock.lock();
         try {
-            Map<String, Long> fileSizes = new HashMap<>();
-            if (request.manifest() != null) for (FileEntry e : request.manifest()) fileSizes.put(e.path(), e.size());
-            else if (request.sizes() != null) fileSizes.putAll(request.sizes());
-            Optional<Adapter> adapter = Adapters.find(request.adapter());
-            Function<String, String> fileOf = adapter.<Function<String, String>>map(a -> a::fileOf).orElse(Function.identity());
-            Map<String, Double> runtimes = JobPlanner.perEntry(request.files(), store.runtimes(request.project(), request.adapter()), fileOf);
-            Map<String, Double> sizes = JobPlanner.perEntry(request.files(), fileSizes, fileOf);
-            int instances = Math.max(2, runners.liveInstances());
-            List<List<String>> groups = JobPlanner.plan(request.files(), runtimes, sizes, instances, request.jobSize(),
-                    store.jobOverhead(request.project(), request.adapter()).orElseGet(() -> adapter.map(Adapter::assumedJobOverhead).orElse(Adapter.ASSUMED_JOB_OVERHEAD)));
-            long id = store.createBuild(request, groups, clock.instant());
-            ActiveBuild build = new ActiveBuild(id, request, groups.size());
-            activeBuilds.put(id, build);
-            for (Store.JobRow job : store.jobs(id)) {
-                activeJobs.put(job.id(), new ActiveJob(job));
-                queue.addLast(job.id());
-            }
-            log.info("build {} of {} ({}): {} file(s) in {} job(s), requested by {}", id, request.project(), request.adapter(),
-                    request.files().size(), groups.size(), request.requestedBy());
-            signal();
-            return store.build(id);
+            instances = Math.max(2, runners.liveInstances());
         } finally {
             lock.unlock();
         }
+        Map<String, Long> fileSizes = new HashMap<>();
+        if (request.manifest() != null) for (FileEntry e : request.manifest()) fileSizes.put(e.path(), e.size());
+        else if (request.sizes() != null) fileSizes.putAll(request.sizes());
+        Optional<Adapter> adapter = Adapters.find(request.adapter());
+        Function<String, String> fileOf = adapter.<Function<String, String>>map(a -> a::fileOf).orElse(Function.identity());
+        Map<String, Double> runtimes = JobPlanner.perEntry(request.files(), store.runtimes(request.project(), request.adapter()), fileOf);
+        Map<String, Double> sizes = JobPlanner.perEntry(request.files(), fileSizes, fileOf);
+        List<List<String>> groups = JobPlanner.plan(request.files(), runtimes, sizes, instances, request.jobSize(),
+                store.jobOverhead(request.project(), request.adapter()).orElseGet(() -> adapter.map(Adapter::assumedJobOverhead).orElse(Adapter.ASSUMED_JOB_OVERHEAD)));
+        long id = store.createBuild(request, groups, clock.instant());
+        List<Store.JobRow> jobs = store.jobs(id);
+        lock.lock();
+        try {
+            ActiveBuild build = new ActiveBuild(id, request, groups.size());
+            activeBuilds.put(id, build);
+            for (Store.JobRow job : jobs) {
+                activeJobs.put(job.id(), new ActiveJob(job));
+                queue.addLast(id, job.id(), job.avoidRunner());
+            }
+            signal();
+            dispatchToWaiting();
+        } finally {
+            lock.unlock();
+        }
+        log.info("build {} of {} ({}): {} file(s) in {} job(s), requested by {}", id, request.project(), request.adapter(),
+                request.files().size(), groups.size(), request.requestedBy());
+        return store.build(id);
     }
 
     public BuildInfo cancel(long buildId) {
@@ -526,15 +636,15 @@ public final class Scheduler {
         Instant now = clock.instant();
         int stopped = 0;
         int dropped = 0;
+        queue.dropBuild(build.id);
         for (ActiveJob job : new ArrayList<>(activeJobs.values())) {
             if (job.buildId != build.id) continue;
             dropped++;
             activeJobs.remove(job.id);
-            queue.remove(job.id);
             RunnerRegistry.RunnerState runner = job.runnerId == null ? null : runners.get(job.runnerId);
             if (runner != null) {
                 runner.running.remove(job.id);
-                runner.cancels.add(job.id);
+                cancelOnRunner(runner, job.id);
                 stopped++;
             }
         }
@@ -542,8 +652,8 @@ public final class Scheduler {
         BuildEvent finished = store.finishBuild(build.id, status, now);
         events.jobsCancelled(dropped);
         events.buildFinished(status);
-        build.lastSeq = finished.seq();
         activeBuilds.remove(build.id);
+        advance(build, finished.seq());
         BuildInfo info = finished.build();
         log.info("build {} {}; {} running job(s) told to stop", build.id, why, stopped);
         signal();
@@ -552,39 +662,106 @@ public final class Scheduler {
 
     private void finishBuild(ActiveBuild build) {
         String status = build.tally.verdict(build.request.files(), false).status();
-        build.lastSeq = store.finishBuild(build.id, status, clock.instant()).seq();
+        long seq = store.finishBuild(build.id, status, clock.instant()).seq();
         events.buildFinished(status);
         activeBuilds.remove(build.id);
+        advance(build, seq);
         log.info("build {} {}", build.id, status);
     }
 
     /** Events of a build after a sequence number, waiting up to waitMillis for the first one. */
     public EventsReply events(long buildId, long after, long waitMillis) throws InterruptedException {
+        return await(eventsAsync(buildId, after, waitMillis));
+    }
+
+    /**
+     * The same, parked without a thread until the build has events after that number (or has ended, or the wait ran
+     * out); the events are then read from the store off the lock.
+     */
+    public CompletableFuture<EventsReply> eventsAsync(long buildId, long after, long waitMillis) {
         lock.lock();
         try {
-            long remaining = TimeUnit.MILLISECONDS.toNanos(waitMillis);
-            while (true) {
-                ActiveBuild build = activeBuilds.get(buildId);
-                if (build == null || build.lastSeq > after || remaining <= 0 || closing) {
-                    BuildInfo info = store.build(buildId);
-                    return new EventsReply(store.events(buildId, after), runners.liveRunners(), info == null ? null : info.status());
-                }
-                remaining = changed.awaitNanos(remaining);
+            ActiveBuild build = activeBuilds.get(buildId);
+            if (build == null || build.lastSeq > after || waitMillis <= 0 || closing) {
+                return CompletableFuture.supplyAsync(() -> readEvents(buildId, after), replies);
             }
+            Follower follower = new Follower(after);
+            build.followers.add(follower);
+            follower.timeout = expireAfter(waitMillis, () -> {
+                if (build.followers.remove(follower)) settle(follower.due, null);
+            });
+            return follower.due.thenApplyAsync(due -> readEvents(buildId, after), replies);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Releases every parked long-poll at once, so the HTTP server can stop without waiting for them. */
+    private EventsReply readEvents(long buildId, long after) {
+        // The build first: once it reads finished, the events read after it hold its build_finished.
+        String status = store.buildStatus(buildId);
+        List<BuildEvent> events = store.events(buildId, after);
+        int live;
+        lock.lock();
+        try {
+            live = runners.liveRunners();
+        } finally {
+            lock.unlock();
+        }
+        return new EventsReply(events, live, status);
+    }
+
+    /** The build has events up to seq now: its followers waiting for fewer are due. */
+    private void advance(ActiveBuild build, long seq) {
+        build.lastSeq = seq;
+        for (Iterator<Follower> it = build.followers.iterator(); it.hasNext(); ) {
+            Follower follower = it.next();
+            if (follower.after >= seq) continue;
+            it.remove();
+            follower.timeout.cancel(false);
+            settle(follower.due, null);
+        }
+    }
+
+    /** Waits for a parked request's reply, for callers in the same process. */
+    private static <T> T await(CompletableFuture<T> reply) throws InterruptedException {
+        try {
+            return reply.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException cause) throw cause;
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Answers every parked request at once, so the HTTP server can stop without waiting for them. */
     public void close() {
         lock.lock();
         try {
             closing = true;
+            for (JobRequest request : jobRequests) {
+                request.timeout.cancel(false);
+                settle(request.reply, Optional.empty());
+            }
+            jobRequests.clear();
+            for (RunnerRegistry.RunnerState runner : runners.all()) {
+                for (RunnerRegistry.ParkedHeartbeat parked : runner.heartbeats) {
+                    parked.timeout.cancel(false);
+                    settle(parked.reply, new Runners.HeartbeatReply(takeCancels(runner), true));
+                }
+                runner.heartbeats.clear();
+            }
+            for (ActiveBuild build : activeBuilds.values()) {
+                for (Follower follower : build.followers) {
+                    follower.timeout.cancel(false);
+                    settle(follower.due, null);
+                }
+                build.followers.clear();
+            }
             signal();
         } finally {
             lock.unlock();
         }
+        timer.shutdownNow();
+        replies.shutdown(); // what it has been given still runs: the replies just settled
     }
 
     // ---- leases -------------------------------------------------------------------------------------------
@@ -621,7 +798,7 @@ public final class Scheduler {
     public int queuedJobs() {
         lock.lock();
         try {
-            return (int) queue.stream().filter(activeJobs::containsKey).count();
+            return queue.size();
         } finally {
             lock.unlock();
         }

@@ -16,6 +16,8 @@ import java.util.function.Function;
  * once), which it keeps in an HttpOnly cookie for the status paths alone, so the token is not in every URL.
  */
 final class StatusPage {
+    private static final java.util.regex.Pattern BUILD_PAGE = java.util.regex.Pattern.compile("/status/builds/\\d+");
+
     static final String COOKIE = "testbot_token";
     static final String EVENTS = "/status/events";
     static final String DATA = "/status/data";
@@ -42,7 +44,7 @@ final class StatusPage {
 
     /** The pages, which answer a browser without a token with the sign-in form; their data needs the token. */
     static boolean isPage(String method, String path) {
-        return (method.equals("GET") && (path.equals(io.testbot.protocol.Api.STATUS) || path.matches("/status/builds/\\d+")))
+        return (method.equals("GET") && (path.equals(io.testbot.protocol.Api.STATUS) || BUILD_PAGE.matcher(path).matches()))
                 || (method.equals("POST") && path.equals(LOGIN));
     }
 
@@ -77,7 +79,7 @@ final class StatusPage {
     private void login(Context ctx) {
         String token = ctx.formParam("token");
         String back = ctx.formParam("back");
-        if (back == null || !(back.equals(io.testbot.protocol.Api.STATUS) || back.matches("/status/builds/\\d+"))) back = io.testbot.protocol.Api.STATUS;
+        if (back == null || !(back.equals(io.testbot.protocol.Api.STATUS) || BUILD_PAGE.matcher(back).matches())) back = io.testbot.protocol.Api.STATUS;
         if (token == null || principalOf.apply(token.strip()) == null) {
             ctx.status(HttpStatus.UNAUTHORIZED).html(loginForm("That token is not valid.", back));
             return;

@@ -80,6 +80,7 @@ public final class TestbotServer implements AutoCloseable {
         this.app = http ? Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.useVirtualThreads = false;
+            cfg.jetty.threadPool = httpThreads();
             cfg.http.maxRequestSize = config.limits().maxRequestBytes();
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
             if (config.tls() != null) {
@@ -213,6 +214,18 @@ public final class TestbotServer implements AutoCloseable {
         background("rehearsal", () -> store().rehearseResult(job.buildId(), job.jobId(), job.project(), job.adapter(), job.files()));
     }
 
+    /**
+     * Jetty's threads. No thread is held by a waiting request (they wait as futures), so the pool is for requests
+     * being handled. Jetty keeps threads "reserved" by default, and they spin waiting for work: on two cores they
+     * took a fifth of the server's CPU under load (bench/load.sh, sampled with jstack); none are kept here.
+     */
+    private static org.eclipse.jetty.util.thread.QueuedThreadPool httpThreads() {
+        var pool = new org.eclipse.jetty.util.thread.QueuedThreadPool(200, 8, 60_000);
+        pool.setReservedThreads(0);
+        pool.setName("http");
+        return pool;
+    }
+
     /** Runs a warm-up on a daemon thread; the real requests report what goes wrong. */
     private static void background(String name, Runnable warmUp) {
         Thread thread = new Thread(() -> {
@@ -281,7 +294,11 @@ public final class TestbotServer implements AutoCloseable {
         app.post(Api.BUILDS, this::submitBuild);
         app.get(Api.BUILDS, ctx -> ctx.json(store().recentBuilds(intParam(ctx, "limit", 50, 1, 1000))));
         app.get(Api.BUILD, ctx -> ctx.json(requireBuild(longPath(ctx, "id"))));
-        app.get(Api.BUILD_EVENTS, ctx -> ctx.json(events(longPath(ctx, "id"), longParam(ctx, "after", 0), waitParam(ctx))));
+        // The long-polls below wait without a thread: their replies complete when there is something to say.
+        app.get(Api.BUILD_EVENTS, ctx -> {
+            var reply = scheduler().eventsAsync(requireBuildId(longPath(ctx, "id")), longParam(ctx, "after", 0), waitParam(ctx));
+            ctx.future(() -> reply.thenAccept(ctx::json));
+        });
         app.get(Api.BUILD_MANIFEST, ctx -> {
             long id = longPath(ctx, "id");
             byte[] manifest = scheduler().manifestJson(id);
@@ -301,15 +318,24 @@ public final class TestbotServer implements AutoCloseable {
         app.post(Api.ESTIMATE, ctx -> ctx.json(estimate(body(ctx, Estimate.Request.class))));
         app.post(Api.RUNNERS, ctx -> ctx.status(HttpStatus.CREATED).json(register(body(ctx, Runners.Registration.class), ctx.ip())));
         app.get(Api.RUNNERS, ctx -> ctx.json(scheduler().runners()));
-        app.post(Api.RUNNER_HEARTBEAT, ctx -> ctx.json(heartbeat(ctx.pathParam("id"), body(ctx, Runners.Heartbeat.class), waitParam(ctx))));
+        app.post(Api.RUNNER_HEARTBEAT, ctx -> {
+            var reply = heartbeatAsync(ctx.pathParam("id"), body(ctx, Runners.Heartbeat.class), waitParam(ctx));
+            ctx.future(() -> reply.thenAccept(ctx::json));
+        });
         app.post(Api.RUNNER_LEAVE, ctx -> {
             scheduler().leave(ctx.pathParam("id"));
             ctx.status(HttpStatus.NO_CONTENT);
         });
         app.post(Api.RUNNER_NEXT_JOB, ctx -> {
-            JobAssignment job = nextJob(ctx.pathParam("id"), intParam(ctx, "instance", 0, 0, NumberChecks.MAX_INSTANCES), waitParam(ctx));
-            if (job == null) ctx.status(HttpStatus.NO_CONTENT);
-            else ctx.json(job);
+            var reply = scheduler().nextJobAsync(ctx.pathParam("id"), intParam(ctx, "instance", 0, 0, NumberChecks.MAX_INSTANCES), waitParam(ctx));
+            ctx.future(() -> reply.thenAccept(job -> {
+                if (job.isEmpty()) {
+                    ctx.status(HttpStatus.NO_CONTENT);
+                } else {
+                    prepareForResults(job.get());
+                    ctx.json(job.get());
+                }
+            }));
         });
         app.post(Api.JOB_RESULT, ctx -> ctx.json(reportResult(longPath(ctx, "id"), body(ctx, JobResult.class))));
         app.get(Api.RUNNERS_AVAILABLE, ctx -> ctx.result(String.valueOf(scheduler().availableInstances())));
@@ -358,7 +384,7 @@ public final class TestbotServer implements AutoCloseable {
     }
 
     private EventsReply events(long buildId, long after, long waitMillis) throws InterruptedException {
-        return scheduler().events(requireBuild(buildId).id(), after, waitMillis);
+        return scheduler().events(requireBuildId(buildId), after, waitMillis);
     }
 
     private BuildInfo cancel(long buildId) {
@@ -376,11 +402,19 @@ public final class TestbotServer implements AutoCloseable {
         return scheduler().register(registration, address);
     }
 
-    private Runners.HeartbeatReply heartbeat(String runnerId, Runners.Heartbeat heartbeat, long waitMillis) throws InterruptedException {
+    private java.util.concurrent.CompletableFuture<Runners.HeartbeatReply> heartbeatAsync(String runnerId, Runners.Heartbeat heartbeat, long waitMillis) {
         // A null in the list would have gone into the runner's cancellations and failed its every later heartbeat.
         if (heartbeat.running() != null && heartbeat.running().stream().anyMatch(java.util.Objects::isNull)) throw new BadRequest("running: job ids must be numbers");
         String note = heartbeat.note() == null ? null : heartbeat.note().length() > 500 ? heartbeat.note().substring(0, 500) : heartbeat.note();
-        return scheduler().heartbeat(runnerId, heartbeat.running(), note, waitMillis);
+        return scheduler().heartbeatAsync(runnerId, heartbeat.running(), note, waitMillis);
+    }
+
+    private Runners.HeartbeatReply heartbeat(String runnerId, Runners.Heartbeat heartbeat, long waitMillis) throws InterruptedException {
+        try {
+            return heartbeatAsync(runnerId, heartbeat, waitMillis).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : new IllegalStateException(e.getCause());
+        }
     }
 
     /** The next job, or null when none came within the wait. */
@@ -398,6 +432,12 @@ public final class TestbotServer implements AutoCloseable {
         Scheduler.ResultStatus recorded = scheduler().record(jobId, result);
         if (recorded == Scheduler.ResultStatus.IGNORED) throw new Conflict("job " + jobId + " is not running on runner " + result.runnerId() + "; result ignored");
         return new Runners.ResultReply(recorded == Scheduler.ResultStatus.BUILD_OVER);
+    }
+
+    /** The id of a build there is; 404 otherwise. */
+    private long requireBuildId(long id) {
+        if (store().buildStatus(id) == null) throw new NotFound("no build " + id);
+        return id;
     }
 
     private BuildInfo requireBuild(long id) {

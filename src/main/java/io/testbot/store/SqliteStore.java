@@ -53,6 +53,12 @@ public final class SqliteStore implements Store {
      */
     private final ReentrantLock lock = new ReentrantLock();
     private Connection connection;
+    /**
+     * A second connection for reads alone: in WAL mode a reader does not wait for the writer, so following a build
+     * (its events, read and parsed while runners report) does not hold up the results being written.
+     */
+    private final ReentrantLock readLock = new ReentrantLock();
+    private Connection reader;
 
     /** Statements run on the store's connection. */
     private interface Work<T> {
@@ -143,6 +149,19 @@ public final class SqliteStore implements Store {
             throw new StoreException(e);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Runs reads on the read connection, opened on first use. */
+    private <T> T reading(Work<T> work) {
+        readLock.lock();
+        try {
+            if (reader == null || reader.isClosed()) reader = source.getConnection();
+            return work.on(reader);
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        } finally {
+            readLock.unlock();
         }
     }
 
@@ -261,7 +280,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public List<RunnerRow> runners() {
-        return withConnection(c -> list(c, "SELECT * FROM runners ORDER BY registered_at",
+        return reading(c -> list(c, "SELECT * FROM runners ORDER BY registered_at",
                 rs -> new RunnerRow(rs.getString("id"), rs.getString("hostname"), rs.getString("address"),
                         rs.getString("version"), rs.getInt("instances"), rs.getString("work_dir"),
                         Instant.ofEpochMilli(rs.getLong("registered_at")), Instant.ofEpochMilli(rs.getLong("last_seen_at")))));
@@ -297,23 +316,28 @@ public final class SqliteStore implements Store {
 
     @Override
     public BuildInfo build(long id) {
-        return withConnection(c -> one(c, BUILD_COLUMNS + " WHERE b.id = ?", SqliteStore::mapBuild, id));
+        return reading(c -> one(c, BUILD_COLUMNS + " WHERE b.id = ?", SqliteStore::mapBuild, id));
     }
 
     @Override
     public BuildRequest buildRequest(long id) {
-        String json = withConnection(c -> one(c, "SELECT request_json FROM builds WHERE id = ?", rs -> rs.getString(1), id));
+        String json = reading(c -> one(c, "SELECT request_json FROM builds WHERE id = ?", rs -> rs.getString(1), id));
         return json == null ? null : fromJson(json, BuildRequest.class);
     }
 
     @Override
+    public String buildStatus(long id) {
+        return reading(c -> one(c, "SELECT status FROM builds WHERE id = ?", rs -> rs.getString(1), id));
+    }
+
+    @Override
     public List<BuildInfo> recentBuilds(int limit) {
-        return withConnection(c -> list(c, BUILD_COLUMNS + " ORDER BY b.id DESC LIMIT ?", SqliteStore::mapBuild, limit));
+        return reading(c -> list(c, BUILD_COLUMNS + " ORDER BY b.id DESC LIMIT ?", SqliteStore::mapBuild, limit));
     }
 
     @Override
     public List<BuildInfo> buildsWithStatus(String status) {
-        return withConnection(c -> list(c, BUILD_COLUMNS + " WHERE b.status = ? ORDER BY b.id", SqliteStore::mapBuild, status));
+        return reading(c -> list(c, BUILD_COLUMNS + " WHERE b.status = ? ORDER BY b.id", SqliteStore::mapBuild, status));
     }
 
     @Override
@@ -332,7 +356,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public List<JobRow> jobs(long buildId) {
-        return withConnection(c -> list(c, "SELECT * FROM jobs WHERE build_id = ? ORDER BY id", rs -> {
+        return reading(c -> list(c, "SELECT * FROM jobs WHERE build_id = ? ORDER BY id", rs -> {
             String result = rs.getString("result_json");
             return new JobRow(rs.getLong("id"), rs.getLong("build_id"), fromJson(rs.getString("files_json"), STRING_LIST),
                     rs.getString("status"), rs.getString("runner_id"), result == null ? null : fromJson(result, JobResult.class),
@@ -468,7 +492,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public OptionalDouble jobOverhead(String project, String adapter) {
-        Double seconds = withConnection(c -> one(c, "SELECT seconds FROM job_overheads WHERE project = ? AND adapter = ?",
+        Double seconds = reading(c -> one(c, "SELECT seconds FROM job_overheads WHERE project = ? AND adapter = ?",
                 rs -> rs.getDouble(1), project, adapter));
         return seconds == null ? OptionalDouble.empty() : OptionalDouble.of(seconds);
     }
@@ -476,7 +500,7 @@ public final class SqliteStore implements Store {
     @Override
     public Map<String, Double> runtimes(String project, String adapter) {
         Map<String, Double> result = new HashMap<>();
-        for (Map.Entry<String, Double> runtime : withConnection(c -> list(c, "SELECT path, seconds FROM runtimes WHERE project = ? AND adapter = ?",
+        for (Map.Entry<String, Double> runtime : reading(c -> list(c, "SELECT path, seconds FROM runtimes WHERE project = ? AND adapter = ?",
                 rs -> Map.entry(rs.getString(1), rs.getDouble(2)), project, adapter))) {
             result.put(runtime.getKey(), runtime.getValue());
         }
@@ -496,7 +520,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public List<BuildEvent> events(long buildId, long afterSeq) {
-        return withConnection(c -> events(c, buildId, afterSeq));
+        return reading(c -> events(c, buildId, afterSeq));
     }
 
     private static List<BuildEvent> events(Connection c, long buildId, long afterSeq) throws SQLException {
@@ -518,7 +542,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public List<BuildRequest> requestsOfLastBuilds(int perProject) {
-        return withConnection(c -> list(c, """
+        return reading(c -> list(c, """
                 SELECT request_json FROM (
                     SELECT request_json, status, ROW_NUMBER() OVER (PARTITION BY project ORDER BY id DESC) AS recent FROM builds)
                 WHERE recent <= ? OR status = 'running'""", rs -> fromJson(rs.getString(1), BuildRequest.class), perProject));
@@ -532,7 +556,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public List<TokenRow> tokens() {
-        return withConnection(c -> list(c, "SELECT name, role, created_at FROM tokens ORDER BY name", SqliteStore::mapToken));
+        return reading(c -> list(c, "SELECT name, role, created_at FROM tokens ORDER BY name", SqliteStore::mapToken));
     }
 
     @Override
@@ -542,7 +566,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public TokenRow tokenBySha256(String sha256) {
-        return withConnection(c -> one(c, "SELECT name, role, created_at FROM tokens WHERE sha256 = ?", SqliteStore::mapToken, sha256));
+        return reading(c -> one(c, "SELECT name, role, created_at FROM tokens WHERE sha256 = ?", SqliteStore::mapToken, sha256));
     }
 
     private static TokenRow mapToken(ResultSet rs) throws SQLException {
@@ -554,7 +578,7 @@ public final class SqliteStore implements Store {
         Map<Long, BuildStats> stats = new HashMap<>();
         if (buildIds.isEmpty()) return stats;
         String in = String.join(",", java.util.Collections.nCopies(buildIds.size(), "?"));
-        withConnection(c -> {
+        reading(c -> {
             Map<Long, Integer> instances = new HashMap<>();
             try (PreparedStatement statement = prepare(c, "SELECT build_id, COUNT(DISTINCT runner_id || '#' || json_extract(result_json, '$.instance')) FROM jobs"
                     + " WHERE build_id IN (" + in + ") AND result_json IS NOT NULL GROUP BY build_id", buildIds.toArray());
@@ -573,7 +597,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public List<JobSpan> jobSpans(long buildId) {
-        return withConnection(c -> list(c, "SELECT id, attempt, runner_id, started_at, finished_at, status, files_json, result_json FROM jobs WHERE build_id = ? ORDER BY id",
+        return reading(c -> list(c, "SELECT id, attempt, runner_id, started_at, finished_at, status, files_json, result_json FROM jobs WHERE build_id = ? ORDER BY id",
                 rs -> {
                     JobResult result = rs.getString("result_json") == null ? null : fromJson(rs.getString("result_json"), JobResult.class);
                     long started = rs.getLong("started_at");
@@ -588,11 +612,20 @@ public final class SqliteStore implements Store {
 
     @Override
     public void close() {
+        readLock.lock();
+        try {
+            if (reader != null) reader.close();
+        } catch (SQLException e) {
+            // the process is letting go of the file either way
+        } finally {
+            reader = null;
+            readLock.unlock();
+        }
         lock.lock();
         try {
             if (connection != null) connection.close();
         } catch (SQLException e) {
-            // the process is letting go of the file either way
+            // as above
         } finally {
             connection = null;
             lock.unlock();

@@ -58,6 +58,9 @@ public interface Store extends AutoCloseable {
 
     BuildRequest buildRequest(long id);
 
+    /** A build's status alone (cheaper than {@link #build}, which counts its jobs), or null when there is no such build. */
+    String buildStatus(long id);
+
     List<BuildInfo> recentBuilds(int limit);
 
     List<BuildInfo> buildsWithStatus(String status);

@@ -1,0 +1,174 @@
+// Simulates a farm of runners against one testbot server, for bench/load.sh: run as a source file,
+//   java -cp target/testbot.jar bench/LoadSim.java --server URL --token T --runners N --seconds S
+// Each runner registers with one instance, keeps a heartbeat parked at the server as a real runner does, long-polls
+// for jobs and reports each job's result at once (its "tests" take no time), or after --job-millis: with instant
+// jobs the farm is a closed loop that asks as fast as it is served, so a request's latency is the line of the other
+// runners' requests ahead of it; with jobs of J ms, N runners offer at most N / J jobs a second and the latency is
+// the server's own. Builds of one-file jobs are submitted
+// so that there is always work queued. Prints one last line: runners=N dispatches_per_s=X p99_ms=Y.
+// A dispatch is one job handed out and its result recorded; its latency is the job request's, from the moment the
+// instance asks (work is queued throughout the measured window) to the job in hand.
+
+import io.testbot.protocol.ApiClient;
+import io.testbot.protocol.BuildEvent;
+import io.testbot.protocol.BuildInfo;
+import io.testbot.protocol.BuildRequest;
+import io.testbot.protocol.EventsReply;
+import io.testbot.protocol.FileResult;
+import io.testbot.protocol.JobAssignment;
+import io.testbot.protocol.JobResult;
+import io.testbot.protocol.Runners;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+public class LoadSim {
+    static final int FILES_PER_BUILD = 4000;
+    static final int BUILDS_IN_FLIGHT = 2;
+
+    public static void main(String[] args) throws Exception {
+        String server = null, token = null;
+        int runners = 100;
+        int seconds = 20;
+        long jobMillis = 0;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--server" -> server = args[++i];
+                case "--token" -> token = args[++i];
+                case "--runners" -> runners = Integer.parseInt(args[++i]);
+                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+                case "--job-millis" -> jobMillis = Long.parseLong(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        ApiClient api = new ApiClient(server, token);
+        String version = api.getText("/version").trim();
+
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicBoolean measuring = new AtomicBoolean();
+        AtomicLong dispatches = new AtomicLong();
+        AtomicLong allDispatches = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        ConcurrentLinkedQueue<long[]> latencies = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        CountDownLatch registered = new CountDownLatch(runners);
+
+        for (int b = 0; b < BUILDS_IN_FLIGHT; b++) threads.add(start("submitter-" + b, () -> submitBuilds(api, stop, errors)));
+
+        long finalJobMillis = jobMillis;
+        for (int r = 0; r < runners; r++) {
+            int number = r;
+            threads.add(start("runner-" + r, () -> {
+                Runners.Registered me;
+                try {
+                    me = api.register(new Runners.Registration("sim-" + number, version, 1, "/sim"));
+                } catch (Exception e) {
+                    error(errors, e);
+                    registered.countDown();
+                    return;
+                }
+                registered.countDown();
+                String id = me.runnerId();
+                java.util.concurrent.atomic.AtomicReference<Long> held = new java.util.concurrent.atomic.AtomicReference<>();
+                Thread heartbeat = start("heartbeat-" + number, () -> {
+                    while (!stop.get()) {
+                        try {
+                            Long job = held.get();
+                            api.heartbeat(id, new Runners.Heartbeat(job == null ? List.of() : List.of(job), null), 1_000);
+                        } catch (Exception e) {
+                            if (!stop.get()) error(errors, e);
+                        }
+                    }
+                });
+                long[] mine = new long[1 << 16];
+                int count = 0;
+                while (!stop.get()) {
+                    try {
+                        long asked = System.nanoTime();
+                        JobAssignment job = api.nextJob(id, 1, 20_000);
+                        long took = System.nanoTime() - asked;
+                        if (job == null) continue;
+                        held.set(job.jobId());
+                        if (finalJobMillis > 0) Thread.sleep(finalJobMillis); // the job's tests, in a real runner
+                        List<FileResult> files = job.files().stream().map(f -> new FileResult(f, 1, 0, 0, 0.001, List.of())).toList();
+                        api.reportResult(job.jobId(), new JobResult(id, 1, 0, false, "", 0.001, 0, "sim", files));
+                        held.set(null);
+                        allDispatches.incrementAndGet();
+                        if (measuring.get()) {
+                            dispatches.incrementAndGet();
+                            if (count == mine.length) mine = Arrays.copyOf(mine, count * 2);
+                            mine[count++] = took;
+                        }
+                    } catch (Exception e) {
+                        if (!stop.get()) error(errors, e);
+                    }
+                }
+                latencies.add(Arrays.copyOf(mine, count));
+                heartbeat.interrupt();
+                try {
+                    api.leave(id);
+                } catch (Exception ignored) {
+                    // the server may be gone
+                }
+            }));
+        }
+        registered.await();
+        System.out.println("registered " + runners + " runner(s); warming up for 3 s");
+        Thread.sleep(3_000); // not a test: the benchmark's window opens once the farm is up
+        long started = System.nanoTime();
+        measuring.set(true);
+        Thread.sleep(seconds * 1_000L);
+        measuring.set(false);
+        double window = (System.nanoTime() - started) / 1e9;
+        long done = dispatches.get();
+        stop.set(true);
+        for (Thread t : threads) t.interrupt();
+        for (Thread t : threads) t.join(30_000);
+
+        long simCpu = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        long[] all = latencies.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        double p99 = all.length == 0 ? Double.NaN : all[Math.min(all.length - 1, (int) Math.ceil(all.length * 0.99) - 1)] / 1e6;
+        double p50 = all.length == 0 ? Double.NaN : all[all.length / 2] / 1e6;
+        System.out.printf("errors=%d p50_ms=%.1f max_ms=%.1f simulator_cpu_s=%.1f all_dispatches=%d%n", errors.get(), p50,
+                all.length == 0 ? Double.NaN : all[all.length - 1] / 1e6, simCpu / 1e9, allDispatches.get());
+        System.out.printf("runners=%d dispatches_per_s=%.0f p99_ms=%.1f%n", runners, done / window, p99);
+    }
+
+    /** Keeps one build of one-file jobs running: submits one, follows it to its end, submits the next. */
+    static void submitBuilds(ApiClient api, AtomicBoolean stop, AtomicLong errors) {
+        List<String> files = new ArrayList<>();
+        for (int i = 0; i < FILES_PER_BUILD; i++) files.add("spec/load_" + i + "_spec.rb");
+        while (!stop.get()) {
+            try {
+                BuildInfo build = api.submit(new BuildRequest("load", "rspec", files, List.of(), null, null, 1, "load-sim",
+                        false, 0, 0, null));
+                long after = 0;
+                String status = "running";
+                while (!stop.get() && "running".equals(status)) {
+                    EventsReply reply = api.events(build.id(), after, 20_000);
+                    for (BuildEvent event : reply.events()) after = Math.max(after, event.seq());
+                    status = reply.buildStatus();
+                }
+            } catch (Exception e) {
+                if (!stop.get()) error(errors, e);
+            }
+        }
+    }
+
+    /** Counts an error; the first few are printed, to say what went wrong. */
+    static void error(AtomicLong errors, Exception e) {
+        if (errors.incrementAndGet() <= 5) System.out.println("error: " + e);
+    }
+
+    static Thread start(String name, Runnable body) {
+        Thread thread = new Thread(null, body, name, 256 * 1024);
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+}
