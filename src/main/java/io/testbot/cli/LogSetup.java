@@ -28,7 +28,7 @@ import java.util.List;
  */
 public final class LogSetup extends ContextAwareBase implements Configurator {
     static final String LEVEL_PROPERTY = "testbot.log.level";
-    private static final List<String> CHATTY = List.of("org.eclipse.jetty", "io.javalin", "org.flywaydb");
+    private static final List<String> CHATTY = List.of("org.eclipse.jetty", "io.javalin", "org.flywaydb", "com.zaxxer.hikari");
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {

@@ -63,6 +63,11 @@ final class ServerCommand implements Callable<Integer> {
             defaultValue = "" + ServerConfig.Retention.DEFAULT_BLOBS_OF_BUILDS)
     int keepBlobsOfBuilds;
 
+    @Option(names = "--store", paramLabel = "URL", description = "Where the server keeps builds, results, runners and history: "
+            + "sqlite:PATH (default: testbot.sqlite in the data dir) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE; "
+            + "default: TESTBOT_STORE, if set.")
+    String store;
+
     @Option(names = "--tls-cert", paramLabel = "FILE", description = "Serve HTTPS with this certificate (chain), a PEM file; with --tls-key.")
     Path tlsCert;
 
@@ -95,7 +100,7 @@ final class ServerCommand implements Callable<Integer> {
         TestbotServer server;
         try {
             server = TestbotServer.start(new ServerConfig(bind, port, data, effectiveToken, ServerConfig.Limits.of(maxBlobBytes, maxRequestBytes, maxBuildBytes),
-                    new ServerConfig.Retention(keepBuildDays, keepBlobsOfBuilds), true, tls));
+                    new ServerConfig.Retention(keepBuildDays, keepBlobsOfBuilds), true, tls, storeUrl(store)));
         } catch (io.javalin.community.ssl.SslConfigException e) {
             System.err.println("testbot server: cannot use " + tlsCert + " and " + tlsKey + ": " + e.getMessage());
             return 2;
@@ -124,6 +129,13 @@ final class ServerCommand implements Callable<Integer> {
         } catch (java.net.UnknownHostException e) {
             return false;
         }
+    }
+
+    /** The store a server or its token commands use: --store, else TESTBOT_STORE, else null (the data dir's SQLite file). */
+    static String storeUrl(String option) {
+        if (option != null && !option.isBlank()) return option;
+        String env = System.getenv("TESTBOT_STORE");
+        return env == null || env.isBlank() ? null : env;
     }
 
     private String resolveToken(Path data) throws IOException, ProjectConfig.ConfigException {

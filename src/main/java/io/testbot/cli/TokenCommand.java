@@ -1,7 +1,7 @@
 package io.testbot.cli;
 
 import io.testbot.server.Access;
-import io.testbot.store.SqliteStore;
+import io.testbot.store.Stores;
 import io.testbot.store.Store;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -26,15 +26,20 @@ final class TokenCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    /** --data-dir, as the server takes it. */
+    /** --data-dir and --store, as the server takes them. */
     static final class DataDir {
         @Option(names = "--data-dir", paramLabel = "DIR", description = "The server's data dir (default: ~/.testbot/server).")
         Path dataDir;
 
+        @Option(names = "--store", paramLabel = "URL", description = "The server's store, if it is not the data dir's SQLite file: as testbot server takes it (default: TESTBOT_STORE).")
+        String store;
+
         Store open() throws java.io.IOException {
+            String url = ServerCommand.storeUrl(store);
+            if (url != null) return Stores.open(url);
             Path data = (dataDir != null ? dataDir : Paths.home().resolve("server")).toAbsolutePath();
             io.testbot.sync.PrivateFiles.directory(data);
-            return new SqliteStore(data.resolve("testbot.sqlite"));
+            return Stores.open(Stores.defaultUrl(data));
         }
     }
 

@@ -10,11 +10,23 @@ import java.nio.file.Path;
  * @param retention what the server keeps, and for how long
  * @param recover   pick up the builds that were running when the server last stopped (off for local mode, whose
  *                  builds die with their process, and whose store other local runs may be using at the same time)
+ * @param store     where the records are kept, as {@link io.testbot.store.Stores#open} takes it; null: the data dir's
+ *                  SQLite file
  */
-public record ServerConfig(String bind, int port, Path dataDir, String token, Limits limits, Retention retention, boolean recover, Tls tls) {
+public record ServerConfig(String bind, int port, Path dataDir, String token, Limits limits, Retention retention, boolean recover, Tls tls,
+                           String store) {
 
     public ServerConfig(String bind, int port, Path dataDir, String token, Limits limits, Retention retention, boolean recover) {
-        this(bind, port, dataDir, token, limits, retention, recover, null);
+        this(bind, port, dataDir, token, limits, retention, recover, null, null);
+    }
+
+    public ServerConfig(String bind, int port, Path dataDir, String token, Limits limits, Retention retention, boolean recover, Tls tls) {
+        this(bind, port, dataDir, token, limits, retention, recover, tls, null);
+    }
+
+    /** The store's URL: the one given, or the data dir's SQLite file. */
+    public String storeUrl() {
+        return store != null ? store : io.testbot.store.Stores.defaultUrl(dataDir);
     }
 
     /** HTTPS from a certificate (chain) and its private key, both PEM files; null serves plain HTTP. */
@@ -65,6 +77,6 @@ public record ServerConfig(String bind, int port, Path dataDir, String token, Li
     }
 
     public ServerConfig withToken(String newToken) {
-        return new ServerConfig(bind, port, dataDir, newToken, limits, retention, recover, tls);
+        return new ServerConfig(bind, port, dataDir, newToken, limits, retention, recover, tls, store);
     }
 }

@@ -23,7 +23,7 @@ import io.testbot.protocol.RunnerInfo;
 import io.testbot.protocol.Runners;
 import io.testbot.protocol.ServerApi;
 import io.testbot.protocol.Version;
-import io.testbot.store.SqliteStore;
+import io.testbot.store.Stores;
 import io.testbot.store.Store;
 import io.testbot.sync.BlobStore;
 import io.testbot.sync.ManifestPaths;
@@ -153,7 +153,7 @@ public final class TestbotServer implements AutoCloseable {
 
     private static java.util.concurrent.CompletableFuture<Core> open(ServerConfig config, SchedulerEvents events) {
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            Store store = new SqliteStore(config.dataDir().resolve("testbot.sqlite"));
+            Store store = Stores.open(config.storeUrl());
             return new Core(store, new Scheduler(store, Version.CURRENT, Clock.systemUTC(), config.recover(), events));
         });
     }

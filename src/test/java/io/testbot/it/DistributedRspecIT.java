@@ -414,6 +414,50 @@ class DistributedRspecIT extends Cluster {
         assertThat(ran.out()).contains("2 examples, 0 failures");
     }
 
+    /**
+     * A server on PostgreSQL (TESTBOT_TEST_POSTGRES, a user that may create databases; .ci/run starts one): its
+     * builds, tokens and runners are in that database, none in the data dir, and a build runs as on SQLite.
+     */
+    @Test
+    void aServerOnPostgresqlKeepsItsRecordsThereAndRunsBuildsAsOnSqlite() throws Exception {
+        String server = System.getenv("TESTBOT_TEST_POSTGRES");
+        if (System.getenv("CI") != null && server == null) throw new IllegalStateException("CI: TESTBOT_TEST_POSTGRES is not set");
+        org.junit.jupiter.api.Assumptions.assumeTrue(server != null, "TESTBOT_TEST_POSTGRES not set");
+        URI admin = URI.create(server);
+        String[] user = admin.getUserInfo().split(":", 2);
+        String jdbc = "jdbc:postgresql://" + admin.getHost() + ":" + admin.getPort();
+        String database = "testbot_it_" + ProcessHandle.current().pid() + "_" + System.nanoTime();
+        try (var c = java.sql.DriverManager.getConnection(jdbc + admin.getPath(), user[0], user[1]); var st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + database);
+        }
+        String store = server.replaceFirst("/[^/?]*$", "/" + database);
+        try {
+            startServer("--store", store);
+            String data = dir.resolve("server-data").toString();
+            Proc add = start("token-ci", dir, Map.of("TESTBOT_STORE", store), "server", "token", "add", "ci", "--data-dir", data);
+            assertThat(add.awaitExit(START)).as(add.describe()).isZero();
+            startRunner("r1", 2);
+            Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("app")), 3);
+            Result ran = request(project, Map.of("TESTBOT_TOKEN", add.out().strip()), "--connect", url());
+            assertThat(ran.exit()).as(ran.all()).isZero();
+            assertThat(ran.out()).contains("3 examples, 0 failures");
+            try (Stream<Path> files = Files.list(dir.resolve("server-data"))) {
+                assertThat(files.map(f -> f.getFileName().toString())).noneMatch(name -> name.startsWith("testbot.sqlite"));
+            }
+            try (var c = java.sql.DriverManager.getConnection(jdbc + "/" + database, user[0], user[1]); var st = c.createStatement();
+                 var rs = st.executeQuery("SELECT status, requested_by, (SELECT COUNT(*) FROM runners), (SELECT COUNT(*) FROM tokens) FROM builds")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(List.of(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4))).containsExactly("passed", "ci", 1, 1);
+                assertThat(rs.next()).as("one build").isFalse();
+            }
+        } finally {
+            stopEverything(); // the server lets go of the database before it is dropped
+            try (var c = java.sql.DriverManager.getConnection(jdbc + admin.getPath(), user[0], user[1]); var st = c.createStatement()) {
+                st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            }
+        }
+    }
+
     @Test
     void namedTokensHaveRolesBuildsRecordWhoSentThemAndARevokedTokenStopsAtOnce() throws Exception {
         startServer();

@@ -1,0 +1,207 @@
+package io.testbot.store;
+
+import io.testbot.protocol.BuildEvent;
+import io.testbot.protocol.BuildRequest;
+import io.testbot.protocol.BuildStatus;
+import io.testbot.protocol.FileResult;
+import io.testbot.protocol.JobResult;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * What every store does, whatever its backend: each backend's test extends this and opens a new, empty store.
+ */
+abstract class StoreContractTest {
+    /** A new, empty store; opened again on the same database by {@link #reopen}. */
+    abstract Store open();
+
+    Store store;
+    private final Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+
+    @BeforeEach
+    void openStore() {
+        store = open();
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    /** The same database opened again, as a restarted server does. */
+    Store reopen() {
+        store.close();
+        store = open();
+        return store;
+    }
+
+    static BuildRequest request(String project, String adapter, List<String> files) {
+        return new BuildRequest(project, adapter, files, List.of(), null, null, 0, "me", false, 0, 0, null);
+    }
+
+    static JobResult passed(String runner, int instance, double seconds, String... files) {
+        return new JobResult(runner, instance, 0, false, "", seconds, 0, "rspec",
+                java.util.Arrays.stream(files).map(f -> new FileResult(f, 2, 0, 0, seconds / files.length, List.of())).toList());
+    }
+
+    @Test
+    void aBuildsJobsGoFromQueuedToDoneWithNumberedEventsAndTheVerdictLast() {
+        long build = store.createBuild(request("p", "rspec", List.of("a_spec.rb", "b_spec.rb")), List.of(List.of("a_spec.rb"), List.of("b_spec.rb")), now);
+        assertThat(store.buildStatus(build)).isEqualTo(BuildStatus.RUNNING);
+        assertThat(store.buildStatus(build + 1000)).isNull();
+        List<Store.JobRow> jobs = store.jobs(build);
+        assertThat(jobs).extracting(Store.JobRow::status).containsExactly("queued", "queued");
+        assertThat(jobs).extracting(Store.JobRow::files).containsExactly(List.of("a_spec.rb"), List.of("b_spec.rb"));
+
+        store.jobStarted(jobs.get(0).id(), "runner-1", now);
+        assertThat(store.jobs(build).get(0)).extracting(Store.JobRow::status, Store.JobRow::runnerId).containsExactly("running", "runner-1");
+        Store.Recorded first = store.recordJobResult(build, jobs.get(0).id(), "p", "rspec", "host", passed("runner-1", 1, 1.0, "a_spec.rb"), 0,
+                List.of("a_spec.rb"), null, now);
+        assertThat(first.event().seq()).isEqualTo(1);
+        assertThat(first.retryJobId()).isNull();
+
+        store.jobStarted(jobs.get(1).id(), "runner-1", now);
+        store.jobRequeued(jobs.get(1).id());
+        assertThat(store.jobs(build).get(1).status()).isEqualTo("queued");
+        store.jobStarted(jobs.get(1).id(), "runner-2", now);
+        Store.Recorded second = store.recordJobResult(build, jobs.get(1).id(), "p", "rspec", "host2", passed("runner-2", 1, 3.0, "b_spec.rb"), 0,
+                List.of("b_spec.rb"), null, now);
+        assertThat(second.event().seq()).isEqualTo(2);
+
+        BuildEvent finished = store.finishBuild(build, BuildStatus.PASSED, now.plusSeconds(4));
+        assertThat(finished.seq()).isEqualTo(3);
+        assertThat(finished.build().status()).isEqualTo(BuildStatus.PASSED);
+        assertThat(finished.build().jobsDone()).isEqualTo(2);
+        assertThat(store.events(build, 0)).extracting(BuildEvent::kind).containsExactly(BuildEvent.JOB_FINISHED, BuildEvent.JOB_FINISHED, BuildEvent.BUILD_FINISHED);
+        assertThat(store.events(build, 2)).extracting(BuildEvent::seq).containsExactly(3L);
+        assertThat(store.events(build, 1).get(0).result().files()).extracting(FileResult::path).containsExactly("b_spec.rb");
+        assertThat(store.buildsWithStatus(BuildStatus.RUNNING)).isEmpty();
+        assertThat(store.recentBuilds(10)).extracting(b -> b.id()).containsExactly(build);
+        assertThat(store.buildRequest(build).files()).containsExactly("a_spec.rb", "b_spec.rb");
+
+        // Two instances on two runners ran it: 4 s of tests, the longest file 3 s.
+        Store.BuildStats stats = store.buildStats(List.of(build)).get(build);
+        assertThat(stats.instances()).isEqualTo(2);
+        assertThat(stats.testSeconds()).isCloseTo(4.0, within(1e-9));
+        assertThat(stats.longestFile()).isCloseTo(3.0, within(1e-9));
+        assertThat(store.jobSpans(build)).extracting(Store.JobSpan::runnerId, Store.JobSpan::outcome).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("runner-1", "passed"), org.assertj.core.groups.Tuple.tuple("runner-2", "passed"));
+        assertThat(store.runtimes("p", "rspec")).containsOnly(Map.entry("a_spec.rb", 1.0), Map.entry("b_spec.rb", 3.0));
+    }
+
+    @Test
+    void aStoppedBuildCancelsItsUnfinishedJobsAndARetryIsAddedWithItsResult() {
+        long build = store.createBuild(request("p", "rspec", List.of("a_spec.rb", "b_spec.rb")), List.of(List.of("a_spec.rb"), List.of("b_spec.rb")), now);
+        List<Store.JobRow> jobs = store.jobs(build);
+        store.jobStarted(jobs.get(0).id(), "runner-1", now);
+        JobResult failing = new JobResult("runner-1", 1, 1, false, "", 1.0, 0, "rspec", List.of(new FileResult("a_spec.rb", 2, 1, 0, 1.0,
+                List.of(new FileResult.Failure("a_spec.rb:3", "expected 1", "a_spec.rb[1:1]")))));
+        Store.Recorded recorded = store.recordJobResult(build, jobs.get(0).id(), "p", "rspec", "host", failing, 0, List.of("a_spec.rb"),
+                new Store.Retry(List.of("a_spec.rb[1:1]"), 1, "runner-1"), now);
+        assertThat(recorded.retryJobId()).isNotNull();
+        Store.JobRow retry = store.jobs(build).stream().filter(j -> j.id() == recorded.retryJobId()).findFirst().orElseThrow();
+        assertThat(retry).extracting(Store.JobRow::files, Store.JobRow::attempt, Store.JobRow::avoidRunner, Store.JobRow::status)
+                .containsExactly(List.of("a_spec.rb[1:1]"), 1, "runner-1", "queued");
+        assertThat(store.build(build).jobs()).isEqualTo(3);
+
+        store.finishBuild(build, BuildStatus.CANCELLED, now);
+        assertThat(store.jobs(build)).extracting(Store.JobRow::status).containsExactly("done", "cancelled", "cancelled");
+        assertThat(store.buildStatus(build)).isEqualTo(BuildStatus.CANCELLED);
+    }
+
+    @Test
+    void runnersTokensAndRuntimesSurviveAReopen() {
+        store.saveRunner(new Store.RunnerRow("r1", "host", "10.0.0.1", "1.0", 4, "/w", now, now));
+        store.saveRunner(new Store.RunnerRow("r1", "host", "10.0.0.2", "1.1", 8, "/w", now, now)); // registered again
+        store.touchRunner("r1", now.plusSeconds(7));
+        assertThat(store.addToken("ci", "user", "abc", now)).isTrue();
+        assertThat(store.addToken("ci", "runner", "def", now)).as("a name is taken once").isFalse();
+        store.recordRuntimes("p", "rspec", Map.of("a_spec.rb", 1.5), now);
+
+        Store again = reopen();
+        assertThat(again.runners()).singleElement().satisfies(r -> {
+            assertThat(r.address()).isEqualTo("10.0.0.2");
+            assertThat(r.instances()).isEqualTo(8);
+            assertThat(r.lastSeenAt()).isEqualTo(now.plusSeconds(7));
+        });
+        assertThat(again.tokenBySha256("abc")).extracting(Store.TokenRow::name, Store.TokenRow::role).containsExactly("ci", "user");
+        assertThat(again.tokens()).extracting(Store.TokenRow::name).containsExactly("ci");
+        assertThat(again.revokeToken("ci")).isTrue();
+        assertThat(again.revokeToken("ci")).isFalse();
+        assertThat(again.tokenBySha256("abc")).isNull();
+        assertThat(again.runtimes("p", "rspec")).containsEntry("a_spec.rb", 1.5);
+    }
+
+    @Test
+    void aFileIsPlannedFromSeveralBuildsNotTheLastOneAlone() {
+        for (int build = 0; build < 4; build++) store.recordRuntimes("p", "rspec", Map.of("a_spec.rb", 1.0), now);
+        assertThat(store.runtimes("p", "rspec")).containsEntry("a_spec.rb", 1.0);
+        store.recordRuntimes("p", "rspec", Map.of("a_spec.rb", 2.5), now);
+        assertThat(store.runtimes("p", "rspec").get("a_spec.rb")).isBetween(1.4, 2.0);
+    }
+
+    @Test
+    void aJobThatPaidItsWorkersBootSaysNothingOfWhatStartingAJobCosts() {
+        BuildRequest request = request("p", "test", List.of("a_test.rb", "b_test.rb"));
+        long build = store.createBuild(request, List.of(List.of("a_test.rb"), List.of("b_test.rb")), now);
+        List<Store.JobRow> jobs = store.jobs(build);
+        // The instance's first job loaded the helper (1.5 s) in its new worker; the second forked from it.
+        JobResult first = new JobResult("runner-1", 1, 0, false, "", 2.0, 0, "ruby a_test.rb",
+                List.of(new FileResult("a_test.rb", 1, 0, 0, 0.4, List.of())), true);
+        JobResult second = new JobResult("runner-1", 1, 0, false, "", 0.45, 0, "ruby b_test.rb",
+                List.of(new FileResult("b_test.rb", 1, 0, 0, 0.4, List.of())), false);
+        store.jobStarted(jobs.get(0).id(), "runner-1", now);
+        store.recordJobResult(build, jobs.get(0).id(), "p", "test", "host", first, 0, List.of("a_test.rb"), null, now);
+        assertThat(store.jobOverhead("p", "test")).isEmpty();
+        store.jobStarted(jobs.get(1).id(), "runner-1", now);
+        store.recordJobResult(build, jobs.get(1).id(), "p", "test", "host", second, 0, List.of("b_test.rb"), null, now);
+        assertThat(store.jobOverhead("p", "test").getAsDouble()).isCloseTo(0.05, within(1e-9));
+        assertThat(store.runtimes("p", "test")).containsOnly(Map.entry("a_test.rb", 0.4), Map.entry("b_test.rb", 0.4));
+    }
+
+    @Test
+    void aRehearsedResultLeavesNothingBehind() {
+        long build = store.createBuild(request("p", "rspec", List.of("a_spec.rb", "b_spec.rb")), List.of(List.of("a_spec.rb"), List.of("b_spec.rb")), now);
+        List<Store.JobRow> jobs = store.jobs(build);
+        store.jobStarted(jobs.get(0).id(), "runner-1", now);
+
+        store.rehearseResult(build, jobs.get(0).id(), "p", "rspec", List.of("a_spec.rb"));
+
+        assertThat(store.build(build).status()).isEqualTo(BuildStatus.RUNNING);
+        assertThat(store.jobs(build)).extracting(Store.JobRow::status).containsExactly("running", "queued");
+        assertThat(store.events(build, 0)).isEmpty();
+        assertThat(store.runtimes("p", "rspec")).isEmpty();
+        assertThat(store.jobOverhead("p", "rspec")).isEmpty();
+        // The real result that follows is numbered and recorded as if there had been no rehearsal.
+        Store.Recorded recorded = store.recordJobResult(build, jobs.get(0).id(), "p", "rspec", "host", passed("runner-1", 1, 1.0, "a_spec.rb"), 0,
+                List.of("a_spec.rb"), null, now);
+        assertThat(recorded.event().seq()).isEqualTo(1);
+        assertThat(store.runtimes("p", "rspec")).containsOnly(Map.entry("a_spec.rb", 1.0));
+        assertThat(store.jobs(build)).extracting(Store.JobRow::status).containsExactly("done", "queued");
+    }
+
+    @Test
+    void oldFinishedBuildsGoWhileRunningOnesAndTheLastOfEachProjectStay() {
+        long old = store.createBuild(request("p", "rspec", List.of("old_spec.rb")), List.of(List.of("old_spec.rb")), now.minusSeconds(100));
+        store.finishBuild(old, BuildStatus.PASSED, now.minusSeconds(90));
+        long running = store.createBuild(request("p", "rspec", List.of("running_spec.rb")), List.of(List.of("running_spec.rb")), now.minusSeconds(80));
+        long recent = store.createBuild(request("q", "rspec", List.of("q_spec.rb")), List.of(List.of("q_spec.rb")), now);
+        store.finishBuild(recent, BuildStatus.FAILED, now);
+
+        assertThat(store.requestsOfLastBuilds(1)).flatExtracting(BuildRequest::files).containsExactlyInAnyOrder("running_spec.rb", "q_spec.rb");
+        assertThat(store.deleteBuildsFinishedBefore(now.minusSeconds(10))).isEqualTo(1);
+        assertThat(store.build(old)).isNull();
+        assertThat(store.events(old, 0)).isEmpty();
+        assertThat(store.build(running)).isNotNull();
+        assertThat(store.build(recent)).isNotNull();
+    }
+}
