@@ -62,8 +62,11 @@ final class RunnerRegistry {
     private final Clock clock;
     private final String version;
 
-    RunnerRegistry(Store store, Clock clock, String version) {
+    private final java.util.function.Consumer<Runnable> storeWriter;
+
+    RunnerRegistry(Store store, Clock clock, String version, java.util.function.Consumer<Runnable> storeWriter) {
         this.store = store;
+        this.storeWriter = storeWriter;
         this.clock = clock;
         this.version = version;
     }
@@ -85,12 +88,15 @@ final class RunnerRegistry {
         Instant now = clock.instant();
         runner.lastSeen = now;
         if (Duration.between(runner.lastStored, now).toSeconds() >= 5) {
-            try {
-                store.touchRunner(runner.row.id(), now);
-            } catch (RuntimeException e) {
-                // Only for the status page and a restart: not worth failing the result or heartbeat that touched it.
-                log.warn("could not store when runner {} was last heard from: {}", runner.row.id(), e.toString());
-            }
+            String id = runner.row.id();
+            // Written later, off the scheduler's lock: it is only for the status page and a restart.
+            storeWriter.accept(() -> {
+                try {
+                    store.touchRunner(id, now);
+                } catch (RuntimeException e) {
+                    log.warn("could not store when runner {} was last heard from: {}", id, e.toString());
+                }
+            });
             runner.lastStored = now;
         }
     }

@@ -71,6 +71,27 @@ public final class Scheduler {
     private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, daemon("scheduler-timer"));
     /** Completes parked requests (and reads a build's events for its followers), off the lock and off the caller. */
     private final ExecutorService replies = Executors.newFixedThreadPool(4, daemon("scheduler-replies"));
+    /**
+     * Writes what the store keeps only for a restart and the status page (a job started, handed back; when a runner
+     * was last seen), one after another in the order they happened, off the lock: a database's round trip (and on
+     * PostgreSQL, its commit to disk) no longer holds up every runner's request. A job's result, which must not be
+     * lost, is written before its request is answered, as before.
+     */
+    private final ExecutorService storeWriter = Executors.newSingleThreadExecutor(daemon("scheduler-store"));
+
+    private void later(Runnable write) {
+        try {
+            storeWriter.execute(() -> {
+                try {
+                    write.run();
+                } catch (RuntimeException e) {
+                    log.warn("could not store a job's or runner's state: {}", e.toString());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // the server is stopping; the restart recovers from what was written
+        }
+    }
     private final Map<Long, ActiveJob> activeJobs = new HashMap<>();
     private final Map<Long, ActiveBuild> activeBuilds = new HashMap<>();
     private final RunnerRegistry runners;
@@ -182,6 +203,8 @@ public final class Scheduler {
         /** The runner's instance that runs it, as the runner said (0: unsaid). */
         int instance;
         Instant assignedAt;
+        /** Its result is being written: it is neither handed back nor cancelled meanwhile. */
+        boolean recording;
 
         ActiveJob(long id, long buildId, List<String> files, int attempt, String avoidRunner) {
             this.id = id;
@@ -209,6 +232,13 @@ public final class Scheduler {
 
         /** Requesters waiting for its next events. */
         final List<Follower> followers = new ArrayList<>();
+        /**
+         * Held while its results and its end are written to the store, outside the scheduler's lock: one at a time,
+         * in order (taken before the scheduler's lock, never while holding it).
+         */
+        final ReentrantLock writes = new ReentrantLock();
+        /** Ended (finished or stopped): no more results are recorded. */
+        boolean over;
 
         /** Its manifest as JSON, once a runner has asked for it. */
         private byte[] manifestJson;
@@ -248,7 +278,7 @@ public final class Scheduler {
         this.store = store;
         this.version = version;
         this.clock = clock;
-        this.runners = new RunnerRegistry(store, clock, version);
+        this.runners = new RunnerRegistry(store, clock, version, this::later);
         timer.setRemoveOnCancelPolicy(true);
         // Local mode (no recovery) leaves the store's other builds alone: they may be another local run's, live, in
         // the same store; one left running by a run that was killed stays so, which nothing of local mode reads.
@@ -285,7 +315,7 @@ public final class Scheduler {
                 }
             }
             activeBuilds.put(build.id(), active);
-            if (active.remainingJobs == 0) finishBuild(active);
+            if (active.remainingJobs == 0) finishBuild(active, active.tally.verdict(request.files(), false).status());
         }
         if (!activeBuilds.isEmpty()) log.info("recovered {} running build(s), {} queued job(s)", activeBuilds.size(), queue.size());
     }
@@ -297,13 +327,13 @@ public final class Scheduler {
     // ---- runners ------------------------------------------------------------------------------------------
 
     public Runners.Registered register(Runners.Registration registration, String address) {
+        Instant now = clock.instant();
+        String id = UUID.randomUUID().toString();
+        Store.RunnerRow row = new Store.RunnerRow(id, registration.hostname(), address, registration.version(),
+                Math.max(1, registration.instances()), registration.workDir(), now, now);
+        store.saveRunner(row);
         lock.lock();
         try {
-            Instant now = clock.instant();
-            String id = UUID.randomUUID().toString();
-            Store.RunnerRow row = new Store.RunnerRow(id, registration.hostname(), address, registration.version(),
-                    Math.max(1, registration.instances()), registration.workDir(), now, now);
-            store.saveRunner(row);
             runners.add(id, new RunnerRegistry.RunnerState(row, now));
             boolean upToDate = version.equals(registration.version());
             log.info("runner {} registered: {} ({}), {} instance(s), version {}{}", id, row.hostname(), address, row.instances(),
@@ -391,7 +421,7 @@ public final class Scheduler {
         Instant now = clock.instant();
         for (Long jobId : List.copyOf(runner.running)) {
             ActiveJob job = activeJobs.get(jobId);
-            if (!reportedSet.contains(jobId) && job != null && job.assignedAt != null
+            if (!reportedSet.contains(jobId) && job != null && job.assignedAt != null && !job.recording
                     && Duration.between(job.assignedAt, now).compareTo(RUNNER_LEASE) > 0) {
                 log.warn("runner {} ({}) does not hold job {} it was given; requeued", runner.row.id(), runner.row.hostname(), jobId);
                 requeue(runner, jobId);
@@ -400,14 +430,15 @@ public final class Scheduler {
     }
 
     private void requeue(RunnerRegistry.RunnerState runner, long jobId) {
-        runner.running.remove(jobId);
         ActiveJob job = activeJobs.get(jobId);
+        if (job != null && job.recording) return; // its result is arriving: it is not lost
+        runner.running.remove(jobId);
         if (job == null) return;
         ActiveBuild build = activeBuilds.get(job.buildId);
         if (build != null && job.runnerId != null) build.running--;
         job.runnerId = null;
         job.assignedAt = null;
-        store.jobRequeued(jobId);
+        later(() -> store.jobRequeued(jobId));
         events.jobRequeued();
         queue.addFirst(job.buildId, jobId, job.avoidRunner);
         signal();
@@ -485,11 +516,13 @@ public final class Scheduler {
         });
         if (jobId == null) return Optional.empty();
         ActiveJob job = activeJobs.get(jobId);
+        if (job == null) throw new IllegalStateException("queued job " + jobId + " is not active"); // a bug: say so
         job.runnerId = runnerId;
         job.instance = instance;
         job.assignedAt = clock.instant();
         runner.running.add(jobId);
-        store.jobStarted(jobId, runnerId, clock.instant());
+        Instant startedAt = job.assignedAt;
+        later(() -> store.jobStarted(jobId, runnerId, startedAt));
         ActiveBuild build = activeBuilds.get(job.buildId);
         build.running++;
         BuildRequest r = build.request;
@@ -533,47 +566,76 @@ public final class Scheduler {
     /**
      * Records a job's result unless the job is no longer this runner's (cancelled, requeued, unknown), and says
      * whether that ended its build. Should the recording fail, the job stays the runner's, for it to report again.
+     * The store is written outside the scheduler's lock, under the build's own ({@link ActiveBuild#writes}).
      */
     public ResultStatus record(long jobId, JobResult result) {
+        ActiveJob job;
+        ActiveBuild build;
+        RunnerRegistry.RunnerState runner;
+        String runnerName;
+        Store.Retry retry;
         lock.lock();
         try {
-            ActiveJob job = activeJobs.get(jobId);
-            if (job == null || job.runnerId == null || !job.runnerId.equals(result.runnerId())) return ResultStatus.IGNORED;
-            RunnerRegistry.RunnerState runner = runners.get(job.runnerId);
-            Instant now = clock.instant();
-            ActiveBuild build = activeBuilds.get(job.buildId);
-            String runnerName = runner == null ? job.runnerId : runner.row.hostname();
+            job = activeJobs.get(jobId);
+            if (job == null || job.runnerId == null || !job.runnerId.equals(result.runnerId()) || job.recording) return ResultStatus.IGNORED;
+            runner = runners.get(job.runnerId);
+            build = activeBuilds.get(job.buildId);
+            runnerName = runner == null ? job.runnerId : runner.row.hostname();
             Set<String> failedIds = result.failedIds();
             boolean rerunsById = Adapters.find(build.request.adapter()).map(Adapter::rerunsById).orElse(false);
-            Store.Retry retry = rerunsById && !result.errored() && !failedIds.isEmpty() && job.attempt < build.request.retryFailed()
+            retry = rerunsById && !result.errored() && !failedIds.isEmpty() && job.attempt < build.request.retryFailed()
                     ? new Store.Retry(failedIds.stream().sorted().toList(), job.attempt + 1, job.runnerId) : null;
-            Store.Recorded recorded = store.recordJobResult(build.id, jobId, build.request.project(), build.request.adapter(), runnerName,
-                    result, job.attempt, job.files, retry, now);
-            // Recorded: only now does the scheduler let go of the job.
-            activeJobs.remove(jobId);
-            build.running--;
-            if (runner != null) {
-                runner.running.remove(jobId);
-                runners.touch(runner);
-            }
-            advance(build, recorded.event().seq());
-            if (retry != null) {
-                activeJobs.put(recorded.retryJobId(), new ActiveJob(recorded.retryJobId(), build.id, retry.files(), retry.attempt(), retry.avoidRunner()));
-                queue.addFirst(build.id, recorded.retryJobId(), retry.avoidRunner());
-                build.remainingJobs++;
-                log.info("build {}: {} failing example(s) of job {} queued for re-run {} of {}", build.id, failedIds.size(), jobId,
-                        retry.attempt(), build.request.retryFailed());
-            }
-            build.tally.add(runnerName, result, job.attempt, job.files);
-            events.jobFinished(result.outcome(), result.seconds());
-            build.remainingJobs--;
-            if (build.remainingJobs == 0) finishBuild(build);
-            else if (build.request.failFast() && BuildTally.failsForGood(result, retry != null)) stopBuild(build, BuildStatus.FAILED, "failed fast");
-            signal();
-            if (retry != null) dispatchToWaiting();
-            return activeBuilds.containsKey(build.id) ? ResultStatus.RECORDED : ResultStatus.BUILD_OVER;
+            job.recording = true;
         } finally {
             lock.unlock();
+        }
+        build.writes.lock();
+        try {
+            Store.Recorded recorded;
+            if (build.over) return ResultStatus.IGNORED; // stopped while this result waited: its job was cancelled
+            try {
+                recorded = store.recordJobResult(build.id, jobId, build.request.project(), build.request.adapter(), runnerName,
+                        result, job.attempt, job.files, retry, clock.instant());
+            } catch (RuntimeException e) {
+                lock.lock();
+                job.recording = false; // still the runner's, for it to report again
+                lock.unlock();
+                throw e;
+            }
+            String verdict = null;
+            boolean failFast = false;
+            lock.lock();
+            try {
+                // Recorded: only now does the scheduler let go of the job.
+                activeJobs.remove(jobId);
+                build.running--;
+                if (runner != null) {
+                    runner.running.remove(jobId);
+                    runners.touch(runner);
+                }
+                if (retry != null) {
+                    activeJobs.put(recorded.retryJobId(), new ActiveJob(recorded.retryJobId(), build.id, retry.files(), retry.attempt(), retry.avoidRunner()));
+                    queue.addFirst(build.id, recorded.retryJobId(), retry.avoidRunner());
+                    build.remainingJobs++;
+                    log.info("build {}: {} failing example(s) of job {} queued for re-run {} of {}", build.id, retry.files().size(), jobId,
+                            retry.attempt(), build.request.retryFailed());
+                }
+                build.tally.add(runnerName, result, job.attempt, job.files);
+                events.jobFinished(result.outcome(), result.seconds());
+                build.remainingJobs--;
+                advance(build, recorded.event().seq());
+                if (build.remainingJobs == 0) verdict = build.tally.verdict(build.request.files(), false).status();
+                else failFast = build.request.failFast() && BuildTally.failsForGood(result, retry != null);
+                signal();
+                if (retry != null) dispatchToWaiting();
+            } finally {
+                lock.unlock();
+            }
+            if (verdict != null) finishBuild(build, verdict);
+            else if (failFast) stopBuild(build, BuildStatus.FAILED, "failed fast");
+            return build.over ? ResultStatus.BUILD_OVER : ResultStatus.RECORDED;
+        } finally {
+            build.writes.unlock();
         }
     }
 
@@ -621,51 +683,76 @@ public final class Scheduler {
     }
 
     public BuildInfo cancel(long buildId) {
+        ActiveBuild build;
         lock.lock();
         try {
-            ActiveBuild build = activeBuilds.get(buildId);
-            if (build == null) return store.build(buildId);
-            return stopBuild(build, BuildStatus.CANCELLED, "cancelled");
+            build = activeBuilds.get(buildId);
         } finally {
             lock.unlock();
         }
+        if (build == null) return store.build(buildId);
+        build.writes.lock();
+        try {
+            return build.over ? store.build(buildId) : stopBuild(build, BuildStatus.CANCELLED, "cancelled");
+        } finally {
+            build.writes.unlock();
+        }
     }
 
-    /** Ends a build before all its jobs ran: queued jobs are dropped, running ones stopped on their runners. */
+    /**
+     * Ends a build before all its jobs ran: queued jobs are dropped, running ones stopped on their runners. The
+     * caller holds the build's {@link ActiveBuild#writes}, not the scheduler's lock.
+     */
     private BuildInfo stopBuild(ActiveBuild build, String status, String why) {
-        Instant now = clock.instant();
         int stopped = 0;
         int dropped = 0;
-        queue.dropBuild(build.id);
-        for (ActiveJob job : new ArrayList<>(activeJobs.values())) {
-            if (job.buildId != build.id) continue;
-            dropped++;
-            activeJobs.remove(job.id);
-            RunnerRegistry.RunnerState runner = job.runnerId == null ? null : runners.get(job.runnerId);
-            if (runner != null) {
-                runner.running.remove(job.id);
-                cancelOnRunner(runner, job.id);
-                stopped++;
+        lock.lock();
+        try {
+            queue.dropBuild(build.id);
+            for (ActiveJob job : new ArrayList<>(activeJobs.values())) {
+                if (job.buildId != build.id) continue;
+                dropped++;
+                activeJobs.remove(job.id);
+                RunnerRegistry.RunnerState runner = job.runnerId == null ? null : runners.get(job.runnerId);
+                if (runner != null) {
+                    runner.running.remove(job.id);
+                    cancelOnRunner(runner, job.id);
+                    stopped++;
+                }
             }
+            build.remainingJobs = 0;
+            build.over = true;
+            activeBuilds.remove(build.id);
+            signal();
+        } finally {
+            lock.unlock();
         }
-        build.remainingJobs = 0;
-        BuildEvent finished = store.finishBuild(build.id, status, now);
+        BuildEvent finished = store.finishBuild(build.id, status, clock.instant());
         events.jobsCancelled(dropped);
         events.buildFinished(status);
-        activeBuilds.remove(build.id);
-        advance(build, finished.seq());
-        BuildInfo info = finished.build();
+        lock.lock();
+        try {
+            advance(build, finished.seq());
+        } finally {
+            lock.unlock();
+        }
         log.info("build {} {}; {} running job(s) told to stop", build.id, why, stopped);
-        signal();
-        return info;
+        return finished.build();
     }
 
-    private void finishBuild(ActiveBuild build) {
-        String status = build.tally.verdict(build.request.files(), false).status();
+    /** Ends a build whose jobs have all reported, with its verdict. The caller holds the build's writes, not the scheduler's lock. */
+    private void finishBuild(ActiveBuild build, String status) {
         long seq = store.finishBuild(build.id, status, clock.instant()).seq();
         events.buildFinished(status);
-        activeBuilds.remove(build.id);
-        advance(build, seq);
+        lock.lock();
+        try {
+            build.over = true;
+            activeBuilds.remove(build.id);
+            advance(build, seq);
+            signal();
+        } finally {
+            lock.unlock();
+        }
         log.info("build {} {}", build.id, status);
     }
 
@@ -762,6 +849,13 @@ public final class Scheduler {
         }
         timer.shutdownNow();
         replies.shutdown(); // what it has been given still runs: the replies just settled
+        storeWriter.shutdown();
+        try {
+            // What is left to write (jobs started, runners seen) is written before the store closes.
+            if (!storeWriter.awaitTermination(10, TimeUnit.SECONDS)) log.warn("the store's last writes did not finish in 10 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     // ---- leases -------------------------------------------------------------------------------------------
