@@ -88,6 +88,16 @@ public record ProjectConfig(
             com.fasterxml.jackson.databind.JsonNode document = Yaml.MAPPER.readTree(file.toFile());
             if (document == null || document.isMissingNode() || document.isNull()) return empty();
             if (!document.isObject()) throw new ConfigException(file + ": expected settings as 'key: value' lines, found " + describe(document));
+            // server: [a, b] names servers that share a store: tried in that order, as --connect a,b.
+            com.fasterxml.jackson.databind.JsonNode servers = document.get("server");
+            if (servers != null && servers.isArray()) {
+                List<String> addresses = new java.util.ArrayList<>();
+                for (com.fasterxml.jackson.databind.JsonNode address : servers) {
+                    if (!address.isTextual() || address.asText().isBlank()) throw new ConfigException(file + ": server: expected an address or a list of addresses, got " + describe(address));
+                    addresses.add(address.asText().strip());
+                }
+                ((com.fasterxml.jackson.databind.node.ObjectNode) document).put("server", String.join(",", addresses));
+            }
             ProjectConfig config = Yaml.MAPPER.treeToValue(document, ProjectConfig.class);
             return config == null ? empty() : config;
         } catch (UnrecognizedPropertyException e) {
@@ -101,7 +111,7 @@ public record ProjectConfig(
 
     /** What each setting holds, for a user who gave it something else. */
     private static final java.util.Map<String, String> EXPECTED = java.util.Map.ofEntries(
-            java.util.Map.entry("instances", "a whole number"), java.util.Map.entry("runner_timeout", "a whole number of seconds"),
+            java.util.Map.entry("server", "an address or a list of addresses"), java.util.Map.entry("instances", "a whole number"), java.util.Map.entry("runner_timeout", "a whole number of seconds"),
             java.util.Map.entry("job_timeout", "a whole number of seconds"), java.util.Map.entry("bundle_exec", "true or false"),
             java.util.Map.entry("ignore", "a list of paths or globs"), java.util.Map.entry("rspec_options", "a string or a list of strings"),
             java.util.Map.entry("test_options", "a string or a list of strings"), java.util.Map.entry("cucumber_options", "a string or a list of strings"));

@@ -120,7 +120,7 @@ abstract class RequesterCommand implements Callable<Integer> {
 
         String server = local ? null : serverOptions.server(file);
         if (server != null) {
-            ApiClient.baseUri(server);
+            ApiClient.baseUris(server);
             serverOptions.trust();
         }
         String effectiveToken = server == null ? null : serverOptions.token(file, root);

@@ -83,7 +83,7 @@ final class RunnerCommand implements Callable<Integer> {
 
         String server = serverOptions.server(ProjectConfig.empty());
         if (server == null) throw new CommandLine.ParameterException(spec.commandLine(), "which server? pass --connect HOST[:PORT] or set TESTBOT_SERVER");
-        ApiClient.baseUri(server);
+        ApiClient.baseUris(server);
         serverOptions.trust();
         int n = instances != null ? instances : Runtime.getRuntime().availableProcessors();
         if (n < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--instances must be at least 1");

@@ -68,6 +68,10 @@ final class ServerCommand implements Callable<Integer> {
             + "default: TESTBOT_STORE, if set.")
     String store;
 
+    @Option(names = "--blob-dir", paramLabel = "DIR", description = "Where uploaded project files are kept (default: blobs in the data dir); "
+            + "servers that share a PostgreSQL store share this directory too (a network file system).")
+    Path blobDir;
+
     @Option(names = "--tls-cert", paramLabel = "FILE", description = "Serve HTTPS with this certificate (chain), a PEM file; with --tls-key.")
     Path tlsCert;
 
@@ -100,7 +104,7 @@ final class ServerCommand implements Callable<Integer> {
         TestbotServer server;
         try {
             server = TestbotServer.start(new ServerConfig(bind, port, data, effectiveToken, ServerConfig.Limits.of(maxBlobBytes, maxRequestBytes, maxBuildBytes),
-                    new ServerConfig.Retention(keepBuildDays, keepBlobsOfBuilds), true, tls, storeUrl(store)));
+                    new ServerConfig.Retention(keepBuildDays, keepBlobsOfBuilds), true, tls, storeUrl(store), blobDir == null ? null : blobDir.toAbsolutePath()));
         } catch (io.javalin.community.ssl.SslConfigException e) {
             System.err.println("testbot server: cannot use " + tlsCert + " and " + tlsKey + ": " + e.getMessage());
             return 2;

@@ -1,5 +1,6 @@
 package io.testbot.protocol;
 
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -32,7 +33,10 @@ public final class ApiClient implements ServerApi {
     private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
     private static final int READ_TIMEOUT_MILLIS = 60_000;
 
-    private final URI base;
+    /** The servers to talk to, in order: one, or several that share a store (one dispatches, the others stand by). */
+    private final List<URI> bases;
+    /** Which of them answered last: requests go there until it stops answering. */
+    private volatile int current;
     private final String token;
     /** Trusts the certificate authority given with --ca (every client of this process); null: the JVM's trust store. */
     private static volatile javax.net.ssl.SSLSocketFactory trusted;
@@ -59,9 +63,17 @@ public final class ApiClient implements ServerApi {
         }
     }
 
+    /** @param server HOST[:PORT] or a URL, or several of them separated by commas (servers sharing one store) */
     public ApiClient(String server, String token) {
-        this.base = baseUri(server);
+        this.bases = baseUris(server);
         this.token = token;
+    }
+
+    /** Each of a comma-separated list of servers, as {@link #baseUri} takes it. */
+    public static List<URI> baseUris(String servers) {
+        List<URI> uris = java.util.Arrays.stream(servers.split(",")).filter(s -> !s.isBlank()).map(ApiClient::baseUri).toList();
+        if (uris.isEmpty()) throw new IllegalArgumentException("not a server address: " + servers);
+        return uris;
     }
 
     /** Accepts HOST, HOST:PORT or a full http(s) URL; the default port is 2288. */
@@ -74,13 +86,41 @@ public final class ApiClient implements ServerApi {
         return URI.create(uri.getScheme() + "://" + uri.getHost() + ":" + port);
     }
 
+    /** The server requests go to now. */
     public URI base() {
-        return base;
+        return bases.get(current);
     }
 
     @Override
     public String describe() {
-        return base.toString();
+        return base().toString();
+    }
+
+    private interface Exchange<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs a request against the current server and, when there are several and it stops answering (cannot be
+     * reached, drops the connection, times out, or is a standby: 503), against the next, each once; then fails as
+     * the last one did. A long-poll cut by a server that died is asked again of the next one.
+     */
+    private <T> T failover(Exchange<T> exchange) throws IOException {
+        if (bases.size() == 1) return exchange.run();
+        IOException last = null;
+        for (int tried = 0; tried < bases.size(); tried++) {
+            int at = current;
+            try {
+                return exchange.run();
+            } catch (ApiException e) {
+                if (e.status() != 503) throw e;
+                last = e;
+            } catch (IOException e) {
+                last = e;
+            }
+            if (current == at) current = (at + 1) % bases.size();
+        }
+        throw last;
     }
 
     @Override
@@ -169,6 +209,10 @@ public final class ApiClient implements ServerApi {
 
     /** POSTs a body written as it goes (chunked); returns the answer as text (null for 204). */
     public String postStreaming(String path, String contentType, BodyWriter writer) throws IOException, InterruptedException {
+        return failover(() -> postStreamingOnce(path, contentType, writer));
+    }
+
+    private String postStreamingOnce(String path, String contentType, BodyWriter writer) throws IOException {
         HttpURLConnection connection = open("POST", path, 0);
         connection.setRequestProperty("Content-Type", contentType);
         connection.setDoOutput(true);
@@ -183,6 +227,10 @@ public final class ApiClient implements ServerApi {
 
     /** A GET whose answer streams into a file; returns the answer's headers (names in lower case). */
     public Map<String, String> download(String path, java.nio.file.Path target) throws IOException {
+        return failover(() -> downloadOnce(path, target));
+    }
+
+    private Map<String, String> downloadOnce(String path, java.nio.file.Path target) throws IOException {
         HttpURLConnection connection = open("GET", path, 0);
         int status = status(connection);
         if (status >= 400) throw error(status, errorBody(connection));
@@ -198,6 +246,10 @@ public final class ApiClient implements ServerApi {
 
     /** POSTs JSON and streams the answer; the caller closes it. */
     public InputStream postForStream(String path, Object body) throws IOException, InterruptedException {
+        return failover(() -> postForStreamOnce(path, body));
+    }
+
+    private InputStream postForStreamOnce(String path, Object body) throws IOException {
         HttpURLConnection connection = open("POST", path, 0);
         connection.setRequestProperty("Content-Type", "application/json");
         connection.setDoOutput(true);
@@ -212,6 +264,10 @@ public final class ApiClient implements ServerApi {
     }
 
     private String exchange(String method, String path, String contentType, byte[] body, long waitMillis) throws IOException {
+        return failover(() -> exchangeOnce(method, path, contentType, body, waitMillis));
+    }
+
+    private String exchangeOnce(String method, String path, String contentType, byte[] body, long waitMillis) throws IOException {
         HttpURLConnection connection = open(method, path, waitMillis);
         if (body != null) {
             connection.setRequestProperty("Content-Type", contentType);
@@ -227,7 +283,7 @@ public final class ApiClient implements ServerApi {
     }
 
     private HttpURLConnection open(String method, String path, long waitMillis) throws IOException {
-        HttpURLConnection connection = (HttpURLConnection) base.resolve(path).toURL().openConnection();
+        HttpURLConnection connection = (HttpURLConnection) base().resolve(path).toURL().openConnection();
         connection.setRequestMethod(method);
         connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
         connection.setReadTimeout((int) Math.min(Integer.MAX_VALUE, READ_TIMEOUT_MILLIS + Math.max(0, waitMillis)));
@@ -253,7 +309,7 @@ public final class ApiClient implements ServerApi {
         } catch (ConnectException | UnknownHostException | NoRouteToHostException | javax.net.ssl.SSLException e) {
             throw unreachable(e);
         } catch (SocketTimeoutException e) {
-            throw new IOException("the testbot server at " + base + " did not answer in time", e);
+            throw new IOException("the testbot server at " + base() + " did not answer in time", e);
         }
     }
 
@@ -266,10 +322,10 @@ public final class ApiClient implements ServerApi {
     private UnreachableException unreachable(IOException e) {
         if (e instanceof javax.net.ssl.SSLException) {
             String why = e.getMessage() != null && e.getMessage().contains("PKIX") ? "its certificate is not signed by an authority this machine trusts" : e.getMessage();
-            return new UnreachableException("cannot talk TLS with the testbot server at " + base + " (" + why
+            return new UnreachableException("cannot talk TLS with the testbot server at " + base() + " (" + why
                     + "); a server with a certificate of its own needs its CA: --ca FILE or TESTBOT_CA");
         }
-        return new UnreachableException("cannot reach the testbot server at " + base + " (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
+        return new UnreachableException("cannot reach the testbot server at " + base() + " (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
     }
 
     private static ApiException error(int status, String body) {

@@ -385,10 +385,10 @@ public final class Requester {
                     firstPoll = false;
                     reply = server.events(build.id(), after, pollMillis);
                     lostServerSince = 0;
-                } catch (ApiClient.ApiException e) {
-                    throw e;
                 } catch (IOException e) {
-                    // Unreachable, or the connection died mid-answer (a server crash): it may come back.
+                    // A 503 is a server standing by for another that shares its store: the other one, or it, takes over.
+                    if (e instanceof ApiClient.ApiException api && api.status() != 503) throw e;
+                    // Unreachable, or the connection died mid-answer (a server crash): it, or another, may come back.
                     if (lostServerSince == 0) {
                         lostServerSince = System.nanoTime();
                         err.println("testbot: lost the server (" + e.getMessage() + "); reconnecting");

@@ -12,16 +12,22 @@ import java.nio.file.Path;
  *                  builds die with their process, and whose store other local runs may be using at the same time)
  * @param store     where the records are kept, as {@link io.testbot.store.Stores#open} takes it; null: the data dir's
  *                  SQLite file
+ * @param blobDir   where uploaded files are kept; null: the data dir's blobs (servers sharing a store share this too)
  */
 public record ServerConfig(String bind, int port, Path dataDir, String token, Limits limits, Retention retention, boolean recover, Tls tls,
-                           String store) {
+                           String store, Path blobDir) {
 
     public ServerConfig(String bind, int port, Path dataDir, String token, Limits limits, Retention retention, boolean recover) {
-        this(bind, port, dataDir, token, limits, retention, recover, null, null);
+        this(bind, port, dataDir, token, limits, retention, recover, null, null, null);
     }
 
     public ServerConfig(String bind, int port, Path dataDir, String token, Limits limits, Retention retention, boolean recover, Tls tls) {
-        this(bind, port, dataDir, token, limits, retention, recover, tls, null);
+        this(bind, port, dataDir, token, limits, retention, recover, tls, null, null);
+    }
+
+    /** Where uploaded files are kept. */
+    public Path blobs() {
+        return blobDir != null ? blobDir : dataDir.resolve("blobs");
     }
 
     /** The store's URL: the one given, or the data dir's SQLite file. */
@@ -77,6 +83,6 @@ public record ServerConfig(String bind, int port, Path dataDir, String token, Li
     }
 
     public ServerConfig withToken(String newToken) {
-        return new ServerConfig(bind, port, dataDir, newToken, limits, retention, recover, tls, store);
+        return new ServerConfig(bind, port, dataDir, newToken, limits, retention, recover, tls, store, blobDir);
     }
 }

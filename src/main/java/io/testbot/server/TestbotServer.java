@@ -71,12 +71,27 @@ public final class TestbotServer implements AutoCloseable {
 
     private record Core(Store store, Scheduler scheduler) {}
 
-    private TestbotServer(ServerConfig config, java.util.concurrent.CompletableFuture<Core> core, Metrics metrics) throws IOException {
+    /**
+     * The store as it opens, and whether this server stands by: another server that shares the store (PostgreSQL)
+     * dispatches its jobs, and this one answers 503 until that one stops and this one takes over.
+     */
+    private static final class Opening {
+        final java.util.concurrent.CompletableFuture<Store> store = new java.util.concurrent.CompletableFuture<>();
+        volatile boolean standingBy;
+        volatile boolean closing;
+    }
+
+    private final Opening opening;
+    private final java.time.Instant createdAt;
+
+    private TestbotServer(ServerConfig config, Opening opening, java.util.concurrent.CompletableFuture<Core> core, Metrics metrics) throws IOException {
+        this.opening = opening;
+        this.createdAt = java.time.Instant.now();
         boolean http = metrics != null;
         this.config = config;
         this.core = core;
         this.metrics = metrics;
-        this.blobs = BlobStore.owned(config.dataDir().resolve("blobs"));
+        this.blobs = BlobStore.owned(config.blobs());
         this.app = http ? Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.useVirtualThreads = false;
@@ -100,8 +115,6 @@ public final class TestbotServer implements AutoCloseable {
         this.statusPage = http ? new StatusPage(token -> config.token() == null ? Access.ANYONE : authentication.principal(token), statusFeed, config.tls() != null,
                 config.token() == null) : null;
         if (http) routes();
-        // A killed upload's partial files: nothing else in this process writes there yet.
-        blobs.removePartialUploads();
         this.housekeepingTimer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "housekeeping");
             t.setDaemon(true);
@@ -123,20 +136,22 @@ public final class TestbotServer implements AutoCloseable {
     public static TestbotServer start(ServerConfig config) throws IOException {
         io.testbot.sync.PrivateFiles.directory(config.dataDir());
         Metrics metrics = new Metrics();
-        java.util.concurrent.CompletableFuture<Core> core = open(config, metrics);
+        Opening opening = new Opening();
+        java.util.concurrent.CompletableFuture<Core> core = open(config, metrics, opening);
         TestbotServer server = null;
         try {
-            server = new TestbotServer(config, core, metrics);
+            server = new TestbotServer(config, opening, core, metrics);
             if (config.tls() != null) server.app.start(); // the TLS plugin's connector has the address and port
             else server.app.start(config.bind(), config.port());
-            core.join();
+            opening.store.join(); // a store that cannot be opened stops the start; a standby starts all the same
         } catch (IOException | RuntimeException e) {
             if (server != null) server.app.stop();
-            core.thenAccept(opened -> opened.store().close());
+            opening.closing = true;
+            opening.store.thenAccept(Store::close);
             if (e instanceof java.util.concurrent.CompletionException && e.getCause() instanceof RuntimeException cause) throw cause;
             throw e;
         }
-        server.expireLeases();
+        server.core.thenRun(server::expireLeases);
         return server;
     }
 
@@ -146,19 +161,57 @@ public final class TestbotServer implements AutoCloseable {
      */
     public static TestbotServer embedded(ServerConfig config) throws IOException {
         io.testbot.sync.PrivateFiles.directory(config.dataDir());
-        TestbotServer server = new TestbotServer(config, open(config, SchedulerEvents.NONE), null);
+        Opening opening = new Opening();
+        TestbotServer server = new TestbotServer(config, opening, open(config, SchedulerEvents.NONE, opening), null);
         server.core.thenRun(server::expireLeases);
         return server;
     }
 
-    private static java.util.concurrent.CompletableFuture<Core> open(ServerConfig config, SchedulerEvents events) {
-        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            Store store = Stores.open(config.storeUrl());
-            return new Core(store, new Scheduler(store, Version.CURRENT, Clock.systemUTC(), config.recover(), events));
-        });
+    /**
+     * Opens the store and, once this server may dispatch its jobs (at once, unless another server that shares the
+     * store does: then it stands by, asking again each second), the scheduler, recovered from the store.
+     */
+    private static java.util.concurrent.CompletableFuture<Core> open(ServerConfig config, SchedulerEvents events, Opening opening) {
+        java.util.concurrent.CompletableFuture<Core> core = new java.util.concurrent.CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            Store store;
+            try {
+                store = Stores.open(config.storeUrl());
+            } catch (RuntimeException e) {
+                opening.store.completeExceptionally(e);
+                core.completeExceptionally(e);
+                return;
+            }
+            opening.store.complete(store);
+            try {
+                if (!store.claimDispatch()) {
+                    opening.standingBy = true;
+                    log.info("another server dispatches the jobs of {}: this one stands by to take over (503 until then)", Stores.redacted(config.storeUrl()));
+                    while (!opening.closing && !store.claimDispatch()) Thread.sleep(1_000);
+                    if (opening.closing) {
+                        core.cancel(false);
+                        return;
+                    }
+                    log.info("the other server stopped: this one dispatches now");
+                }
+                core.complete(new Core(store, new Scheduler(store, Version.CURRENT, Clock.systemUTC(), config.recover(), events)));
+                opening.standingBy = false;
+            } catch (Exception e) {
+                core.completeExceptionally(e);
+            }
+        }, "store-open");
+        thread.setDaemon(true);
+        thread.start();
+        return core;
     }
 
     private void expireLeases() {
+        // A killed upload's partial files (this server's last run's, or a server's it takes over from).
+        try {
+            blobs.removePartialUploads(createdAt);
+        } catch (IOException e) {
+            log.warn("could not remove unfinished uploads: {}", e.toString());
+        }
         leaseTimer.scheduleAtFixedRate(scheduler()::expireLeases, 1, 1, TimeUnit.SECONDS);
         ServerConfig.Retention retention = config.retention();
         if (retention.buildDays() > 0 || retention.blobsOfBuilds() > 0) {
@@ -248,8 +301,14 @@ public final class TestbotServer implements AutoCloseable {
         return core().scheduler();
     }
 
+    /** The store, once open (a standby has one, and no scheduler yet). */
     private Store store() {
-        return core().store();
+        try {
+            return opening.store.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) throw cause;
+            throw e;
+        }
     }
 
     /** The database and scheduler, once open; if they could not be, why. */
@@ -266,21 +325,31 @@ public final class TestbotServer implements AutoCloseable {
     public void close() {
         leaseTimer.shutdownNow();
         housekeepingTimer.shutdownNow();
-        Core opened;
+        opening.closing = true;
+        Core opened = null;
         try {
-            opened = core.join(); // an embedded server may be closed while its database is still opening
-        } catch (java.util.concurrent.CompletionException couldNotOpen) {
+            // An embedded server may be closed while its database is still opening; a standby has no scheduler.
+            if (!opening.standingBy) opened = core.join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException couldNotOpen) {
             opened = null;
         }
         if (opened != null) opened.scheduler().close();
         if (statusFeed != null) statusFeed.close();
         if (app != null) app.stop();
         if (opened != null) opened.store().close();
+        else opening.store.thenAccept(Store::close);
         if (metrics != null) metrics.close();
     }
 
     // The route table is the API's documentation.
     private void routes() {
+        app.before(ctx -> {
+            if (!opening.standingBy) return;
+            // A load balancer's health check sees it too: send the requests to the server that dispatches.
+            ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(new ErrorReply("this server stands by for another that shares its store; "
+                    + "ask that one (runners and requesters given both move on by themselves)"));
+            ctx.skipRemainingHandlers();
+        });
         app.before(authentication::authenticate);
 
         app.get(Api.HEALTH, ctx -> ctx.result("ok"));

@@ -17,7 +17,7 @@ import java.sql.SQLException;
  */
 public final class PostgresStore extends JdbcStore {
     /** Connections in the pool: the server's writes go one at a time through its scheduler anyway. */
-    static final int POOL_SIZE = 6;
+    static final int POOL_SIZE = 7; // and one more, held by the server that dispatches
 
     private final HikariDataSource pool;
 
@@ -83,8 +83,43 @@ public final class PostgresStore extends JdbcStore {
         one(c, "SELECT id FROM builds WHERE id = ? FOR UPDATE", rs -> rs.getLong(1), buildId);
     }
 
+    /** A key of PostgreSQL's advisory locks: held by the session of the server that dispatches. */
+    static final long DISPATCH_LOCK = 0x7e57b075L;
+
+    /** The connection whose session holds the dispatch lock, kept out of the pool; null while this server stands by. */
+    private Connection dispatching;
+
     @Override
-    public void close() {
+    public synchronized boolean claimDispatch() {
+        if (dispatching != null) return true;
+        Connection c = null;
+        try {
+            c = pool.getConnection();
+            Boolean claimed = one(c, "SELECT pg_try_advisory_lock(?)", rs -> rs.getBoolean(1), DISPATCH_LOCK);
+            if (Boolean.TRUE.equals(claimed)) {
+                dispatching = c;
+                return true;
+            }
+            c.close();
+            return false;
+        } catch (SQLException e) {
+            try {
+                if (c != null) c.close();
+            } catch (SQLException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            throw new StoreException(e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            if (dispatching != null) dispatching.close();
+        } catch (SQLException e) {
+            // the session ends with the pool either way, and the lock with it
+        }
+        dispatching = null;
         pool.close();
     }
 }

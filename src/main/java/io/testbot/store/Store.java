@@ -125,6 +125,15 @@ public interface Store extends AutoCloseable {
     /** The requests of running builds and of each project's last `perProject` builds: the files still wanted. */
     List<BuildRequest> requestsOfLastBuilds(int perProject);
 
+    /**
+     * Makes this process the one server that hands out this store's jobs, if no other does now; true once it is.
+     * A store only this process uses (SQLite) says so at once; a shared one (PostgreSQL) holds the claim as long as
+     * this process's session lasts, so that a server that dies lets another, standing by, take over.
+     */
+    default boolean claimDispatch() {
+        return true;
+    }
+
     @Override
     void close();
 }

@@ -112,10 +112,19 @@ public final class BlobStore {
         }
     }
 
-    /** Removes the partial files of uploads that never finished (a server killed mid-upload leaves them). */
-    public void removePartialUploads() throws IOException {
+    /**
+     * Removes the partial files of uploads that never finished (a server killed mid-upload leaves them), those last
+     * written before a time: uploads under way since then are another request's, of this server or one sharing the dir.
+     */
+    public void removePartialUploads(java.time.Instant writtenBefore) throws IOException {
         try (java.nio.file.DirectoryStream<Path> partial = Files.newDirectoryStream(root, "incoming-*")) {
-            for (Path file : partial) Files.deleteIfExists(file);
+            for (Path file : partial) {
+                try {
+                    if (Files.getLastModifiedTime(file).toInstant().isBefore(writtenBefore)) Files.deleteIfExists(file);
+                } catch (java.nio.file.NoSuchFileException finished) {
+                    // its upload just finished or went
+                }
+            }
         }
     }
 

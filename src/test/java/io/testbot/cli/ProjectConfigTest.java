@@ -32,6 +32,14 @@ class ProjectConfigTest {
     }
 
     @Test
+    void serversSharingAStoreAreAListTriedInOrder(@TempDir Path root) throws Exception {
+        Files.writeString(root.resolve(".testbot.yml"), "server: [ci-a.example:2288, ci-b.example]\n");
+        assertThat(ProjectConfig.load(root).server()).isEqualTo("ci-a.example:2288,ci-b.example");
+        Files.writeString(root.resolve(".testbot.yml"), "server: [ci-a.example, {port: 1}]\n");
+        assertThatThrownBy(() -> ProjectConfig.load(root)).hasMessageContaining(".testbot.yml: server: expected an address or a list of addresses");
+    }
+
+    @Test
     void rspecOptionsAsAListAreTakenAsTheyAre(@TempDir Path root) throws Exception {
         Files.writeString(root.resolve(".testbot.yml"), "rspec_options: [\"--tag\", \"type:slow and fast\"]\n");
         assertThat(ProjectConfig.load(root).rspecOptionList()).containsExactly("--tag", "type:slow and fast");
@@ -66,7 +74,7 @@ class ProjectConfigTest {
         Files.writeString(root.resolve(".testbot.yml"), "bundle_exec: maybe\n");
         assertThatThrownBy(() -> ProjectConfig.load(root)).hasMessageEndingWith("line 1: bundle_exec: expected true or false, got 'maybe'");
         Files.writeString(root.resolve(".testbot.yml"), "server:\n  host: ci\n");
-        assertThatThrownBy(() -> ProjectConfig.load(root)).hasMessageContaining("line 1: server: expected a string")
+        assertThatThrownBy(() -> ProjectConfig.load(root)).hasMessageContaining("line 1: server: expected an address or a list of addresses")
                 .hasMessageNotContaining("java.lang");
         Files.writeString(root.resolve(".testbot.yml"), "- server\n");
         assertThatThrownBy(() -> ProjectConfig.load(root)).hasMessageContaining("expected settings as 'key: value' lines, found a list");

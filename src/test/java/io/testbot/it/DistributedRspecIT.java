@@ -420,18 +420,8 @@ class DistributedRspecIT extends Cluster {
      */
     @Test
     void aServerOnPostgresqlKeepsItsRecordsThereAndRunsBuildsAsOnSqlite() throws Exception {
-        String server = System.getenv("TESTBOT_TEST_POSTGRES");
-        if (System.getenv("CI") != null && server == null) throw new IllegalStateException("CI: TESTBOT_TEST_POSTGRES is not set");
-        org.junit.jupiter.api.Assumptions.assumeTrue(server != null, "TESTBOT_TEST_POSTGRES not set");
-        URI admin = URI.create(server);
-        String[] user = admin.getUserInfo().split(":", 2);
-        String jdbc = "jdbc:postgresql://" + admin.getHost() + ":" + admin.getPort();
-        String database = "testbot_it_" + ProcessHandle.current().pid() + "_" + System.nanoTime();
-        try (var c = java.sql.DriverManager.getConnection(jdbc + admin.getPath(), user[0], user[1]); var st = c.createStatement()) {
-            st.execute("CREATE DATABASE " + database);
-        }
-        String store = server.replaceFirst("/[^/?]*$", "/" + database);
-        try {
+        try (Postgres database = new Postgres()) {
+            String store = database.url();
             startServer("--store", store);
             String data = dir.resolve("server-data").toString();
             Proc add = start("token-ci", dir, Map.of("TESTBOT_STORE", store), "server", "token", "add", "ci", "--data-dir", data);
@@ -444,17 +434,13 @@ class DistributedRspecIT extends Cluster {
             try (Stream<Path> files = Files.list(dir.resolve("server-data"))) {
                 assertThat(files.map(f -> f.getFileName().toString())).noneMatch(name -> name.startsWith("testbot.sqlite"));
             }
-            try (var c = java.sql.DriverManager.getConnection(jdbc + "/" + database, user[0], user[1]); var st = c.createStatement();
+            try (var c = database.connect(); var st = c.createStatement();
                  var rs = st.executeQuery("SELECT status, requested_by, (SELECT COUNT(*) FROM runners), (SELECT COUNT(*) FROM tokens) FROM builds")) {
                 assertThat(rs.next()).isTrue();
                 assertThat(List.of(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4))).containsExactly("passed", "ci", 1, 1);
                 assertThat(rs.next()).as("one build").isFalse();
             }
-        } finally {
             stopEverything(); // the server lets go of the database before it is dropped
-            try (var c = java.sql.DriverManager.getConnection(jdbc + admin.getPath(), user[0], user[1]); var st = c.createStatement()) {
-                st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-            }
         }
     }
 

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -87,6 +88,44 @@ class ResilienceIT extends Cluster {
         assertEveryFileOnce(requester, 4);
         assertThat(requester.err()).contains("lost the server");
         for (int i = 1; i <= 3; i++) assertThat(count(requester.out(), "./spec/ok_" + i + "_spec.rb\n")).isEqualTo(1);
+    }
+
+    /**
+     * Two servers on one PostgreSQL store (and one data dir: its token and blobs): the second stands by. Runner and
+     * requester are given both; the one they talk to is killed mid-build, the other takes over, and the build
+     * finishes through it with every file's result once.
+     */
+    @Test
+    void aBuildFinishesThroughTheOtherServerWhenTheOneItTalksToIsKilled() throws Exception {
+        try (Postgres database = new Postgres()) {
+            Path project = project(3);
+            Proc first = startServer("--store", database.url());
+            String firstUrl = url();
+            Proc second = startServer("--store", database.url());
+            String both = firstUrl + "," + url();
+            second.await(Pattern.compile("stands by to take over"), START);
+            Proc runner = start("r1", dir, Map.of("TESTBOT_TOKEN", token), "runner", "--connect", both, "--instances", "2",
+                    "--work-dir", dir.resolve("r1").toString(), "--hostname", "r1");
+            runner.await(Pattern.compile("registered with"), START);
+            Proc requester = start("requester", project, Map.of("TESTBOT_TOKEN", token), "rspec", "--connect", both, "--files-per-job", "1");
+            blockedPid();
+
+            first.process.destroyForcibly(); // SIGKILL: nothing is handed over but what is in the store
+            first.awaitExit(START);
+            second.await(Pattern.compile("this one dispatches now"), START);
+            Files.writeString(release, "go");
+
+            assertThat(requester.awaitExit(BUILD)).as(requester.describe()).isZero();
+            assertEveryFileOnce(requester, 4);
+            for (int i = 1; i <= 3; i++) assertThat(count(requester.out(), "./spec/ok_" + i + "_spec.rb\n")).isEqualTo(1);
+            try (var c = database.connect(); var st = c.createStatement();
+                 var rs = st.executeQuery("SELECT status, (SELECT COUNT(*) FROM file_results) FROM builds")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("passed");
+                assertThat(rs.getInt(2)).as("each file's result recorded once").isEqualTo(4);
+            }
+            stopEverything(); // the servers let go of the database before it is dropped
+        }
     }
 
     @Test
