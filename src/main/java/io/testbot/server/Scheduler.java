@@ -33,11 +33,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -67,33 +63,10 @@ public final class Scheduler {
     private final JobQueue queue = new JobQueue();
     /** Instances waiting for a job, longest-waiting first. */
     private final LinkedHashSet<JobRequest> jobRequests = new LinkedHashSet<>();
-    /** Ends parked requests whose wait ran out. */
-    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, daemon("scheduler-timer"));
-    /** Completes parked requests (and reads a build's events for its followers), off the lock and off the caller. */
-    private final ExecutorService replies = Executors.newFixedThreadPool(4, daemon("scheduler-replies"));
-    /**
-     * Writes what the store keeps only for a restart and the status page (a job started, handed back; when a runner
-     * was last seen), one after another in the order they happened, off the lock: a database's round trip (and on
-     * PostgreSQL, its commit to disk) no longer holds up every runner's request. A job's result, which must not be
-     * lost, is written before its request is answered, as before.
-     */
-    private final ExecutorService storeWriter = Executors.newSingleThreadExecutor(daemon("scheduler-store"));
-
-    private void later(Runnable write) {
-        try {
-            storeWriter.execute(() -> {
-                try {
-                    write.run();
-                } catch (RuntimeException e) {
-                    log.warn("could not store a job's or runner's state: {}", e.toString());
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
-            // the server is stopping; the restart recovers from what was written
-        }
-    }
-    private final Map<Long, ActiveJob> activeJobs = new HashMap<>();
-    private final Map<Long, ActiveBuild> activeBuilds = new HashMap<>();
+    private final SchedulerThreads threads = new SchedulerThreads(lock);
+    private final BuildFollowers followers = new BuildFollowers(threads);
+    private final Map<Long, Active.Job> activeJobs = new HashMap<>();
+    private final Map<Long, Active.Build> activeBuilds = new HashMap<>();
     private final RunnerRegistry runners;
     private boolean closing;
     /** Counts the changes waiters are woken for: the status page pushes a new view when it moved. */
@@ -102,14 +75,6 @@ public final class Scheduler {
     /** Something changed that the status page shows. */
     private void signal() {
         changes++;
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     /** An instance's request for a job, parked until one is queued or its wait runs out. */
@@ -123,38 +88,6 @@ public final class Scheduler {
             this.runner = runner;
             this.instance = instance;
         }
-    }
-
-    /** A requester's wait for events of its build after a sequence number. */
-    private static final class Follower {
-        final long after;
-        final CompletableFuture<Void> due = new CompletableFuture<>();
-        ScheduledFuture<?> timeout;
-
-        Follower(long after) {
-            this.after = after;
-        }
-    }
-
-    /** Completes a parked request on the replies pool: the caller (holding the lock, say) goes on at once. */
-    private <T> void settle(CompletableFuture<T> reply, T value) {
-        try {
-            replies.execute(() -> reply.complete(value));
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
-            reply.complete(value);
-        }
-    }
-
-    /** Ends a parked request's wait after waitMillis, unless something ends it first. */
-    private ScheduledFuture<?> expireAfter(long waitMillis, Runnable expire) {
-        return timer.schedule(() -> {
-            lock.lock();
-            try {
-                expire.run();
-            } finally {
-                lock.unlock();
-            }
-        }, waitMillis, TimeUnit.MILLISECONDS);
     }
 
     /** A number that moves whenever the queue, a build or a runner changes. */
@@ -172,14 +105,14 @@ public final class Scheduler {
         lock.lock();
         try {
             Map<Long, List<LiveJob>> jobs = new HashMap<>();
-            for (ActiveJob job : activeJobs.values()) {
+            for (Active.Job job : activeJobs.values()) {
                 if (job.runnerId == null) continue;
                 RunnerRegistry.RunnerState runner = runners.get(job.runnerId);
                 jobs.computeIfAbsent(job.buildId, id -> new ArrayList<>())
                         .add(new LiveJob(job.id, runner == null ? job.runnerId : runner.row.hostname(), job.instance, job.files, job.assignedAt));
             }
             List<LiveBuild> builds = new ArrayList<>();
-            for (ActiveBuild build : activeBuilds.values()) {
+            for (Active.Build build : activeBuilds.values()) {
                 List<LiveJob> running = jobs.getOrDefault(build.id, List.of());
                 running.sort(java.util.Comparator.comparing(LiveJob::jobId));
                 builds.add(new LiveBuild(build.id, build.tally.failing().size(), running));
@@ -188,70 +121,6 @@ public final class Scheduler {
             return builds;
         } finally {
             lock.unlock();
-        }
-    }
-
-    private static final class ActiveJob {
-        final long id;
-        final long buildId;
-        final List<String> files;
-        /** 0 for the build's own jobs, n for the n-th re-run of failing examples. */
-        final int attempt;
-        /** The runner that failed these examples: another one should re-run them, if there is one. */
-        final String avoidRunner;
-        String runnerId;
-        /** The runner's instance that runs it, as the runner said (0: unsaid). */
-        int instance;
-        Instant assignedAt;
-        /** Its result is being written: it is neither handed back nor cancelled meanwhile. */
-        boolean recording;
-
-        ActiveJob(long id, long buildId, List<String> files, int attempt, String avoidRunner) {
-            this.id = id;
-            this.buildId = buildId;
-            this.files = files;
-            this.attempt = attempt;
-            this.avoidRunner = avoidRunner;
-        }
-
-        ActiveJob(Store.JobRow row) {
-            this(row.id(), row.buildId(), row.files(), row.attempt(), row.avoidRunner());
-        }
-    }
-
-    private static final class ActiveBuild {
-        final long id;
-        final BuildRequest request;
-        /** Jobs not finished: those running and those queued. */
-        int remainingJobs;
-        /** Jobs of this build on runners now: the build with the fewest is served first. */
-        int running;
-        /** What its jobs' results add up to, for its verdict. */
-        final BuildTally tally = new BuildTally();
-        long lastSeq;
-
-        /** Requesters waiting for its next events. */
-        final List<Follower> followers = new ArrayList<>();
-        /**
-         * Held while its results and its end are written to the store, outside the scheduler's lock: one at a time,
-         * in order (taken before the scheduler's lock, never while holding it).
-         */
-        final ReentrantLock writes = new ReentrantLock();
-        /** Ended (finished or stopped): no more results are recorded. */
-        boolean over;
-
-        /** Its manifest as JSON, once a runner has asked for it. */
-        private byte[] manifestJson;
-
-        ActiveBuild(long id, BuildRequest request, int remainingJobs) {
-            this.id = id;
-            this.request = request;
-            this.remainingJobs = remainingJobs;
-        }
-
-        synchronized byte[] manifestJson() throws com.fasterxml.jackson.core.JsonProcessingException {
-            if (manifestJson == null) manifestJson = Scheduler.manifestJson(request);
-            return manifestJson;
         }
     }
 
@@ -278,8 +147,7 @@ public final class Scheduler {
         this.store = store;
         this.version = version;
         this.clock = clock;
-        this.runners = new RunnerRegistry(store, clock, version, this::later);
-        timer.setRemoveOnCancelPolicy(true);
+        this.runners = new RunnerRegistry(store, clock, version, threads::later);
         // Local mode (no recovery) leaves the store's other builds alone: they may be another local run's, live, in
         // the same store; one left running by a run that was killed stays so, which nothing of local mode reads.
         if (recover) recover();
@@ -292,7 +160,7 @@ public final class Scheduler {
         for (BuildInfo build : store.buildsWithStatus(BuildStatus.RUNNING)) {
             BuildRequest request = store.buildRequest(build.id());
             List<Store.JobRow> jobs = store.jobs(build.id());
-            ActiveBuild active = new ActiveBuild(build.id(), request, 0);
+            Active.Build active = new Active.Build(build.id(), request, 0);
             List<BuildEvent> events = store.events(build.id(), 0);
             active.lastSeq = events.isEmpty() ? 0 : events.get(events.size() - 1).seq();
             for (Store.JobRow job : jobs) {
@@ -302,7 +170,7 @@ public final class Scheduler {
                 }
                 if (job.status().equals("cancelled")) continue;
                 active.remainingJobs++;
-                ActiveJob aj = new ActiveJob(job);
+                Active.Job aj = new Active.Job(job);
                 activeJobs.put(job.id(), aj);
                 RunnerRegistry.RunnerState runner = job.runnerId() == null ? null : runners.get(job.runnerId());
                 if (job.status().equals("running") && runner != null) {
@@ -378,8 +246,8 @@ public final class Scheduler {
             } else {
                 RunnerRegistry.ParkedHeartbeat parked = new RunnerRegistry.ParkedHeartbeat(reply);
                 runner.heartbeats.add(parked);
-                parked.timeout = expireAfter(waitMillis, () -> {
-                    if (runner.heartbeats.remove(parked)) settle(reply, new Runners.HeartbeatReply(takeCancels(runner), true));
+                parked.timeout = threads.expireAfter(waitMillis, () -> {
+                    if (runner.heartbeats.remove(parked)) threads.settle(reply, new Runners.HeartbeatReply(takeCancels(runner), true));
                 });
             }
             if (!wasLive) {
@@ -405,7 +273,7 @@ public final class Scheduler {
         List<Long> cancels = takeCancels(runner);
         for (RunnerRegistry.ParkedHeartbeat parked : runner.heartbeats) {
             parked.timeout.cancel(false);
-            settle(parked.reply, new Runners.HeartbeatReply(cancels, true));
+            threads.settle(parked.reply, new Runners.HeartbeatReply(cancels, true));
         }
         runner.heartbeats.clear();
     }
@@ -420,7 +288,7 @@ public final class Scheduler {
         for (Long jobId : reportedSet) if (!runner.running.contains(jobId)) runner.cancels.add(jobId);
         Instant now = clock.instant();
         for (Long jobId : List.copyOf(runner.running)) {
-            ActiveJob job = activeJobs.get(jobId);
+            Active.Job job = activeJobs.get(jobId);
             if (!reportedSet.contains(jobId) && job != null && job.assignedAt != null && !job.recording
                     && Duration.between(job.assignedAt, now).compareTo(RUNNER_LEASE) > 0) {
                 log.warn("runner {} ({}) does not hold job {} it was given; requeued", runner.row.id(), runner.row.hostname(), jobId);
@@ -430,15 +298,15 @@ public final class Scheduler {
     }
 
     private void requeue(RunnerRegistry.RunnerState runner, long jobId) {
-        ActiveJob job = activeJobs.get(jobId);
+        Active.Job job = activeJobs.get(jobId);
         if (job != null && job.recording) return; // its result is arriving: it is not lost
         runner.running.remove(jobId);
         if (job == null) return;
-        ActiveBuild build = activeBuilds.get(job.buildId);
+        Active.Build build = activeBuilds.get(job.buildId);
         if (build != null && job.runnerId != null) build.running--;
         job.runnerId = null;
         job.assignedAt = null;
-        later(() -> store.jobRequeued(jobId));
+        threads.later(() -> store.jobRequeued(jobId));
         events.jobRequeued();
         queue.addFirst(job.buildId, jobId, job.avoidRunner);
         signal();
@@ -494,8 +362,8 @@ public final class Scheduler {
             if (job.isPresent() || waitMillis <= 0 || closing) return CompletableFuture.completedFuture(job);
             JobRequest request = new JobRequest(runner, instance);
             jobRequests.add(request);
-            request.timeout = expireAfter(waitMillis, () -> {
-                if (jobRequests.remove(request)) settle(request.reply, Optional.empty());
+            request.timeout = threads.expireAfter(waitMillis, () -> {
+                if (jobRequests.remove(request)) threads.settle(request.reply, Optional.empty());
             });
             return request.reply;
         } finally {
@@ -515,15 +383,15 @@ public final class Scheduler {
             return runners.all().stream().anyMatch(r -> !r.row.id().equals(runnerId) && runners.usable(r, now));
         });
         if (jobId == null) return Optional.empty();
-        ActiveJob job = activeJobs.get(jobId);
+        Active.Job job = activeJobs.get(jobId);
         if (job == null) throw new IllegalStateException("queued job " + jobId + " is not active"); // a bug: say so
         job.runnerId = runnerId;
         job.instance = instance;
         job.assignedAt = clock.instant();
         runner.running.add(jobId);
         Instant startedAt = job.assignedAt;
-        later(() -> store.jobStarted(jobId, runnerId, startedAt));
-        ActiveBuild build = activeBuilds.get(job.buildId);
+        threads.later(() -> store.jobStarted(jobId, runnerId, startedAt));
+        Active.Build build = activeBuilds.get(job.buildId);
         build.running++;
         BuildRequest r = build.request;
         signal();
@@ -539,7 +407,7 @@ public final class Scheduler {
             if (job.isEmpty()) continue;
             it.remove();
             request.timeout.cancel(false);
-            settle(request.reply, job);
+            threads.settle(request.reply, job);
         }
     }
 
@@ -547,7 +415,7 @@ public final class Scheduler {
     public boolean hasQueuedJobs(long buildId) {
         lock.lock();
         try {
-            ActiveBuild build = activeBuilds.get(buildId);
+            Active.Build build = activeBuilds.get(buildId);
             return build != null && build.remainingJobs > build.running;
         } finally {
             lock.unlock();
@@ -566,11 +434,11 @@ public final class Scheduler {
     /**
      * Records a job's result unless the job is no longer this runner's (cancelled, requeued, unknown), and says
      * whether that ended its build. Should the recording fail, the job stays the runner's, for it to report again.
-     * The store is written outside the scheduler's lock, under the build's own ({@link ActiveBuild#writes}).
+     * The store is written outside the scheduler's lock, under the build's own ({@link Active.Build#writes}).
      */
     public ResultStatus record(long jobId, JobResult result) {
-        ActiveJob job;
-        ActiveBuild build;
+        Active.Job job;
+        Active.Build build;
         RunnerRegistry.RunnerState runner;
         String runnerName;
         Store.Retry retry;
@@ -614,7 +482,7 @@ public final class Scheduler {
                     runners.touch(runner);
                 }
                 if (retry != null) {
-                    activeJobs.put(recorded.retryJobId(), new ActiveJob(recorded.retryJobId(), build.id, retry.files(), retry.attempt(), retry.avoidRunner()));
+                    activeJobs.put(recorded.retryJobId(), new Active.Job(recorded.retryJobId(), build.id, retry.files(), retry.attempt(), retry.avoidRunner()));
                     queue.addFirst(build.id, recorded.retryJobId(), retry.avoidRunner());
                     build.remainingJobs++;
                     log.info("build {}: {} failing example(s) of job {} queued for re-run {} of {}", build.id, retry.files().size(), jobId,
@@ -666,10 +534,10 @@ public final class Scheduler {
         List<Store.JobRow> jobs = store.jobs(id);
         lock.lock();
         try {
-            ActiveBuild build = new ActiveBuild(id, request, groups.size());
+            Active.Build build = new Active.Build(id, request, groups.size());
             activeBuilds.put(id, build);
             for (Store.JobRow job : jobs) {
-                activeJobs.put(job.id(), new ActiveJob(job));
+                activeJobs.put(job.id(), new Active.Job(job));
                 queue.addLast(id, job.id(), job.avoidRunner());
             }
             signal();
@@ -683,7 +551,7 @@ public final class Scheduler {
     }
 
     public BuildInfo cancel(long buildId) {
-        ActiveBuild build;
+        Active.Build build;
         lock.lock();
         try {
             build = activeBuilds.get(buildId);
@@ -701,15 +569,15 @@ public final class Scheduler {
 
     /**
      * Ends a build before all its jobs ran: queued jobs are dropped, running ones stopped on their runners. The
-     * caller holds the build's {@link ActiveBuild#writes}, not the scheduler's lock.
+     * caller holds the build's {@link Active.Build#writes}, not the scheduler's lock.
      */
-    private BuildInfo stopBuild(ActiveBuild build, String status, String why) {
+    private BuildInfo stopBuild(Active.Build build, String status, String why) {
         int stopped = 0;
         int dropped = 0;
         lock.lock();
         try {
             queue.dropBuild(build.id);
-            for (ActiveJob job : new ArrayList<>(activeJobs.values())) {
+            for (Active.Job job : new ArrayList<>(activeJobs.values())) {
                 if (job.buildId != build.id) continue;
                 dropped++;
                 activeJobs.remove(job.id);
@@ -741,7 +609,7 @@ public final class Scheduler {
     }
 
     /** Ends a build whose jobs have all reported, with its verdict. The caller holds the build's writes, not the scheduler's lock. */
-    private void finishBuild(ActiveBuild build, String status) {
+    private void finishBuild(Active.Build build, String status) {
         long seq = store.finishBuild(build.id, status, clock.instant()).seq();
         events.buildFinished(status);
         lock.lock();
@@ -768,16 +636,11 @@ public final class Scheduler {
     public CompletableFuture<EventsReply> eventsAsync(long buildId, long after, long waitMillis) {
         lock.lock();
         try {
-            ActiveBuild build = activeBuilds.get(buildId);
+            Active.Build build = activeBuilds.get(buildId);
             if (build == null || build.lastSeq > after || waitMillis <= 0 || closing) {
-                return CompletableFuture.supplyAsync(() -> readEvents(buildId, after), replies);
+                return threads.supply(() -> readEvents(buildId, after));
             }
-            Follower follower = new Follower(after);
-            build.followers.add(follower);
-            follower.timeout = expireAfter(waitMillis, () -> {
-                if (build.followers.remove(follower)) settle(follower.due, null);
-            });
-            return follower.due.thenApplyAsync(due -> readEvents(buildId, after), replies);
+            return threads.after(followers.follow(buildId, after, waitMillis), () -> readEvents(buildId, after));
         } finally {
             lock.unlock();
         }
@@ -798,15 +661,9 @@ public final class Scheduler {
     }
 
     /** The build has events up to seq now: its followers waiting for fewer are due. */
-    private void advance(ActiveBuild build, long seq) {
+    private void advance(Active.Build build, long seq) {
         build.lastSeq = seq;
-        for (Iterator<Follower> it = build.followers.iterator(); it.hasNext(); ) {
-            Follower follower = it.next();
-            if (follower.after >= seq) continue;
-            it.remove();
-            follower.timeout.cancel(false);
-            settle(follower.due, null);
-        }
+        followers.advance(build.id, seq);
     }
 
     /** Waits for a parked request's reply, for callers in the same process. */
@@ -826,36 +683,22 @@ public final class Scheduler {
             closing = true;
             for (JobRequest request : jobRequests) {
                 request.timeout.cancel(false);
-                settle(request.reply, Optional.empty());
+                threads.settle(request.reply, Optional.empty());
             }
             jobRequests.clear();
             for (RunnerRegistry.RunnerState runner : runners.all()) {
                 for (RunnerRegistry.ParkedHeartbeat parked : runner.heartbeats) {
                     parked.timeout.cancel(false);
-                    settle(parked.reply, new Runners.HeartbeatReply(takeCancels(runner), true));
+                    threads.settle(parked.reply, new Runners.HeartbeatReply(takeCancels(runner), true));
                 }
                 runner.heartbeats.clear();
             }
-            for (ActiveBuild build : activeBuilds.values()) {
-                for (Follower follower : build.followers) {
-                    follower.timeout.cancel(false);
-                    settle(follower.due, null);
-                }
-                build.followers.clear();
-            }
+            followers.releaseAll();
             signal();
         } finally {
             lock.unlock();
         }
-        timer.shutdownNow();
-        replies.shutdown(); // what it has been given still runs: the replies just settled
-        storeWriter.shutdown();
-        try {
-            // What is left to write (jobs started, runners seen) is written before the store closes.
-            if (!storeWriter.awaitTermination(10, TimeUnit.SECONDS)) log.warn("the store's last writes did not finish in 10 s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        threads.close(); // the replies just settled still go out; what is left to write is written
     }
 
     // ---- leases -------------------------------------------------------------------------------------------
@@ -946,7 +789,7 @@ public final class Scheduler {
      * waits for it, and reading it back from the store parsed the whole request again for every runner.
      */
     public byte[] manifestJson(long buildId) throws java.io.IOException {
-        ActiveBuild active;
+        Active.Build active;
         lock.lock();
         try {
             active = activeBuilds.get(buildId);
@@ -955,10 +798,7 @@ public final class Scheduler {
         }
         if (active != null) return active.manifestJson();
         BuildRequest request = store.buildRequest(buildId);
-        return request == null ? null : manifestJson(request);
+        return request == null ? null : Active.manifestJson(request);
     }
 
-    private static byte[] manifestJson(BuildRequest request) throws com.fasterxml.jackson.core.JsonProcessingException {
-        return io.testbot.protocol.Json.MAPPER.writeValueAsBytes(request.manifest() == null ? List.of() : request.manifest());
-    }
 }
