@@ -145,6 +145,11 @@ public final class ApiClient implements ServerApi {
     }
 
     @Override
+    public Runners.ResultReply reportResult(long jobId, JobResult result, int nextInstance) throws IOException, InterruptedException {
+        return post(Api.path(Api.JOB_RESULT, jobId) + "?next=" + nextInstance, result, Runners.ResultReply.class);
+    }
+
+    @Override
     public void leave(String runnerId) throws IOException, InterruptedException {
         post(Api.path(Api.RUNNER_LEAVE, runnerId), null, Void.class);
     }

@@ -22,6 +22,14 @@ public final class Runners {
     /** Heartbeat reply: the jobs of this runner that must be stopped now (cancelled, or no longer its own). */
     public record HeartbeatReply(java.util.List<Long> cancelJobs, boolean known) {}
 
-    /** Reply to a job's result: whether its build is over (finished or stopped), so its workers can end. */
-    public record ResultReply(boolean buildOver) {}
+    /**
+     * Reply to a job's result: whether its build is over (finished or stopped), so its workers can end; and the
+     * instance's next job, when it asked for one with its result and one was queued (null otherwise): a busy farm
+     * then makes one request per job, not two.
+     */
+    public record ResultReply(boolean buildOver, JobAssignment next) {
+        public ResultReply(boolean buildOver) {
+            this(buildOver, null);
+        }
+    }
 }

@@ -28,6 +28,9 @@ public interface ServerApi {
 
     Runners.ResultReply reportResult(long jobId, JobResult result) throws IOException, InterruptedException;
 
+    /** The same, asking for the next job of this instance (1..n) if one is queued now: it comes in the reply. */
+    Runners.ResultReply reportResult(long jobId, JobResult result, int nextInstance) throws IOException, InterruptedException;
+
     /** The runner stops: the jobs it holds go back to the queue at once. */
     void leave(String runnerId) throws IOException, InterruptedException;
 

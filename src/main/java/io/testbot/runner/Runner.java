@@ -152,6 +152,8 @@ public final class Runner implements AutoCloseable {
 
     private void instanceLoop(int instance) {
         boolean justWorked = false;
+        // A job that came with the reply to the instance's last result: taken without asking again.
+        JobAssignment carried = null;
         while (!stopping) {
             String id = runnerId;
             try {
@@ -161,7 +163,8 @@ public final class Runner implements AutoCloseable {
                 // may be starting (on two cores the forks took 75 ms from a requester started just as a build ended).
                 long wait = !wantsSpare ? JOB_WAIT_MILLIS : justWorked ? 0 : SPARE_AFTER_IDLE_MILLIS;
                 justWorked = false;
-                JobAssignment job = server.nextJob(id, instance, wait);
+                JobAssignment job = carried != null ? carried : server.nextJob(id, instance, wait);
+                carried = null;
                 if (job == null) {
                     // No job came at once: boot the next build's worker now, while this instance is idle anyway.
                     if (wantsSpare) spares.bootIfWanted();
@@ -179,7 +182,7 @@ public final class Runner implements AutoCloseable {
                     JobResult result = run(job, instance);
                     // Nothing of its build is queued: its worker ends now, beside the report, not once the build is over.
                     if (drainedBuilds.contains(job.buildId())) workers.retireIdle(worker -> worker.buildId() == job.buildId());
-                    if (result != null) report(job, result);
+                    if (result != null) carried = report(job, result, instance);
                 } finally {
                     held.remove(job.jobId());
                 }
@@ -226,17 +229,19 @@ public final class Runner implements AutoCloseable {
         }).start();
     }
 
-    private void report(JobAssignment job, JobResult result) throws InterruptedException {
+    /** Reports a job's result, asking for the instance's next job with it; returns that job, if one came. */
+    private JobAssignment report(JobAssignment job, JobResult result, int instance) throws InterruptedException {
         for (int attempt = 0; !stopping; attempt++) {
             try {
-                Runners.ResultReply reply = server.reportResult(job.jobId(), result);
+                Runners.ResultReply reply = server.reportResult(job.jobId(), result, instance);
                 // Its workers will get no more jobs: they end now, not when the instance next works (or the runner stops).
                 if (reply != null && reply.buildOver()) workers.retireIdle(worker -> worker.buildId() == job.buildId());
-                return;
+                // A job that comes as the runner stops is not run: leaving hands back every job the server gave it.
+                return reply == null || stopping ? null : reply.next();
             } catch (ApiClient.ApiException e) {
                 if (e.status() < 500) {
                     log.warn("job {}: result not accepted: {}", job.jobId(), e.getMessage());
-                    return;
+                    return null;
                 }
                 log.warn("job {}: cannot report result yet: {}", job.jobId(), e.getMessage());
                 Thread.sleep(Math.min(5_000, 200L << Math.min(attempt, 5)));
@@ -245,6 +250,7 @@ public final class Runner implements AutoCloseable {
                 Thread.sleep(Math.min(5_000, 200L << Math.min(attempt, 5)));
             }
         }
+        return null;
     }
 
     /** Runs a job on an instance (see {@link JobRunner}); null when it was cancelled meanwhile. */

@@ -406,7 +406,8 @@ public final class TestbotServer implements AutoCloseable {
                 }
             }));
         });
-        app.post(Api.JOB_RESULT, ctx -> ctx.json(reportResult(longPath(ctx, "id"), body(ctx, JobResult.class))));
+        app.post(Api.JOB_RESULT, ctx -> ctx.json(reportResult(longPath(ctx, "id"), body(ctx, JobResult.class),
+                intParam(ctx, "next", 0, 0, NumberChecks.MAX_INSTANCES))));
         app.get(Api.RUNNERS_AVAILABLE, ctx -> ctx.result(String.valueOf(scheduler().availableInstances())));
         app.get(Api.RUNNERS_TOTAL, ctx -> ctx.result(String.valueOf(scheduler().totalInstances())));
         app.get(Api.RUNNERS_OUTDATED, ctx -> ctx.result(scheduler().runners().stream().filter(r -> !r.upToDate() && r.live())
@@ -493,6 +494,20 @@ public final class TestbotServer implements AutoCloseable {
         return job;
     }
 
+    /** Records a result and, when the instance asks (nextInstance > 0), hands it the next job queued now, if any. */
+    private Runners.ResultReply reportResult(long jobId, JobResult result, int nextInstance) {
+        Runners.ResultReply reply = reportResult(jobId, result);
+        if (nextInstance <= 0) return reply;
+        JobAssignment next;
+        try {
+            next = scheduler().nextJobAsync(result.runnerId(), nextInstance, 0).join().orElse(null);
+        } catch (Scheduler.UnknownRunnerException | Scheduler.OutdatedRunnerException e) {
+            return reply; // its next request for a job hears why
+        }
+        if (next != null) prepareForResults(next);
+        return new Runners.ResultReply(reply.buildOver(), next);
+    }
+
     private Runners.ResultReply reportResult(long jobId, JobResult result) {
         if (result.runnerId() == null || result.files() == null) throw new BadRequest("runnerId and files are required");
         // Before the scheduler lets go of the job: a result it could not record must not lose it.
@@ -550,6 +565,11 @@ public final class TestbotServer implements AutoCloseable {
         @Override
         public Runners.ResultReply reportResult(long jobId, JobResult result) throws ApiClient.ApiException, InterruptedException {
             return call(() -> TestbotServer.this.reportResult(jobId, result));
+        }
+
+        @Override
+        public Runners.ResultReply reportResult(long jobId, JobResult result, int nextInstance) throws ApiClient.ApiException, InterruptedException {
+            return call(() -> TestbotServer.this.reportResult(jobId, result, nextInstance));
         }
 
         @Override

@@ -42,6 +42,26 @@ class EmbeddedServerTest {
     }
 
     @Test
+    void aResultThatAsksForTheNextJobGetsItInTheReplyWhileOneIsQueued() throws Exception {
+        ServerApi api = api();
+        String runner = api.register(new Runners.Registration("here", io.testbot.protocol.Version.CURRENT, 1, "/work")).runnerId();
+        BuildInfo build = api.submit(request("spec/a_spec.rb", "spec/b_spec.rb"));
+        JobAssignment first = api.nextJob(runner, 1, 1_000);
+
+        Runners.ResultReply reply = api.reportResult(first.jobId(), SchedulerTest.passed(runner, first), 1);
+        assertThat(reply.buildOver()).isFalse();
+        JobAssignment second = reply.next();
+        assertThat(second).as("the other file's job, handed out with the reply").isNotNull();
+        assertThat(List.of(first.files().get(0), second.files().get(0))).containsExactlyInAnyOrder("spec/a_spec.rb", "spec/b_spec.rb");
+        assertThat(api.nextJob(runner, 1, 0)).as("it is this instance's now, not queued").isNull();
+
+        Runners.ResultReply last = api.reportResult(second.jobId(), SchedulerTest.passed(runner, second), 1);
+        assertThat(last.buildOver()).isTrue();
+        assertThat(last.next()).as("nothing queued").isNull();
+        assertThat(api.events(build.id(), 0, 1_000).buildStatus()).isEqualTo("passed");
+    }
+
+    @Test
     void aBuildRunsThroughTheInProcessApi() throws Exception {
         ServerApi api = api();
         String runner = api.register(new Runners.Registration("here", io.testbot.protocol.Version.CURRENT, 2, "/work")).runnerId();
