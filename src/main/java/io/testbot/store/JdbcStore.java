@@ -57,6 +57,13 @@ abstract class JdbcStore implements Store {
     void lockBuild(Connection c, long buildId) throws SQLException {
     }
 
+    /**
+     * Holds a project's runtime history until the transaction ends: results of two builds of one project, recorded
+     * at once, would otherwise take its rows (runtimes, the job overhead) in different orders and deadlock.
+     */
+    void lockHistory(Connection c, String project, String adapter) throws SQLException {
+    }
+
     /** Runs the work in one transaction: all of it is committed, or, should anything fail, none of it. */
     <T> T inTransaction(Work<T> work) {
         return withConnection(c -> {
@@ -277,6 +284,7 @@ abstract class JdbcStore implements Store {
 
     private Recorded recordJobResult(Connection c, long buildId, long jobId, String project, String adapter, String runnerName,
                                             JobResult result, int attempt, List<String> jobFiles, Retry retry, Instant at) throws SQLException {
+        lockHistory(c, project, adapter);
         update(c, "UPDATE jobs SET status = 'done', result_json = ?, finished_at = ? WHERE id = ?", toJson(result), at.toEpochMilli(), jobId);
         List<Object[]> files = new ArrayList<>();
         for (FileResult r : result.files()) files.add(new Object[]{buildId, jobId, r.path(), r.examples(), r.failures(), r.pending(), r.seconds()});

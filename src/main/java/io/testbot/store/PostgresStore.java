@@ -79,6 +79,12 @@ public final class PostgresStore extends JdbcStore {
     }
 
     @Override
+    void lockHistory(Connection c, String project, String adapter) throws SQLException {
+        byte[] digest = io.testbot.sync.Hashing.sha256().digest(("history\0" + project + "\0" + adapter).getBytes(StandardCharsets.UTF_8));
+        one(c, "SELECT pg_advisory_xact_lock(?)", rs -> null, java.nio.ByteBuffer.wrap(digest).getLong());
+    }
+
+    @Override
     void lockBuild(Connection c, long buildId) throws SQLException {
         one(c, "SELECT id FROM builds WHERE id = ? FOR UPDATE", rs -> rs.getLong(1), buildId);
     }

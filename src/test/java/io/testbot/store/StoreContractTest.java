@@ -189,6 +189,44 @@ abstract class StoreContractTest {
         assertThat(store.jobs(build)).extracting(Store.JobRow::status).containsExactly("done", "queued");
     }
 
+    /** Two builds of one project whose results land at once, their files in opposite orders: all of them land. */
+    @Test
+    void resultsOfTwoBuildsOfOneProjectRecordedAtOnceAllLand() throws Exception {
+        int jobs = 100;
+        List<String> files = new java.util.ArrayList<>();
+        List<List<String>> forward = new java.util.ArrayList<>();
+        List<List<String>> backward = new java.util.ArrayList<>();
+        for (int i = 0; i < jobs; i++) {
+            files.add("a" + i + "_spec.rb");
+            files.add("b" + i + "_spec.rb");
+            forward.add(List.of("a" + i + "_spec.rb", "b" + i + "_spec.rb"));
+            backward.add(List.of("b" + (jobs - 1 - i) + "_spec.rb", "a" + (jobs - 1 - i) + "_spec.rb"));
+        }
+        long one = store.createBuild(request("p", "rspec", files), forward, now);
+        long two = store.createBuild(request("p", "rspec", files), backward, now);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (long build : List.of(one, two)) {
+                done.add(pool.submit(() -> {
+                    for (Store.JobRow job : store.jobs(build)) {
+                        store.jobStarted(job.id(), "runner-" + build, now);
+                        store.recordJobResult(build, job.id(), "p", "rspec", "host", passed("runner-" + build, 1, 0.5, job.files().toArray(String[]::new)),
+                                0, job.files(), null, now);
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> each : done) each.get();
+        } finally {
+            pool.shutdownNow();
+        }
+        for (long build : List.of(one, two)) {
+            assertThat(store.events(build, 0)).extracting(BuildEvent::seq).hasSize(jobs).doesNotHaveDuplicates();
+        }
+        assertThat(store.runtimes("p", "rspec")).hasSize(2 * jobs);
+    }
+
     @Test
     void oldFinishedBuildsGoWhileRunningOnesAndTheLastOfEachProjectStay() {
         long old = store.createBuild(request("p", "rspec", List.of("old_spec.rb")), List.of(List.of("old_spec.rb")), now.minusSeconds(100));
