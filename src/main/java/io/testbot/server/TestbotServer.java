@@ -6,7 +6,6 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
 import io.testbot.protocol.Api;
-import io.testbot.protocol.ApiClient;
 import io.testbot.protocol.BlobQuery;
 import io.testbot.protocol.BuildEvent;
 import io.testbot.protocol.BuildInfo;
@@ -440,7 +439,7 @@ public final class TestbotServer implements AutoCloseable {
 
     // The operations of the API, for the routes and for in-process callers alike.
 
-    private BuildInfo submit(BuildRequest request, String address) {
+    BuildInfo submit(BuildRequest request, String address) {
         sweeping.lock();
         try {
             return submitWhileNoSweep(request, address);
@@ -453,20 +452,20 @@ public final class TestbotServer implements AutoCloseable {
         return scheduler().submit(buildChecks.normalise(request, address));
     }
 
-    private EventsReply events(long buildId, long after, long waitMillis) throws InterruptedException {
+    EventsReply events(long buildId, long after, long waitMillis) throws InterruptedException {
         return scheduler().events(requireBuildId(buildId), after, waitMillis);
     }
 
-    private BuildInfo cancel(long buildId) {
+    BuildInfo cancel(long buildId) {
         return scheduler().cancel(requireBuild(buildId).id());
     }
 
-    private Estimate.Reply estimate(Estimate.Request request) {
+    Estimate.Reply estimate(Estimate.Request request) {
         if (request.project() == null || request.adapter() == null || request.files() == null) throw new BadRequest("project, adapter and files are required");
         return scheduler().estimate(request);
     }
 
-    private Runners.Registered register(Runners.Registration registration, String address) {
+    Runners.Registered register(Runners.Registration registration, String address) {
         if (registration.hostname() == null || registration.version() == null) throw new BadRequest("hostname and version are required");
         NumberChecks.registration(registration);
         return scheduler().register(registration, address);
@@ -479,7 +478,7 @@ public final class TestbotServer implements AutoCloseable {
         return scheduler().heartbeatAsync(runnerId, heartbeat.running(), note, waitMillis);
     }
 
-    private Runners.HeartbeatReply heartbeat(String runnerId, Runners.Heartbeat heartbeat, long waitMillis) throws InterruptedException {
+    Runners.HeartbeatReply heartbeat(String runnerId, Runners.Heartbeat heartbeat, long waitMillis) throws InterruptedException {
         try {
             return heartbeatAsync(runnerId, heartbeat, waitMillis).get();
         } catch (java.util.concurrent.ExecutionException e) {
@@ -488,14 +487,14 @@ public final class TestbotServer implements AutoCloseable {
     }
 
     /** The next job, or null when none came within the wait. */
-    private JobAssignment nextJob(String runnerId, int instance, long waitMillis) throws InterruptedException {
+    JobAssignment nextJob(String runnerId, int instance, long waitMillis) throws InterruptedException {
         JobAssignment job = scheduler().nextJob(runnerId, instance, waitMillis).orElse(null);
         if (job != null) prepareForResults(job);
         return job;
     }
 
     /** Records a result and, when the instance asks (nextInstance > 0), hands it the next job queued now, if any. */
-    private Runners.ResultReply reportResult(long jobId, JobResult result, int nextInstance) {
+    Runners.ResultReply reportResult(long jobId, JobResult result, int nextInstance) {
         Runners.ResultReply reply = reportResult(jobId, result);
         if (nextInstance <= 0) return reply;
         JobAssignment next;
@@ -508,7 +507,7 @@ public final class TestbotServer implements AutoCloseable {
         return new Runners.ResultReply(reply.buildOver(), next);
     }
 
-    private Runners.ResultReply reportResult(long jobId, JobResult result) {
+    Runners.ResultReply reportResult(long jobId, JobResult result) {
         if (result.runnerId() == null || result.files() == null) throw new BadRequest("runnerId and files are required");
         // Before the scheduler lets go of the job: a result it could not record must not lose it.
         if (result.files().stream().anyMatch(java.util.Objects::isNull)) throw new BadRequest("a file result is null");
@@ -535,94 +534,12 @@ public final class TestbotServer implements AutoCloseable {
      * operations without HTTP, answering errors with the statuses the routes would.
      */
     public ServerApi inProcess() {
-        return new InProcess();
+        return new InProcessApi(this);
     }
 
-    private final class InProcess implements ServerApi {
-        /** Where an in-process runner or requester is, in the server's records. */
-        private static final String ADDRESS = "in-process";
-
-        @Override
-        public String describe() {
-            return "the embedded server";
-        }
-
-        @Override
-        public Runners.Registered register(Runners.Registration registration) throws ApiClient.ApiException, InterruptedException {
-            return call(() -> TestbotServer.this.register(registration, ADDRESS));
-        }
-
-        @Override
-        public Runners.HeartbeatReply heartbeat(String runnerId, Runners.Heartbeat heartbeat, long waitMillis) throws ApiClient.ApiException, InterruptedException {
-            return call(() -> TestbotServer.this.heartbeat(runnerId, heartbeat, Math.min(MAX_WAIT_MILLIS, waitMillis)));
-        }
-
-        @Override
-        public JobAssignment nextJob(String runnerId, int instance, long waitMillis) throws ApiClient.ApiException, InterruptedException {
-            return call(() -> TestbotServer.this.nextJob(runnerId, instance, Math.min(MAX_WAIT_MILLIS, waitMillis)));
-        }
-
-        @Override
-        public Runners.ResultReply reportResult(long jobId, JobResult result) throws ApiClient.ApiException, InterruptedException {
-            return call(() -> TestbotServer.this.reportResult(jobId, result));
-        }
-
-        @Override
-        public Runners.ResultReply reportResult(long jobId, JobResult result, int nextInstance) throws ApiClient.ApiException, InterruptedException {
-            return call(() -> TestbotServer.this.reportResult(jobId, result, nextInstance));
-        }
-
-        @Override
-        public void leave(String runnerId) throws ApiClient.ApiException, InterruptedException {
-            call(() -> {
-                scheduler().leave(runnerId);
-                return null;
-            });
-        }
-
-        @Override
-        public BuildInfo submit(BuildRequest request) throws ApiClient.ApiException, InterruptedException {
-            return call(() -> TestbotServer.this.submit(request, ADDRESS));
-        }
-
-        @Override
-        public EventsReply events(long buildId, long after, long waitMillis) throws ApiClient.ApiException, InterruptedException {
-            return call(() -> TestbotServer.this.events(buildId, after, Math.min(MAX_WAIT_MILLIS, waitMillis)));
-        }
-
-        @Override
-        public BuildInfo cancel(long buildId) throws ApiClient.ApiException, InterruptedException {
-            return call(() -> TestbotServer.this.cancel(buildId));
-        }
-
-        @Override
-        public Estimate.Reply estimate(Estimate.Request request) throws ApiClient.ApiException, InterruptedException {
-            return call(() -> TestbotServer.this.estimate(request));
-        }
-    }
-
-    private interface Operation<T> {
-        T run() throws InterruptedException;
-    }
-
-    /** Runs an operation for an in-process caller, its errors as the statuses the routes answer them with. */
-    private <T> T call(Operation<T> operation) throws ApiClient.ApiException, InterruptedException {
-        try {
-            return operation.run();
-        } catch (BadRequest | ManifestPaths.UnsafePathException e) {
-            throw new ApiClient.ApiException(400, e.getMessage());
-        } catch (NotFound | Scheduler.UnknownRunnerException e) {
-            throw new ApiClient.ApiException(404, e.getMessage());
-        } catch (CappedInput.TooLarge e) {
-            throw new ApiClient.ApiException(413, e.getMessage());
-        } catch (Conflict | Scheduler.OutdatedRunnerException e) {
-            throw new ApiClient.ApiException(409, e.getMessage());
-        } catch (RuntimeException e) {
-            if (core.isCompletedExceptionally()) throw e; // the server never opened its database: that error, as it is
-            // As the routes answer: a 5xx, which a runner retries (a result in particular) rather than lose.
-            log.error("in-process call failed", e);
-            throw new ApiClient.ApiException(500, "internal error: " + e);
-        }
+    /** Whether the store could not be opened (an in-process caller then gets that error as it is). */
+    boolean failedToOpen() {
+        return core.isCompletedExceptionally();
     }
 
     private <T> T body(Context ctx, Class<T> type) {
