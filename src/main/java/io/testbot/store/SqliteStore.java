@@ -25,18 +25,46 @@ public final class SqliteStore extends JdbcStore {
 
     private final SQLiteDataSource source;
     /**
-     * One connection for the whole store, used by one caller at a time (calls are never nested here). SQLite runs
-     * one writer at a time anyway; a connection per call cost an open and a close each time, and under many threads
-     * it once hung for good inside SQLite's own open and close.
+     * One connection, used by one caller at a time, opened on first use (and again should it be closed). A
+     * connection per call cost an open and a close each time, and under many threads it once hung for good inside
+     * SQLite's own open and close.
      */
-    private final ReentrantLock lock = new ReentrantLock();
-    private Connection connection;
+    private final class Held {
+        private final ReentrantLock lock = new ReentrantLock();
+        private Connection connection;
+
+        <T> T run(Work<T> work) {
+            lock.lock();
+            try {
+                if (connection == null || connection.isClosed()) connection = source.getConnection();
+                return work.on(connection);
+            } catch (SQLException e) {
+                throw new StoreException(e);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void close() {
+            lock.lock();
+            try {
+                if (connection != null) connection.close();
+            } catch (SQLException e) {
+                // the process is letting go of the file either way
+            } finally {
+                connection = null;
+                lock.unlock();
+            }
+        }
+    }
+
+    /** The connection that writes (and reads what a write needs): SQLite runs one writer at a time anyway. */
+    private final Held writer = new Held();
     /**
      * A second connection for reads alone: in WAL mode a reader does not wait for the writer, so following a build
      * (its events, read and parsed while runners report) does not hold up the results being written.
      */
-    private final ReentrantLock readLock = new ReentrantLock();
-    private Connection reader;
+    private final Held reader = new Held();
 
     public SqliteStore(Path databaseFile) {
         pinNativeLibrary(databaseFile.toAbsolutePath().getParent().resolve("native"));
@@ -55,7 +83,7 @@ public final class SqliteStore extends JdbcStore {
         source.setUrl("jdbc:sqlite:" + databaseFile.toAbsolutePath());
         try {
             // Opened here, so that a file that cannot be opened says so in one line (Flyway would say it in seven).
-            connection = source.getConnection();
+            writer.connection = source.getConnection();
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open the database " + databaseFile.toAbsolutePath() + ": " + e.getMessage(), e);
         }
@@ -110,29 +138,12 @@ public final class SqliteStore extends JdbcStore {
 
     @Override
     <T> T withConnection(Work<T> work) {
-        lock.lock();
-        try {
-            if (connection == null || connection.isClosed()) connection = source.getConnection();
-            return work.on(connection);
-        } catch (SQLException e) {
-            throw new StoreException(e);
-        } finally {
-            lock.unlock();
-        }
+        return writer.run(work);
     }
 
-    /** Runs reads on the read connection, opened on first use. */
     @Override
     <T> T reading(Work<T> work) {
-        readLock.lock();
-        try {
-            if (reader == null || reader.isClosed()) reader = source.getConnection();
-            return work.on(reader);
-        } catch (SQLException e) {
-            throw new StoreException(e);
-        } finally {
-            readLock.unlock();
-        }
+        return reader.run(work);
     }
 
     @Override
@@ -142,24 +153,8 @@ public final class SqliteStore extends JdbcStore {
 
     @Override
     public void close() {
-        readLock.lock();
-        try {
-            if (reader != null) reader.close();
-        } catch (SQLException e) {
-            // the process is letting go of the file either way
-        } finally {
-            reader = null;
-            readLock.unlock();
-        }
-        lock.lock();
-        try {
-            if (connection != null) connection.close();
-        } catch (SQLException e) {
-            // as above
-        } finally {
-            connection = null;
-            lock.unlock();
-        }
+        reader.close();
+        writer.close();
     }
 
 }

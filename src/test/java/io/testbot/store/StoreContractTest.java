@@ -48,6 +48,11 @@ abstract class StoreContractTest {
         return new BuildRequest(project, adapter, files, List.of(), null, null, 0, "me", false, 0, 0, null);
     }
 
+    /** A build of p's a_spec.rb and b_spec.rb, a job each. */
+    long twoJobBuild() {
+        return store.createBuild(request("p", "rspec", List.of("a_spec.rb", "b_spec.rb")), List.of(List.of("a_spec.rb"), List.of("b_spec.rb")), now);
+    }
+
     static JobResult passed(String runner, int instance, double seconds, String... files) {
         return new JobResult(runner, instance, 0, false, "", seconds, 0, "rspec",
                 java.util.Arrays.stream(files).map(f -> new FileResult(f, 2, 0, 0, seconds / files.length, List.of())).toList());
@@ -55,7 +60,7 @@ abstract class StoreContractTest {
 
     @Test
     void aBuildsJobsGoFromQueuedToDoneWithNumberedEventsAndTheVerdictLast() {
-        long build = store.createBuild(request("p", "rspec", List.of("a_spec.rb", "b_spec.rb")), List.of(List.of("a_spec.rb"), List.of("b_spec.rb")), now);
+        long build = twoJobBuild();
         assertThat(store.buildStatus(build)).isEqualTo(BuildStatus.RUNNING);
         assertThat(store.buildStatus(build + 1000)).isNull();
         List<Store.JobRow> jobs = store.jobs(build);
@@ -100,7 +105,7 @@ abstract class StoreContractTest {
 
     @Test
     void aStoppedBuildCancelsItsUnfinishedJobsAndARetryIsAddedWithItsResult() {
-        long build = store.createBuild(request("p", "rspec", List.of("a_spec.rb", "b_spec.rb")), List.of(List.of("a_spec.rb"), List.of("b_spec.rb")), now);
+        long build = twoJobBuild();
         List<Store.JobRow> jobs = store.jobs(build);
         store.jobStarted(jobs.get(0).id(), "runner-1", now);
         JobResult failing = new JobResult("runner-1", 1, 1, false, "", 1.0, 0, "rspec", List.of(new FileResult("a_spec.rb", 2, 1, 0, 1.0,
@@ -170,7 +175,7 @@ abstract class StoreContractTest {
 
     @Test
     void aRehearsedResultLeavesNothingBehind() {
-        long build = store.createBuild(request("p", "rspec", List.of("a_spec.rb", "b_spec.rb")), List.of(List.of("a_spec.rb"), List.of("b_spec.rb")), now);
+        long build = twoJobBuild();
         List<Store.JobRow> jobs = store.jobs(build);
         store.jobStarted(jobs.get(0).id(), "runner-1", now);
 
