@@ -118,6 +118,8 @@ final class ServerCommand implements Callable<Integer> {
                     + " over plain HTTP: the token and the projects' files travel in clear. On a network you do not trust, serve HTTPS (--tls-cert, --tls-key).");
         }
         System.out.flush();
+        // Exit status 1, not 0: a service manager (Restart=on-failure) starts it again, and it stands by.
+        server.onLostDispatch(() -> new Thread(() -> System.exit(1), "lost-dispatch").start());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

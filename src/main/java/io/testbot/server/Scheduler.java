@@ -470,6 +470,14 @@ public final class Scheduler {
                 lock.unlock();
                 throw e;
             }
+            if (recorded == null) {
+                // The store has a result for it already (or it was cancelled there): not this result's to give.
+                lock.lock();
+                job.recording = false;
+                lock.unlock();
+                log.warn("job {}: the store has its result already; this one from {} is ignored", jobId, runnerName);
+                return ResultStatus.IGNORED;
+            }
             String verdict = null;
             boolean failFast = false;
             lock.lock();

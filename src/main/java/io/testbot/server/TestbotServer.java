@@ -204,6 +204,25 @@ public final class TestbotServer implements AutoCloseable {
         return core;
     }
 
+    private volatile Runnable onLostDispatch = () -> {};
+
+    /**
+     * What to do when this server no longer holds its store's dispatch claim (its database session ended while it
+     * lives: another server may have taken over). It stops answering at once (503); testbot server then exits, so
+     * that two servers never hand out one store's jobs, and its service manager starts it again, as a standby.
+     */
+    public void onLostDispatch(Runnable action) {
+        onLostDispatch = action;
+    }
+
+    private void checkDispatch() {
+        if (opening.standingBy || store().holdsDispatch()) return;
+        opening.standingBy = true;
+        log.error("this server no longer holds the dispatch claim on {} (its database session ended): it stops, so that only one server hands out jobs",
+                Stores.redacted(config.storeUrl()));
+        onLostDispatch.run();
+    }
+
     private void expireLeases() {
         // A killed upload's partial files (this server's last run's, or a server's it takes over from).
         try {
@@ -212,6 +231,7 @@ public final class TestbotServer implements AutoCloseable {
             log.warn("could not remove unfinished uploads: {}", e.toString());
         }
         leaseTimer.scheduleAtFixedRate(scheduler()::expireLeases, 1, 1, TimeUnit.SECONDS);
+        leaseTimer.scheduleAtFixedRate(this::checkDispatch, 1, 1, TimeUnit.SECONDS);
         ServerConfig.Retention retention = config.retention();
         if (retention.buildDays() > 0 || retention.blobsOfBuilds() > 0) {
             Housekeeping housekeeping = new Housekeeping(store(), blobs, retention, Clock.systemUTC(), sweeping,

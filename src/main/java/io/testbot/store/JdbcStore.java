@@ -265,13 +265,14 @@ abstract class JdbcStore implements Store {
 
     @Override
     public void jobStarted(long jobId, String runnerId, Instant startedAt) {
-        withConnection(c -> update(c, "UPDATE jobs SET status = 'running', runner_id = ?, started_at = ? WHERE id = ?",
+        // Written after the fact (off the scheduler's lock): never over a result or a cancellation.
+        withConnection(c -> update(c, "UPDATE jobs SET status = 'running', runner_id = ?, started_at = ? WHERE id = ? AND status IN ('queued', 'running')",
                 runnerId, startedAt.toEpochMilli(), jobId));
     }
 
     @Override
     public void jobRequeued(long jobId) {
-        withConnection(c -> update(c, "UPDATE jobs SET status = 'queued', runner_id = NULL, started_at = NULL WHERE id = ?", jobId));
+        withConnection(c -> update(c, "UPDATE jobs SET status = 'queued', runner_id = NULL, started_at = NULL WHERE id = ? AND status = 'running'", jobId));
     }
 
     // ---- results -------------------------------------------------------------------------------------------
@@ -285,7 +286,9 @@ abstract class JdbcStore implements Store {
     private Recorded recordJobResult(Connection c, long buildId, long jobId, String project, String adapter, String runnerName,
                                             JobResult result, int attempt, List<String> jobFiles, Retry retry, Instant at) throws SQLException {
         lockHistory(c, project, adapter);
-        update(c, "UPDATE jobs SET status = 'done', result_json = ?, finished_at = ? WHERE id = ?", toJson(result), at.toEpochMilli(), jobId);
+        // A job has one result: one already recorded (or a job cancelled) is not written over, by this server or another.
+        if (update(c, "UPDATE jobs SET status = 'done', result_json = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')",
+                toJson(result), at.toEpochMilli(), jobId) == 0) return null;
         List<Object[]> files = new ArrayList<>();
         for (FileResult r : result.files()) files.add(new Object[]{buildId, jobId, r.path(), r.examples(), r.failures(), r.pending(), r.seconds()});
         batch(c, """
@@ -319,7 +322,9 @@ abstract class JdbcStore implements Store {
                 Instant now = Instant.now();
                 JobResult result = new JobResult("rehearsal", 1, 0, false, "", 0, 0, "",
                         jobFiles.stream().map(path -> new FileResult(path, 1, 0, 0, 0, List.of())).toList());
-                long after = recordJobResult(c, buildId, jobId, project, adapter, "rehearsal", result, 0, jobFiles, null, now).event().seq() - 1;
+                Recorded rehearsed = recordJobResult(c, buildId, jobId, project, adapter, "rehearsal", result, 0, jobFiles, null, now);
+                if (rehearsed == null) return null; // its real result is in: nothing left to rehearse
+                long after = rehearsed.event().seq() - 1;
                 finishBuild(c, buildId, BuildStatus.PASSED, now);
                 events(c, buildId, after);
                 return null;

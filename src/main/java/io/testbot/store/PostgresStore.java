@@ -90,7 +90,7 @@ public final class PostgresStore extends JdbcStore {
     }
 
     /** A key of PostgreSQL's advisory locks: held by the session of the server that dispatches. */
-    static final long DISPATCH_LOCK = 0x7e57b075L;
+    public static final long DISPATCH_LOCK = 0x7e57b075L;
 
     /** The connection whose session holds the dispatch lock, kept out of the pool; null while this server stands by. */
     private Connection dispatching;
@@ -115,6 +115,15 @@ public final class PostgresStore extends JdbcStore {
                 e.addSuppressed(alsoFailed);
             }
             throw new StoreException(e);
+        }
+    }
+
+    @Override
+    public synchronized boolean holdsDispatch() {
+        try {
+            return dispatching != null && dispatching.isValid(5);
+        } catch (SQLException e) {
+            return false;
         }
     }
 

@@ -80,7 +80,8 @@ public interface Store extends AutoCloseable {
     /**
      * Records a job's result in one transaction: the job done, its files' results, their runtimes and the job's
      * start-up overhead (unless the job errored) and a job_finished event, which is returned numbered. A crash
-     * leaves all of it or none. With a retry, the job that re-runs the failing examples is added too.
+     * leaves all of it or none. With a retry, the job that re-runs the failing examples is added too. Returns null,
+     * writing nothing, when the job already has a result or was cancelled.
      */
     Recorded recordJobResult(long buildId, long jobId, String project, String adapter, String runnerName, JobResult result,
                              int attempt, List<String> jobFiles, Retry retry, Instant at);
@@ -124,6 +125,11 @@ public interface Store extends AutoCloseable {
 
     /** The requests of running builds and of each project's last `perProject` builds: the files still wanted. */
     List<BuildRequest> requestsOfLastBuilds(int perProject);
+
+    /** Whether this process still holds its claim (its database session lives); a store only it uses always does. */
+    default boolean holdsDispatch() {
+        return true;
+    }
 
     /**
      * Makes this process the one server that hands out this store's jobs, if no other does now; true once it is.

@@ -128,6 +128,42 @@ class ResilienceIT extends Cluster {
         }
     }
 
+    /**
+     * The server that dispatches loses its database session (the database dropped it) while it lives: it stops
+     * (exit 1, for its service manager to start it again as a standby) rather than hand out jobs beside the server
+     * that takes over; the build finishes through that one.
+     */
+    @Test
+    void aServerThatLosesItsDatabaseSessionStopsAndTheOtherTakesOver() throws Exception {
+        try (Postgres database = new Postgres()) {
+            Path project = project(2);
+            Proc first = startServer("--store", database.url());
+            String firstUrl = url();
+            Proc second = startServer("--store", database.url());
+            String both = firstUrl + "," + url();
+            second.await(Pattern.compile("stands by to take over"), START);
+            Proc runner = start("r1", dir, Map.of("TESTBOT_TOKEN", token), "runner", "--connect", both, "--instances", "2",
+                    "--work-dir", dir.resolve("r1").toString(), "--hostname", "r1");
+            runner.await(Pattern.compile("registered with"), START);
+            Proc requester = start("requester", project, Map.of("TESTBOT_TOKEN", token), "rspec", "--connect", both, "--files-per-job", "1");
+            blockedPid();
+
+            try (var c = database.connect(); var st = c.createStatement();
+                 var rs = st.executeQuery("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = "
+                         + io.testbot.store.PostgresStore.DISPATCH_LOCK + " AND granted")) {
+                assertThat(rs.next()).as("the first server's session holds the claim").isTrue();
+            }
+            assertThat(first.awaitExit(START)).as(first.describe()).isEqualTo(1);
+            assertThat(first.err() + first.out()).contains("no longer holds the dispatch claim");
+            second.await(Pattern.compile("this one dispatches now"), START);
+            Files.writeString(release, "go");
+
+            assertThat(requester.awaitExit(BUILD)).as(requester.describe()).isZero();
+            assertEveryFileOnce(requester, 3);
+            stopEverything(); // the servers let go of the database before it is dropped
+        }
+    }
+
     @Test
     void aRunnerJoiningMidBuildTakesItsJobsAtOnce() throws Exception {
         Path project = project(2);

@@ -232,6 +232,31 @@ abstract class StoreContractTest {
         assertThat(store.runtimes("p", "rspec")).hasSize(2 * jobs);
     }
 
+    /**
+     * A job has one result: a second one is not recorded, and a start or a hand-back written late (the scheduler
+     * writes them off its lock, in order but after the fact) never undoes a result or a cancellation.
+     */
+    @Test
+    void aJobsResultIsRecordedOnceAndALateStartDoesNotUndoIt() {
+        long build = twoJobBuild();
+        List<Store.JobRow> jobs = store.jobs(build);
+        long first = jobs.get(0).id();
+        store.jobStarted(first, "runner-1", now);
+        assertThat(store.recordJobResult(build, first, "p", "rspec", "host", passed("runner-1", 1, 1.0, "a_spec.rb"), 0, List.of("a_spec.rb"), null, now)).isNotNull();
+
+        store.jobStarted(first, "runner-2", now); // a late write
+        store.jobRequeued(first);
+        assertThat(store.recordJobResult(build, first, "p", "rspec", "host2", passed("runner-2", 1, 2.0, "a_spec.rb"), 0, List.of("a_spec.rb"), null, now))
+                .as("a second result of the job").isNull();
+        assertThat(store.jobs(build).get(0)).extracting(Store.JobRow::status, Store.JobRow::runnerId).containsExactly("done", "runner-1");
+        assertThat(store.events(build, 0)).hasSize(1);
+        assertThat(store.runtimes("p", "rspec")).containsOnly(Map.entry("a_spec.rb", 1.0));
+
+        store.finishBuild(build, BuildStatus.CANCELLED, now);
+        store.jobStarted(jobs.get(1).id(), "runner-1", now); // started as it was cancelled
+        assertThat(store.jobs(build).get(1).status()).isEqualTo("cancelled");
+    }
+
     @Test
     void oldFinishedBuildsGoWhileRunningOnesAndTheLastOfEachProjectStay() {
         long old = store.createBuild(request("p", "rspec", List.of("old_spec.rb")), List.of(List.of("old_spec.rb")), now.minusSeconds(100));
