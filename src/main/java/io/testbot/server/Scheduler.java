@@ -164,16 +164,16 @@ public final class Scheduler {
             List<BuildEvent> events = store.events(build.id(), 0);
             active.lastSeq = events.isEmpty() ? 0 : events.get(events.size() - 1).seq();
             for (Store.JobRow job : jobs) {
-                if (job.status().equals("done")) {
+                if (job.status() == Store.JobStatus.DONE) {
                     if (job.result() != null) active.tally.add(job.runnerId() == null ? "" : job.runnerId(), job.result(), job.attempt(), job.files());
                     continue;
                 }
-                if (job.status().equals("cancelled")) continue;
+                if (job.status() == Store.JobStatus.CANCELLED) continue;
                 active.remainingJobs++;
                 Active.Job aj = new Active.Job(job);
                 activeJobs.put(job.id(), aj);
                 RunnerRegistry.RunnerState runner = job.runnerId() == null ? null : runners.get(job.runnerId());
-                if (job.status().equals("running") && runner != null) {
+                if (job.status() == Store.JobStatus.RUNNING && runner != null) {
                     aj.runnerId = runner.row.id();
                     aj.assignedAt = now;
                     runner.running.add(job.id());
@@ -462,8 +462,8 @@ public final class Scheduler {
             Store.Recorded recorded;
             if (build.over) return ResultStatus.IGNORED; // stopped while this result waited: its job was cancelled
             try {
-                recorded = store.recordJobResult(build.id, jobId, build.request.project(), build.request.adapter(), runnerName,
-                        result, job.attempt, job.files, retry, clock.instant());
+                recorded = store.recordJobResult(new Store.JobReport(build.id, jobId, job.attempt, job.files, build.request.project(),
+                        build.request.adapter(), runnerName, result, retry, clock.instant()));
             } catch (RuntimeException e) {
                 lock.lock();
                 job.recording = false; // still the runner's, for it to report again

@@ -276,14 +276,15 @@ public final class TestbotServer implements AutoCloseable {
     /**
      * What a result's round trip needs the first time, while jobs run: the JSON mapping once the first job is out
      * (if testbot server has not built it at its start), and, once a build's last queued job is out, a rehearsal of
-     * recording a result and ending the build ({@link Store#rehearseResult}: those statements, run and rolled back).
+     * recording a result and ending the build ({@link Store.Rehearsal}: those statements, run and rolled back).
      * Run cold, they took 25-60 ms between local mode's last spec and its summary (measured). Not sooner: the
      * rehearsal holds the store, and jobs still to hand out would wait for it.
      */
     private void prepareForResults(JobAssignment job) {
         warmUp();
         if (rehearsed.get() || scheduler().hasQueuedJobs(job.buildId()) || !rehearsed.compareAndSet(false, true)) return;
-        background("rehearsal", () -> store().rehearseResult(job.buildId(), job.jobId(), job.project(), job.adapter(), job.files()));
+        if (!(store() instanceof Store.Rehearsal rehearsal)) return;
+        background("rehearsal", () -> rehearsal.rehearseResult(job.buildId(), job.jobId(), job.project(), job.adapter(), job.files()));
     }
 
     /**

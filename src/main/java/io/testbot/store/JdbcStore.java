@@ -28,7 +28,7 @@ import java.util.OptionalDouble;
  * run's way to its first spec; in a bare JVM, a transaction of four statements took 2-3 ms once warm against
  * JDBC's 0.3-0.6.)
  */
-abstract class JdbcStore implements Store {
+abstract class JdbcStore implements Store, Store.Rehearsal {
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
 
     /** Statements run on a connection. */
@@ -258,7 +258,7 @@ abstract class JdbcStore implements Store {
         return reading(c -> list(c, "SELECT * FROM jobs WHERE build_id = ? ORDER BY id", rs -> {
             String result = rs.getString("result_json");
             return new JobRow(rs.getLong("id"), rs.getLong("build_id"), fromJson(rs.getString("files_json"), STRING_LIST),
-                    rs.getString("status"), rs.getString("runner_id"), result == null ? null : fromJson(result, JobResult.class),
+                    JobStatus.of(rs.getString("status")), rs.getString("runner_id"), result == null ? null : fromJson(result, JobResult.class),
                     rs.getInt("attempt"), rs.getString("avoid_runner"));
         }, buildId));
     }
@@ -278,13 +278,18 @@ abstract class JdbcStore implements Store {
     // ---- results -------------------------------------------------------------------------------------------
 
     @Override
-    public Recorded recordJobResult(long buildId, long jobId, String project, String adapter, String runnerName, JobResult result,
-                                    int attempt, List<String> jobFiles, Retry retry, Instant at) {
-        return inTransaction(c -> recordJobResult(c, buildId, jobId, project, adapter, runnerName, result, attempt, jobFiles, retry, at));
+    public Recorded recordJobResult(JobReport report) {
+        return inTransaction(c -> recordJobResult(c, report));
     }
 
-    private Recorded recordJobResult(Connection c, long buildId, long jobId, String project, String adapter, String runnerName,
-                                            JobResult result, int attempt, List<String> jobFiles, Retry retry, Instant at) throws SQLException {
+    private Recorded recordJobResult(Connection c, JobReport report) throws SQLException {
+        long buildId = report.buildId();
+        long jobId = report.jobId();
+        String project = report.project();
+        String adapter = report.adapter();
+        JobResult result = report.result();
+        Retry retry = report.retry();
+        Instant at = report.at();
         lockHistory(c, project, adapter);
         // A job has one result: one already recorded (or a job cancelled) is not written over, by this server or another.
         if (update(c, "UPDATE jobs SET status = 'done', result_json = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')",
@@ -294,7 +299,7 @@ abstract class JdbcStore implements Store {
         batch(c, """
                 INSERT INTO file_results (build_id, job_id, path, examples, failures, pending, seconds)
                 VALUES (?, ?, ?, ?, ?, ?, ?)""", files);
-        if (!result.errored() && attempt == 0) {
+        if (!result.errored() && report.attempt() == 0) {
             Map<String, Double> seconds = new HashMap<>();
             for (FileResult f : result.files()) seconds.put(f.path(), f.seconds());
             upsertRuntimes(c, project, adapter, buildId, seconds, at);
@@ -310,7 +315,8 @@ abstract class JdbcStore implements Store {
                     buildId, toJson(retry.files()), retry.attempt(), retry.avoidRunner());
             update(c, "UPDATE builds SET jobs = jobs + 1 WHERE id = ?", buildId);
         }
-        BuildEvent event = appendEvent(c, buildId, new BuildEvent(0, BuildEvent.JOB_FINISHED, jobId, runnerName, result, null, attempt, jobFiles));
+        BuildEvent event = appendEvent(c, buildId, new BuildEvent(0, BuildEvent.JOB_FINISHED, jobId, report.runnerName(), result, null,
+                report.attempt(), report.files()));
         return new Recorded(event, retryJobId);
     }
 
@@ -322,7 +328,7 @@ abstract class JdbcStore implements Store {
                 Instant now = Instant.now();
                 JobResult result = new JobResult("rehearsal", 1, 0, false, "", 0, 0, "",
                         jobFiles.stream().map(path -> new FileResult(path, 1, 0, 0, 0, List.of())).toList());
-                Recorded rehearsed = recordJobResult(c, buildId, jobId, project, adapter, "rehearsal", result, 0, jobFiles, null, now);
+                Recorded rehearsed = recordJobResult(c, new JobReport(buildId, jobId, 0, jobFiles, project, adapter, "rehearsal", result, null, now));
                 if (rehearsed == null) return null; // its real result is in: nothing left to rehearse
                 long after = rehearsed.event().seq() - 1;
                 finishBuild(c, buildId, BuildStatus.PASSED, now);

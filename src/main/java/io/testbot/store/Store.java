@@ -18,8 +18,29 @@ public interface Store extends AutoCloseable {
     record RunnerRow(String id, String hostname, String address, String version, int instances, String workDir,
                      Instant registeredAt, Instant lastSeenAt) {}
 
-    record JobRow(long id, long buildId, List<String> files, String status, String runnerId, JobResult result,
+    /** Where a job is: waiting for an instance, on one, reported, or dropped with its build. */
+    enum JobStatus {
+        QUEUED, RUNNING, DONE, CANCELLED;
+
+        /** As the store writes it. */
+        public String column() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        public static JobStatus of(String column) {
+            return valueOf(column.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
+    record JobRow(long id, long buildId, List<String> files, JobStatus status, String runnerId, JobResult result,
                   int attempt, String avoidRunner) {}
+
+    /**
+     * A job's result as the store records it: the build and job it belongs to, which attempt it was and the files it
+     * ran, the project's history it feeds, the runner's name for the event, and the re-run it queues, if any.
+     */
+    record JobReport(long buildId, long jobId, int attempt, List<String> files, String project, String adapter,
+                     String runnerName, JobResult result, Retry retry, Instant at) {}
 
     /**
      * What a finished build's tests took, for its ratio to the ideal: their seconds in all, its longest file, and
@@ -83,15 +104,17 @@ public interface Store extends AutoCloseable {
      * leaves all of it or none. With a retry, the job that re-runs the failing examples is added too. Returns null,
      * writing nothing, when the job already has a result or was cancelled.
      */
-    Recorded recordJobResult(long buildId, long jobId, String project, String adapter, String runnerName, JobResult result,
-                             int attempt, List<String> jobFiles, Retry retry, Instant at);
+    Recorded recordJobResult(JobReport report);
 
     /**
-     * Runs the statements of recording a job's result, of finishing its build and of reading the events back, in
-     * one transaction that it rolls back: nothing changes, but their first run in this process (SQLite's preparing,
-     * the JSON of results and events, cold code) no longer falls between a build's last result and its summary.
+     * A store that can rehearse a result: run the statements of recording a job's result, of finishing its build
+     * and of reading the events back, in one transaction that it rolls back. Nothing changes, but their first run in
+     * this process (SQLite's preparing, the JSON of results and events, cold code) no longer falls between a build's
+     * last result and its summary. Not a domain operation: a warm-up the server asks of the stores that offer it.
      */
-    void rehearseResult(long buildId, long jobId, String project, String adapter, List<String> jobFiles);
+    interface Rehearsal {
+        void rehearseResult(long buildId, long jobId, String project, String adapter, List<String> jobFiles);
+    }
 
     void recordRuntimes(String project, String adapter, Map<String, Double> secondsByPath, Instant at);
 

@@ -53,6 +53,12 @@ abstract class StoreContractTest {
         return store.createBuild(request("p", "rspec", List.of("a_spec.rb", "b_spec.rb")), List.of(List.of("a_spec.rb"), List.of("b_spec.rb")), now);
     }
 
+    /** A result's report, from the arguments in the order the store once took them. */
+    static Store.JobReport report(long build, long job, String project, String adapter, String runnerName, JobResult result, int attempt,
+                                  List<String> files, Store.Retry retry, Instant at) {
+        return new Store.JobReport(build, job, attempt, files, project, adapter, runnerName, result, retry, at);
+    }
+
     static JobResult passed(String runner, int instance, double seconds, String... files) {
         return new JobResult(runner, instance, 0, false, "", seconds, 0, "rspec",
                 java.util.Arrays.stream(files).map(f -> new FileResult(f, 2, 0, 0, seconds / files.length, List.of())).toList());
@@ -64,22 +70,22 @@ abstract class StoreContractTest {
         assertThat(store.buildStatus(build)).isEqualTo(BuildStatus.RUNNING);
         assertThat(store.buildStatus(build + 1000)).isNull();
         List<Store.JobRow> jobs = store.jobs(build);
-        assertThat(jobs).extracting(Store.JobRow::status).containsExactly("queued", "queued");
+        assertThat(jobs).extracting(Store.JobRow::status).containsExactly(Store.JobStatus.QUEUED, Store.JobStatus.QUEUED);
         assertThat(jobs).extracting(Store.JobRow::files).containsExactly(List.of("a_spec.rb"), List.of("b_spec.rb"));
 
         store.jobStarted(jobs.get(0).id(), "runner-1", now);
-        assertThat(store.jobs(build).get(0)).extracting(Store.JobRow::status, Store.JobRow::runnerId).containsExactly("running", "runner-1");
-        Store.Recorded first = store.recordJobResult(build, jobs.get(0).id(), "p", "rspec", "host", passed("runner-1", 1, 1.0, "a_spec.rb"), 0,
-                List.of("a_spec.rb"), null, now);
+        assertThat(store.jobs(build).get(0)).extracting(Store.JobRow::status, Store.JobRow::runnerId).containsExactly(Store.JobStatus.RUNNING, "runner-1");
+        Store.Recorded first = store.recordJobResult(report(build, jobs.get(0).id(), "p", "rspec", "host", passed("runner-1", 1, 1.0, "a_spec.rb"), 0,
+                List.of("a_spec.rb"), null, now));
         assertThat(first.event().seq()).isEqualTo(1);
         assertThat(first.retryJobId()).isNull();
 
         store.jobStarted(jobs.get(1).id(), "runner-1", now);
         store.jobRequeued(jobs.get(1).id());
-        assertThat(store.jobs(build).get(1).status()).isEqualTo("queued");
+        assertThat(store.jobs(build).get(1).status()).isEqualTo(Store.JobStatus.QUEUED);
         store.jobStarted(jobs.get(1).id(), "runner-2", now);
-        Store.Recorded second = store.recordJobResult(build, jobs.get(1).id(), "p", "rspec", "host2", passed("runner-2", 1, 3.0, "b_spec.rb"), 0,
-                List.of("b_spec.rb"), null, now);
+        Store.Recorded second = store.recordJobResult(report(build, jobs.get(1).id(), "p", "rspec", "host2", passed("runner-2", 1, 3.0, "b_spec.rb"), 0,
+                List.of("b_spec.rb"), null, now));
         assertThat(second.event().seq()).isEqualTo(2);
 
         BuildEvent finished = store.finishBuild(build, BuildStatus.PASSED, now.plusSeconds(4));
@@ -110,16 +116,16 @@ abstract class StoreContractTest {
         store.jobStarted(jobs.get(0).id(), "runner-1", now);
         JobResult failing = new JobResult("runner-1", 1, 1, false, "", 1.0, 0, "rspec", List.of(new FileResult("a_spec.rb", 2, 1, 0, 1.0,
                 List.of(new FileResult.Failure("a_spec.rb:3", "expected 1", "a_spec.rb[1:1]")))));
-        Store.Recorded recorded = store.recordJobResult(build, jobs.get(0).id(), "p", "rspec", "host", failing, 0, List.of("a_spec.rb"),
-                new Store.Retry(List.of("a_spec.rb[1:1]"), 1, "runner-1"), now);
+        Store.Recorded recorded = store.recordJobResult(report(build, jobs.get(0).id(), "p", "rspec", "host", failing, 0, List.of("a_spec.rb"),
+                new Store.Retry(List.of("a_spec.rb[1:1]"), 1, "runner-1"), now));
         assertThat(recorded.retryJobId()).isNotNull();
         Store.JobRow retry = store.jobs(build).stream().filter(j -> j.id() == recorded.retryJobId()).findFirst().orElseThrow();
         assertThat(retry).extracting(Store.JobRow::files, Store.JobRow::attempt, Store.JobRow::avoidRunner, Store.JobRow::status)
-                .containsExactly(List.of("a_spec.rb[1:1]"), 1, "runner-1", "queued");
+                .containsExactly(List.of("a_spec.rb[1:1]"), 1, "runner-1", Store.JobStatus.QUEUED);
         assertThat(store.build(build).jobs()).isEqualTo(3);
 
         store.finishBuild(build, BuildStatus.CANCELLED, now);
-        assertThat(store.jobs(build)).extracting(Store.JobRow::status).containsExactly("done", "cancelled", "cancelled");
+        assertThat(store.jobs(build)).extracting(Store.JobRow::status).containsExactly(Store.JobStatus.DONE, Store.JobStatus.CANCELLED, Store.JobStatus.CANCELLED);
         assertThat(store.buildStatus(build)).isEqualTo(BuildStatus.CANCELLED);
     }
 
@@ -165,10 +171,10 @@ abstract class StoreContractTest {
         JobResult second = new JobResult("runner-1", 1, 0, false, "", 0.45, 0, "ruby b_test.rb",
                 List.of(new FileResult("b_test.rb", 1, 0, 0, 0.4, List.of())), false);
         store.jobStarted(jobs.get(0).id(), "runner-1", now);
-        store.recordJobResult(build, jobs.get(0).id(), "p", "test", "host", first, 0, List.of("a_test.rb"), null, now);
+        store.recordJobResult(report(build, jobs.get(0).id(), "p", "test", "host", first, 0, List.of("a_test.rb"), null, now));
         assertThat(store.jobOverhead("p", "test")).isEmpty();
         store.jobStarted(jobs.get(1).id(), "runner-1", now);
-        store.recordJobResult(build, jobs.get(1).id(), "p", "test", "host", second, 0, List.of("b_test.rb"), null, now);
+        store.recordJobResult(report(build, jobs.get(1).id(), "p", "test", "host", second, 0, List.of("b_test.rb"), null, now));
         assertThat(store.jobOverhead("p", "test").getAsDouble()).isCloseTo(0.05, within(1e-9));
         assertThat(store.runtimes("p", "test")).containsOnly(Map.entry("a_test.rb", 0.4), Map.entry("b_test.rb", 0.4));
     }
@@ -179,19 +185,19 @@ abstract class StoreContractTest {
         List<Store.JobRow> jobs = store.jobs(build);
         store.jobStarted(jobs.get(0).id(), "runner-1", now);
 
-        store.rehearseResult(build, jobs.get(0).id(), "p", "rspec", List.of("a_spec.rb"));
+        ((Store.Rehearsal) store).rehearseResult(build, jobs.get(0).id(), "p", "rspec", List.of("a_spec.rb"));
 
         assertThat(store.build(build).status()).isEqualTo(BuildStatus.RUNNING);
-        assertThat(store.jobs(build)).extracting(Store.JobRow::status).containsExactly("running", "queued");
+        assertThat(store.jobs(build)).extracting(Store.JobRow::status).containsExactly(Store.JobStatus.RUNNING, Store.JobStatus.QUEUED);
         assertThat(store.events(build, 0)).isEmpty();
         assertThat(store.runtimes("p", "rspec")).isEmpty();
         assertThat(store.jobOverhead("p", "rspec")).isEmpty();
         // The real result that follows is numbered and recorded as if there had been no rehearsal.
-        Store.Recorded recorded = store.recordJobResult(build, jobs.get(0).id(), "p", "rspec", "host", passed("runner-1", 1, 1.0, "a_spec.rb"), 0,
-                List.of("a_spec.rb"), null, now);
+        Store.Recorded recorded = store.recordJobResult(report(build, jobs.get(0).id(), "p", "rspec", "host", passed("runner-1", 1, 1.0, "a_spec.rb"), 0,
+                List.of("a_spec.rb"), null, now));
         assertThat(recorded.event().seq()).isEqualTo(1);
         assertThat(store.runtimes("p", "rspec")).containsOnly(Map.entry("a_spec.rb", 1.0));
-        assertThat(store.jobs(build)).extracting(Store.JobRow::status).containsExactly("done", "queued");
+        assertThat(store.jobs(build)).extracting(Store.JobRow::status).containsExactly(Store.JobStatus.DONE, Store.JobStatus.QUEUED);
     }
 
     /** Two builds of one project whose results land at once, their files in opposite orders: all of them land. */
@@ -216,8 +222,8 @@ abstract class StoreContractTest {
                 done.add(pool.submit(() -> {
                     for (Store.JobRow job : store.jobs(build)) {
                         store.jobStarted(job.id(), "runner-" + build, now);
-                        store.recordJobResult(build, job.id(), "p", "rspec", "host", passed("runner-" + build, 1, 0.5, job.files().toArray(String[]::new)),
-                                0, job.files(), null, now);
+                        store.recordJobResult(report(build, job.id(), "p", "rspec", "host", passed("runner-" + build, 1, 0.5, job.files().toArray(String[]::new)),
+                                0, job.files(), null, now));
                     }
                     return null;
                 }));
@@ -242,19 +248,19 @@ abstract class StoreContractTest {
         List<Store.JobRow> jobs = store.jobs(build);
         long first = jobs.get(0).id();
         store.jobStarted(first, "runner-1", now);
-        assertThat(store.recordJobResult(build, first, "p", "rspec", "host", passed("runner-1", 1, 1.0, "a_spec.rb"), 0, List.of("a_spec.rb"), null, now)).isNotNull();
+        assertThat(store.recordJobResult(report(build, first, "p", "rspec", "host", passed("runner-1", 1, 1.0, "a_spec.rb"), 0, List.of("a_spec.rb"), null, now))).isNotNull();
 
         store.jobStarted(first, "runner-2", now); // a late write
         store.jobRequeued(first);
-        assertThat(store.recordJobResult(build, first, "p", "rspec", "host2", passed("runner-2", 1, 2.0, "a_spec.rb"), 0, List.of("a_spec.rb"), null, now))
+        assertThat(store.recordJobResult(report(build, first, "p", "rspec", "host2", passed("runner-2", 1, 2.0, "a_spec.rb"), 0, List.of("a_spec.rb"), null, now)))
                 .as("a second result of the job").isNull();
-        assertThat(store.jobs(build).get(0)).extracting(Store.JobRow::status, Store.JobRow::runnerId).containsExactly("done", "runner-1");
+        assertThat(store.jobs(build).get(0)).extracting(Store.JobRow::status, Store.JobRow::runnerId).containsExactly(Store.JobStatus.DONE, "runner-1");
         assertThat(store.events(build, 0)).hasSize(1);
         assertThat(store.runtimes("p", "rspec")).containsOnly(Map.entry("a_spec.rb", 1.0));
 
         store.finishBuild(build, BuildStatus.CANCELLED, now);
         store.jobStarted(jobs.get(1).id(), "runner-1", now); // started as it was cancelled
-        assertThat(store.jobs(build).get(1).status()).isEqualTo("cancelled");
+        assertThat(store.jobs(build).get(1).status()).isEqualTo(Store.JobStatus.CANCELLED);
     }
 
     @Test
