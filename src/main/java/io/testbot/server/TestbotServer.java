@@ -90,7 +90,8 @@ public final class TestbotServer implements AutoCloseable {
         this.config = config;
         this.core = core;
         this.metrics = metrics;
-        this.blobs = BlobStore.owned(config.blobs());
+        // Every project's files: as private as the data dir, wherever --blob-dir puts them.
+        this.blobs = BlobStore.owned(io.testbot.sync.PrivateFiles.directory(config.blobs()));
         this.app = http ? Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.useVirtualThreads = false;

@@ -99,9 +99,10 @@ class ResilienceIT extends Cluster {
     void aBuildFinishesThroughTheOtherServerWhenTheOneItTalksToIsKilled() throws Exception {
         try (Postgres database = new Postgres()) {
             Path project = project(3);
-            Proc first = startServer("--store", database.url());
+            String blobs = dir.resolve("shared-blobs").toString();
+            Proc first = startServer("--store", database.url(), "--blob-dir", blobs);
             String firstUrl = url();
-            Proc second = startServer("--store", database.url());
+            Proc second = startServer("--store", database.url(), "--blob-dir", blobs);
             String both = firstUrl + "," + url();
             second.await(Pattern.compile("stands by to take over"), START);
             Proc runner = start("r1", dir, Map.of("TESTBOT_TOKEN", token), "runner", "--connect", both, "--instances", "2",
@@ -123,6 +124,11 @@ class ResilienceIT extends Cluster {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).isEqualTo("passed");
                 assertThat(rs.getInt(2)).as("each file's result recorded once").isEqualTo(4);
+            }
+            assertThat(java.nio.file.Files.getPosixFilePermissions(Path.of(blobs))).containsExactlyInAnyOrderElementsOf(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            try (Stream<Path> uploaded = Files.walk(Path.of(blobs))) {
+                assertThat(uploaded.filter(Files::isRegularFile).count()).as("the project's files, uploaded there").isPositive();
             }
             stopEverything(); // the servers let go of the database before it is dropped
         }
