@@ -411,6 +411,16 @@ public final class Scheduler {
         }
     }
 
+    /** How many instances' requests for a job are parked here now. */
+    int parkedJobRequests() {
+        lock.lock();
+        try {
+            return jobRequests.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Whether a job of this build still waits in the queue (not handed out yet, or handed back). */
     public boolean hasQueuedJobs(long buildId) {
         lock.lock();
