@@ -90,6 +90,26 @@ class ResilienceIT extends Cluster {
         for (int i = 1; i <= 3; i++) assertThat(count(requester.out(), "./spec/ok_" + i + "_spec.rb\n")).isEqualTo(1);
     }
 
+    record TwoServers(Proc first, Proc second, Proc requester) {}
+
+    /**
+     * Two servers started with these options (the first dispatches, the second stands by), a runner of two instances
+     * and a requester given both, and the project's build under way with its blocked spec running.
+     */
+    TwoServers twoServersAndABlockedBuild(Path project, String... serverOptions) throws Exception {
+        Proc first = startServer(serverOptions);
+        String firstUrl = url();
+        Proc second = startServer(serverOptions);
+        String both = firstUrl + "," + url();
+        second.await(Pattern.compile("stands by to take over"), START);
+        Proc runner = start("r1", dir, Map.of("TESTBOT_TOKEN", token), "runner", "--connect", both, "--instances", "2",
+                "--work-dir", dir.resolve("r1").toString(), "--hostname", "r1");
+        runner.await(Pattern.compile("registered with"), START);
+        Proc requester = start("requester", project, Map.of("TESTBOT_TOKEN", token), "rspec", "--connect", both, "--files-per-job", "1");
+        blockedPid();
+        return new TwoServers(first, second, requester);
+    }
+
     /**
      * Two servers on one PostgreSQL store (and one data dir: its token and blobs): the second stands by. Runner and
      * requester are given both; the one they talk to is killed mid-build, the other takes over, and the build
@@ -98,18 +118,11 @@ class ResilienceIT extends Cluster {
     @Test
     void aBuildFinishesThroughTheOtherServerWhenTheOneItTalksToIsKilled() throws Exception {
         try (Postgres database = new Postgres()) {
-            Path project = project(3);
             String blobs = dir.resolve("shared-blobs").toString();
-            Proc first = startServer("--store", database.url(), "--blob-dir", blobs);
-            String firstUrl = url();
-            Proc second = startServer("--store", database.url(), "--blob-dir", blobs);
-            String both = firstUrl + "," + url();
-            second.await(Pattern.compile("stands by to take over"), START);
-            Proc runner = start("r1", dir, Map.of("TESTBOT_TOKEN", token), "runner", "--connect", both, "--instances", "2",
-                    "--work-dir", dir.resolve("r1").toString(), "--hostname", "r1");
-            runner.await(Pattern.compile("registered with"), START);
-            Proc requester = start("requester", project, Map.of("TESTBOT_TOKEN", token), "rspec", "--connect", both, "--files-per-job", "1");
-            blockedPid();
+            TwoServers servers = twoServersAndABlockedBuild(project(3), "--store", database.url(), "--blob-dir", blobs);
+            Proc first = servers.first();
+            Proc second = servers.second();
+            Proc requester = servers.requester();
 
             first.process.destroyForcibly(); // SIGKILL: nothing is handed over but what is in the store
             first.awaitExit(START);
@@ -142,17 +155,10 @@ class ResilienceIT extends Cluster {
     @Test
     void aServerThatLosesItsDatabaseSessionStopsAndTheOtherTakesOver() throws Exception {
         try (Postgres database = new Postgres()) {
-            Path project = project(2);
-            Proc first = startServer("--store", database.url());
-            String firstUrl = url();
-            Proc second = startServer("--store", database.url());
-            String both = firstUrl + "," + url();
-            second.await(Pattern.compile("stands by to take over"), START);
-            Proc runner = start("r1", dir, Map.of("TESTBOT_TOKEN", token), "runner", "--connect", both, "--instances", "2",
-                    "--work-dir", dir.resolve("r1").toString(), "--hostname", "r1");
-            runner.await(Pattern.compile("registered with"), START);
-            Proc requester = start("requester", project, Map.of("TESTBOT_TOKEN", token), "rspec", "--connect", both, "--files-per-job", "1");
-            blockedPid();
+            TwoServers servers = twoServersAndABlockedBuild(project(2), "--store", database.url());
+            Proc first = servers.first();
+            Proc second = servers.second();
+            Proc requester = servers.requester();
 
             try (var c = database.connect(); var st = c.createStatement();
                  var rs = st.executeQuery("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = "
