@@ -411,14 +411,19 @@ public final class Scheduler {
         }
     }
 
-    /** How many instances' requests for a job are parked here now. */
-    int parkedJobRequests() {
+    /** A value read under the lock. */
+    private <T> T locked(java.util.function.Supplier<T> read) {
         lock.lock();
         try {
-            return jobRequests.size();
+            return read.get();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** How many instances' requests for a job are parked here now. */
+    int parkedJobRequests() {
+        return locked(() -> jobRequests.size());
     }
 
     /** Whether a job of this build still waits in the queue (not handed out yet, or handed back). */
@@ -741,50 +746,25 @@ public final class Scheduler {
 
     /** Idle instances of live, up-to-date runners. */
     public int availableInstances() {
-        lock.lock();
-        try {
-            return runners.availableInstances();
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> runners.availableInstances());
     }
 
     /** Jobs waiting for an instance. */
     public int queuedJobs() {
-        lock.lock();
-        try {
-            return queue.size();
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> queue.size());
     }
 
     /** Builds not finished. */
     public int runningBuilds() {
-        lock.lock();
-        try {
-            return activeBuilds.size();
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> activeBuilds.size());
     }
 
     public int totalInstances() {
-        lock.lock();
-        try {
-            return runners.liveInstances();
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> runners.liveInstances());
     }
 
     public List<RunnerInfo> runners() {
-        lock.lock();
-        try {
-            return runners.infos();
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> runners.infos());
     }
 
     /** What history says about these files, and how many instances could run them now. */

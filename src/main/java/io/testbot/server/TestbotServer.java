@@ -494,18 +494,18 @@ public final class TestbotServer implements AutoCloseable {
     }
 
     private java.util.concurrent.CompletableFuture<Runners.HeartbeatReply> heartbeatAsync(String runnerId, Runners.Heartbeat heartbeat, long waitMillis) {
-        // A null in the list would have gone into the runner's cancellations and failed its every later heartbeat.
-        if (heartbeat.running() != null && heartbeat.running().stream().anyMatch(java.util.Objects::isNull)) throw new BadRequest("running: job ids must be numbers");
-        String note = heartbeat.note() == null ? null : heartbeat.note().length() > 500 ? heartbeat.note().substring(0, 500) : heartbeat.note();
-        return scheduler().heartbeatAsync(runnerId, heartbeat.running(), note, waitMillis);
+        return scheduler().heartbeatAsync(runnerId, heartbeat.running(), checkedNote(heartbeat), waitMillis);
     }
 
     Runners.HeartbeatReply heartbeat(String runnerId, Runners.Heartbeat heartbeat, long waitMillis) throws InterruptedException {
-        try {
-            return heartbeatAsync(runnerId, heartbeat, waitMillis).get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException cause ? cause : new IllegalStateException(e.getCause());
-        }
+        return scheduler().heartbeat(runnerId, heartbeat.running(), checkedNote(heartbeat), waitMillis);
+    }
+
+    /** Refuses a heartbeat's malformed job list; returns its note, cut to 500 characters. */
+    private static String checkedNote(Runners.Heartbeat heartbeat) {
+        // A null in the list would have gone into the runner's cancellations and failed its every later heartbeat.
+        if (heartbeat.running() != null && heartbeat.running().stream().anyMatch(java.util.Objects::isNull)) throw new BadRequest("running: job ids must be numbers");
+        return heartbeat.note() == null ? null : heartbeat.note().length() > 500 ? heartbeat.note().substring(0, 500) : heartbeat.note();
     }
 
     /** The next job, or null when none came within the wait. */
