@@ -3,7 +3,6 @@ package io.testbot.requester;
 import io.testbot.adapters.Adapter;
 import io.testbot.adapters.Adapters;
 import io.testbot.adapters.Bundling;
-import io.testbot.protocol.Api;
 import io.testbot.protocol.ApiClient;
 import io.testbot.protocol.ServerApi;
 import io.testbot.protocol.BlobQuery;
@@ -16,13 +15,9 @@ import io.testbot.protocol.Estimate;
 import io.testbot.protocol.EventsReply;
 import io.testbot.server.Scheduler;
 import io.testbot.store.SqliteStore;
-import io.testbot.protocol.FileEntry;
 import io.testbot.protocol.Json;
-import io.testbot.sync.BlobBatches;
 import io.testbot.sync.HashCache;
-import io.testbot.sync.Transfers;
 import io.testbot.sync.Hashing;
-import io.testbot.sync.ProjectScanner;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -114,23 +109,23 @@ public final class Requester {
             CompletableFuture<List<String>> entries = splits()
                     ? CompletableFuture.supplyAsync(() -> splitSlowFiles(server, root, files, listingOptions, localInstances))
                     : CompletableFuture.completedFuture(files);
-            List<FileEntry> manifest = null;
+            ProjectShipment shipment = null;
             if (server instanceof ApiClient client) {
                 err.println("testbot: " + files.size() + " file(s) for " + client.base());
-                manifest = upload(client, root, hashes, classpath);
+                shipment = new ProjectShipment(client, root, config.ignores(), hashes, classpath, err);
             }
             List<String> submitted = entries.join();
             BuildRequest request = new BuildRequest(projectKey(root), adapter.name(), submitted, options, config.beforeRun(),
-                    manifest, config.filesPerJob(), requestedBy(), config.failFast(), config.jobTimeout(), config.retryFailed(),
-                    manifest == null ? sizes(root, files) : null, environment(root));
+                    shipment == null ? null : shipment.manifest(), config.filesPerJob(), requestedBy(), config.failFast(), config.jobTimeout(), config.retryFailed(),
+                    shipment == null ? sizes(root, files) : null, environment(root));
             BuildInfo build;
             try {
                 build = server.submit(request);
             } catch (ApiClient.ApiException e) {
-                if (e.status() != 409 || !(server instanceof ApiClient client) || manifest == null) throw e;
-                // Files the server had when asked were deleted since (its housekeeping): send them, and submit again.
-                err.println("testbot: " + e.getMessage());
-                sendMissing(client, root, manifest, classpath == null ? Map.of() : classpath.sources());
+                if (e.status() != 409 || shipment == null) throw e;
+                // The server lacks files this machine did not ask about (they were unchanged here), or deleted some
+                // it had when asked (its housekeeping): send what it lacks, and submit again.
+                shipment.sendMissing();
                 build = server.submit(request);
             }
             String what = submitted.size() == files.size() ? files.size() + " file(s)" : files.size() + " file(s) (" + submitted.size() + " entries after splitting)";
@@ -280,54 +275,6 @@ public final class Requester {
 
     private HashCache hashCache(Path root) {
         return HashCache.load(config.cacheDir().resolve("hashes").resolve(projectKey(root) + ".digests"));
-    }
-
-    /** Sends the blobs the server lacks, the project's and those of a shipped classpath; prints what moved. */
-    private List<FileEntry> upload(ApiClient client, Path root, HashCache cache, ShippedClasspath classpath) throws IOException, InterruptedException {
-        ProjectScanner scanner = new ProjectScanner(config.ignores(), cache);
-        List<FileEntry> manifest = new ArrayList<>(scanner.scan(root));
-        cache.save();
-        List<String> skipped = scanner.skippedLinks();
-        if (!skipped.isEmpty()) {
-            err.printf("testbot: %d symbolic link(s) not shipped to the runners: %s%s%n", skipped.size(), String.join(", ", skipped.subList(0, Math.min(3, skipped.size()))),
-                    skipped.size() > 3 ? ", and " + (skipped.size() - 3) + " more" : "");
-        }
-        Map<String, Path> sources = new HashMap<>();
-        if (classpath != null) {
-            manifest.addAll(classpath.entries());
-            sources.putAll(classpath.sources());
-        }
-        sendMissing(client, root, manifest, sources);
-        return manifest;
-    }
-
-    /** Uploads the files of the manifest that the server lacks. */
-    private void sendMissing(ApiClient client, Path root, List<FileEntry> manifest, Map<String, Path> sources) throws IOException, InterruptedException {
-        Map<String, FileEntry> bySha = new HashMap<>();
-        for (FileEntry e : manifest) bySha.putIfAbsent(e.sha256(), e);
-        BlobQuery missing = client.post(Api.BLOBS_MISSING, new BlobQuery(List.copyOf(bySha.keySet())), BlobQuery.class);
-        long bytes = missing.sha256().stream().mapToLong(sha -> bySha.get(sha).size()).sum();
-        long total = manifest.stream().mapToLong(FileEntry::size).sum();
-        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.function.Function<String, Path> fileOf = sha -> sources.getOrDefault(bySha.get(sha).path(), root.resolve(bySha.get(sha).path()));
-        List<List<String>> batches = BlobBatches.partition(missing.sha256(), sha -> bySha.get(sha).size(), Api.MAX_BLOBS_PER_BATCH, BlobBatches.MAX_BATCH_BYTES);
-        Transfers.each(batches, batch -> {
-            try {
-                client.postStreaming(Api.BLOBS_UPLOAD, "application/zip", out -> BlobBatches.write(out, batch, fileOf));
-            } catch (ApiClient.ApiException e) {
-                if (e instanceof ApiClient.AuthException) throw e;
-                // The server names the blob it refused: say which file that is.
-                String refused = batch.stream().filter(sha -> e.getMessage().contains(sha)).findFirst().orElse(null);
-                String what = refused != null ? bySha.get(refused).path() : batch.size() + " file(s)";
-                String why = refused != null ? e.getMessage().replace("blob " + refused + ": ", "") : e.getMessage();
-                throw new ApiClient.ApiException(e.status(), "cannot upload " + what + ": " + why
-                        + (e.status() == 400 && refused != null ? " (leave it out with 'ignore' in .testbot.yml)" : ""));
-            }
-            int uploaded = done.addAndGet(batch.size());
-            if (batches.size() > 1) err.printf("testbot: uploaded %d of %d files%n", uploaded, missing.sha256().size());
-        });
-        err.printf("testbot: project snapshot of %d files (%s): uploaded %d file(s) (%s)%n", manifest.size(), SummaryReport.bytes(total),
-                missing.sha256().size(), SummaryReport.bytes(bytes));
     }
 
     /** The test files' sizes: with no manifest, what orders a build that has no runtime history. */

@@ -537,6 +537,7 @@ public final class Scheduler {
      * a build of thousands of jobs does not hold up the runners' requests meanwhile.
      */
     public BuildInfo submit(BuildRequest request) {
+        var manifest = Active.manifestOf(request);
         int instances;
         lock.lock();
         try {
@@ -557,7 +558,7 @@ public final class Scheduler {
         List<Store.JobRow> jobs = store.jobs(id);
         lock.lock();
         try {
-            Active.Build build = new Active.Build(id, request, groups.size());
+            Active.Build build = new Active.Build(id, request, groups.size(), manifest);
             activeBuilds.put(id, build);
             for (Store.JobRow job : jobs) {
                 activeJobs.put(job.id(), new Active.Job(job));
@@ -782,21 +783,15 @@ public final class Scheduler {
     }
 
     /**
-     * The manifest a build was submitted with, as JSON (an empty list for an in-place build); null when there is no
-     * such build. A running build's is written once, from memory, for all its runners: each runner's sync of a build
-     * waits for it, and reading it back from the store parsed the whole request again for every runner.
+     * The manifest a build was submitted with (empty for an in-place build); null when there is no such build. A
+     * running build's is made once, from memory, for all its runners: reading it back from the store parsed the
+     * whole request again for every runner.
      */
-    public byte[] manifestJson(long buildId) throws java.io.IOException {
-        Active.Build active;
-        lock.lock();
-        try {
-            active = activeBuilds.get(buildId);
-        } finally {
-            lock.unlock();
-        }
-        if (active != null) return active.manifestJson();
+    public BuildManifest manifest(long buildId) {
+        Active.Build active = locked(() -> activeBuilds.get(buildId));
+        if (active != null) return active.manifest();
         BuildRequest request = store.buildRequest(buildId);
-        return request == null ? null : Active.manifestJson(request);
+        return request == null ? null : BuildManifest.of(request);
     }
 
 }

@@ -48,6 +48,8 @@ public final class TestbotServer implements AutoCloseable {
     /** Longest a long-poll may park; clients ask for less. */
     static final long MAX_WAIT_MILLIS = 30_000;
     static final int MAX_MANIFEST_ENTRIES = 500_000;
+    /** Entries kept of recent manifests (a few hundred bytes each in memory): a few projects of 10,000-50,000 files. */
+    static final int RECENT_MANIFEST_ENTRIES = 150_000;
 
     private final ServerConfig config;
     /** The database and the scheduler over it: they open while Jetty starts (see {@link #start}). */
@@ -62,6 +64,8 @@ public final class TestbotServer implements AutoCloseable {
     private final StatusPage statusPage;
     private final Authentication authentication;
     private final BuildChecks buildChecks;
+    /** The snapshots runners' copies were last brought to: the next manifests go to them as changes. */
+    private final RecentManifests recentManifests = new RecentManifests(RECENT_MANIFEST_ENTRIES);
     private final ScheduledExecutorService housekeepingTimer;
     /** Housekeeping deletes blobs under it; a submission checks that its blobs are there under it. */
     private final java.util.concurrent.locks.ReentrantLock sweeping = new java.util.concurrent.locks.ReentrantLock();
@@ -391,9 +395,10 @@ public final class TestbotServer implements AutoCloseable {
         });
         app.get(Api.BUILD_MANIFEST, ctx -> {
             long id = longPath(ctx, "id");
-            byte[] manifest = scheduler().manifestJson(id);
+            BuildManifest manifest = scheduler().manifest(id);
             if (manifest == null) throw new NotFound("no build " + id);
-            ctx.contentType(io.javalin.http.ContentType.APPLICATION_JSON).result(manifest);
+            recentManifests.remember(manifest);
+            ctx.contentType(io.javalin.http.ContentType.APPLICATION_JSON).result(manifest.json(ctx.queryParam("base"), recentManifests));
         });
         app.post(Api.BUILD_CANCEL, ctx -> {
             long id = longPath(ctx, "id");

@@ -27,6 +27,8 @@ public final class HashCache {
 
     private final Path file;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    /** The digests this run worked out from files' contents rather than took from the cache. */
+    private final java.util.Set<String> hashed = ConcurrentHashMap.newKeySet();
     private volatile boolean dirty;
     private final java.util.concurrent.CompletableFuture<Void> loaded;
 
@@ -72,6 +74,7 @@ public final class HashCache {
         Entry known = entries.get(key);
         if (known != null && known.size() == attrs.size() && known.mtimeNanos() == mtime) return known.sha256();
         String sha = Hashing.sha256(path);
+        hashed.add(sha);
         long now = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
         // A path with a line break in it cannot be a line of the file: it is hashed each time.
         if (now - mtime > RACY_NANOS && key.indexOf('\n') < 0 && key.indexOf('\r') < 0) {
@@ -81,6 +84,14 @@ public final class HashCache {
             entries.remove(key);
         }
         return sha;
+    }
+
+    /**
+     * The digests of files read in this run: new files, and those changed since they were last hashed here. Every
+     * other file had the same content when this machine last shipped the project.
+     */
+    public java.util.Set<String> hashed() {
+        return java.util.Collections.unmodifiableSet(hashed);
     }
 
     public void save() {

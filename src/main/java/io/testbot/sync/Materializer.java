@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * files whose digest differs are rewritten, files gone from the manifest are deleted.
  * What was written, and when, is kept beside the tree so unchanged files are not re-read: a file is taken as
  * unchanged while its size and modification time are those it was written with (a job that rewrote it, even to
- * the same length, gets it rewritten).
+ * the same length, gets it rewritten). That look at every file can be made ahead, while the tree is not in use
+ * ({@link #asWritten(Path, Path)}): a sync told so only compares the manifest with what it wrote.
  */
 public final class Materializer {
     /** Fetches blobs the cache lacks into it (a batch: see {@link BlobBatches}). */
@@ -50,6 +51,14 @@ public final class Materializer {
     }
 
     public Stats materialize(Path root, Path stateFile, List<FileEntry> manifest, BlobFetcher fetcher) throws IOException {
+        return materialize(root, stateFile, manifest, fetcher, false);
+    }
+
+    /**
+     * @param treeAsWritten the tree is known to be as the state file says (checked by {@link #asWritten} since it was
+     *                      last used): files the manifest leaves as they were are not looked at
+     */
+    public Stats materialize(Path root, Path stateFile, List<FileEntry> manifest, BlobFetcher fetcher, boolean treeAsWritten) throws IOException {
         ManifestPaths.validate(manifest);
         Path base = root.toAbsolutePath().normalize();
         // The copy is the runner's: a job that made it, or a directory in it, a link (or a file) has its work
@@ -65,11 +74,8 @@ public final class Materializer {
         List<FileEntry> toWrite = new ArrayList<>();
         for (FileEntry entry : manifest) {
             Written old = previous.get(entry.path());
-            Path target = ManifestPaths.resolve(base, entry.path());
-            BasicFileAttributes now = old == null || !directories.leadTo(target) ? null : attributes(target);
-            boolean unchanged = old != null && entry.sha256().equals(old.sha256()) && old.executable() == entry.executable()
-                    && now != null && now.isRegularFile() && now.size() == entry.size() && nanos(now) == old.modified();
-            if (unchanged) state.add(old);
+            boolean same = old != null && entry.sha256().equals(old.sha256()) && old.executable() == entry.executable() && old.size() == entry.size();
+            if (same && (treeAsWritten || onDisk(base, directories, old))) state.add(old);
             else toWrite.add(entry);
         }
 
@@ -117,6 +123,27 @@ public final class Materializer {
         // Every entry kept from the state read: it says what it said (writing it was 10 ms of a contended build's sync).
         if (!toWrite.isEmpty() || state.size() != previous.size()) writeState(stateFile, state);
         return new Stats(toWrite.size(), deleted, fetched);
+    }
+
+    /** Whether the file is still as it was written: reached through real directories, its size and time unchanged. */
+    private static boolean onDisk(Path base, RealDirectories directories, Written written) {
+        Path target = ManifestPaths.resolve(base, written.path());
+        BasicFileAttributes now = directories.leadTo(target) ? attributes(target) : null;
+        return now != null && now.isRegularFile() && now.size() == written.size() && nanos(now) == written.modified();
+    }
+
+    /**
+     * Whether every file under root is as the state file says it was written (a stat per file): what a sync may
+     * skip when nothing used the tree since.
+     */
+    public boolean asWritten(Path root, Path stateFile) {
+        Path base = root.toAbsolutePath().normalize();
+        if (!Files.isDirectory(base, LinkOption.NOFOLLOW_LINKS)) return false;
+        RealDirectories directories = new RealDirectories(base);
+        for (Written written : readState(stateFile).values()) {
+            if (!onDisk(base, directories, written)) return false;
+        }
+        return true;
     }
 
     /**

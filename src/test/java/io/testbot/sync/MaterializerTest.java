@@ -143,6 +143,46 @@ class MaterializerTest {
     }
 
     @Test
+    void aTreeCheckedAheadFindsWhatAJobChangedAndASyncToldItIsAsWrittenLooksOnlyAtTheManifest() throws Exception {
+        List<FileEntry> manifest = List.of(file("spec/a_spec.rb", "a", false), file("lib/b.rb", "b", false), file("lib/deep/c.rb", "c", false));
+        materialize(manifest);
+        Path tree = dir.resolve("tree");
+        Path state = dir.resolve("state.json");
+        assertThat(materializer.asWritten(tree, state)).isTrue();
+
+        Path b = tree.resolve("lib/b.rb");
+        java.nio.file.attribute.FileTime written = Files.getLastModifiedTime(b);
+        Files.writeString(b, "B");
+        Files.setLastModifiedTime(b, java.nio.file.attribute.FileTime.from(written.toInstant().plusSeconds(1)));
+        assertThat(materializer.asWritten(tree, state)).as("a file rewritten").isFalse();
+        materialize(manifest);
+        assertThat(materializer.asWritten(tree, state)).isTrue();
+
+        Files.delete(tree.resolve("lib/deep/c.rb"));
+        assertThat(materializer.asWritten(tree, state)).as("a file deleted").isFalse();
+        materialize(manifest);
+        java.nio.file.attribute.FileTime cWritten = Files.getLastModifiedTime(tree.resolve("lib/deep/c.rb"));
+        deleteTree(tree.resolve("lib/deep"));
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Files.writeString(elsewhere.resolve("c.rb"), "c");
+        Files.setLastModifiedTime(elsewhere.resolve("c.rb"), cWritten); // the same size and time, through a link
+        Files.createSymbolicLink(tree.resolve("lib/deep"), elsewhere);
+        assertThat(materializer.asWritten(tree, state)).as("a directory made a link").isFalse();
+        materialize(manifest);
+        assertThat(materializer.asWritten(tree, state)).isTrue();
+
+        // Told the tree is as written, a sync writes what the manifest changed and looks at nothing else.
+        Files.writeString(tree.resolve("spec/a_spec.rb"), "unseen");
+        List<FileEntry> next = List.of(file("spec/a_spec.rb", "a", false), file("lib/b.rb", "b2", false), file("lib/deep/c.rb", "c", false));
+        Materializer.Stats stats = materializer.materialize(tree, state, next, shas -> {
+            for (String sha : shas) cache.put(sha, new ByteArrayInputStream(remote.get(sha)), Long.MAX_VALUE);
+        }, true);
+        assertThat(stats.written()).isEqualTo(1);
+        assertThat(tree.resolve("lib/b.rb")).hasContent("b2");
+        assertThat(tree.resolve("spec/a_spec.rb")).as("what the caller vouched for is not looked at").hasContent("unseen");
+    }
+
+    @Test
     void aFileStillAsItWasWrittenNeedsNoBlobAndTheStateIsReadOnceForLaterRuns() throws Exception {
         List<FileEntry> manifest = List.of(file("lib/a.rb", "a", false), file("lib/b.rb", "b", false));
         materialize(manifest);
