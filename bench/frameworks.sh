@@ -4,11 +4,13 @@
 # tests (TEST seconds per file in all): the suite serial in one process | parallel_tests (parallel_test,
 # parallel_cucumber, parallel_rspec) -n N | testbot in local mode -n N, its first build (no history) and second
 # build | testbot --no-warm (one process per job, as before warm workers), second build.
-# Each row's wall time, and its ratio to serial. Frameworks: minitest, test-unit, cucumber, rspec (FRAMEWORKS).
+# Each row's wall time, and its ratio to serial. Frameworks: minitest, test-unit, cucumber, rspec (FRAMEWORKS), and
+# rails: examples/rails-demo's Rails 6.1 app (rspec-rails, SQLite, a database per instance that each instance's first
+# job prepares), its 12 spec files made to take about half a second each (its own boot stands for BOOT).
 # With JUNIT_PROJECT=DIR (a Maven project whose tests are compiled, jsoup say), also: `mvn surefire:test` with one
 # fork and with -DforkCount=N, and `testbot junit -n N` and -n 2N, second builds (first builds prepare the classpath).
 # Every row runs REPEAT times (default 1), the rows taking turns; a row prints its median.
-# Usage: [FRAMEWORKS="minitest test-unit cucumber rspec"] [REPEAT=1] [BOOT=1.5] [TEST=0.3] [JUNIT_PROJECT=DIR] [M2_HOME_DIR=~/.m2]
+# Usage: [FRAMEWORKS="minitest test-unit cucumber rspec" (or rails)] [REPEAT=1] [BOOT=1.5] [TEST=0.3] [JUNIT_PROJECT=DIR] [M2_HOME_DIR=~/.m2]
 #        bench/frameworks.sh [INSTANCES (default 2)] [FILES (default 12)]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,6 +32,12 @@ spin() { printf 'x = 0; %d.times { |i| x += i %% 7 }' "$1"; }
 
 generate() { # framework dir
   local fw="$1" dir="$2" i
+  if [ "$fw" = rails ]; then
+    bash "$here/examples/rails-demo/generate.sh" "$dir" > "$work/rails-generate.log" 2>&1 || { cat "$work/rails-generate.log" >&2; exit 1; }
+    sed -i -e 's/40\.times/200.times/; s/eq(20)/eq(100)/' "$dir"/spec/models/article_*_spec.rb
+    sed -i -e 's/25\.times/600.times/; s/eq(25)/eq(600)/' "$dir"/spec/models/comment_*_spec.rb
+    return
+  fi
   mkdir -p "$dir"
   case "$fw" in
     minitest|test-unit)
@@ -64,16 +72,17 @@ serial() { # framework
     minitest|test-unit) ruby -Itest -e 'ARGV.each { |f| require File.expand_path(f) }' test/*_test.rb ;;
     cucumber) cucumber ;;
     rspec) rspec ;;
+    rails) bundle exec rspec ;;
   esac
 }
 parallel() { # framework
   case "$1" in
     minitest|test-unit) parallel_test -n "$instances" test ;;
     cucumber) parallel_cucumber -n "$instances" features ;;
-    rspec) parallel_rspec -n "$instances" spec ;;
+    rspec|rails) parallel_rspec -n "$instances" spec ;;
   esac
 }
-command_of() { case "$1" in minitest|test-unit) echo test ;; *) echo "$1" ;; esac; }
+command_of() { case "$1" in minitest|test-unit) echo test ;; rails) echo rspec ;; *) echo "$1" ;; esac; }
 
 # Runs a command in a directory, checks its status, and prints its wall time in seconds.
 timed() { # expected-status dir command...
