@@ -56,6 +56,20 @@ public interface Adapter {
         throw new UnsupportedOperationException(name() + " has no worker");
     }
 
+    /**
+     * Whether its worker can share a job of these files with another instance: it begins each file only once it
+     * has claimed it in a claims directory ({@link #workerJob(List, List, Path, Path)}), and leaves out the files
+     * another process claimed first.
+     */
+    default boolean sharesFiles(List<String> files) {
+        return false;
+    }
+
+    /** {@link #workerJob(List, List, Path)} for a job whose files not yet begun another instance may take ({@link #sharesFiles}). */
+    default String workerJob(List<String> files, List<String> options, Path resultFile, Path claims) {
+        return workerJob(files, options, resultFile);
+    }
+
     /** What a user types to run these files by hand (for job headers and re-runs). */
     String displayCommand(List<String> files, List<String> options);
 

@@ -120,6 +120,18 @@ public final class RSpecAdapter implements RubyFramework {
         return Resources.jsonLine(Map.of("args", arguments(files, options), "json", resultFile.toString()));
     }
 
+    /** Whole spec files only: a job of examples (a file's part, after splitting) is not shared. */
+    @Override
+    public boolean sharesFiles(List<String> files) {
+        return files.stream().allMatch(f -> baseFile(f).equals(f));
+    }
+
+    @Override
+    public String workerJob(List<String> files, List<String> options, Path resultFile, Path claims) {
+        if (claims == null) return workerJob(files, options, resultFile);
+        return Resources.jsonLine(Map.of("args", arguments(files, options), "json", resultFile.toString(), "claims", claims.toString(), "entries", files));
+    }
+
     @Override
     public String displayCommand(List<String> files, List<String> options) {
         List<String> words = new ArrayList<>(List.of("rspec"));

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,6 +46,9 @@ final class JobRunner {
     /** Builds whose queue had drained when one of their jobs came (the runner's; read here). */
     private final Set<Long> drainedBuilds;
     private final Map<Long, Process> running = new ConcurrentHashMap<>();
+    /** Processes running files other instances took over from a job (see {@link SharedJobs}), by job. */
+    private final Map<Long, Set<Process>> helping = new ConcurrentHashMap<>();
+    private final SharedJobs shared = new SharedJobs();
     private final Set<Long> cancelled = ConcurrentHashMap.newKeySet();
     private final Set<Long> timedOut = ConcurrentHashMap.newKeySet();
     private final Map<Long, CompletableFuture<BeforeRun>> beforeRuns = new ConcurrentHashMap<>();
@@ -56,8 +60,15 @@ final class JobRunner {
 
     private record BeforeRun(boolean ok, String output) {}
 
-    /** What a job's process printed, its exit status, and whether it was a warm worker that booted for it. */
-    private record Ran(int exit, String output, boolean bootedWorker) {}
+    /**
+     * What a job's process printed, its exit status, whether it was a warm worker that booted for it, and the files
+     * other instances took over from it meanwhile.
+     */
+    private record Ran(int exit, String output, boolean bootedWorker, List<SharedJobs.Part> parts) {
+        Ran(int exit, String output, boolean bootedWorker) {
+            this(exit, output, bootedWorker, List.of());
+        }
+    }
 
     JobRunner(RunnerConfig config, ApiClient http, InstanceWorkers workers, Supplier<String> runnerId, Set<Long> held, Set<Long> drainedBuilds)
             throws IOException {
@@ -117,9 +128,10 @@ final class JobRunner {
             log.info("job {} (build {}) on instance {}: {}", job.jobId(), job.buildId(), instance, display);
             long processStarted = System.nanoTime();
             double setup = (processStarted - started) / 1e9;
-            Ran ran = config.warmWorkers() ? inWorker(job, instance, adapter, root, testEnvNumber, resultFile) : null;
+            Ran ran = config.warmWorkers() ? inWorker(job, instance, adapter, root, testEnvNumber, resultFile, shareable(job, adapter)) : null;
             if (ran == null) ran = inProcess(job, adapter, root, testEnvNumber, resultFile);
             running.remove(job.jobId());
+            List<SharedJobs.Part> parts = ran.parts();
             if (cancelled.remove(job.jobId())) {
                 log.info("job {} cancelled", job.jobId());
                 return null;
@@ -128,18 +140,18 @@ final class JobRunner {
             String output = ran.output();
             double seconds = (System.nanoTime() - processStarted) / 1e9;
             if (timedOut.remove(job.jobId())) {
-                return new JobResult(runnerId.get(), instance, exit, true, output + "\ntestbot: job stopped after " + job.timeoutSeconds()
-                        + " s (job timeout) on " + config.hostname() + "\n", seconds, setup, display, emptyResults(job));
+                return withParts(new JobResult(runnerId.get(), instance, exit, true, output + "\ntestbot: job stopped after " + job.timeoutSeconds()
+                        + " s (job timeout) on " + config.hostname() + "\n", seconds, setup, display, emptyResults(job)), parts);
             }
             try {
                 Adapter.Results results = adapter.readResults(resultFile, job.files(), exit, job.options());
                 boolean errored = results.errorsOutsideExamples() > 0;
-                return new JobResult(runnerId.get(), instance, exit, errored, output, seconds, setup, display, results.files(), ran.bootedWorker());
+                return withParts(new JobResult(runnerId.get(), instance, exit, errored, output, seconds, setup, display, results.files(), ran.bootedWorker()), parts);
             } catch (IOException e) {
                 Map<String, String> notLoaded = adapter.notLoaded(output, job.files());
-                if (!notLoaded.isEmpty()) return withoutWhatDidNotLoad(root, job, instance, adapter, display, testEnvNumber, started, output, exit, notLoaded);
-                return new JobResult(runnerId.get(), instance, exit, true, output + "\ntestbot: " + e.getMessage() + " (exit status " + exit + ")\n",
-                        seconds, setup, display, emptyResults(job));
+                if (!notLoaded.isEmpty() && parts.isEmpty()) return withoutWhatDidNotLoad(root, job, instance, adapter, display, testEnvNumber, started, output, exit, notLoaded);
+                return withParts(new JobResult(runnerId.get(), instance, exit, true, output + "\ntestbot: " + e.getMessage() + " (exit status " + exit + ")\n",
+                        seconds, setup, display, emptyResults(job)), parts);
             }
         } catch (IOException e) {
             return errored(job, instance, display, "testbot: could not run the job on " + config.hostname() + ": " + e.getMessage(), started);
@@ -157,41 +169,169 @@ final class JobRunner {
     }
 
     /** The job in its instance's warm worker, which it replaces if need be; null when the framework has none. */
-    private Ran inWorker(JobAssignment job, int instance, Adapter adapter, Path root, String testEnvNumber, Path resultFile)
+    private Ran inWorker(JobAssignment job, int instance, Adapter adapter, Path root, String testEnvNumber, Path resultFile, boolean share)
             throws IOException, InterruptedException {
         Map<String, String> variables = JobEnvironment.of(job, adapter, testEnvNumber, config.instances());
         WarmWorker worker = workers.claim(job, instance, adapter, root, variables);
         if (worker == null) return null;
+        // From here the job runs in a worker that claims each file as it begins it: other instances may take the rest.
+        SharedJobs.Shared sharing = share ? shared.open(job, instance, root, adapter, claimsOf(job)) : null;
         WarmWorker.Outcome outcome = null;
         boolean booted = false;
-        for (int attempt = 0; attempt < 2; attempt++) {
-            if (attempt > 0) worker = workers.claim(job, instance, adapter, root, variables);
-            booted = worker.booting();
-            var timeout = watch(job, worker.process());
-            // Nothing of the build is queued and each job this runner holds has its worker: it needs no more forks.
-            if (drainedBuilds.contains(job.buildId()) && running.keySet().containsAll(held)) workers.spares().drained();
-            try {
-                outcome = worker.run(adapter.workerJob(job.files(), job.options(), resultFile));
-            } catch (IOException e) {
+        List<SharedJobs.Part> parts = List.of();
+        try {
+            for (int attempt = 0; attempt < 2; attempt++) {
+                if (attempt > 0) worker = workers.claim(job, instance, adapter, root, variables);
+                booted = worker.booting();
+                var timeout = watch(job, worker.process());
+                // Nothing of the build is queued and each job this runner holds has its worker: it needs no more forks.
+                if (drainedBuilds.contains(job.buildId()) && running.keySet().containsAll(held)) workers.spares().drained();
+                try {
+                    outcome = worker.run(adapter.workerJob(job.files(), job.options(), resultFile, sharing == null ? null : sharing.claims));
+                } catch (IOException e) {
+                    workers.forget(instance, worker);
+                    worker.close();
+                    throw e;
+                } finally {
+                    worker.release();
+                    if (timeout != null) timeout.cancel(false);
+                }
+                // Sent just as the worker ended idle: once more, on a fresh one.
+                if (!outcome.neverStarted(worker.process()) || cancelled.contains(job.jobId()) || timedOut.contains(job.jobId())) break;
                 workers.forget(instance, worker);
-                worker.close();
-                throw e;
-            } finally {
-                worker.release();
-                if (timeout != null) timeout.cancel(false);
             }
-            // Sent just as the worker ended idle: once more, on a fresh one.
-            if (!outcome.neverStarted(worker.process()) || cancelled.contains(job.jobId()) || timedOut.contains(job.jobId())) break;
-            workers.forget(instance, worker);
+        } finally {
+            if (sharing != null) {
+                parts = shared.close(sharing); // nothing more is taken over; what was is waited for with the results
+                try {
+                    Workspace.deleteTree(sharing.claims);
+                } catch (IOException e) {
+                    log.debug("job {}: claims left in {}: {}", job.jobId(), sharing.claims, e.toString());
+                }
+            }
         }
         if (outcome.status() == null) {
             // It ended during the job (a crash, exit!, or it was killed): the next job starts a new one.
             workers.forget(instance, worker);
-            return new Ran(worker.process().waitFor(), outcome.output(), booted);
+            return new Ran(worker.process().waitFor(), outcome.output(), booted, parts);
         }
         // It said it is no place for another job (its files failed to load, say): it ends now.
         if (outcome.retire()) workers.retire(instance, worker);
-        return new Ran(outcome.status(), outcome.output(), booted);
+        return new Ran(outcome.status(), outcome.output(), booted, parts);
+    }
+
+    /** Whether other instances may take over the job's files not yet begun: several whole files, in a framework that lets them. */
+    private boolean shareable(JobAssignment job, Adapter adapter) {
+        return config.instances() > 1 && job.files().size() > 1 && adapter.sharesFiles(job.files());
+    }
+
+    private Path claimsOf(JobAssignment job) {
+        return config.workDir().resolve("claims").resolve("job-" + job.jobId() + "-" + runnerId.get());
+    }
+
+    /**
+     * For an instance with nothing to do: runs files of another instance's job that its worker has not begun yet
+     * ({@link SharedJobs}), in this instance's warm worker of that build; false when there are none to take.
+     */
+    boolean help(int instance) throws InterruptedException {
+        WarmWorker own = workers.of(instance);
+        Optional<SharedJobs.Part> taken = shared.take(instance, buildId -> own != null && own.buildId() == buildId);
+        if (taken.isEmpty()) return false;
+        SharedJobs.Part part = taken.get();
+        JobAssignment job = part.of().job.withFiles(part.files());
+        Adapter adapter = part.of().adapter;
+        String display = adapter.displayCommand(part.files(), job.options());
+        long started = System.nanoTime();
+        log.info("job {}: instance {} takes over {} file(s) instance {} has not begun: {}", job.jobId(), instance, part.files().size(),
+                part.of().instance, String.join(" ", part.files()));
+        JobResult result = null;
+        Path resultFile = config.workDir().resolve("results").resolve("job-" + job.jobId() + "-" + runnerId.get() + "-part-" + instance + ".json");
+        try {
+            Files.deleteIfExists(resultFile);
+            Ran ran = inHelpingWorker(job, instance, adapter, part.of().root, resultFile);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            try {
+                Adapter.Results results = adapter.readResults(resultFile, part.files(), ran.exit(), job.options());
+                result = new JobResult(runnerId.get(), instance, ran.exit(), results.errorsOutsideExamples() > 0, ran.output(), seconds, 0, display, results.files());
+            } catch (IOException e) {
+                result = new JobResult(runnerId.get(), instance, ran.exit(), true, ran.output() + "\ntestbot: " + e.getMessage() + " (exit status " + ran.exit() + ")\n",
+                        seconds, 0, display, emptyResults(job));
+            }
+        } catch (IOException | RuntimeException e) {
+            result = errored(job, instance, display, "testbot: could not run files taken over from instance " + part.of().instance + " on "
+                    + config.hostname() + ": " + e.getMessage(), started);
+        } finally {
+            if (result == null) result = errored(job, instance, display, "testbot: interrupted while running files taken over", started);
+            part.result().complete(result);
+            try {
+                Files.deleteIfExists(resultFile);
+                Files.deleteIfExists(Adapter.sideFile(resultFile));
+            } catch (IOException ignored) {
+                // a leftover result file is harmless
+            }
+        }
+        return true;
+    }
+
+    /** Taken-over files in the instance's warm worker, stopped with the job (cancelled, or at its timeout). */
+    private Ran inHelpingWorker(JobAssignment job, int instance, Adapter adapter, Path root, Path resultFile) throws IOException, InterruptedException {
+        Map<String, String> variables = JobEnvironment.of(job, adapter, JobEnvironment.testEnvNumber(instance), config.instances());
+        WarmWorker worker = workers.claim(job, instance, adapter, root, variables);
+        if (worker == null) return inProcess(job, adapter, root, JobEnvironment.testEnvNumber(instance), resultFile);
+        Process process = worker.process();
+        helping.computeIfAbsent(job.jobId(), id -> ConcurrentHashMap.newKeySet()).add(process);
+        ScheduledFuture<?> timeout = job.timeoutSeconds() <= 0 ? null : timeouts.schedule(() -> ProcessGroups.kill(process), job.timeoutSeconds(), TimeUnit.SECONDS);
+        WarmWorker.Outcome outcome;
+        try {
+            if (cancelled.contains(job.jobId())) ProcessGroups.kill(process);
+            outcome = worker.run(adapter.workerJob(job.files(), job.options(), resultFile));
+        } catch (IOException e) {
+            workers.forget(instance, worker);
+            worker.close();
+            throw e;
+        } finally {
+            worker.release();
+            if (timeout != null) timeout.cancel(false);
+            helping.computeIfPresent(job.jobId(), (id, processes) -> {
+                processes.remove(process);
+                return processes.isEmpty() ? null : processes;
+            });
+        }
+        if (outcome.status() == null) {
+            workers.forget(instance, worker);
+            return new Ran(worker.process().waitFor(), outcome.output(), false);
+        }
+        if (outcome.retire()) workers.retire(instance, worker);
+        return new Ran(outcome.status(), outcome.output(), false);
+    }
+
+    /**
+     * The job's result with the files other instances took over from it: their results in place of its own (it left
+     * them out), their output after its, the first failing status.
+     */
+    private static JobResult withParts(JobResult own, List<SharedJobs.Part> parts) {
+        if (parts.isEmpty()) return own;
+        Set<String> taken = new java.util.HashSet<>();
+        List<JobResult> results = new ArrayList<>();
+        for (SharedJobs.Part part : parts) {
+            part.files().forEach(file -> taken.add(withoutDotSlash(file)));
+            results.add(part.result().join());
+        }
+        List<FileResult> files = new ArrayList<>(own.files().stream().filter(f -> !taken.contains(withoutDotSlash(f.path()))).toList());
+        StringBuilder output = new StringBuilder(own.output());
+        int exit = own.exitCode();
+        boolean errored = own.errored();
+        for (int i = 0; i < parts.size(); i++) {
+            JobResult part = results.get(i);
+            files.addAll(part.files());
+            if (exit == 0) exit = part.exitCode();
+            errored |= part.errored();
+            if (output.length() > 0 && output.charAt(output.length() - 1) != '\n') output.append('\n');
+            output.append("testbot: ").append(parts.get(i).files().size()).append(" file(s) of this job not yet begun ran on instance ")
+                    .append(parts.get(i).instance()).append(": ").append(String.join(" ", parts.get(i).files())).append('\n').append(part.output());
+        }
+        return new JobResult(own.runnerId(), own.instance(), exit, errored, output.toString(), own.seconds(), own.setupSeconds(), own.command(), files,
+                own.bootedWorker());
     }
 
     /** The job in a process of its own. */
@@ -284,23 +424,29 @@ final class JobRunner {
                 0, (System.nanoTime() - started) / 1e9, display, emptyResults(job));
     }
 
+    private static String withoutDotSlash(String path) {
+        return path.startsWith("./") ? path.substring(2) : path;
+    }
+
     private static List<FileResult> emptyResults(JobAssignment job) {
         return job.files().stream().map(f -> new FileResult(f, 0, 0, 0, 0, List.of())).toList();
     }
 
-    /** Stops a running job's processes: it was cancelled, or given to another runner. */
+    /** Stops a running job's processes (and those running files taken over from it): it was cancelled, or given to another runner. */
     void cancel(long jobId) {
         Process process = running.get(jobId);
         if (process == null) return;
         cancelled.add(jobId);
         log.info("job {}: stopping its processes (cancelled, or given to another runner)", jobId);
         ProcessGroups.kill(process);
+        helping.getOrDefault(jobId, Set.of()).forEach(ProcessGroups::kill);
     }
 
     /** Stops every running job (they are reported as cancelled, which is to say not at all) and the timeouts. */
     void stopAll() {
         running.keySet().forEach(cancelled::add);
         running.values().forEach(ProcessGroups::kill);
+        helping.values().forEach(processes -> processes.forEach(ProcessGroups::kill));
         timeouts.shutdownNow();
     }
 }

@@ -180,12 +180,14 @@ public final class Runner implements AutoCloseable {
                 }
                 try {
                     JobResult result = run(job, instance);
-                    // Nothing of its build is queued: its worker ends now, beside the report, not once the build is over.
-                    if (drainedBuilds.contains(job.buildId())) workers.retireIdle(worker -> worker.buildId() == job.buildId());
                     if (result != null) carried = report(job, result, instance);
                 } finally {
                     held.remove(job.jobId());
                 }
+                // No job came with the reply: files another instance's job has not begun run here meanwhile.
+                if (carried == null) while (!stopping && jobs.help(instance)) justWorked = true;
+                // Nothing of its build is queued: its worker ends now, not once the build is over.
+                if (drainedBuilds.contains(job.buildId())) workers.retireIdle(worker -> worker.buildId() == job.buildId());
             } catch (ApiClient.AuthException e) {
                 fail(e.getMessage());
             } catch (ApiClient.ApiException e) {

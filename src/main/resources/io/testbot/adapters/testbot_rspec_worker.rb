@@ -22,6 +22,11 @@
 # hooks run once per job. A job whose files failed to load, that raised outside of examples, or that left the
 # process in another directory retires the worker: the next job gets a fresh one.
 #
+# A job may name a claims directory and its spec files ("claims", "entries"): another instance of the runner may then
+# take over the job's files this worker has not begun. A file's example groups run only once this worker has claimed
+# the file there (a file created for it, named by its place in the job's list); one the other instance claimed first is
+# left out, and counted there.
+#
 # A spare or zygote preloads rspec itself, and nothing of a project.
 require_relative "testbot_worker"
 require "rspec/core"
@@ -37,6 +42,8 @@ module TestbotRSpec
     attr_accessor :last_error
     # What to undo once the running job is over.
     attr_reader :after_job
+    # The running job's claims directory, when another instance may take over its files; nil otherwise.
+    attr_reader :claims
   end
   @load_errors = []
   @after_job = []
@@ -110,6 +117,33 @@ module TestbotRSpec
     end
   end
 
+  # A top-level group runs only when its file is this worker's: claimed by it now, or already.
+  module ClaimsFilesBeforeRunning
+    def run(reporter = RSpec::Core::NullReporter)
+      return super unless TestbotRSpec.claims && superclass == RSpec::Core::ExampleGroup
+      return true unless TestbotRSpec.claim(metadata[:absolute_file_path])
+
+      super
+    end
+  end
+
+  # Whether the job's file at path is this worker's to run: claimed in the claims directory by creating a file named
+  # by its place in the job's list, which only one process can create. A file that is not one of the job's is.
+  def self.claim(path)
+    index = @claim_index[File.expand_path(path.to_s)]
+    return true if index.nil?
+    return @claimed[index] if @claimed.key?(index)
+
+    @claimed[index] =
+      begin
+        File.open(File.join(@claims, index.to_s), File::WRONLY | File::CREAT | File::EXCL) { |file| file.write("#{Process.pid}\n") }
+        true
+      rescue Errno::EEXIST
+        false
+      end
+  end
+
+  RSpec::Core::ExampleGroup.singleton_class.prepend(ClaimsFilesBeforeRunning)
   RSpec::Core::Formatters::Loader.prepend(JsonBesideTheProjectsFormatters)
   RSpec::Core::Configuration.prepend(FirstMatchingExamplePerJob)
   RSpec::Core::ConfigurationOptions.prepend(RequestersGlobalOptions)
@@ -120,9 +154,12 @@ module TestbotRSpec
 
   # Runs one job as `rspec ARGS` would here, its JSON results to the file json; returns its exit status and whether
   # this process should run no more jobs.
-  def self.run(args, json)
+  def self.run(args, json, claims = nil, entries = [])
     @json = json
     @load_errors = []
+    @claims = claims
+    @claimed = {}
+    @claim_index = entries.each_with_index.to_h { |entry, index| [File.expand_path(entry), index] }
     directory = Dir.pwd
     retire = false
     status =
@@ -141,6 +178,7 @@ module TestbotRSpec
     [status.to_i, retire]
   ensure
     @json = nil
+    @claims = nil
     @after_job.each(&:call).clear
     # What rspec documents for running again in one process: the next job loads its own files afresh.
     RSpec.clear_examples
@@ -179,7 +217,7 @@ module TestbotRSpec
   end
 
   def self.run_job(job)
-    run(job.fetch("args"), job["json"])
+    run(job.fetch("args"), job["json"], job["claims"], job.fetch("entries", []))
   end
 end
 

@@ -164,4 +164,39 @@ class LocalModeIT extends Cluster {
         assertThat(cold.exit()).as(cold.all()).isZero();
         assertThat(DistributedRspecIT.pids(cold.out())).hasSize(2);
     }
+
+    @Test
+    void anIdleInstanceTakesOverTheFilesABusyInstancesJobHasNotBegunAndEachRunsOnce() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("app"));
+        Path marks = Files.createDirectories(dir.resolve("marks"));
+        // The job's first file (the largest: planned first) goes on only once a later file of its job has run in
+        // another process: without an instance taking them over it fails after a minute.
+        SampleProjects.write(project, "spec/a_slow_spec.rb", "# " + "padding ".repeat(40) + "\n" + """
+                RSpec.describe("slow") do
+                  it("waits for its job's later files to run elsewhere") do
+                    others = -> { Dir["%1$s/{b,c}"].map { |f| File.read(f).to_i }.reject { |pid| pid == Process.pid } }
+                    deadline = Time.now + 60
+                    sleep 0.05 until others.call.any? || Time.now > deadline
+                    expect(others.call).not_to be_empty
+                  end
+                end
+                """.formatted(marks));
+        for (String name : List.of("b", "c", "d")) {
+            // Created only if absent: a file run twice fails.
+            SampleProjects.write(project, "spec/" + name + "_spec.rb", """
+                    RSpec.describe("%2$s") do
+                      it("runs once") do
+                        File.open("%1$s/%2$s", File::WRONLY | File::CREAT | File::EXCL) { |f| f.write(Process.pid.to_s) }
+                        puts "RAN %2$s on instance #{ENV['TEST_ENV_NUMBER'].inspect}"
+                      end
+                    end
+                    """.formatted(marks, name));
+        }
+        Result result = request(project, Map.of(), "--instances", "2", "--files-per-job", "3");
+        assertThat(result.exit()).as(result.all()).isZero();
+        assertThat(result.out()).contains("4 examples, 0 failures").contains("of this job not yet begun ran on instance 2");
+        for (String name : List.of("b", "c", "d")) assertThat(count(result.out(), "RAN " + name + " ")).as(name).isEqualTo(1);
+        assertThat(marks.resolve("b")).exists();
+        assertThat(marks.resolve("c")).exists();
+    }
 }
