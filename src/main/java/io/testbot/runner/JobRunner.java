@@ -307,9 +307,10 @@ final class JobRunner {
 
     /**
      * The job's result with the files other instances took over from it: their results in place of its own (it left
-     * them out), their output after its, the first failing status.
+     * them out), their output after its, the first failing status, and their time added to its (so that a job's
+     * time less its files' stays what its start-ups cost, as the planner reads it).
      */
-    private static JobResult withParts(JobResult own, List<SharedJobs.Part> parts) {
+    static JobResult withParts(JobResult own, List<SharedJobs.Part> parts) {
         if (parts.isEmpty()) return own;
         Set<String> taken = new java.util.HashSet<>();
         List<JobResult> results = new ArrayList<>();
@@ -321,16 +322,18 @@ final class JobRunner {
         StringBuilder output = new StringBuilder(own.output());
         int exit = own.exitCode();
         boolean errored = own.errored();
+        double seconds = own.seconds(); // the time instances spent on the job: its own process's and the parts'
         for (int i = 0; i < parts.size(); i++) {
             JobResult part = results.get(i);
             files.addAll(part.files());
+            seconds += part.seconds();
             if (exit == 0) exit = part.exitCode();
             errored |= part.errored();
             if (output.length() > 0 && output.charAt(output.length() - 1) != '\n') output.append('\n');
             output.append("testbot: ").append(parts.get(i).files().size()).append(" file(s) of this job not yet begun ran on instance ")
                     .append(parts.get(i).instance()).append(": ").append(String.join(" ", parts.get(i).files())).append('\n').append(part.output());
         }
-        return new JobResult(own.runnerId(), own.instance(), exit, errored, output.toString(), own.seconds(), own.setupSeconds(), own.command(), files,
+        return new JobResult(own.runnerId(), own.instance(), exit, errored, output.toString(), seconds, own.setupSeconds(), own.command(), files,
                 own.bootedWorker());
     }
 
