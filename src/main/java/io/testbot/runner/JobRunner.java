@@ -140,17 +140,17 @@ final class JobRunner {
             String output = ran.output();
             double seconds = (System.nanoTime() - processStarted) / 1e9;
             if (timedOut.remove(job.jobId())) {
-                return withParts(new JobResult(runnerId.get(), instance, exit, true, output + "\ntestbot: job stopped after " + job.timeoutSeconds()
+                return SharedJobs.withParts(new JobResult(runnerId.get(), instance, exit, true, output + "\ntestbot: job stopped after " + job.timeoutSeconds()
                         + " s (job timeout) on " + config.hostname() + "\n", seconds, setup, display, emptyResults(job)), parts);
             }
             try {
                 Adapter.Results results = adapter.readResults(resultFile, job.files(), exit, job.options());
                 boolean errored = results.errorsOutsideExamples() > 0;
-                return withParts(new JobResult(runnerId.get(), instance, exit, errored, output, seconds, setup, display, results.files(), ran.bootedWorker()), parts);
+                return SharedJobs.withParts(new JobResult(runnerId.get(), instance, exit, errored, output, seconds, setup, display, results.files(), ran.bootedWorker()), parts);
             } catch (IOException e) {
                 Map<String, String> notLoaded = adapter.notLoaded(output, job.files());
                 if (!notLoaded.isEmpty() && parts.isEmpty()) return withoutWhatDidNotLoad(root, job, instance, adapter, display, testEnvNumber, started, output, exit, notLoaded);
-                return withParts(new JobResult(runnerId.get(), instance, exit, true, output + "\ntestbot: " + e.getMessage() + " (exit status " + exit + ")\n",
+                return SharedJobs.withParts(new JobResult(runnerId.get(), instance, exit, true, output + "\ntestbot: " + e.getMessage() + " (exit status " + exit + ")\n",
                         seconds, setup, display, emptyResults(job)), parts);
             }
         } catch (IOException e) {
@@ -187,13 +187,8 @@ final class JobRunner {
                 // Nothing of the build is queued and each job this runner holds has its worker: it needs no more forks.
                 if (drainedBuilds.contains(job.buildId()) && running.keySet().containsAll(held)) workers.spares().drained();
                 try {
-                    outcome = worker.run(adapter.workerJob(job.files(), job.options(), resultFile, sharing == null ? null : sharing.claims));
-                } catch (IOException e) {
-                    workers.forget(instance, worker);
-                    worker.close();
-                    throw e;
+                    outcome = send(worker, instance, adapter.workerJob(job.files(), job.options(), resultFile, sharing == null ? null : sharing.claims));
                 } finally {
-                    worker.release();
                     if (timeout != null) timeout.cancel(false);
                 }
                 // Sent just as the worker ended idle: once more, on a fresh one.
@@ -210,6 +205,25 @@ final class JobRunner {
                 }
             }
         }
+        return settle(worker, instance, outcome, booted, parts);
+    }
+
+    /** Sends a worker its job's line and waits for the outcome; a worker that could not take it is dropped. */
+    private WarmWorker.Outcome send(WarmWorker worker, int instance, String line) throws IOException {
+        try {
+            return worker.run(line);
+        } catch (IOException e) {
+            workers.forget(instance, worker);
+            worker.close();
+            throw e;
+        } finally {
+            worker.release();
+        }
+    }
+
+    /** What the outcome of a job leaves of its worker, and what the job ran to. */
+    private Ran settle(WarmWorker worker, int instance, WarmWorker.Outcome outcome, boolean booted, List<SharedJobs.Part> parts)
+            throws InterruptedException {
         if (outcome.status() == null) {
             // It ended during the job (a crash, exit!, or it was killed): the next job starts a new one.
             workers.forget(instance, worker);
@@ -284,57 +298,15 @@ final class JobRunner {
         WarmWorker.Outcome outcome;
         try {
             if (cancelled.contains(job.jobId())) ProcessGroups.kill(process);
-            outcome = worker.run(adapter.workerJob(job.files(), job.options(), resultFile));
-        } catch (IOException e) {
-            workers.forget(instance, worker);
-            worker.close();
-            throw e;
+            outcome = send(worker, instance, adapter.workerJob(job.files(), job.options(), resultFile));
         } finally {
-            worker.release();
             if (timeout != null) timeout.cancel(false);
             helping.computeIfPresent(job.jobId(), (id, processes) -> {
                 processes.remove(process);
                 return processes.isEmpty() ? null : processes;
             });
         }
-        if (outcome.status() == null) {
-            workers.forget(instance, worker);
-            return new Ran(worker.process().waitFor(), outcome.output(), false);
-        }
-        if (outcome.retire()) workers.retire(instance, worker);
-        return new Ran(outcome.status(), outcome.output(), false);
-    }
-
-    /**
-     * The job's result with the files other instances took over from it: their results in place of its own (it left
-     * them out), their output after its, the first failing status, and their time added to its (so that a job's
-     * time less its files' stays what its start-ups cost, as the planner reads it).
-     */
-    static JobResult withParts(JobResult own, List<SharedJobs.Part> parts) {
-        if (parts.isEmpty()) return own;
-        Set<String> taken = new java.util.HashSet<>();
-        List<JobResult> results = new ArrayList<>();
-        for (SharedJobs.Part part : parts) {
-            part.files().forEach(file -> taken.add(withoutDotSlash(file)));
-            results.add(part.result().join());
-        }
-        List<FileResult> files = new ArrayList<>(own.files().stream().filter(f -> !taken.contains(withoutDotSlash(f.path()))).toList());
-        StringBuilder output = new StringBuilder(own.output());
-        int exit = own.exitCode();
-        boolean errored = own.errored();
-        double seconds = own.seconds(); // the time instances spent on the job: its own process's and the parts'
-        for (int i = 0; i < parts.size(); i++) {
-            JobResult part = results.get(i);
-            files.addAll(part.files());
-            seconds += part.seconds();
-            if (exit == 0) exit = part.exitCode();
-            errored |= part.errored();
-            if (output.length() > 0 && output.charAt(output.length() - 1) != '\n') output.append('\n');
-            output.append("testbot: ").append(parts.get(i).files().size()).append(" file(s) of this job not yet begun ran on instance ")
-                    .append(parts.get(i).instance()).append(": ").append(String.join(" ", parts.get(i).files())).append('\n').append(part.output());
-        }
-        return new JobResult(own.runnerId(), own.instance(), exit, errored, output.toString(), seconds, own.setupSeconds(), own.command(), files,
-                own.bootedWorker());
+        return settle(worker, instance, outcome, false, List.of());
     }
 
     /** The job in a process of its own. */
@@ -425,10 +397,6 @@ final class JobRunner {
         log.warn("job {}: {}", job.jobId(), message.strip());
         return new JobResult(runnerId.get(), instance, -1, true, message.endsWith("\n") ? message : message + "\n",
                 0, (System.nanoTime() - started) / 1e9, display, emptyResults(job));
-    }
-
-    private static String withoutDotSlash(String path) {
-        return path.startsWith("./") ? path.substring(2) : path;
     }
 
     private static List<FileResult> emptyResults(JobAssignment job) {

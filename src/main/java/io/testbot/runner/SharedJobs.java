@@ -1,6 +1,7 @@
 package io.testbot.runner;
 
 import io.testbot.adapters.Adapter;
+import io.testbot.protocol.FileResult;
 import io.testbot.protocol.JobAssignment;
 import io.testbot.protocol.JobResult;
 
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -111,5 +113,41 @@ final class SharedJobs {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /**
+     * The job's result with the files other instances took over from it: their results in place of its own (it left
+     * them out), their output after its, the first failing status, and their time added to its (so that a job's
+     * time less its files' stays what its start-ups cost, as the planner reads it).
+     */
+    static JobResult withParts(JobResult own, List<Part> parts) {
+        if (parts.isEmpty()) return own;
+        Set<String> taken = new java.util.HashSet<>();
+        List<JobResult> results = new ArrayList<>();
+        for (Part part : parts) {
+            part.files().forEach(file -> taken.add(withoutDotSlash(file)));
+            results.add(part.result().join());
+        }
+        List<FileResult> files = new ArrayList<>(own.files().stream().filter(f -> !taken.contains(withoutDotSlash(f.path()))).toList());
+        StringBuilder output = new StringBuilder(own.output());
+        int exit = own.exitCode();
+        boolean errored = own.errored();
+        double seconds = own.seconds(); // the time instances spent on the job: its own process's and the parts'
+        for (int i = 0; i < parts.size(); i++) {
+            JobResult part = results.get(i);
+            files.addAll(part.files());
+            seconds += part.seconds();
+            if (exit == 0) exit = part.exitCode();
+            errored |= part.errored();
+            if (output.length() > 0 && output.charAt(output.length() - 1) != '\n') output.append('\n');
+            output.append("testbot: ").append(parts.get(i).files().size()).append(" file(s) of this job not yet begun ran on instance ")
+                    .append(parts.get(i).instance()).append(": ").append(String.join(" ", parts.get(i).files())).append('\n').append(part.output());
+        }
+        return new JobResult(own.runnerId(), own.instance(), exit, errored, output.toString(), seconds, own.setupSeconds(), own.command(), files,
+                own.bootedWorker());
+    }
+
+    private static String withoutDotSlash(String path) {
+        return path.startsWith("./") ? path.substring(2) : path;
     }
 }

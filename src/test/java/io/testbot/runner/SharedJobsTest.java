@@ -70,7 +70,7 @@ class SharedJobsTest {
         // The job's own worker left c out: its results say nothing ran there.
         List<FileResult> own = List.of(new FileResult("spec/a_spec.rb", 1, 0, 0, 0.2, List.of()), new FileResult("spec/b_spec.rb", 3, 0, 0, 0.3, List.of()),
                 new FileResult("spec/c_spec.rb", 0, 0, 0, 0, List.of()));
-        JobResult merged = JobRunner.withParts(new JobResult("r", 1, 0, false, "a and b\n", 0.6, 0.1, "rspec ...", own), shared.close(running));
+        JobResult merged = SharedJobs.withParts(new JobResult("r", 1, 0, false, "a and b\n", 0.6, 0.1, "rspec ...", own), shared.close(running));
 
         assertThat(merged.exitCode()).as("a part's failure fails the job").isEqualTo(1);
         assertThat(merged.files()).containsExactly(own.get(0), own.get(1), failed);
