@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Runs one job from start to result: the project's files in place, the build's before_run once per runner, the job
+ * Runs one job from start to result: the project's files in place, the build's before_run once per runner ({@link BeforeRuns}), the job
  * in its instance's warm worker or in a process of its own, its timeout and cancellation, and its results read, or
  * the reason there are none. The {@link Runner} hands each job it takes to {@link #run} and reports what it returns.
  */
@@ -51,14 +51,12 @@ final class JobRunner {
     private final SharedJobs shared = new SharedJobs();
     private final Set<Long> cancelled = ConcurrentHashMap.newKeySet();
     private final Set<Long> timedOut = ConcurrentHashMap.newKeySet();
-    private final Map<Long, CompletableFuture<BeforeRun>> beforeRuns = new ConcurrentHashMap<>();
+    private final BeforeRuns beforeRuns;
     private final ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "runner-job-timeouts");
         t.setDaemon(true);
         return t;
     });
-
-    private record BeforeRun(boolean ok, String output) {}
 
     /**
      * What a job's process printed, its exit status, whether it was a warm worker that booted for it, and the files
@@ -80,6 +78,7 @@ final class JobRunner {
             timeouts.scheduleWithFixedDelay(() -> workspace.sweepQuietly(java.time.Instant.now().minus(config.keepCopies())), 0, 1, TimeUnit.HOURS);
         }
         this.workers = workers;
+        this.beforeRuns = new BeforeRuns(config, workers);
         this.runnerId = runnerId;
         this.held = held;
         this.drainedBuilds = drainedBuilds;
@@ -117,7 +116,7 @@ final class JobRunner {
 
     private JobResult runIn(Path root, JobAssignment job, int instance, Adapter adapter, String display, String testEnvNumber,
                             long started) throws InterruptedException {
-        BeforeRun before = beforeRun(job, root);
+        BeforeRuns.Outcome before = beforeRuns.run(job, root);
         if (!before.ok()) return errored(job, instance, display, before.output(), started);
 
         Path resultFile = null;
@@ -359,38 +358,6 @@ final class JobRunner {
             log.warn("job {}: stopped after {} s (job timeout)", job.jobId(), job.timeoutSeconds());
             ProcessGroups.kill(process);
         }, job.timeoutSeconds(), TimeUnit.SECONDS);
-    }
-
-    /** Runs the build's before_run command once on this runner; every instance waits for the one outcome. */
-    private BeforeRun beforeRun(JobAssignment job, Path root) throws InterruptedException {
-        if (job.beforeRun() == null || job.beforeRun().isBlank()) return new BeforeRun(true, "");
-        CompletableFuture<BeforeRun> mine = new CompletableFuture<>();
-        CompletableFuture<BeforeRun> existing = beforeRuns.putIfAbsent(job.buildId(), mine);
-        if (existing != null) return existing.join();
-        beforeRuns.keySet().removeIf(buildId -> buildId < job.buildId() - Runner.REMEMBERED_BUILDS);
-        // Idle workers of other builds would hold on to what before_run may rebuild (a test database, say).
-        workers.retireIdle(worker -> worker.buildId() != job.buildId()).forEach(CompletableFuture::join);
-        try {
-            log.info("build {}: running before_run: {}", job.buildId(), job.beforeRun());
-            ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(List.of("sh", "-c", job.beforeRun())))
-                    .directory(root.toFile()).redirectErrorStream(true);
-            JobEnvironment.apply(builder, config.environment(), "", config.instances());
-            Process process = builder.start();
-            process.getOutputStream().close();
-            String output;
-            try (InputStream in = process.getInputStream()) {
-                output = OutputCapture.read(in);
-            }
-            int exit = process.waitFor();
-            BeforeRun outcome = exit == 0 ? new BeforeRun(true, output)
-                    : new BeforeRun(false, output + "\ntestbot: before_run failed on " + config.hostname() + " (exit status " + exit + "): " + job.beforeRun() + "\n");
-            mine.complete(outcome);
-            return outcome;
-        } catch (IOException e) {
-            BeforeRun outcome = new BeforeRun(false, "testbot: could not start before_run on " + config.hostname() + ": " + e.getMessage() + "\n");
-            mine.complete(outcome);
-            return outcome;
-        }
     }
 
     private JobResult errored(JobAssignment job, int instance, String display, String message, long started) {
