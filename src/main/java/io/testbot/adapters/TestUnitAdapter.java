@@ -74,6 +74,18 @@ public final class TestUnitAdapter implements RubyFramework {
         return Resources.jsonLine(Map.of("files", files, "options", options, "json", resultFile.toString()));
     }
 
+    /** A test class runs only once its file is claimed (testbot_test_reporter.rb), with minitest as with Test::Unit. */
+    @Override
+    public boolean sharesFiles(List<String> files) {
+        return true;
+    }
+
+    @Override
+    public String workerJob(List<String> files, List<String> options, Path resultFile, Path claims) {
+        if (claims == null) return workerJob(files, options, resultFile);
+        return Resources.jsonLine(Map.of("files", files, "options", options, "json", resultFile.toString(), "claims", claims.toString()));
+    }
+
     @Override
     public String displayCommand(List<String> files, List<String> options) {
         List<String> words = new ArrayList<>(List.of("ruby", "-Itest", "-e"));

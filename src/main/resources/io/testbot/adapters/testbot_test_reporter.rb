@@ -4,6 +4,10 @@
 #
 # Loads the job's test files into this one process, lets whichever framework they use run them as it always does
 # (its own output on the console), and writes every test's outcome as JSON to RESULTS.json when the process ends.
+# With TESTBOT_CLAIMS (a directory), another instance of the runner may take over the job's files not yet begun: a
+# test class runs only once this process has claimed the file it is defined in (a file created there, named by its
+# place in the job's list, which only one process can create); one claimed first by another is left out, and counted
+# there.
 # testbot_test_worker.rb requires it and runs each job the same way, in a fork of a process that loaded the helper.
 require "json"
 
@@ -37,6 +41,46 @@ module TestbotReporter
     end
   end
 
+  # Whether the test class is this process's to run: a class of none of the job's files is; one of the job's files
+  # is once claimed (see the header).
+  def self.claim(klass)
+    @claims ||= ENV["TESTBOT_CLAIMS"] || false
+    return true unless @claims
+
+    @claim_index ||= files.each_with_index.to_h { |file, index| [File.expand_path(file), index] }
+    @claimed ||= {}
+    index = defined_in(klass).filter_map { |file| @claim_index[file] }.first
+    return true if index.nil?
+    return @claimed[index] if @claimed.key?(index)
+
+    @claimed[index] =
+      begin
+        File.open(File.join(@claims, index.to_s), File::WRONLY | File::CREAT | File::EXCL) { |f| f.write("#{Process.pid}\n") }
+        true
+      rescue Errno::EEXIST
+        false
+      end
+  end
+
+  # The files that define the class's own methods, its tests first.
+  def self.defined_in(klass)
+    names = klass.public_instance_methods(false).sort_by { |m| m.to_s.start_with?("test") ? 0 : 1 }
+    names.filter_map { |m| klass.instance_method(m).source_location&.first }.map { |file| File.expand_path(file) }.uniq
+  end
+
+  # Minitest runs each class with Runnable.run; Test::Unit each class's suite with TestSuite#run.
+  module MinitestClaims
+    def run(reporter, options = {})
+      return super if equal?(::Minitest::Runnable) || TestbotReporter.claim(self)
+    end
+  end
+
+  module TestUnitClaims
+    def run(result, &progress_block)
+      return super if !respond_to?(:test_case) || test_case.nil? || TestbotReporter.claim(test_case)
+    end
+  end
+
   # Loads the job's files (one that does not load costs only itself) and hooks into the frameworks they use.
   def self.load_files
     files.each do |file|
@@ -50,6 +94,10 @@ module TestbotReporter
     end
     hook_minitest
     hook_test_unit
+    if ENV["TESTBOT_CLAIMS"]
+      ::Minitest::Runnable.singleton_class.prepend(MinitestClaims) if defined?(::Minitest::Runnable)
+      ::Test::Unit::TestSuite.prepend(TestUnitClaims) if defined?(::Test::Unit::TestSuite)
+    end
   end
 
   class << self

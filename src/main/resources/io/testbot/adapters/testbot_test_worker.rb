@@ -5,7 +5,8 @@
 #   ruby testbot_test_worker.rb                       (TESTBOT_WORKER_MARKER in the environment)
 #
 # Served by testbot_worker.rb (beside this file: the job loop, spares and the zygote). Each job is a line
-# {"files": [test files], "options": [the framework's options], "json": results file}, run as
+# {"files": [test files], "options": [the framework's options], "json": results file, "claims": directory or
+# absent}, run as
 # `ruby -Itest testbot_test_reporter.rb RESULTS.json FILES -- OPTIONS` would run it (see that file).
 #
 # A fork starts from the helper and nothing else: no job sees what another job loaded or changed, and each job's
@@ -63,6 +64,8 @@ module TestbotTests
     warm = !helper.nil? && files.all? { |file| requires_helper?(file, helper) }
     pid = fork do
       $stdin.reopen(File::NULL) # the worker's jobs are not the tests' input
+      # Another instance may take over the files this job has not begun (testbot_test_reporter.rb's claims).
+      ENV["TESTBOT_CLAIMS"] = job["claims"] if job["claims"]
       unless warm
         exec("ruby", "-Itest", File.expand_path("testbot_test_reporter.rb", __dir__), json, *files, "--", *options)
       end

@@ -120,6 +120,58 @@ class FrameworkWorkersTest {
         }
     }
 
+    /**
+     * A job whose file another instance claimed first leaves it out, and claims the others as it runs them: rspec's,
+     * minitest's and Test::Unit's workers, Test::Unit also in a process of its own (a file without the helper).
+     */
+    @Test
+    void aJobRunsOnlyTheFilesItClaimsAndLeavesOutOnesAnotherProcessClaimedFirst(@TempDir Path project) throws Exception {
+        Files.createDirectories(project.resolve("test"));
+        Files.createDirectories(project.resolve("spec"));
+        Files.writeString(project.resolve("test/test_helper.rb"), "require \"minitest/autorun\"\n");
+        for (String name : List.of("a", "b", "c")) {
+            Files.writeString(project.resolve("test/" + name + "_test.rb"), """
+                    require "test_helper"
+                    class %1$sTest < Minitest::Test
+                      def test_one; assert true; end
+                      def test_two; assert true; end
+                    end
+                    """.formatted(name.toUpperCase()));
+            Files.writeString(project.resolve("test/unit_" + name + "_test.rb"), """
+                    require "test/unit"
+                    class Unit%1$sTest < Test::Unit::TestCase
+                      def test_one; assert true; end
+                    end
+                    """.formatted(name.toUpperCase()));
+            Files.writeString(project.resolve("spec/" + name + "_spec.rb"), """
+                    RSpec.describe("%1$s") { it("one") { }; it("two") { } }
+                    RSpec.describe("%1$s again") { it("three") { } }
+                    """.formatted(name));
+        }
+        record Case(Adapter adapter, List<String> files, int testsPerFile) {}
+        List<Case> cases = List.of(new Case(Adapters.get("test"), List.of("test/a_test.rb", "test/b_test.rb", "test/c_test.rb"), 2),
+                new Case(Adapters.get("test"), List.of("test/unit_a_test.rb", "test/unit_b_test.rb", "test/unit_c_test.rb"), 1),
+                new Case(Adapters.get("rspec"), List.of("spec/a_spec.rb", "spec/b_spec.rb", "spec/c_spec.rb"), 3));
+        for (Case c : cases) {
+            Path claims = Files.createDirectories(project.resolve("claims-" + c.files().get(0).replace('/', '-')));
+            Files.writeString(claims.resolve("1"), "taken over\n"); // another instance has the second file
+            WarmWorker worker = start(c.adapter(), project, List.of());
+            try {
+                Path json = project.resolve("results-" + c.files().get(0).replace('/', '-') + ".json");
+                WarmWorker.Outcome outcome = worker.run(c.adapter().workerJob(c.files(), List.of(), json, claims));
+                assertThat(outcome.status()).as(c.files() + ": " + outcome.output()).isZero();
+                List<FileResult> results = c.adapter().readResults(json, c.files(), 0, List.of()).files();
+                assertThat(results).as(c.files().toString()).extracting(FileResult::path, FileResult::examples)
+                        .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(c.files().get(0), c.testsPerFile()),
+                                org.assertj.core.groups.Tuple.tuple(c.files().get(1), 0), org.assertj.core.groups.Tuple.tuple(c.files().get(2), c.testsPerFile()));
+                assertThat(claims).as("the files it ran, claimed").isDirectoryContaining(p -> p.getFileName().toString().equals("0"))
+                        .isDirectoryContaining(p -> p.getFileName().toString().equals("2"));
+            } finally {
+                worker.close();
+            }
+        }
+    }
+
     @Test
     void cucumberLoadsItsSupportCodeOnceAndRunsJobAfterJob(@TempDir Path project) throws Exception {
         Adapter cucumber = Adapters.get("cucumber");
