@@ -62,10 +62,13 @@ final class Resources {
 
     /** The loop every Ruby framework's worker runs in (see testbot_worker.rb): unpacked beside each worker script. */
     static final String RUBY_WORKER = "testbot_worker.rb";
+    /** How a job's files are claimed when they are shared between instances: required by the frameworks' scripts. */
+    static final String CLAIMS = "testbot_claims.rb";
 
-    /** Writes a framework's Ruby worker script into dir, with the worker loop it requires beside it. */
+    /** Writes a framework's Ruby worker script into dir, with the worker loop and the claims it requires beside it. */
     static Path unpackRubyWorker(String script, Path dir) throws IOException {
         unpack(RUBY_WORKER, dir, RUBY_WORKER);
+        unpack(CLAIMS, dir, CLAIMS);
         return unpack(script, dir, script);
     }
 

@@ -38,6 +38,7 @@ public final class TestUnitAdapter implements RubyFramework {
 
     @Override
     public List<String> command(List<String> files, List<String> options, Path resultFile) throws IOException {
+        Resources.unpack(Resources.CLAIMS, resultFile.getParent(), Resources.CLAIMS);
         List<String> command = new ArrayList<>(List.of("ruby", "-Itest", Resources.unpack(REPORTER, resultFile.getParent(), REPORTER).toString(), resultFile.toString()));
         command.addAll(files);
         command.add("--");

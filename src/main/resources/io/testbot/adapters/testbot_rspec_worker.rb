@@ -29,6 +29,7 @@
 #
 # A spare or zygote preloads rspec itself, and nothing of a project.
 require_relative "testbot_worker"
+require_relative "testbot_claims"
 require "rspec/core"
 
 # What testbot adds to rspec, for the job that is running.
@@ -42,7 +43,7 @@ module TestbotRSpec
     attr_accessor :last_error
     # What to undo once the running job is over.
     attr_reader :after_job
-    # The running job's claims directory, when another instance may take over its files; nil otherwise.
+    # The running job's claims (testbot_claims.rb), when another instance may take over its files; nil otherwise.
     attr_reader :claims
   end
   @load_errors = []
@@ -121,26 +122,10 @@ module TestbotRSpec
   module ClaimsFilesBeforeRunning
     def run(reporter = RSpec::Core::NullReporter)
       return super unless TestbotRSpec.claims && superclass == RSpec::Core::ExampleGroup
-      return true unless TestbotRSpec.claim(metadata[:absolute_file_path])
+      return true unless TestbotRSpec.claims.claim(metadata[:absolute_file_path])
 
       super
     end
-  end
-
-  # Whether the job's file at path is this worker's to run: claimed in the claims directory by creating a file named
-  # by its place in the job's list, which only one process can create. A file that is not one of the job's is.
-  def self.claim(path)
-    index = @claim_index[File.expand_path(path.to_s)]
-    return true if index.nil?
-    return @claimed[index] if @claimed.key?(index)
-
-    @claimed[index] =
-      begin
-        File.open(File.join(@claims, index.to_s), File::WRONLY | File::CREAT | File::EXCL) { |file| file.write("#{Process.pid}\n") }
-        true
-      rescue Errno::EEXIST
-        false
-      end
   end
 
   RSpec::Core::ExampleGroup.singleton_class.prepend(ClaimsFilesBeforeRunning)
@@ -157,9 +142,7 @@ module TestbotRSpec
   def self.run(args, json, claims = nil, entries = [])
     @json = json
     @load_errors = []
-    @claims = claims
-    @claimed = {}
-    @claim_index = entries.each_with_index.to_h { |entry, index| [File.expand_path(entry), index] }
+    @claims = claims && TestbotClaims::Job.new(claims, entries)
     directory = Dir.pwd
     retire = false
     status =

@@ -10,6 +10,7 @@
 # there.
 # testbot_test_worker.rb requires it and runs each job the same way, in a fork of a process that loaded the helper.
 require "json"
+require_relative "testbot_claims"
 
 module TestbotReporter
   @tests = []
@@ -41,25 +42,11 @@ module TestbotReporter
     end
   end
 
-  # Whether the test class is this process's to run: a class of none of the job's files is; one of the job's files
-  # is once claimed (see the header).
+  # Whether the test class is this process's to run (see testbot_claims.rb): with TESTBOT_CLAIMS, a class defined in
+  # one of the job's files once this process has claimed that file.
   def self.claim(klass)
-    @claims ||= ENV["TESTBOT_CLAIMS"] || false
-    return true unless @claims
-
-    @claim_index ||= files.each_with_index.to_h { |file, index| [File.expand_path(file), index] }
-    @claimed ||= {}
-    index = defined_in(klass).filter_map { |file| @claim_index[file] }.first
-    return true if index.nil?
-    return @claimed[index] if @claimed.key?(index)
-
-    @claimed[index] =
-      begin
-        File.open(File.join(@claims, index.to_s), File::WRONLY | File::CREAT | File::EXCL) { |f| f.write("#{Process.pid}\n") }
-        true
-      rescue Errno::EEXIST
-        false
-      end
+    @claims = ENV["TESTBOT_CLAIMS"] ? TestbotClaims::Job.new(ENV["TESTBOT_CLAIMS"], files) : false if @claims.nil?
+    !@claims || @claims.claim(defined_in(klass))
   end
 
   # The files that define the class's own methods, its tests first.
