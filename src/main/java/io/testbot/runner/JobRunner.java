@@ -149,21 +149,14 @@ final class JobRunner {
             } catch (IOException e) {
                 Map<String, String> notLoaded = adapter.notLoaded(output, job.files());
                 if (!notLoaded.isEmpty() && parts.isEmpty()) return withoutWhatDidNotLoad(root, job, instance, adapter, display, testEnvNumber, started, output, exit, notLoaded);
-                return SharedJobs.withParts(new JobResult(runnerId.get(), instance, exit, true, output + "\ntestbot: " + e.getMessage() + " (exit status " + exit + ")\n",
-                        seconds, setup, display, emptyResults(job)), parts);
+                return SharedJobs.withParts(new JobResult(runnerId.get(), instance, exit, true, withoutResults(output, e, exit), seconds, setup, display,
+                        emptyResults(job)), parts);
             }
         } catch (IOException e) {
             return errored(job, instance, display, "testbot: could not run the job on " + config.hostname() + ": " + e.getMessage(), started);
         } finally {
             running.remove(job.jobId());
-            if (resultFile != null) {
-                try {
-                    Files.deleteIfExists(resultFile);
-                    Files.deleteIfExists(Adapter.sideFile(resultFile));
-                } catch (IOException ignored) {
-                    // a leftover result file is harmless
-                }
-            }
+            if (resultFile != null) deleteResults(resultFile);
         }
     }
 
@@ -267,8 +260,7 @@ final class JobRunner {
                 Adapter.Results results = adapter.readResults(resultFile, part.files(), ran.exit(), job.options());
                 result = new JobResult(runnerId.get(), instance, ran.exit(), results.errorsOutsideExamples() > 0, ran.output(), seconds, 0, display, results.files());
             } catch (IOException e) {
-                result = new JobResult(runnerId.get(), instance, ran.exit(), true, ran.output() + "\ntestbot: " + e.getMessage() + " (exit status " + ran.exit() + ")\n",
-                        seconds, 0, display, emptyResults(job));
+                result = new JobResult(runnerId.get(), instance, ran.exit(), true, withoutResults(ran.output(), e, ran.exit()), seconds, 0, display, emptyResults(job));
             }
         } catch (IOException | RuntimeException e) {
             result = errored(job, instance, display, "testbot: could not run files taken over from instance " + part.of().instance + " on "
@@ -276,14 +268,23 @@ final class JobRunner {
         } finally {
             if (result == null) result = errored(job, instance, display, "testbot: interrupted while running files taken over", started);
             part.result().complete(result);
-            try {
-                Files.deleteIfExists(resultFile);
-                Files.deleteIfExists(Adapter.sideFile(resultFile));
-            } catch (IOException ignored) {
-                // a leftover result file is harmless
-            }
+            deleteResults(resultFile);
         }
         return true;
+    }
+
+    private static void deleteResults(Path resultFile) {
+        try {
+            Files.deleteIfExists(resultFile);
+            Files.deleteIfExists(Adapter.sideFile(resultFile));
+        } catch (IOException ignored) {
+            // a leftover result file is harmless
+        }
+    }
+
+    /** What a job says when its framework left no results to read: its output, and why. */
+    private static String withoutResults(String output, IOException why, int exit) {
+        return output + "\ntestbot: " + why.getMessage() + " (exit status " + exit + ")\n";
     }
 
     /** Taken-over files in the instance's warm worker, stopped with the job (cancelled, or at its timeout). */

@@ -134,7 +134,12 @@ final class Workspace {
     }
 
     private Path stateFile(Copy copy) {
-        return workDir.resolve("state").resolve(copy.name + ".json");
+        return stateFile(copy.name);
+    }
+
+    /** Where a copy's record of what was written in it is kept. */
+    private Path stateFile(String name) {
+        return workDir.resolve("state").resolve(name + ".json");
     }
 
     /**
@@ -156,7 +161,7 @@ final class Workspace {
                 Path stamp = Files.exists(used) ? used : dir;
                 if (!Files.getLastModifiedTime(stamp, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(cutoff)) continue;
                 deleteTree(dir);
-                Files.deleteIfExists(workDir.resolve("state").resolve(name + ".json"));
+                Files.deleteIfExists(stateFile(name));
                 Files.deleteIfExists(used);
                 copies.values().forEach(list -> list.removeIf(c -> c.name.equals(name)));
                 deleted++;
@@ -209,7 +214,9 @@ final class Workspace {
         ManifestDelta reply = client.get(base == null ? path : path + "?base=" + base, ManifestDelta.class);
         if (!reply.isWhole() && !reply.base().equals(base)) throw new IOException("the server sent a change to a snapshot this copy is not at");
         // A change applies to the entries the copy was synced to, kept as they were: nothing else can have changed them.
-        List<FileEntry> manifest = reply.isWhole() ? reply.changed() : Manifests.apply(copy.files.values(), reply);
+        // A whole manifest goes to the materializer as sent, which refuses one that lists a path twice.
+        Map<String, FileEntry> files = reply.isWhole() ? null : Manifests.apply(copy.files, reply);
+        List<FileEntry> manifest = files == null ? reply.changed() : List.copyOf(files.values());
         long started = System.nanoTime();
         Materializer.Stats stats = materializer.materialize(copy.dir, stateFile(copy), manifest, shas -> {
             try (InputStream in = client.postForStream(Api.BLOBS_FETCH, new BlobQuery(shas))) {
@@ -220,7 +227,7 @@ final class Workspace {
             }
         }, treeAsWritten);
         copy.snapshot = reply.digest();
-        copy.files = Manifests.byPath(manifest);
+        copy.files = files != null ? files : Manifests.byPath(manifest);
         copy.lastSync = new Synced(!reply.isWhole(), stats);
         Path used = usedMarker(copy.name);
         if (!Files.exists(used)) Files.createFile(used);

@@ -43,18 +43,15 @@ public final class Manifests {
         return new ManifestDelta(nextDigest, baseDigest, changed, removed);
     }
 
-    /** The manifest that delta makes of base (which must be the snapshot it was made from); unordered. */
-    public static List<FileEntry> apply(Collection<FileEntry> base, ManifestDelta delta) {
-        return delta.isWhole() ? List.copyOf(delta.changed()) : apply(byPath(base), delta);
-    }
-
-    /** {@link #apply(Collection, ManifestDelta)} to a base given by path (left as it is). */
-    public static List<FileEntry> apply(Map<String, FileEntry> base, ManifestDelta delta) {
-        if (delta.isWhole()) return List.copyOf(delta.changed());
-        Map<String, FileEntry> byPath = new HashMap<>(base);
+    /**
+     * The snapshot, by path, that a change makes of base (which must be the snapshot it was made from; it is left as
+     * it is). A whole one is only its entries.
+     */
+    public static Map<String, FileEntry> apply(Map<String, FileEntry> base, ManifestDelta delta) {
+        Map<String, FileEntry> byPath = delta.isWhole() ? new HashMap<>() : new HashMap<>(base);
         for (String path : delta.removed()) byPath.remove(path);
         for (FileEntry entry : delta.changed()) byPath.put(entry.path(), entry);
-        return new ArrayList<>(byPath.values());
+        return byPath;
     }
 
     public static Map<String, FileEntry> byPath(Collection<FileEntry> manifest) {

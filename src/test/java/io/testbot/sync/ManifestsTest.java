@@ -41,13 +41,16 @@ class ManifestsTest {
         assertThat(delta.isWhole()).isFalse();
         assertThat(delta.changed()).extracting(FileEntry::path).containsExactlyInAnyOrder("lib/f10.rb", "lib/f20.rb", "lib/new.rb");
         assertThat(delta.removed()).containsExactly("lib/f30.rb");
-        List<FileEntry> applied = Manifests.apply(base, delta);
+        java.util.Map<String, FileEntry> baseByPath = Manifests.byPath(base);
+        java.util.Collection<FileEntry> applied = Manifests.apply(baseByPath, delta).values();
         assertThat(applied).containsExactlyInAnyOrderElementsOf(next);
         assertThat(Manifests.digest(applied)).isEqualTo(delta.digest());
+        assertThat(baseByPath.values()).as("the base is left as it was").containsExactlyInAnyOrderElementsOf(base);
 
         ManifestDelta none = Manifests.delta(delta.digest(), Manifests.byPath(next), delta.digest(), next);
         assertThat(none.changed()).isEmpty();
         assertThat(none.removed()).isEmpty();
-        assertThat(Manifests.apply(next, ManifestDelta.whole("d", List.of(next.get(0))))).as("a whole one replaces the base").containsExactly(next.get(0));
+        assertThat(Manifests.apply(Manifests.byPath(next), ManifestDelta.whole("d", List.of(next.get(0)))).values()).as("a whole one replaces the base")
+                .containsExactly(next.get(0));
     }
 }
