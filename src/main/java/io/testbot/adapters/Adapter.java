@@ -163,6 +163,11 @@ public interface Adapter {
         return ASSUMED_JOB_OVERHEAD;
     }
 
+    /** The same on runners that start a process per job (--no-warm), where every job boots the framework. */
+    default double assumedJobOverhead(boolean processPerJob) {
+        return processPerJob ? Math.max(ASSUMED_JOB_OVERHEAD, assumedJobOverhead()) : assumedJobOverhead();
+    }
+
     /** Whether {@link #split} can cut a file into parts. */
     default boolean canSplit() {
         return false;

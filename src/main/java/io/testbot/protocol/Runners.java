@@ -4,7 +4,17 @@ package io.testbot.protocol;
 public final class Runners {
     private Runners() {}
 
-    public record Registration(String hostname, String version, int instances, String workDir) {}
+    /**
+     * @param processPerJob the runner starts a process per job (--no-warm): every job pays the framework's boot, where
+     *                      a runner with warm workers pays it once per instance and build. The server keeps the two
+     *                      modes' job start-up costs apart and plans a build with its runners' mode.
+     */
+    public record Registration(String hostname, String version, int instances, String workDir, boolean processPerJob) {
+        /** A runner with warm workers. */
+        public Registration(String hostname, String version, int instances, String workDir) {
+            this(hostname, version, instances, workDir, false);
+        }
+    }
 
     public record Registered(String runnerId, String serverVersion, boolean upToDate) {}
 

@@ -218,6 +218,11 @@ public final class Requester {
         thread.start();
     }
 
+    /** What starting a job costs before any is measured: local mode knows its mode; a server's runners decide theirs. */
+    private double assumedJobOverhead() {
+        return adapter.assumedJobOverhead(config.server() == null && !config.warm());
+    }
+
     /** --dry-run: the expected wall time from history, from the server or from local mode's own store. */
     private int estimate(Path root, List<String> files) {
         Estimate.Request request = new Estimate.Request(projectKey(root), adapter.name(), files);
@@ -225,12 +230,12 @@ public final class Requester {
             if (config.server() == null) {
                 int instances = localInstances();
                 try (SqliteStore store = new SqliteStore(LocalMode.dataDir(config.cacheDir()).resolve("testbot.sqlite"))) {
-                    EstimateReport.print(out, files, Scheduler.estimate(store, request, instances), instances, "in local mode", splits(), adapter.assumedJobOverhead());
+                    EstimateReport.print(out, files, Scheduler.estimate(store, request, instances, !config.warm()), instances, "in local mode", splits(), assumedJobOverhead());
                 }
             } else {
                 ApiClient client = new ApiClient(config.server(), config.token());
                 Estimate.Reply reply = client.estimate(request);
-                EstimateReport.print(out, files, reply, reply.availableInstances(), "on " + client.base(), splits(), adapter.assumedJobOverhead());
+                EstimateReport.print(out, files, reply, reply.availableInstances(), "on " + client.base(), splits(), assumedJobOverhead());
             }
             return ExitCodes.PASSED;
         } catch (IOException e) {
@@ -252,7 +257,7 @@ public final class Requester {
     private List<String> splitSlowFiles(ServerApi server, Path root, List<String> files, List<String> options, int instances) {
         try {
             Estimate.Reply history = server.estimate(new Estimate.Request(projectKey(root), adapter.name(), files));
-            Map<String, Integer> pieces = SlowFiles.pieces(files, history, instances > 0 ? instances : history.availableInstances(), adapter.assumedJobOverhead());
+            Map<String, Integer> pieces = SlowFiles.pieces(files, history, instances > 0 ? instances : history.availableInstances(), assumedJobOverhead());
             if (pieces.isEmpty()) return files;
             long began = System.nanoTime();
             Map<String, List<String>> parts = adapter.split(root, pieces, options, config.cacheDir().resolve("tools"));

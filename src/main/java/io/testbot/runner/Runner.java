@@ -113,7 +113,7 @@ public final class Runner implements AutoCloseable {
         while (!stopping) {
             try {
                 Runners.Registered registered = server.register(new Runners.Registration(config.hostname(), config.version(),
-                        config.instances(), config.workDir().toString()));
+                        config.instances(), config.workDir().toString(), !config.warmWorkers()));
                 runnerId = registered.runnerId();
                 if (registered.upToDate()) {
                     log.info("registered with {} as {} ({} instance(s), work dir {})", server.describe(), runnerId, config.instances(), config.workDir());

@@ -121,6 +121,21 @@ final class RunnerRegistry {
         return runners.values().stream().filter(r -> usable(r, now)).mapToInt(r -> r.row.instances()).sum();
     }
 
+    /**
+     * Whether most instances that may take jobs now start a process per job (--no-warm): a build is planned with
+     * what starting a job costs in that mode.
+     */
+    boolean mostlyProcessPerJob() {
+        Instant now = clock.instant();
+        int perJob = 0, warm = 0;
+        for (RunnerState r : runners.values()) {
+            if (!usable(r, now)) continue;
+            if (r.row.processPerJob()) perJob += r.row.instances();
+            else warm += r.row.instances();
+        }
+        return perJob > warm;
+    }
+
     /** Idle instances of live, up-to-date runners. */
     int availableInstances() {
         Instant now = clock.instant();

@@ -198,7 +198,7 @@ public final class Scheduler {
         Instant now = clock.instant();
         String id = UUID.randomUUID().toString();
         Store.RunnerRow row = new Store.RunnerRow(id, registration.hostname(), address, registration.version(),
-                Math.max(1, registration.instances()), registration.workDir(), now, now);
+                Math.max(1, registration.instances()), registration.workDir(), now, now, registration.processPerJob());
         store.saveRunner(row);
         lock.lock();
         try {
@@ -456,6 +456,7 @@ public final class Scheduler {
         Active.Build build;
         RunnerRegistry.RunnerState runner;
         String runnerName;
+        boolean processPerJob;
         Store.Retry retry;
         lock.lock();
         try {
@@ -464,6 +465,7 @@ public final class Scheduler {
             runner = runners.get(job.runnerId);
             build = activeBuilds.get(job.buildId);
             runnerName = runner == null ? job.runnerId : runner.row.hostname();
+            processPerJob = runner != null && runner.row.processPerJob();
             Set<String> failedIds = result.failedIds();
             boolean rerunsById = Adapters.find(build.request.adapter()).map(Adapter::rerunsById).orElse(false);
             retry = rerunsById && !result.errored() && !failedIds.isEmpty() && job.attempt < build.request.retryFailed()
@@ -477,8 +479,8 @@ public final class Scheduler {
             Store.Recorded recorded;
             if (build.over) return ResultStatus.IGNORED; // stopped while this result waited: its job was cancelled
             try {
-                recorded = store.recordJobResult(new Store.JobReport(build.id, jobId, job.attempt, job.files, build.request.project(),
-                        build.request.adapter(), runnerName, result, retry, clock.instant()));
+                recorded = store.recordJobResult(new Store.JobReport(build.id, jobId, job.attempt, job.files,
+                        new Store.HistoryKey(build.request.project(), build.request.adapter(), processPerJob), runnerName, result, retry, clock.instant()));
             } catch (RuntimeException e) {
                 lock.lock();
                 job.recording = false; // still the runner's, for it to report again
@@ -539,9 +541,11 @@ public final class Scheduler {
     public BuildInfo submit(BuildRequest request) {
         var manifest = Active.manifestOf(request);
         int instances;
+        boolean processPerJob;
         lock.lock();
         try {
             instances = Math.max(2, runners.liveInstances());
+            processPerJob = runners.mostlyProcessPerJob();
         } finally {
             lock.unlock();
         }
@@ -553,7 +557,8 @@ public final class Scheduler {
         Map<String, Double> runtimes = JobPlanner.perEntry(request.files(), store.runtimes(request.project(), request.adapter()), fileOf);
         Map<String, Double> sizes = JobPlanner.perEntry(request.files(), fileSizes, fileOf);
         List<List<String>> groups = JobPlanner.plan(request.files(), runtimes, sizes, instances, request.jobSize(),
-                store.jobOverhead(request.project(), request.adapter()).orElseGet(() -> adapter.map(Adapter::assumedJobOverhead).orElse(Adapter.ASSUMED_JOB_OVERHEAD)));
+                store.jobOverhead(new Store.HistoryKey(request.project(), request.adapter(), processPerJob))
+                        .orElseGet(() -> adapter.map(a -> a.assumedJobOverhead(processPerJob)).orElse(Adapter.ASSUMED_JOB_OVERHEAD)));
         long id = store.createBuild(request, groups, clock.instant());
         List<Store.JobRow> jobs = store.jobs(id);
         lock.lock();
@@ -770,15 +775,18 @@ public final class Scheduler {
 
     /** What history says about these files, and how many instances could run them now. */
     public Estimate.Reply estimate(Estimate.Request request) {
-        return estimate(store, request, totalInstances());
+        return estimate(store, request, totalInstances(), locked(runners::mostlyProcessPerJob));
     }
 
-    /** The same from a store alone (local mode's --dry-run reads its history without starting a server). */
-    public static Estimate.Reply estimate(Store store, Estimate.Request request, int availableInstances) {
+    /**
+     * The same from a store alone (local mode's --dry-run reads its history without starting a server), for
+     * runners that start a process per job or keep warm workers.
+     */
+    public static Estimate.Reply estimate(Store store, Estimate.Request request, int availableInstances, boolean processPerJob) {
         Map<String, Double> all = store.runtimes(request.project(), request.adapter());
         Map<String, Double> known = new HashMap<>();
         for (String file : request.files()) if (all.containsKey(file)) known.put(file, all.get(file));
-        java.util.OptionalDouble overhead = store.jobOverhead(request.project(), request.adapter());
+        java.util.OptionalDouble overhead = store.jobOverhead(new Store.HistoryKey(request.project(), request.adapter(), processPerJob));
         return new Estimate.Reply(known, overhead.isPresent() ? overhead.getAsDouble() : null, availableInstances);
     }
 

@@ -163,13 +163,13 @@ abstract class JdbcStore implements Store, Store.Rehearsal {
     @Override
     public void saveRunner(RunnerRow r) {
         withConnection(c -> update(c, """
-                        INSERT INTO runners (id, hostname, address, version, instances, work_dir, registered_at, last_seen_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO runners (id, hostname, address, version, instances, work_dir, registered_at, last_seen_at, process_per_job)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT(id) DO UPDATE SET hostname = excluded.hostname, address = excluded.address,
                           version = excluded.version, instances = excluded.instances, work_dir = excluded.work_dir,
-                          last_seen_at = excluded.last_seen_at""",
+                          last_seen_at = excluded.last_seen_at, process_per_job = excluded.process_per_job""",
                 r.id(), r.hostname(), r.address(), r.version(), r.instances(), r.workDir(),
-                r.registeredAt().toEpochMilli(), r.lastSeenAt().toEpochMilli()));
+                r.registeredAt().toEpochMilli(), r.lastSeenAt().toEpochMilli(), r.processPerJob() ? 1 : 0));
     }
 
     @Override
@@ -182,7 +182,8 @@ abstract class JdbcStore implements Store, Store.Rehearsal {
         return reading(c -> list(c, "SELECT * FROM runners ORDER BY registered_at",
                 rs -> new RunnerRow(rs.getString("id"), rs.getString("hostname"), rs.getString("address"),
                         rs.getString("version"), rs.getInt("instances"), rs.getString("work_dir"),
-                        Instant.ofEpochMilli(rs.getLong("registered_at")), Instant.ofEpochMilli(rs.getLong("last_seen_at")))));
+                        Instant.ofEpochMilli(rs.getLong("registered_at")), Instant.ofEpochMilli(rs.getLong("last_seen_at")),
+                        rs.getInt("process_per_job") != 0)));
     }
 
     // ---- builds and jobs -------------------------------------------------------------------------------------
@@ -285,8 +286,8 @@ abstract class JdbcStore implements Store, Store.Rehearsal {
     private Recorded recordJobResult(Connection c, JobReport report) throws SQLException {
         long buildId = report.buildId();
         long jobId = report.jobId();
-        String project = report.project();
-        String adapter = report.adapter();
+        String project = report.history().project();
+        String adapter = report.history().adapter();
         JobResult result = report.result();
         Retry retry = report.retry();
         Instant at = report.at();
@@ -306,7 +307,7 @@ abstract class JdbcStore implements Store, Store.Rehearsal {
             // A warm worker's first job also paid its boot, which the instance's later jobs do not.
             if (!result.files().isEmpty() && !result.bootedWorker()) {
                 double overhead = Math.max(0, result.seconds() - seconds.values().stream().mapToDouble(Double::doubleValue).sum());
-                recordOverhead(c, project, adapter, overhead, at);
+                recordOverhead(c, report.history(), overhead, at);
             }
         }
         Long retryJobId = null;
@@ -328,7 +329,7 @@ abstract class JdbcStore implements Store, Store.Rehearsal {
                 Instant now = Instant.now();
                 JobResult result = new JobResult("rehearsal", 1, 0, false, "", 0, 0, "",
                         jobFiles.stream().map(path -> new FileResult(path, 1, 0, 0, 0, List.of())).toList());
-                Recorded rehearsed = recordJobResult(c, new JobReport(buildId, jobId, 0, jobFiles, project, adapter, "rehearsal", result, null, now));
+                Recorded rehearsed = recordJobResult(c, new JobReport(buildId, jobId, 0, jobFiles, new HistoryKey(project, adapter, false), "rehearsal", result, null, now));
                 if (rehearsed == null) return null; // its real result is in: nothing left to rehearse
                 long after = rehearsed.event().seq() - 1;
                 finishBuild(c, buildId, BuildStatus.PASSED, now);
@@ -396,20 +397,20 @@ abstract class JdbcStore implements Store, Store.Rehearsal {
     }
 
     /** A running mean over the first samples, then an exponential average that follows a project as it changes. */
-    private static void recordOverhead(Connection c, String project, String adapter, double seconds, Instant at) throws SQLException {
+    private static void recordOverhead(Connection c, HistoryKey key, double seconds, Instant at) throws SQLException {
         update(c, """
-                        INSERT INTO job_overheads (project, adapter, seconds, samples, updated_at) VALUES (?, ?, ?, 1, ?)
-                        ON CONFLICT (project, adapter) DO UPDATE SET
+                        INSERT INTO job_overheads (project, adapter, process_per_job, seconds, samples, updated_at) VALUES (?, ?, ?, ?, 1, ?)
+                        ON CONFLICT (project, adapter, process_per_job) DO UPDATE SET
                           seconds = job_overheads.seconds + (excluded.seconds - job_overheads.seconds)
                             / (CASE WHEN job_overheads.samples + 1 < 10 THEN job_overheads.samples + 1 ELSE 10 END),
                           samples = job_overheads.samples + 1, updated_at = excluded.updated_at""",
-                project, adapter, seconds, at.toEpochMilli());
+                key.project(), key.adapter(), key.processPerJob() ? 1 : 0, seconds, at.toEpochMilli());
     }
 
     @Override
-    public OptionalDouble jobOverhead(String project, String adapter) {
-        Double seconds = reading(c -> one(c, "SELECT seconds FROM job_overheads WHERE project = ? AND adapter = ?",
-                rs -> rs.getDouble(1), project, adapter));
+    public OptionalDouble jobOverhead(HistoryKey key) {
+        Double seconds = reading(c -> one(c, "SELECT seconds FROM job_overheads WHERE project = ? AND adapter = ? AND process_per_job = ?",
+                rs -> rs.getDouble(1), key.project(), key.adapter(), key.processPerJob() ? 1 : 0));
         return seconds == null ? OptionalDouble.empty() : OptionalDouble.of(seconds);
     }
 

@@ -15,8 +15,15 @@ import java.util.Map;
  * this interface later without the server knowing.
  */
 public interface Store extends AutoCloseable {
+    /** @param processPerJob it starts a process per job (--no-warm), see {@link io.testbot.protocol.Runners.Registration} */
     record RunnerRow(String id, String hostname, String address, String version, int instances, String workDir,
-                     Instant registeredAt, Instant lastSeenAt) {}
+                     Instant registeredAt, Instant lastSeenAt, boolean processPerJob) {}
+
+    /**
+     * Whose history a job's result feeds: its project's and framework's, and for the cost of starting a job, also
+     * whether its runner starts a process per job (paying the framework's boot each time) or keeps warm workers.
+     */
+    record HistoryKey(String project, String adapter, boolean processPerJob) {}
 
     /** Where a job is: waiting for an instance, on one, reported, or dropped with its build. */
     enum JobStatus {
@@ -39,7 +46,7 @@ public interface Store extends AutoCloseable {
      * A job's result as the store records it: the build and job it belongs to, which attempt it was and the files it
      * ran, the project's history it feeds, the runner's name for the event, and the re-run it queues, if any.
      */
-    record JobReport(long buildId, long jobId, int attempt, List<String> files, String project, String adapter,
+    record JobReport(long buildId, long jobId, int attempt, List<String> files, HistoryKey history,
                      String runnerName, JobResult result, Retry retry, Instant at) {}
 
     /**
@@ -120,8 +127,8 @@ public interface Store extends AutoCloseable {
 
     Map<String, Double> runtimes(String project, String adapter);
 
-    /** The measured cost of starting a job on this project (seconds), if any job has been measured. */
-    java.util.OptionalDouble jobOverhead(String project, String adapter);
+    /** The measured cost of starting a job on this project in this mode (seconds), if any job has been measured. */
+    java.util.OptionalDouble jobOverhead(HistoryKey key);
 
     List<BuildEvent> events(long buildId, long afterSeq);
 

@@ -8,6 +8,7 @@ import io.testbot.protocol.JobAssignment;
 import io.testbot.protocol.JobResult;
 import io.testbot.protocol.Runners;
 import io.testbot.store.SqliteStore;
+import io.testbot.store.Store;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +25,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The scheduler against a real SQLite file, with a clock the test moves. */
@@ -100,6 +102,41 @@ class SchedulerTest {
         List<Integer> testUnit = firstBuildJobSizes("test", "b");
         assertThat(testUnit.subList(testUnit.size() - 8, testUnit.size()).stream().mapToInt(Integer::intValue).sum()).isGreaterThan(12);
         assertThat(testUnit.size()).isLessThan(rspec.size());
+    }
+
+    @Test
+    void aBuildIsPlannedWithWhatStartingAJobCostsOnTheRunnersThatWillRunIt() throws Exception {
+        List<String> files = java.util.stream.IntStream.rangeClosed(1, 12).mapToObj(i -> "f" + i + "_test.rb").toList();
+        store.recordRuntimes("proj", "test", files.stream().collect(java.util.stream.Collectors.toMap(f -> f, f -> 0.3)), clock.now);
+        // Warm workers: a job costs 0.05 s beyond its files. A process per job (--no-warm) boots the helper each time: 1.5 s.
+        String warm = scheduler.register(new Runners.Registration("warm", "1.0", 4, "/w"), "127.0.0.1").runnerId();
+        runAll(warm, 0.05, files); // planned from what Test::Unit is assumed to cost: nothing measured yet
+        int warmJobs = runAll(warm, 0.05, files);
+        scheduler.leave(warm);
+        String perJob = scheduler.register(new Runners.Registration("cold", "1.0", 4, "/w", true), "127.0.0.1").runnerId();
+        runAll(perJob, 1.5, files); // planned from the assumed cost again, not from warm workers' measured 0.05 s
+        int perJobJobs = runAll(perJob, 1.5, files);
+
+        assertThat(store.jobOverhead(new Store.HistoryKey("proj", "test", false)).getAsDouble()).isCloseTo(0.05, within(1e-6));
+        assertThat(store.jobOverhead(new Store.HistoryKey("proj", "test", true)).getAsDouble()).isCloseTo(1.5, within(1e-6));
+        assertThat(warmJobs).isGreaterThan(4);
+        assertThat(perJobJobs).as("jobs that each boot for 1.5 s: one per instance at most").isLessThanOrEqualTo(4);
+        // The warm runner back: its builds are planned with its own history again, not the cold runner's.
+        scheduler.leave(perJob);
+        String again = scheduler.register(new Runners.Registration("warm", "1.0", 4, "/w"), "127.0.0.1").runnerId();
+        assertThat(runAll(again, 0.05, files)).isEqualTo(warmJobs);
+    }
+
+    /** Submits a Test::Unit build of the files, runs all its jobs on the runner, each job taking overhead beyond its files; returns its job count. */
+    int runAll(String runnerId, double overhead, List<String> files) throws Exception {
+        BuildInfo build = scheduler.submit(new BuildRequest("proj", "test", files, List.of(), null, null, 0, "me", false, 0, 0, null));
+        for (int i = 0; i < build.jobs(); i++) {
+            JobAssignment job = scheduler.nextJob(runnerId, 0).orElseThrow();
+            List<FileResult> results = job.files().stream().map(f -> new FileResult(f, 1, 0, 0, 0.3, List.of())).toList();
+            assertThat(scheduler.record(job.jobId(), new JobResult(runnerId, 1, 0, false, "", overhead + 0.3 * results.size(), 0, "ruby", results)))
+                    .isNotEqualTo(Scheduler.ResultStatus.IGNORED);
+        }
+        return build.jobs();
     }
 
     BuildInfo buildWithRetries(int retries, String... files) {

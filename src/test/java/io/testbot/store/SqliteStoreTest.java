@@ -35,6 +35,23 @@ class SqliteStoreTest extends StoreContractTest {
     }
 
     @Test
+    void aDatabaseOfTheLastSchemaKeepsItsRunnersAndJobStartUpsAsWarm() throws Exception {
+        Path file = dir.resolve("v6.sqlite");
+        org.sqlite.SQLiteDataSource source = new org.sqlite.SQLiteDataSource();
+        source.setUrl("jdbc:sqlite:" + file);
+        org.flywaydb.core.Flyway.configure().dataSource(source).locations("classpath:db/migration").target("6").load().migrate();
+        try (var c = source.getConnection(); var s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO runners (id, hostname, address, version, instances, work_dir, registered_at, last_seen_at) VALUES ('r1', 'h', 'a', '1', 2, '/w', 1, 1)");
+            s.executeUpdate("INSERT INTO job_overheads (project, adapter, seconds, samples, updated_at) VALUES ('p', 'rspec', 0.2, 3, 1)");
+        }
+        try (SqliteStore migrated = new SqliteStore(file)) {
+            assertThat(migrated.runners()).singleElement().extracting(Store.RunnerRow::processPerJob).isEqualTo(false);
+            assertThat(migrated.jobOverhead(new Store.HistoryKey("p", "rspec", false))).hasValue(0.2);
+            assertThat(migrated.jobOverhead(new Store.HistoryKey("p", "rspec", true))).isEmpty();
+        }
+    }
+
+    @Test
     void aDatabaseThatCannotBeOpenedSaysSoInOneLine() throws Exception {
         Path file = Files.createDirectories(dir.resolve("elsewhere.sqlite")); // a directory where the file should be
         assertThatThrownBy(() -> new SqliteStore(file))

@@ -56,7 +56,7 @@ abstract class StoreContractTest {
     /** A result's report, from the arguments in the order the store once took them. */
     static Store.JobReport report(long build, long job, String project, String adapter, String runnerName, JobResult result, int attempt,
                                   List<String> files, Store.Retry retry, Instant at) {
-        return new Store.JobReport(build, job, attempt, files, project, adapter, runnerName, result, retry, at);
+        return new Store.JobReport(build, job, attempt, files, new Store.HistoryKey(project, adapter, false), runnerName, result, retry, at);
     }
 
     static JobResult passed(String runner, int instance, double seconds, String... files) {
@@ -131,8 +131,8 @@ abstract class StoreContractTest {
 
     @Test
     void runnersTokensAndRuntimesSurviveAReopen() {
-        store.saveRunner(new Store.RunnerRow("r1", "host", "10.0.0.1", "1.0", 4, "/w", now, now));
-        store.saveRunner(new Store.RunnerRow("r1", "host", "10.0.0.2", "1.1", 8, "/w", now, now)); // registered again
+        store.saveRunner(new Store.RunnerRow("r1", "host", "10.0.0.1", "1.0", 4, "/w", now, now, false));
+        store.saveRunner(new Store.RunnerRow("r1", "host", "10.0.0.2", "1.1", 8, "/w", now, now, true)); // registered again, --no-warm
         store.touchRunner("r1", now.plusSeconds(7));
         assertThat(store.addToken("ci", "user", "abc", now)).isTrue();
         assertThat(store.addToken("ci", "runner", "def", now)).as("a name is taken once").isFalse();
@@ -143,6 +143,7 @@ abstract class StoreContractTest {
             assertThat(r.address()).isEqualTo("10.0.0.2");
             assertThat(r.instances()).isEqualTo(8);
             assertThat(r.lastSeenAt()).isEqualTo(now.plusSeconds(7));
+            assertThat(r.processPerJob()).isTrue();
         });
         assertThat(again.tokenBySha256("abc")).extracting(Store.TokenRow::name, Store.TokenRow::role).containsExactly("ci", "user");
         assertThat(again.tokens()).extracting(Store.TokenRow::name).containsExactly("ci");
@@ -172,11 +173,36 @@ abstract class StoreContractTest {
                 List.of(new FileResult("b_test.rb", 1, 0, 0, 0.4, List.of())), false);
         store.jobStarted(jobs.get(0).id(), "runner-1", now);
         store.recordJobResult(report(build, jobs.get(0).id(), "p", "test", "host", first, 0, List.of("a_test.rb"), null, now));
-        assertThat(store.jobOverhead("p", "test")).isEmpty();
+        assertThat(store.jobOverhead(warm("p", "test"))).isEmpty();
         store.jobStarted(jobs.get(1).id(), "runner-1", now);
         store.recordJobResult(report(build, jobs.get(1).id(), "p", "test", "host", second, 0, List.of("b_test.rb"), null, now));
-        assertThat(store.jobOverhead("p", "test").getAsDouble()).isCloseTo(0.05, within(1e-9));
+        assertThat(store.jobOverhead(warm("p", "test")).getAsDouble()).isCloseTo(0.05, within(1e-9));
         assertThat(store.runtimes("p", "test")).containsOnly(Map.entry("a_test.rb", 0.4), Map.entry("b_test.rb", 0.4));
+    }
+
+    @Test
+    void whatStartingAJobCostsIsKeptApartForRunnersThatStartAProcessPerJob() {
+        BuildRequest request = request("p", "test", List.of("a_test.rb", "b_test.rb"));
+        long build = store.createBuild(request, List.of(List.of("a_test.rb"), List.of("b_test.rb")), now);
+        List<Store.JobRow> jobs = store.jobs(build);
+        // A warm worker's second job: 0.05 s beyond its file. A --no-warm runner's job: it booted the helper, 1.5 s.
+        JobResult warm = new JobResult("runner-1", 1, 0, false, "", 0.45, 0, "ruby a_test.rb",
+                List.of(new FileResult("a_test.rb", 1, 0, 0, 0.4, List.of())));
+        JobResult ownProcess = new JobResult("runner-2", 1, 0, false, "", 1.9, 0, "ruby b_test.rb",
+                List.of(new FileResult("b_test.rb", 1, 0, 0, 0.4, List.of())));
+        store.jobStarted(jobs.get(0).id(), "runner-1", now);
+        store.recordJobResult(new Store.JobReport(build, jobs.get(0).id(), 0, List.of("a_test.rb"), warm("p", "test"), "one", warm, null, now));
+        store.jobStarted(jobs.get(1).id(), "runner-2", now);
+        store.recordJobResult(new Store.JobReport(build, jobs.get(1).id(), 0, List.of("b_test.rb"),
+                new Store.HistoryKey("p", "test", true), "two", ownProcess, null, now));
+
+        assertThat(store.jobOverhead(warm("p", "test")).getAsDouble()).isCloseTo(0.05, within(1e-9));
+        assertThat(store.jobOverhead(new Store.HistoryKey("p", "test", true)).getAsDouble()).isCloseTo(1.5, within(1e-9));
+        assertThat(reopen().jobOverhead(new Store.HistoryKey("p", "test", true)).getAsDouble()).isCloseTo(1.5, within(1e-9));
+    }
+
+    static Store.HistoryKey warm(String project, String adapter) {
+        return new Store.HistoryKey(project, adapter, false);
     }
 
     @Test
@@ -191,7 +217,7 @@ abstract class StoreContractTest {
         assertThat(store.jobs(build)).extracting(Store.JobRow::status).containsExactly(Store.JobStatus.RUNNING, Store.JobStatus.QUEUED);
         assertThat(store.events(build, 0)).isEmpty();
         assertThat(store.runtimes("p", "rspec")).isEmpty();
-        assertThat(store.jobOverhead("p", "rspec")).isEmpty();
+        assertThat(store.jobOverhead(warm("p", "rspec"))).isEmpty();
         // The real result that follows is numbered and recorded as if there had been no rehearsal.
         Store.Recorded recorded = store.recordJobResult(report(build, jobs.get(0).id(), "p", "rspec", "host", passed("runner-1", 1, 1.0, "a_spec.rb"), 0,
                 List.of("a_spec.rb"), null, now));
