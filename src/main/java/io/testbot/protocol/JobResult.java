@@ -10,8 +10,8 @@ import java.util.List;
  * @param seconds  how long the job's process ran
  * @param setupSeconds time spent before it on syncing the project and before_run
  * @param bootedWorker the job ran in a warm worker that booted for it (the framework, the project's helper): the
- *                     instance's later jobs do not pay that, so the job's time beyond its files' says nothing of
- *                     what starting a job costs
+ *                     instance's later jobs do not pay that, so the job's time beyond its files' is what starting a
+ *                     job in a process of its own costs (--no-warm), not what starting one in the worker costs
  */
 public record JobResult(String runnerId, int instance, int exitCode, boolean errored, String output, double seconds,
                         double setupSeconds, String command, List<FileResult> files, boolean bootedWorker) {

@@ -304,10 +304,12 @@ abstract class JdbcStore implements Store, Store.Rehearsal {
             Map<String, Double> seconds = new HashMap<>();
             for (FileResult f : result.files()) seconds.put(f.path(), f.seconds());
             upsertRuntimes(c, project, adapter, buildId, seconds, at);
-            // A warm worker's first job also paid its boot, which the instance's later jobs do not.
-            if (!result.files().isEmpty() && !result.bootedWorker()) {
+            // A warm worker's first job also paid its boot, which the instance's later jobs do not: it costs what a
+            // job in a process of its own costs, and is counted with those.
+            if (!result.files().isEmpty()) {
                 double overhead = Math.max(0, result.seconds() - seconds.values().stream().mapToDouble(Double::doubleValue).sum());
-                recordOverhead(c, report.history(), overhead, at);
+                HistoryKey key = report.history();
+                recordOverhead(c, result.bootedWorker() ? new HistoryKey(key.project(), key.adapter(), true) : key, overhead, at);
             }
         }
         Long retryJobId = null;

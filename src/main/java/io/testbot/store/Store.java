@@ -21,7 +21,8 @@ public interface Store extends AutoCloseable {
 
     /**
      * Whose history a job's result feeds: its project's and framework's, and for the cost of starting a job, also
-     * whether its runner starts a process per job (paying the framework's boot each time) or keeps warm workers.
+     * whether its runner starts a process per job (paying the framework's boot each time) or keeps warm workers. A
+     * warm worker's first job, which booted the worker, counts as a job in a process of its own.
      */
     record HistoryKey(String project, String adapter, boolean processPerJob) {}
 

@@ -162,7 +162,7 @@ abstract class StoreContractTest {
     }
 
     @Test
-    void aJobThatPaidItsWorkersBootSaysNothingOfWhatStartingAJobCosts() {
+    void aJobThatPaidItsWorkersBootCountsAsAJobInAProcessOfItsOwn() {
         BuildRequest request = request("p", "test", List.of("a_test.rb", "b_test.rb"));
         long build = store.createBuild(request, List.of(List.of("a_test.rb"), List.of("b_test.rb")), now);
         List<Store.JobRow> jobs = store.jobs(build);
@@ -174,6 +174,7 @@ abstract class StoreContractTest {
         store.jobStarted(jobs.get(0).id(), "runner-1", now);
         store.recordJobResult(report(build, jobs.get(0).id(), "p", "test", "host", first, 0, List.of("a_test.rb"), null, now));
         assertThat(store.jobOverhead(warm("p", "test"))).isEmpty();
+        assertThat(store.jobOverhead(new Store.HistoryKey("p", "test", true)).getAsDouble()).isCloseTo(1.6, within(1e-9));
         store.jobStarted(jobs.get(1).id(), "runner-1", now);
         store.recordJobResult(report(build, jobs.get(1).id(), "p", "test", "host", second, 0, List.of("b_test.rb"), null, now));
         assertThat(store.jobOverhead(warm("p", "test")).getAsDouble()).isCloseTo(0.05, within(1e-9));
