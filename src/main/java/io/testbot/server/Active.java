@@ -9,10 +9,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 
-/** The scheduler's view of the builds that run and their jobs not finished; used under the scheduler's lock. */
+/**
+ * The scheduler's view of the builds that run and their jobs not finished, by id; used under the scheduler's lock.
+ * The rooms of the scheduler (dispatch, the ledger, leases, events) share it.
+ */
 final class Active {
-    private Active() {
-    }
+    final java.util.Map<Long, Job> jobs = new java.util.HashMap<>();
+    final java.util.Map<Long, Build> builds = new java.util.HashMap<>();
 
     static final class Job {
         final long id;

@@ -1,6 +1,7 @@
 package io.testbot.server;
 
 import io.testbot.protocol.RunnerInfo;
+import io.testbot.protocol.Runners;
 import io.testbot.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,10 +50,10 @@ final class RunnerRegistry {
 
     /** A heartbeat parked until a job of its runner must stop or its wait runs out. */
     static final class ParkedHeartbeat {
-        final java.util.concurrent.CompletableFuture<io.testbot.protocol.Runners.HeartbeatReply> reply;
+        final java.util.concurrent.CompletableFuture<Runners.HeartbeatReply> reply;
         java.util.concurrent.ScheduledFuture<?> timeout;
 
-        ParkedHeartbeat(java.util.concurrent.CompletableFuture<io.testbot.protocol.Runners.HeartbeatReply> reply) {
+        ParkedHeartbeat(java.util.concurrent.CompletableFuture<Runners.HeartbeatReply> reply) {
             this.reply = reply;
         }
     }
@@ -62,11 +63,11 @@ final class RunnerRegistry {
     private final Clock clock;
     private final String version;
 
-    private final java.util.function.Consumer<Runnable> storeWriter;
+    private final SchedulerThreads threads;
 
-    RunnerRegistry(Store store, Clock clock, String version, java.util.function.Consumer<Runnable> storeWriter) {
+    RunnerRegistry(Store store, Clock clock, String version, SchedulerThreads threads) {
         this.store = store;
-        this.storeWriter = storeWriter;
+        this.threads = threads;
         this.clock = clock;
         this.version = version;
     }
@@ -90,7 +91,7 @@ final class RunnerRegistry {
         if (Duration.between(runner.lastStored, now).toSeconds() >= 5) {
             String id = runner.row.id();
             // Written later, off the scheduler's lock: it is only for the status page and a restart.
-            storeWriter.accept(() -> {
+            threads.later(() -> {
                 try {
                     store.touchRunner(id, now);
                 } catch (RuntimeException e) {
@@ -99,6 +100,50 @@ final class RunnerRegistry {
             });
             runner.lastStored = now;
         }
+    }
+
+    /**
+     * A heartbeat's reply: at once when the runner has jobs to stop (or must not wait), else parked until a job of it
+     * must stop or the wait runs out.
+     */
+    java.util.concurrent.CompletableFuture<Runners.HeartbeatReply> park(RunnerState runner, long waitMillis, boolean closing) {
+        var reply = new java.util.concurrent.CompletableFuture<Runners.HeartbeatReply>();
+        if (!runner.cancels.isEmpty() || waitMillis <= 0 || closing) {
+            reply.complete(new Runners.HeartbeatReply(takeCancels(runner), true));
+            return reply;
+        }
+        ParkedHeartbeat parked = new ParkedHeartbeat(reply);
+        runner.heartbeats.add(parked);
+        parked.timeout = threads.expireAfter(waitMillis, () -> {
+            if (runner.heartbeats.remove(parked)) threads.settle(reply, new Runners.HeartbeatReply(takeCancels(runner), true));
+        });
+        return reply;
+    }
+
+    /** Tells the runner, at once if a heartbeat of it is parked here, to stop a job. */
+    void cancelOnRunner(RunnerState runner, long jobId) {
+        runner.cancels.add(jobId);
+        if (!runner.heartbeats.isEmpty()) answerHeartbeats(runner);
+    }
+
+    /** Answers every parked heartbeat (the server is stopping). */
+    void releaseHeartbeats() {
+        for (RunnerState runner : runners.values()) answerHeartbeats(runner);
+    }
+
+    private void answerHeartbeats(RunnerState runner) {
+        List<Long> cancels = takeCancels(runner);
+        for (ParkedHeartbeat parked : runner.heartbeats) {
+            parked.timeout.cancel(false);
+            threads.settle(parked.reply, new Runners.HeartbeatReply(cancels, true));
+        }
+        runner.heartbeats.clear();
+    }
+
+    private static List<Long> takeCancels(RunnerState runner) {
+        List<Long> cancels = List.copyOf(runner.cancels);
+        runner.cancels.clear();
+        return cancels;
     }
 
     boolean isLive(RunnerState runner, Instant now) {
