@@ -41,12 +41,12 @@ final class BlobRoutes {
     }
 
     void missingBlobs(Context ctx) {
-        BlobQuery query = TestbotServer.body(ctx, BlobQuery.class, limits.maxRequestBytes());
-        if (query.sha256() == null) throw new TestbotServer.BadRequest("sha256 list is required");
-        if (query.sha256().size() > TestbotServer.MAX_MANIFEST_ENTRIES) throw new TestbotServer.BadRequest("too many blobs in one query (max " + TestbotServer.MAX_MANIFEST_ENTRIES + ")");
+        BlobQuery query = ApiRoutes.body(ctx, BlobQuery.class, limits.maxRequestBytes());
+        if (query.sha256() == null) throw new ApiErrors.BadRequest("sha256 list is required");
+        if (query.sha256().size() > TestbotServer.MAX_MANIFEST_ENTRIES) throw new ApiErrors.BadRequest("too many blobs in one query (max " + TestbotServer.MAX_MANIFEST_ENTRIES + ")");
         Set<String> missing = new HashSet<>();
         for (String sha : query.sha256()) {
-            if (!io.testbot.sync.Hashing.isSha256(sha)) throw new TestbotServer.BadRequest("not a SHA-256 hex digest: " + sha);
+            if (!io.testbot.sync.Hashing.isSha256(sha)) throw new ApiErrors.BadRequest("not a SHA-256 hex digest: " + sha);
             if (!blobs.has(sha)) missing.add(sha);
         }
         ctx.json(new BlobQuery(missing.stream().sorted().toList()));
@@ -66,7 +66,7 @@ final class BlobRoutes {
 
     /** What an outdated runner updates itself from: this server's own jar, its version and digest in the headers. */
     void serveOwnJar(Context ctx) throws IOException {
-        Path jar = Version.jar().orElseThrow(() -> new TestbotServer.NotFound("this server does not run from a jar: runners cannot update from it"));
+        Path jar = Version.jar().orElseThrow(() -> new ApiErrors.NotFound("this server does not run from a jar: runners cannot update from it"));
         if (ownJarSha256 == null) ownJarSha256 = io.testbot.sync.Hashing.sha256(jar);
         ctx.header(Api.VERSION_HEADER, Version.CURRENT).header(Api.SHA256_HEADER, ownJarSha256).contentType("application/java-archive");
         metrics.served(Files.size(jar));
@@ -75,7 +75,7 @@ final class BlobRoutes {
 
     void getBlob(Context ctx) throws IOException {
         String sha = shaPath(ctx);
-        if (!blobs.has(sha)) throw new TestbotServer.NotFound("no blob " + sha);
+        if (!blobs.has(sha)) throw new ApiErrors.NotFound("no blob " + sha);
         ctx.contentType("application/octet-stream");
         metrics.served(Files.size(blobs.path(sha)));
         ctx.result(Files.newInputStream(blobs.path(sha)));
@@ -83,11 +83,11 @@ final class BlobRoutes {
 
     /** The blobs asked for that the server has, as a zip of entries named by their digests. */
     void fetchBlobs(Context ctx) throws IOException {
-        BlobQuery query = TestbotServer.body(ctx, BlobQuery.class, limits.maxRequestBytes());
-        if (query.sha256() == null) throw new TestbotServer.BadRequest("sha256 list is required");
-        if (query.sha256().size() > Api.MAX_BLOBS_PER_BATCH) throw new TestbotServer.BadRequest("too many blobs in one batch (max " + Api.MAX_BLOBS_PER_BATCH + ")");
+        BlobQuery query = ApiRoutes.body(ctx, BlobQuery.class, limits.maxRequestBytes());
+        if (query.sha256() == null) throw new ApiErrors.BadRequest("sha256 list is required");
+        if (query.sha256().size() > Api.MAX_BLOBS_PER_BATCH) throw new ApiErrors.BadRequest("too many blobs in one batch (max " + Api.MAX_BLOBS_PER_BATCH + ")");
         for (String sha : query.sha256()) {
-            if (!io.testbot.sync.Hashing.isSha256(sha)) throw new TestbotServer.BadRequest("not a SHA-256 hex digest: " + sha);
+            if (!io.testbot.sync.Hashing.isSha256(sha)) throw new ApiErrors.BadRequest("not a SHA-256 hex digest: " + sha);
         }
         List<String> held = query.sha256().stream().distinct().filter(blobs::has).toList();
         long bytes = 0;
@@ -106,26 +106,26 @@ final class BlobRoutes {
         try (java.util.zip.ZipInputStream packed = new java.util.zip.ZipInputStream(new CappedInput(ctx.bodyInputStream(), cap, "an upload"));
              CappedInput zip = new CappedInput(packed, cap, "an upload's files")) {
             for (java.util.zip.ZipEntry entry; (entry = packed.getNextEntry()) != null; ) {
-                if (++count > Api.MAX_BLOBS_PER_BATCH) throw new TestbotServer.BadRequest("too many blobs in one batch (max " + Api.MAX_BLOBS_PER_BATCH + ")");
+                if (++count > Api.MAX_BLOBS_PER_BATCH) throw new ApiErrors.BadRequest("too many blobs in one batch (max " + Api.MAX_BLOBS_PER_BATCH + ")");
                 String sha = entry.getName();
-                if (entry.isDirectory() || !io.testbot.sync.Hashing.isSha256(sha)) throw new TestbotServer.BadRequest("not a SHA-256 hex digest: " + sha);
+                if (entry.isDirectory() || !io.testbot.sync.Hashing.isSha256(sha)) throw new ApiErrors.BadRequest("not a SHA-256 hex digest: " + sha);
                 try {
                     blobs.put(sha, zip, limits.maxBlobBytes());
                 } catch (BlobStore.BlobRejectedException e) {
-                    throw new TestbotServer.BadRequest("blob " + sha + ": " + e.getMessage());
+                    throw new ApiErrors.BadRequest("blob " + sha + ": " + e.getMessage());
                 }
             }
             metrics.uploaded(zip.bytesRead());
         } catch (java.util.zip.ZipException e) {
-            throw new TestbotServer.BadRequest("not a zip of blobs: " + e.getMessage());
+            throw new ApiErrors.BadRequest("not a zip of blobs: " + e.getMessage());
         }
-        if (count == 0) throw new TestbotServer.BadRequest("no blobs in the request: expected a zip of entries named by their SHA-256");
+        if (count == 0) throw new ApiErrors.BadRequest("no blobs in the request: expected a zip of entries named by their SHA-256");
         ctx.status(HttpStatus.NO_CONTENT);
     }
 
     private static String shaPath(Context ctx) {
         String sha = ctx.pathParam("sha");
-        if (!io.testbot.sync.Hashing.isSha256(sha)) throw new TestbotServer.BadRequest("not a SHA-256 hex digest: " + sha);
+        if (!io.testbot.sync.Hashing.isSha256(sha)) throw new ApiErrors.BadRequest("not a SHA-256 hex digest: " + sha);
         return sha;
     }
 }

@@ -29,37 +29,37 @@ final class BuildChecks {
 
     /** The request as the scheduler takes it, or the first thing wrong with it (400; 409 for a blob gone; 413). */
     BuildRequest normalise(BuildRequest request, String address) {
-        if (request.project() == null || request.project().isBlank()) throw new TestbotServer.BadRequest("project is required");
+        if (request.project() == null || request.project().isBlank()) throw new ApiErrors.BadRequest("project is required");
         NumberChecks.build(request);
-        Adapter adapter = Adapters.find(request.adapter()).orElseThrow(() -> new TestbotServer.BadRequest("unknown adapter '" + request.adapter() + "'"));
-        if (request.files() == null || request.files().isEmpty()) throw new TestbotServer.BadRequest("no files to run");
-        if (request.options() != null && request.options().stream().anyMatch(o -> o == null || o.indexOf('\0') >= 0)) throw new TestbotServer.BadRequest("invalid option");
+        Adapter adapter = Adapters.find(request.adapter()).orElseThrow(() -> new ApiErrors.BadRequest("unknown adapter '" + request.adapter() + "'"));
+        if (request.files() == null || request.files().isEmpty()) throw new ApiErrors.BadRequest("no files to run");
+        if (request.options() != null && request.options().stream().anyMatch(o -> o == null || o.indexOf('\0') >= 0)) throw new ApiErrors.BadRequest("invalid option");
         String optionsProblem = adapter.optionsProblem(request.options() == null ? List.of() : request.options());
-        if (optionsProblem != null) throw new TestbotServer.BadRequest(optionsProblem);
+        if (optionsProblem != null) throw new ApiErrors.BadRequest(optionsProblem);
         Map<String, String> environment = request.environment() == null ? Map.of() : request.environment();
         String environmentProblem = environmentProblem(adapter, environment);
-        if (environmentProblem != null) throw new TestbotServer.BadRequest(environmentProblem);
+        if (environmentProblem != null) throw new ApiErrors.BadRequest(environmentProblem);
         Set<String> testFiles = new HashSet<>();
         Set<String> entries = new HashSet<>();
         for (String entry : request.files()) {
-            if (entry == null) throw new TestbotServer.BadRequest("test file: null");
-            if (!entries.add(entry)) throw new TestbotServer.BadRequest("test file listed twice: " + entry);
+            if (entry == null) throw new ApiErrors.BadRequest("test file: null");
+            if (!entries.add(entry)) throw new ApiErrors.BadRequest("test file listed twice: " + entry);
             String file;
             try {
                 file = adapter.fileOf(entry);
             } catch (IllegalArgumentException e) {
-                throw new TestbotServer.BadRequest("test file: " + e.getMessage());
+                throw new ApiErrors.BadRequest("test file: " + e.getMessage());
             }
             String problem = ManifestPaths.problem(file);
-            if (problem != null) throw new TestbotServer.BadRequest("test file: " + problem);
+            if (problem != null) throw new ApiErrors.BadRequest("test file: " + problem);
             testFiles.add(file);
         }
         if (request.manifest() != null) {
-            if (request.manifest().size() > TestbotServer.MAX_MANIFEST_ENTRIES) throw new TestbotServer.BadRequest("manifest has more than " + TestbotServer.MAX_MANIFEST_ENTRIES + " files");
+            if (request.manifest().size() > TestbotServer.MAX_MANIFEST_ENTRIES) throw new ApiErrors.BadRequest("manifest has more than " + TestbotServer.MAX_MANIFEST_ENTRIES + " files");
             ManifestPaths.validate(request.manifest());
             Set<String> paths = request.manifest().stream().map(FileEntry::path).collect(Collectors.toSet());
             List<String> absent = testFiles.stream().filter(f -> !paths.contains(f)).sorted().limit(3).toList();
-            if (!absent.isEmpty()) throw new TestbotServer.BadRequest("test files not in the manifest: " + String.join(", ", absent));
+            if (!absent.isEmpty()) throw new ApiErrors.BadRequest("test files not in the manifest: " + String.join(", ", absent));
             long bytes = 0;
             for (FileEntry entry : request.manifest()) bytes += Math.max(0, entry.size());
             if (bytes > maxBuildBytes) {
@@ -69,12 +69,12 @@ final class BuildChecks {
             long missing = request.manifest().stream().filter(e -> !blobs.has(e.sha256())).count();
             // A conflict, not a bad request: a file the requester was told is here may have been deleted since, as
             // no recent build used it; the requester uploads it and submits again.
-            if (missing > 0) throw new TestbotServer.Conflict(missing + " file(s) of the manifest are not on the server; upload them and submit again");
+            if (missing > 0) throw new ApiErrors.Conflict(missing + " file(s) of the manifest are not on the server; upload them and submit again");
         }
         // Sizes only order the build: those of files not in it are dropped.
         Map<String, Long> sizes = null;
         if (request.sizes() != null) {
-            if (request.sizes().values().stream().anyMatch(size -> size == null || size < 0)) throw new TestbotServer.BadRequest("sizes must be numbers of bytes");
+            if (request.sizes().values().stream().anyMatch(size -> size == null || size < 0)) throw new ApiErrors.BadRequest("sizes must be numbers of bytes");
             sizes = request.sizes().entrySet().stream().filter(e -> testFiles.contains(e.getKey()))
                     .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
         }

@@ -13,7 +13,7 @@ import io.testbot.sync.ManifestPaths;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import static io.testbot.server.TestbotServer.MAX_WAIT_MILLIS;
+import static io.testbot.server.ApiRoutes.MAX_WAIT_MILLIS;
 
 /**
  * A server's API for callers in the same process (local mode's requester and runner): the routes' operations
@@ -22,10 +22,13 @@ import static io.testbot.server.TestbotServer.MAX_WAIT_MILLIS;
 final class InProcessApi implements ServerApi {
     private static final Logger log = LoggerFactory.getLogger(InProcessApi.class);
 
-    private final TestbotServer server;
+    private final ServerOperations server;
+    /** Whether the server could not open its store: an in-process caller then gets that error as it is. */
+    private final java.util.function.BooleanSupplier failedToOpen;
 
-    InProcessApi(TestbotServer server) {
+    InProcessApi(ServerOperations server, java.util.function.BooleanSupplier failedToOpen) {
         this.server = server;
+        this.failedToOpen = failedToOpen;
     }
 
     /** Where an in-process runner or requester is, in the server's records. */
@@ -64,7 +67,7 @@ final class InProcessApi implements ServerApi {
     @Override
     public void leave(String runnerId) throws ApiClient.ApiException, InterruptedException {
         call(() -> {
-            server.scheduler().leave(runnerId);
+            server.leave(runnerId);
             return null;
         });
     }
@@ -97,16 +100,16 @@ final class InProcessApi implements ServerApi {
     private <T> T call(Operation<T> operation) throws ApiClient.ApiException, InterruptedException {
         try {
             return operation.run();
-        } catch (TestbotServer.BadRequest | ManifestPaths.UnsafePathException e) {
+        } catch (ApiErrors.BadRequest | ManifestPaths.UnsafePathException e) {
             throw new ApiClient.ApiException(400, e.getMessage());
-        } catch (TestbotServer.NotFound | Scheduler.UnknownRunnerException e) {
+        } catch (ApiErrors.NotFound | Scheduler.UnknownRunnerException e) {
             throw new ApiClient.ApiException(404, e.getMessage());
         } catch (CappedInput.TooLarge e) {
             throw new ApiClient.ApiException(413, e.getMessage());
-        } catch (TestbotServer.Conflict | Scheduler.OutdatedRunnerException e) {
+        } catch (ApiErrors.Conflict | Scheduler.OutdatedRunnerException e) {
             throw new ApiClient.ApiException(409, e.getMessage());
         } catch (RuntimeException e) {
-            if (server.failedToOpen()) throw e; // the server never opened its database: that error, as it is
+            if (failedToOpen.getAsBoolean()) throw e; // the server never opened its database: that error, as it is
             // As the routes answer: a 5xx, which a runner retries (a result in particular) rather than lose.
             log.error("in-process call failed", e);
             throw new ApiClient.ApiException(500, "internal error: " + e);

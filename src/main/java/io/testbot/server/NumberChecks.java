@@ -42,15 +42,15 @@ final class NumberChecks {
             between("failures", file.failures(), 0, MAX_TESTS_PER_FILE);
             between("pending", file.pending(), 0, MAX_TESTS_PER_FILE);
             seconds("seconds of " + file.path(), file.seconds());
-            for (Integer count : file.counts().values()) if (count == null || count < 0) throw new TestbotServer.BadRequest("counts of " + file.path() + " must be numbers of 0 or more");
+            for (Integer count : file.counts().values()) if (count == null || count < 0) throw new ApiErrors.BadRequest("counts of " + file.path() + " must be numbers of 0 or more");
         }
     }
 
     private static void between(String name, long value, long min, long max) {
-        if (value < min || value > max) throw new TestbotServer.BadRequest(name + " must be between " + min + " and " + max + " (was " + value + ")");
+        if (value < min || value > max) throw new ApiErrors.BadRequest(name + " must be between " + min + " and " + max + " (was " + value + ")");
     }
 
     private static void seconds(String name, double value) {
-        if (!(value >= 0 && value <= MAX_SECONDS)) throw new TestbotServer.BadRequest(name + " must be a number of seconds from 0 to " + (long) MAX_SECONDS + " (was " + value + ")");
+        if (!(value >= 0 && value <= MAX_SECONDS)) throw new ApiErrors.BadRequest(name + " must be a number of seconds from 0 to " + (long) MAX_SECONDS + " (was " + value + ")");
     }
 }

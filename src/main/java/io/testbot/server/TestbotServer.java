@@ -1,52 +1,33 @@
 package io.testbot.server;
 
-import com.fasterxml.jackson.core.JacksonException;
 import io.javalin.Javalin;
-import io.javalin.http.Context;
-import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
 import io.testbot.protocol.Api;
-import io.testbot.protocol.BlobQuery;
-import io.testbot.protocol.BuildEvent;
-import io.testbot.protocol.BuildInfo;
-import io.testbot.protocol.BuildRequest;
-import io.testbot.protocol.BuildStatus;
-import io.testbot.protocol.ErrorReply;
-import io.testbot.protocol.Estimate;
-import io.testbot.protocol.EventsReply;
-import io.testbot.protocol.FileEntry;
-import io.testbot.protocol.JobAssignment;
-import io.testbot.protocol.JobResult;
 import io.testbot.protocol.Json;
 import io.testbot.protocol.RunnerInfo;
-import io.testbot.protocol.Runners;
 import io.testbot.protocol.ServerApi;
 import io.testbot.protocol.Version;
 import io.testbot.store.Stores;
 import io.testbot.store.Store;
 import io.testbot.sync.BlobStore;
-import io.testbot.sync.ManifestPaths;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 /**
- * The testbot server: the HTTP API over the {@link Scheduler}, the blob store and the {@link Store}. Local mode
- * embeds one without HTTP: its requester and runner call it through {@link #inProcess()}, the same operations the
- * routes run.
+ * The testbot server: it opens the store (or stands by while another server that shares it dispatches), starts the
+ * {@link Scheduler} over it, serves the API ({@link ApiRoutes} over {@link ServerOperations}, the blob store, the
+ * status page and metrics) and runs the timers (leases, housekeeping, its dispatch claim). Local mode embeds one
+ * without HTTP: its requester and runner call the same operations through {@link #inProcess()}.
  */
 public final class TestbotServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TestbotServer.class);
-    /** Longest a long-poll may park; clients ask for less. */
-    static final long MAX_WAIT_MILLIS = 30_000;
     static final int MAX_MANIFEST_ENTRIES = 500_000;
     /** Entries kept of recent manifests (a few hundred bytes each in memory): a few projects of 10,000-50,000 files. */
     static final int RECENT_MANIFEST_ENTRIES = 150_000;
@@ -63,14 +44,13 @@ public final class TestbotServer implements AutoCloseable {
     private final StatusFeed statusFeed;
     private final StatusPage statusPage;
     private final Authentication authentication;
-    private final BuildChecks buildChecks;
+    private final ServerWarmUp warmUp;
+    private final ServerOperations operations;
     /** The snapshots runners' copies were last brought to: the next manifests go to them as changes. */
     private final RecentManifests recentManifests = new RecentManifests(RECENT_MANIFEST_ENTRIES);
     private final ScheduledExecutorService housekeepingTimer;
     /** Housekeeping deletes blobs under it; a submission checks that its blobs are there under it. */
     private final java.util.concurrent.locks.ReentrantLock sweeping = new java.util.concurrent.locks.ReentrantLock();
-    private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
-    private final java.util.concurrent.atomic.AtomicBoolean rehearsed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private record Core(Store store, Scheduler scheduler) {}
 
@@ -115,10 +95,18 @@ public final class TestbotServer implements AutoCloseable {
         }) : null;
         this.statusFeed = http ? new StatusFeed(this::scheduler, this::store) : null;
         this.authentication = new Authentication(config.token(), this::store);
-        this.buildChecks = new BuildChecks(blobs, config.limits().maxBuildBytes());
+        this.warmUp = new ServerWarmUp(http, this::scheduler, this::store);
+        this.operations = new ServerOperations(this::scheduler, this::store, new BuildChecks(blobs, config.limits().maxBuildBytes()), sweeping, warmUp);
         this.statusPage = http ? new StatusPage(token -> config.token() == null ? Access.ANYONE : authentication.principal(token), statusFeed, config.tls() != null,
                 config.token() == null) : null;
-        if (http) routes();
+        if (http) {
+            new ApiRoutes(operations, this::store, recentManifests, config.limits().maxRequestBytes()).install(app, () -> opening.standingBy, authentication, routes -> {
+                metrics.watch(this::scheduler);
+                routes.get(Api.METRICS, ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
+                statusPage.routes(routes);
+                new BlobRoutes(blobs, config.limits(), metrics).routes(routes);
+            });
+        }
         this.housekeepingTimer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "housekeeping");
             t.setDaemon(true);
@@ -245,51 +233,9 @@ public final class TestbotServer implements AutoCloseable {
         }
     }
 
-    /**
-     * Builds, once and in the background, the JSON readers and writers of the requests a build makes and of the
-     * events the store keeps: Jackson builds each on its first use, and a server's first build would wait for them.
-     * testbot server calls it once started; local mode's server, whose start has no core to spare, does it when its
-     * first job is out (see {@link #prepareForResults}), and only for what the store writes and reads: no request
-     * reaches it through JSON.
-     */
+    /** Builds the JSON mapping ahead, in the background (testbot server calls it once started). */
     public void warmUp() {
-        if (warmedUp.compareAndSet(false, true)) background("warm-up", app == null ? TestbotServer::prepareStoreJson : TestbotServer::prepareJson);
-    }
-
-    private static void prepareJson() {
-        Json.prepare(BuildRequest.class, BuildInfo.class, BlobQuery.class, FileEntry.class, JobAssignment.class,
-                JobResult.class, EventsReply.class, Estimate.Request.class, Estimate.Reply.class,
-                Runners.Registration.class, Runners.Registered.class, Runners.Heartbeat.class, Runners.HeartbeatReply.class,
-                Runners.ResultReply.class, RunnerInfo.class);
-        try {
-            Json.MAPPER.writeValueAsBytes(new EventsReply(List.of(prepareStoreJson()), 1, BuildStatus.RUNNING));
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    /** A result's event, written and read back as the store does; returns it. */
-    private static BuildEvent prepareStoreJson() {
-        try {
-            BuildEvent event = new BuildEvent(1, BuildEvent.JOB_FINISHED, 1L, "warm-up", Json.SAMPLE_RESULT, null, 0, List.of("warm_up_spec.rb"));
-            return Json.MAPPER.readValue(Json.MAPPER.writeValueAsBytes(event), BuildEvent.class);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * What a result's round trip needs the first time, while jobs run: the JSON mapping once the first job is out
-     * (if testbot server has not built it at its start), and, once a build's last queued job is out, a rehearsal of
-     * recording a result and ending the build ({@link Store.Rehearsal}: those statements, run and rolled back).
-     * Run cold, they took 25-60 ms between local mode's last spec and its summary (measured). Not sooner: the
-     * rehearsal holds the store, and jobs still to hand out would wait for it.
-     */
-    private void prepareForResults(JobAssignment job) {
-        warmUp();
-        if (rehearsed.get() || scheduler().hasQueuedJobs(job.buildId()) || !rehearsed.compareAndSet(false, true)) return;
-        if (!(store() instanceof Store.Rehearsal rehearsal)) return;
-        background("rehearsal", () -> rehearsal.rehearseResult(job.buildId(), job.jobId(), job.project(), job.adapter(), job.files()));
+        warmUp.warmUp();
     }
 
     /**
@@ -302,19 +248,6 @@ public final class TestbotServer implements AutoCloseable {
         pool.setReservedThreads(0);
         pool.setName("http");
         return pool;
-    }
-
-    /** Runs a warm-up on a daemon thread; the real requests report what goes wrong. */
-    private static void background(String name, Runnable warmUp) {
-        Thread thread = new Thread(() -> {
-            try {
-                warmUp.run();
-            } catch (RuntimeException e) {
-                log.debug("{}: {}", name, e.toString());
-            }
-        }, name);
-        thread.setDaemon(true);
-        thread.start();
     }
 
     public int port() {
@@ -366,274 +299,17 @@ public final class TestbotServer implements AutoCloseable {
         if (metrics != null) metrics.close();
     }
 
-    // The route table is the API's documentation.
-    private void routes() {
-        app.before(ctx -> {
-            if (!opening.standingBy) return;
-            // A load balancer's health check sees it too: send the requests to the server that dispatches.
-            ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(new ErrorReply("this server stands by for another that shares its store; "
-                    + "ask that one (runners and requesters given both move on by themselves)"));
-            ctx.skipRemainingHandlers();
-        });
-        app.before(authentication::authenticate);
-
-        app.get(Api.HEALTH, ctx -> ctx.result("ok"));
-        app.get(Api.VERSION, ctx -> ctx.result(scheduler().version()));
-        metrics.watch(this::scheduler);
-        app.get(Api.METRICS, ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
-        statusPage.routes(app);
-
-        new BlobRoutes(blobs, config.limits(), metrics).routes(app);
-
-        app.post(Api.BUILDS, this::submitBuild);
-        app.get(Api.BUILDS, ctx -> ctx.json(store().recentBuilds(intParam(ctx, "limit", 50, 1, 1000))));
-        app.get(Api.BUILD, ctx -> ctx.json(requireBuild(longPath(ctx, "id"))));
-        // The long-polls below wait without a thread: their replies complete when there is something to say.
-        app.get(Api.BUILD_EVENTS, ctx -> {
-            var reply = scheduler().eventsAsync(requireBuildId(longPath(ctx, "id")), longParam(ctx, "after", 0), waitParam(ctx));
-            ctx.future(() -> reply.thenAccept(ctx::json));
-        });
-        app.get(Api.BUILD_MANIFEST, ctx -> {
-            long id = longPath(ctx, "id");
-            BuildManifest manifest = scheduler().manifest(id);
-            if (manifest == null) throw new NotFound("no build " + id);
-            recentManifests.remember(manifest);
-            ctx.contentType(io.javalin.http.ContentType.APPLICATION_JSON).result(manifest.json(ctx.queryParam("base"), recentManifests));
-        });
-        app.post(Api.BUILD_CANCEL, ctx -> {
-            long id = longPath(ctx, "id");
-            Access.Principal who = ctx.attribute(Authentication.PRINCIPAL);
-            BuildInfo build = requireBuild(id);
-            if (who != null && who.role() == Access.Role.USER && !who.name().equals(build.requestedBy())) {
-                throw new Forbidden("build " + id + " was sent by " + build.requestedBy() + "; a user's token cancels only its own builds");
-            }
-            ctx.json(cancel(id));
-        });
-
-        app.post(Api.ESTIMATE, ctx -> ctx.json(estimate(body(ctx, Estimate.Request.class))));
-        app.post(Api.RUNNERS, ctx -> ctx.status(HttpStatus.CREATED).json(register(body(ctx, Runners.Registration.class), ctx.ip())));
-        app.get(Api.RUNNERS, ctx -> ctx.json(scheduler().runners()));
-        app.post(Api.RUNNER_HEARTBEAT, ctx -> {
-            var reply = heartbeatAsync(ctx.pathParam("id"), body(ctx, Runners.Heartbeat.class), waitParam(ctx));
-            ctx.future(() -> reply.thenAccept(ctx::json));
-        });
-        app.post(Api.RUNNER_LEAVE, ctx -> {
-            scheduler().leave(ctx.pathParam("id"));
-            ctx.status(HttpStatus.NO_CONTENT);
-        });
-        app.post(Api.RUNNER_NEXT_JOB, ctx -> {
-            var reply = scheduler().nextJobAsync(ctx.pathParam("id"), intParam(ctx, "instance", 0, 0, NumberChecks.MAX_INSTANCES), waitParam(ctx));
-            ctx.future(() -> reply.thenAccept(job -> {
-                if (job.isEmpty()) {
-                    ctx.status(HttpStatus.NO_CONTENT);
-                } else {
-                    prepareForResults(job.get());
-                    ctx.json(job.get());
-                }
-            }));
-        });
-        app.post(Api.JOB_RESULT, ctx -> ctx.json(reportResult(longPath(ctx, "id"), body(ctx, JobResult.class),
-                intParam(ctx, "next", 0, 0, NumberChecks.MAX_INSTANCES))));
-        app.get(Api.RUNNERS_AVAILABLE, ctx -> ctx.result(String.valueOf(scheduler().availableInstances())));
-        app.get(Api.RUNNERS_TOTAL, ctx -> ctx.result(String.valueOf(scheduler().totalInstances())));
-        app.get(Api.RUNNERS_OUTDATED, ctx -> ctx.result(scheduler().runners().stream().filter(r -> !r.upToDate() && r.live())
-                .map(r -> r.address() + " " + r.hostname() + " " + r.id() + (r.note() == null ? "" : " -- " + r.note().replace('\n', ' ')) + "\n")
-                .collect(Collectors.joining())));
-
-        app.exception(BadRequest.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply(e.getMessage())));
-        app.exception(ManifestPaths.UnsafePathException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply(e.getMessage())));
-        app.exception(BlobStore.BlobRejectedException.class, (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply(e.getMessage())));
-        app.exception(CappedInput.TooLarge.class, (e, ctx) -> ctx.status(HttpStatus.CONTENT_TOO_LARGE).json(new ErrorReply(e.getMessage())));
-        app.exception(Forbidden.class, (e, ctx) -> ctx.status(HttpStatus.FORBIDDEN).json(new ErrorReply(e.getMessage())));
-        app.exception(NotFound.class, (e, ctx) -> ctx.status(HttpStatus.NOT_FOUND).json(new ErrorReply(e.getMessage())));
-        app.exception(Conflict.class, (e, ctx) -> ctx.status(HttpStatus.CONFLICT).json(new ErrorReply(e.getMessage())));
-        app.exception(Scheduler.UnknownRunnerException.class, (e, ctx) -> ctx.status(HttpStatus.NOT_FOUND).json(new ErrorReply(e.getMessage())));
-        app.exception(Scheduler.OutdatedRunnerException.class, (e, ctx) -> ctx.status(HttpStatus.CONFLICT).json(new ErrorReply(e.getMessage())));
-        app.exception(InterruptedException.class, (e, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(new ErrorReply("server is stopping")));
-        app.exception(Exception.class, (e, ctx) -> {
-            log.error("{} {} failed", ctx.method(), ctx.path(), e);
-            ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(new ErrorReply("internal error: " + e));
-        });
-    }
-
-    private void submitBuild(Context ctx) {
-        BuildRequest request = body(ctx, BuildRequest.class);
-        Access.Principal who = ctx.attribute(Authentication.PRINCIPAL);
-        // A named token says who sent the build, whatever the request says.
-        if (who != null && who.named()) request = request.withRequestedBy(who.name());
-        ctx.status(HttpStatus.CREATED).json(submit(request, ctx.ip()));
-    }
-
-    // The operations of the API, for the routes and for in-process callers alike.
-
-    BuildInfo submit(BuildRequest request, String address) {
-        sweeping.lock();
-        try {
-            return submitWhileNoSweep(request, address);
-        } finally {
-            sweeping.unlock();
-        }
-    }
-
-    private BuildInfo submitWhileNoSweep(BuildRequest request, String address) {
-        return scheduler().submit(buildChecks.normalise(request, address));
-    }
-
-    EventsReply events(long buildId, long after, long waitMillis) throws InterruptedException {
-        return scheduler().events(requireBuildId(buildId), after, waitMillis);
-    }
-
-    BuildInfo cancel(long buildId) {
-        return scheduler().cancel(requireBuild(buildId).id());
-    }
-
-    Estimate.Reply estimate(Estimate.Request request) {
-        if (request.project() == null || request.adapter() == null || request.files() == null) throw new BadRequest("project, adapter and files are required");
-        return scheduler().estimate(request);
-    }
-
-    Runners.Registered register(Runners.Registration registration, String address) {
-        if (registration.hostname() == null || registration.version() == null) throw new BadRequest("hostname and version are required");
-        NumberChecks.registration(registration);
-        return scheduler().register(registration, address);
-    }
-
-    private java.util.concurrent.CompletableFuture<Runners.HeartbeatReply> heartbeatAsync(String runnerId, Runners.Heartbeat heartbeat, long waitMillis) {
-        return scheduler().heartbeatAsync(runnerId, heartbeat.running(), checkedNote(heartbeat), waitMillis);
-    }
-
-    Runners.HeartbeatReply heartbeat(String runnerId, Runners.Heartbeat heartbeat, long waitMillis) throws InterruptedException {
-        return scheduler().heartbeat(runnerId, heartbeat.running(), checkedNote(heartbeat), waitMillis);
-    }
-
-    /** Refuses a heartbeat's malformed job list; returns its note, cut to 500 characters. */
-    private static String checkedNote(Runners.Heartbeat heartbeat) {
-        // A null in the list would have gone into the runner's cancellations and failed its every later heartbeat.
-        if (heartbeat.running() != null && heartbeat.running().stream().anyMatch(java.util.Objects::isNull)) throw new BadRequest("running: job ids must be numbers");
-        return heartbeat.note() == null ? null : heartbeat.note().length() > 500 ? heartbeat.note().substring(0, 500) : heartbeat.note();
-    }
-
-    /** The next job, or null when none came within the wait. */
-    JobAssignment nextJob(String runnerId, int instance, long waitMillis) throws InterruptedException {
-        JobAssignment job = scheduler().nextJob(runnerId, instance, waitMillis).orElse(null);
-        if (job != null) prepareForResults(job);
-        return job;
-    }
-
-    /** Records a result and, when the instance asks (nextInstance > 0), hands it the next job queued now, if any. */
-    Runners.ResultReply reportResult(long jobId, JobResult result, int nextInstance) {
-        Runners.ResultReply reply = reportResult(jobId, result);
-        if (nextInstance <= 0) return reply;
-        JobAssignment next;
-        try {
-            next = scheduler().nextJobAsync(result.runnerId(), nextInstance, 0).join().orElse(null);
-        } catch (Scheduler.UnknownRunnerException | Scheduler.OutdatedRunnerException e) {
-            return reply; // its next request for a job hears why
-        }
-        if (next != null) prepareForResults(next);
-        return new Runners.ResultReply(reply.buildOver(), next);
-    }
-
-    Runners.ResultReply reportResult(long jobId, JobResult result) {
-        if (result.runnerId() == null || result.files() == null) throw new BadRequest("runnerId and files are required");
-        // Before the scheduler lets go of the job: a result it could not record must not lose it.
-        if (result.files().stream().anyMatch(java.util.Objects::isNull)) throw new BadRequest("a file result is null");
-        NumberChecks.result(result);
-        Scheduler.ResultStatus recorded = scheduler().record(jobId, result);
-        if (recorded == Scheduler.ResultStatus.IGNORED) throw new Conflict("job " + jobId + " is not running on runner " + result.runnerId() + "; result ignored");
-        return new Runners.ResultReply(recorded == Scheduler.ResultStatus.BUILD_OVER);
-    }
-
-    /** The id of a build there is; 404 otherwise. */
-    private long requireBuildId(long id) {
-        if (store().buildStatus(id) == null) throw new NotFound("no build " + id);
-        return id;
-    }
-
-    private BuildInfo requireBuild(long id) {
-        BuildInfo build = store().build(id);
-        if (build == null) throw new NotFound("no build " + id);
-        return build;
-    }
-
     /**
      * This server's API for callers in the same process (local mode's requester and runner): the routes'
      * operations without HTTP, answering errors with the statuses the routes would.
      */
     public ServerApi inProcess() {
-        return new InProcessApi(this);
+        return new InProcessApi(operations, this::failedToOpen);
     }
 
     /** Whether the store could not be opened (an in-process caller then gets that error as it is). */
     boolean failedToOpen() {
         return core.isCompletedExceptionally();
-    }
-
-    private <T> T body(Context ctx, Class<T> type) {
-        return body(ctx, type, config.limits().maxRequestBytes());
-    }
-
-    /** A JSON request body, read as it arrives and cut off past maxBytes (413); a 400 for anything malformed. */
-    static <T> T body(Context ctx, Class<T> type, long maxBytes) {
-        try (InputStream in = new CappedInput(ctx.bodyInputStream(), maxBytes, "a request")) {
-            T value = Json.MAPPER.readValue(in, type);
-            if (value == null) throw new BadRequest("empty request body");
-            return value;
-        } catch (JacksonException e) {
-            throw new BadRequest("malformed " + type.getSimpleName() + " JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new BadRequest("unreadable request body: " + e.getMessage());
-        }
-    }
-
-    private static long waitParam(Context ctx) {
-        return Math.min(MAX_WAIT_MILLIS, longParam(ctx, "wait", 0));
-    }
-
-    private static long longPath(Context ctx, String name) {
-        try {
-            return Long.parseLong(ctx.pathParam(name));
-        } catch (NumberFormatException e) {
-            throw new NotFound("no such " + name + ": " + ctx.pathParam(name));
-        }
-    }
-
-    private static long longParam(Context ctx, String name, long fallback) {
-        String value = ctx.queryParam(name);
-        if (value == null) return fallback;
-        try {
-            return Math.max(0, Long.parseLong(value));
-        } catch (NumberFormatException e) {
-            throw new BadRequest(name + " must be a number");
-        }
-    }
-
-    private static int intParam(Context ctx, String name, int fallback, int min, int max) {
-        return (int) Math.max(min, Math.min(max, longParam(ctx, name, fallback)));
-    }
-
-    static final class BadRequest extends RuntimeException {
-        BadRequest(String message) {
-            super(message);
-        }
-    }
-
-    static final class Forbidden extends RuntimeException {
-        Forbidden(String message) {
-            super(message);
-        }
-    }
-
-    static final class NotFound extends RuntimeException {
-        NotFound(String message) {
-            super(message);
-        }
-    }
-
-    static final class Conflict extends RuntimeException {
-        Conflict(String message) {
-            super(message);
-        }
     }
 
     /** For the status page and tests. */
