@@ -57,6 +57,21 @@ public final class CucumberAdapter implements RubyFramework {
         return Resources.jsonLine(Map.of("args", args.subList(1, args.size()), "outs", List.of(resultFile.toString())));
     }
 
+    /** Whole feature files only: a job of scenarios (a file's part, after splitting) is not shared. */
+    @Override
+    public boolean sharesFiles(List<String> files) {
+        return files.stream().allMatch(f -> fileOf(f).equals(f));
+    }
+
+    /** The same, for a worker that runs a feature file's scenarios only once it has claimed the file (testbot_claims.rb). */
+    @Override
+    public String workerJob(List<String> files, List<String> options, Path resultFile, Path claims) {
+        if (claims == null) return workerJob(files, options, resultFile);
+        List<String> args = command(files, options, resultFile);
+        return Resources.jsonLine(Map.of("args", args.subList(1, args.size()), "outs", List.of(resultFile.toString()),
+                "claims", claims.toString(), "entries", files));
+    }
+
     static final String FILES = "testbot_cucumber_files.rb";
 
     /**

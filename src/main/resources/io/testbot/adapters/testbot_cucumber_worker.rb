@@ -6,7 +6,9 @@
 #
 # Served by testbot_worker.rb (beside this file: the job loop, spares and the zygote). Each job is a line
 # {"args": [cucumber arguments], "outs": [files its formatters write]}, run as `cucumber ARGS` would run it, with
-# its exit status.
+# its exit status. A job may name a claims directory and its feature files ("claims", "entries"): another instance
+# of the runner may then take over the files it has not begun, and it runs a file's scenarios only once it has
+# claimed the file, as its first scenario is about to run (testbot_claims.rb); the others it leaves out.
 #
 # What a worker keeps between jobs, as one cucumber run keeps between features: everything Ruby loaded, the support
 # code loaded once (hooks, World modules, step definitions, at_exit blocks of env.rb), and globals. What each job
@@ -14,6 +16,7 @@
 # AfterConfiguration hooks run once per job. A job whose run raised, that called exit, or that left the process
 # in another directory retires the worker: the next job gets a fresh one.
 require_relative "testbot_worker"
+require_relative "testbot_claims"
 
 module TestbotCucumber
   # Cucumber's Kernel: its exit ends a job, not the worker.
@@ -46,6 +49,30 @@ module TestbotCucumber
     end
   end
 
+  # A filter of the job's test cases: a scenario goes on to run only if its feature file is this process's.
+  # Cucumber runs each test case as it comes out of its filters, so a file is claimed when its first scenario is
+  # about to run, not when the features are read.
+  class ClaimedFiles
+    def initialize(claims, receiver = nil)
+      @claims = claims
+      @receiver = receiver
+    end
+
+    def test_case(test_case)
+      test_case.describe_to(@receiver) if @claims.claim(test_case.location.file)
+      self
+    end
+
+    def done
+      @receiver.done
+      self
+    end
+
+    def with_receiver(receiver)
+      self.class.new(@claims, receiver)
+    end
+  end
+
   class << self
     attr_reader :runtime
   end
@@ -69,6 +96,9 @@ module TestbotCucumber
     Cucumber.wants_to_quit = false if Cucumber.respond_to?(:wants_to_quit=)
     retire = false
     begin
+      if job["claims"]
+        main.configuration.filters << ClaimedFiles.new(TestbotClaims::Job.new(job["claims"], job.fetch("entries", [])))
+      end
       if @runtime
         main.execute!(@runtime)
       else

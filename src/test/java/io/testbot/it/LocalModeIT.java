@@ -205,4 +205,45 @@ class LocalModeIT extends Cluster {
         String summary = result.out().substring(result.out().lastIndexOf("Failed examples:"));
         assertThat(count(summary, "rspec ./spec/c_spec.rb:2 # c runs once")).isEqualTo(1);
     }
+
+    @Test
+    void cucumberFilesAJobHasNotBegunAreTakenOverToo() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("features-app"));
+        Path marks = Files.createDirectories(dir.resolve("feature-marks"));
+        // As above, with feature files: a's scenario goes on only once two features have run in another process.
+        SampleProjects.write(project, "features/step_definitions/steps.rb", """
+                Given(/^two features ran elsewhere$/) do
+                  others = -> { Dir["%1$s/*"].map { |f| File.read(f).to_i }.reject { |pid| pid == Process.pid } }
+                  deadline = Time.now + 60
+                  sleep 0.05 until others.call.size >= 2 || Time.now > deadline
+                  raise "only #{others.call.size} ran elsewhere" unless others.call.size >= 2
+                end
+                Given(/^(\\w+) runs once$/) do |name|
+                  File.open("%1$s/#{name}", File::WRONLY | File::CREAT | File::EXCL) { |f| f.write(Process.pid.to_s) }
+                  puts "RAN #{name} on instance #{ENV['TEST_ENV_NUMBER'].inspect}"
+                  raise "c fails" if name == "c"
+                end
+                """.formatted(marks));
+        SampleProjects.write(project, "features/a_slow.feature", "# " + "padding ".repeat(40) + """
+
+                Feature: slow
+                  Scenario: waits
+                    Given two features ran elsewhere
+                """);
+        List<String> small = List.of("b", "c", "d", "e");
+        for (String name : small) {
+            SampleProjects.write(project, "features/" + name + ".feature", """
+                    Feature: %1$s
+                      Scenario: once
+                        Given %1$s runs once
+                    """.formatted(name));
+        }
+        Result result = requestWith("cucumber", project, Map.of(), "--instances", "2", "--files-per-job", "4");
+        assertThat(result.exit()).as(result.all()).isEqualTo(1);
+        assertThat(result.out()).contains("5 scenarios (1 failed, 4 passed)").contains("of this job not yet begun ran on instance");
+        for (String name : small) {
+            assertThat(count(result.out(), "RAN " + name + " ")).as(name).isEqualTo(1);
+            assertThat(marks.resolve(name)).exists();
+        }
+    }
 }

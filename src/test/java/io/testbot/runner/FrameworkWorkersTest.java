@@ -122,13 +122,15 @@ class FrameworkWorkersTest {
 
     /**
      * A job whose file another instance claimed first leaves it out, and claims the others as it runs them: rspec's,
-     * minitest's and Test::Unit's workers, Test::Unit also in a process of its own (a file without the helper).
+     * minitest's, Test::Unit's and cucumber's workers, Test::Unit also in a process of its own (a file without the helper).
      */
     @Test
     void aJobRunsOnlyTheFilesItClaimsAndLeavesOutOnesAnotherProcessClaimedFirst(@TempDir Path project) throws Exception {
         Files.createDirectories(project.resolve("test"));
         Files.createDirectories(project.resolve("spec"));
         Files.writeString(project.resolve("test/test_helper.rb"), "require \"minitest/autorun\"\n");
+        Files.createDirectories(project.resolve("features/step_definitions"));
+        Files.writeString(project.resolve("features/step_definitions/steps.rb"), "Given(/^it works$/) { }\n");
         for (String name : List.of("a", "b", "c")) {
             Files.writeString(project.resolve("test/" + name + "_test.rb"), """
                     require "test_helper"
@@ -147,11 +149,19 @@ class FrameworkWorkersTest {
                     RSpec.describe("%1$s") { it("one") { }; it("two") { } }
                     RSpec.describe("%1$s again") { it("three") { } }
                     """.formatted(name));
+            Files.writeString(project.resolve("features/" + name + ".feature"), """
+                    Feature: %1$s
+                      Scenario: one
+                        Given it works
+                      Scenario: two
+                        Given it works
+                    """.formatted(name));
         }
         record Case(Adapter adapter, List<String> files, int testsPerFile) {}
         List<Case> cases = List.of(new Case(Adapters.get("test"), List.of("test/a_test.rb", "test/b_test.rb", "test/c_test.rb"), 2),
                 new Case(Adapters.get("test"), List.of("test/unit_a_test.rb", "test/unit_b_test.rb", "test/unit_c_test.rb"), 1),
-                new Case(Adapters.get("rspec"), List.of("spec/a_spec.rb", "spec/b_spec.rb", "spec/c_spec.rb"), 3));
+                new Case(Adapters.get("rspec"), List.of("spec/a_spec.rb", "spec/b_spec.rb", "spec/c_spec.rb"), 3),
+                new Case(Adapters.get("cucumber"), List.of("features/a.feature", "features/b.feature", "features/c.feature"), 2));
         for (Case c : cases) {
             Path claims = Files.createDirectories(project.resolve("claims-" + c.files().get(0).replace('/', '-')));
             Files.writeString(claims.resolve("1"), "taken over\n"); // another instance has the second file
