@@ -334,7 +334,7 @@ public final class ApiClient implements ServerApi {
     }
 
     private static ApiException error(int status, String body) {
-        String message = body;
+        String message = body.isBlank() ? "HTTP " + status + " without a message" : body;
         try {
             ErrorReply reply = Json.MAPPER.readValue(body, ErrorReply.class);
             if (reply != null && reply.error() != null) message = reply.error();

@@ -338,8 +338,9 @@ public final class Requester {
                     reply = server.events(build.id(), after, pollMillis);
                     lostServerSince = 0;
                 } catch (IOException e) {
-                    // A 503 is a server standing by for another that shares its store: the other one, or it, takes over.
-                    if (e instanceof ApiClient.ApiException api && api.status() != 503) throw e;
+                    // A 503 is a server standing by for another that shares its store: the other one, or it, takes
+                    // over. Any 5xx may be a server on its way down or up: following a build is a read, asked again.
+                    if (e instanceof ApiClient.ApiException api && api.status() < 500) throw e;
                     // Unreachable, or the connection died mid-answer (a server crash): it, or another, may come back.
                     if (lostServerSince == 0) {
                         lostServerSince = System.nanoTime();

@@ -129,7 +129,7 @@ class ResilienceIT extends Cluster {
             second.await(Pattern.compile("this one dispatches now"), START);
             Files.writeString(release, "go");
 
-            assertThat(requester.awaitExit(BUILD)).as(requester.describe()).isZero();
+            assertThat(requester.awaitExit(BUILD)).as(requester.describe() + "\n" + second.describe()).isZero();
             assertEveryFileOnce(requester, 4);
             for (int i = 1; i <= 3; i++) assertThat(count(requester.out(), "./spec/ok_" + i + "_spec.rb\n")).isEqualTo(1);
             try (var c = database.connect(); var st = c.createStatement();
