@@ -176,6 +176,28 @@ class ResilienceIT extends Cluster {
         }
     }
 
+    /**
+     * The server a requester follows its build through answers a few of its event requests with a bare 500, as a
+     * server on its way down or up may: the requester asks again and finishes the build, every file once.
+     */
+    @Test
+    void aRequesterFollowingItsBuildRidesOutServerErrors() throws Exception {
+        Path project = project(1);
+        startServer();
+        startRunner("r1", 1);
+        try (FaultyProxy proxy = FaultyProxy.start(url(), "/events")) {
+            Proc requester = start("requester", project, Map.of("TESTBOT_TOKEN", token), "rspec", "--connect", proxy.url(), "--files-per-job", "1");
+            blockedPid();
+            proxy.failNext(3); // the requester's event request parked now goes through; its next three fail
+            Files.writeString(release, "go");
+
+            assertThat(requester.awaitExit(BUILD)).as(requester.describe()).isZero();
+            assertThat(proxy.failed()).isEqualTo(3);
+            assertThat(requester.err()).contains("lost the server (HTTP 500 without a message); reconnecting");
+            assertEveryFileOnce(requester, 2);
+        }
+    }
+
     @Test
     void aRunnerJoiningMidBuildTakesItsJobsAtOnce() throws Exception {
         Path project = project(2);
