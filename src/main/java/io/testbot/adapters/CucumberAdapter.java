@@ -53,8 +53,12 @@ public final class CucumberAdapter implements RubyFramework {
     /** The arguments of {@link #command} after "cucumber", and the JSON results file, which the worker closes after the job. */
     @Override
     public String workerJob(List<String> files, List<String> options, Path resultFile) {
+        return Resources.jsonLine(job(files, options, resultFile));
+    }
+
+    private Map<String, Object> job(List<String> files, List<String> options, Path resultFile) {
         List<String> args = command(files, options, resultFile);
-        return Resources.jsonLine(Map.of("args", args.subList(1, args.size()), "outs", List.of(resultFile.toString())));
+        return Map.of("args", args.subList(1, args.size()), "outs", List.of(resultFile.toString()));
     }
 
     /** Whole feature files only: a job of scenarios (a file's part, after splitting) is not shared. */
@@ -66,10 +70,7 @@ public final class CucumberAdapter implements RubyFramework {
     /** The same, for a worker that runs a feature file's scenarios only once it has claimed the file (testbot_claims.rb). */
     @Override
     public String workerJob(List<String> files, List<String> options, Path resultFile, Path claims) {
-        if (claims == null) return workerJob(files, options, resultFile);
-        List<String> args = command(files, options, resultFile);
-        return Resources.jsonLine(Map.of("args", args.subList(1, args.size()), "outs", List.of(resultFile.toString()),
-                "claims", claims.toString(), "entries", files));
+        return claims == null ? workerJob(files, options, resultFile) : Resources.sharedJobLine(job(files, options, resultFile), claims, files);
     }
 
     static final String FILES = "testbot_cucumber_files.rb";

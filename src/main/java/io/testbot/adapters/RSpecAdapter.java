@@ -117,7 +117,11 @@ public final class RSpecAdapter implements RubyFramework {
 
     @Override
     public String workerJob(List<String> files, List<String> options, Path resultFile) {
-        return Resources.jsonLine(Map.of("args", arguments(files, options), "json", resultFile.toString()));
+        return Resources.jsonLine(job(files, options, resultFile));
+    }
+
+    private Map<String, Object> job(List<String> files, List<String> options, Path resultFile) {
+        return Map.of("args", arguments(files, options), "json", resultFile.toString());
     }
 
     /** Whole spec files only: a job of examples (a file's part, after splitting) is not shared. */
@@ -128,8 +132,7 @@ public final class RSpecAdapter implements RubyFramework {
 
     @Override
     public String workerJob(List<String> files, List<String> options, Path resultFile, Path claims) {
-        if (claims == null) return workerJob(files, options, resultFile);
-        return Resources.jsonLine(Map.of("args", arguments(files, options), "json", resultFile.toString(), "claims", claims.toString(), "entries", files));
+        return claims == null ? workerJob(files, options, resultFile) : Resources.sharedJobLine(job(files, options, resultFile), claims, files);
     }
 
     @Override

@@ -88,6 +88,17 @@ final class Resources {
         return List.of("ruby", "--disable-gems", unpack(SPARE_STUB, tools, SPARE_STUB).toString(), unpackRubyWorker(script, tools).toString());
     }
 
+    /**
+     * A Ruby worker's job whose files another instance may take over: its fields, and the claims directory and the
+     * job's files, which testbot_claims.rb numbers the claims by (see {@link Adapter#sharesFiles}).
+     */
+    static String sharedJobLine(Map<String, Object> job, java.nio.file.Path claims, List<String> files) {
+        Map<String, Object> shared = new java.util.LinkedHashMap<>(job);
+        shared.put("claims", claims.toString());
+        shared.put("entries", files);
+        return jsonLine(shared);
+    }
+
     /** A job for a Ruby worker: one line of JSON. */
     static String jsonLine(Object job) {
         try {

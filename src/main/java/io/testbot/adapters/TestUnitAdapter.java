@@ -72,7 +72,11 @@ public final class TestUnitAdapter implements RubyFramework {
 
     @Override
     public String workerJob(List<String> files, List<String> options, Path resultFile) {
-        return Resources.jsonLine(Map.of("files", files, "options", options, "json", resultFile.toString()));
+        return Resources.jsonLine(job(files, options, resultFile));
+    }
+
+    private static Map<String, Object> job(List<String> files, List<String> options, Path resultFile) {
+        return Map.of("files", files, "options", options, "json", resultFile.toString());
     }
 
     /** A test class runs only once its file is claimed (testbot_test_reporter.rb), with minitest as with Test::Unit. */
@@ -83,8 +87,7 @@ public final class TestUnitAdapter implements RubyFramework {
 
     @Override
     public String workerJob(List<String> files, List<String> options, Path resultFile, Path claims) {
-        if (claims == null) return workerJob(files, options, resultFile);
-        return Resources.jsonLine(Map.of("files", files, "options", options, "json", resultFile.toString(), "claims", claims.toString()));
+        return claims == null ? workerJob(files, options, resultFile) : Resources.sharedJobLine(job(files, options, resultFile), claims, files);
     }
 
     @Override

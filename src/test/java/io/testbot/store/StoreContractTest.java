@@ -48,6 +48,11 @@ abstract class StoreContractTest {
         return new BuildRequest(project, adapter, files, List.of(), null, null, 0, "me", false, 0, 0, null);
     }
 
+    /** A build of p's a_test.rb and b_test.rb (Test::Unit), a job each. */
+    long twoTestJobBuild() {
+        return store.createBuild(request("p", "test", List.of("a_test.rb", "b_test.rb")), List.of(List.of("a_test.rb"), List.of("b_test.rb")), now);
+    }
+
     /** A build of p's a_spec.rb and b_spec.rb, a job each. */
     long twoJobBuild() {
         return store.createBuild(request("p", "rspec", List.of("a_spec.rb", "b_spec.rb")), List.of(List.of("a_spec.rb"), List.of("b_spec.rb")), now);
@@ -163,8 +168,7 @@ abstract class StoreContractTest {
 
     @Test
     void aJobThatPaidItsWorkersBootCountsAsAJobInAProcessOfItsOwn() {
-        BuildRequest request = request("p", "test", List.of("a_test.rb", "b_test.rb"));
-        long build = store.createBuild(request, List.of(List.of("a_test.rb"), List.of("b_test.rb")), now);
+        long build = twoTestJobBuild();
         List<Store.JobRow> jobs = store.jobs(build);
         // The instance's first job loaded the helper (1.5 s) in its new worker; the second forked from it.
         JobResult first = new JobResult("runner-1", 1, 0, false, "", 2.0, 0, "ruby a_test.rb",
@@ -183,8 +187,7 @@ abstract class StoreContractTest {
 
     @Test
     void whatStartingAJobCostsIsKeptApartForRunnersThatStartAProcessPerJob() {
-        BuildRequest request = request("p", "test", List.of("a_test.rb", "b_test.rb"));
-        long build = store.createBuild(request, List.of(List.of("a_test.rb"), List.of("b_test.rb")), now);
+        long build = twoTestJobBuild();
         List<Store.JobRow> jobs = store.jobs(build);
         // A warm worker's second job: 0.05 s beyond its file. A --no-warm runner's job: it booted the helper, 1.5 s.
         JobResult warm = new JobResult("runner-1", 1, 0, false, "", 0.45, 0, "ruby a_test.rb",
