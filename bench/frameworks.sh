@@ -3,14 +3,17 @@
 # about BOOT seconds before any test, as a large application or data set does) and FILES test files of CPU-bound
 # tests (TEST seconds per file in all): the suite serial in one process | parallel_tests (parallel_test,
 # parallel_cucumber, parallel_rspec) -n N | testbot in local mode -n N, its first build (no history) and second
-# build | testbot --no-warm (one process per job, as before warm workers), second build.
+# build | testbot --no-warm (one process per job, as before warm workers), second build | testbot through a server
+# and one runner of N instances (started once, before the rows): first build, second build at once, and a second
+# build PAUSE seconds later (default 4) with one test file changed, by when the runner has booted each instance's
+# worker again ahead of it (Test::Unit and minitest: see the runner's --boot-ahead).
 # Each row's wall time, and its ratio to serial. Frameworks: minitest, test-unit, cucumber, rspec (FRAMEWORKS), and
 # rails: examples/rails-demo's Rails 6.1 app (rspec-rails, SQLite, a database per instance that each instance's first
 # job prepares), its 12 spec files made to take about half a second each (its own boot stands for BOOT).
 # With JUNIT_PROJECT=DIR (a Maven project whose tests are compiled, jsoup say), also: `mvn surefire:test` with one
 # fork and with -DforkCount=N, and `testbot junit -n N` and -n 2N, second builds (first builds prepare the classpath).
 # Every row runs REPEAT times (default 1), the rows taking turns; a row prints its median.
-# Usage: [FRAMEWORKS="minitest test-unit cucumber rspec" (or rails)] [REPEAT=1] [BOOT=1.5] [TEST=0.3] [JUNIT_PROJECT=DIR] [M2_HOME_DIR=~/.m2]
+# Usage: [FRAMEWORKS="minitest test-unit cucumber rspec" (or rails)] [REPEAT=1] [BOOT=1.5] [TEST=0.3] [PAUSE=4] [JUNIT_PROJECT=DIR] [M2_HOME_DIR=~/.m2]
 #        bench/frameworks.sh [INSTANCES (default 2)] [FILES (default 12)]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -101,8 +104,17 @@ mkdir -p "$work/warm-up/spec"
 echo 'RSpec.describe("warm-up") { it("runs") { } }' > "$work/warm-up/spec/warm_up_spec.rb"
 timed 0 "$work/warm-up" "$testbot" rspec -n 1 > /dev/null
 
+bench_server "$work/server"
+"$testbot" runner --connect "127.0.0.1:$port" --instances "$instances" --work-dir "$work/runner" --hostname runner > "$work/runner.log" 2>&1 & pids+=($!)
+until [ "$(curl -s -H "Authorization: Bearer $TESTBOT_TOKEN" "127.0.0.1:$port/runners/total_instances")" = "$instances" ]; do sleep 0.05; done
+remote() { "$testbot" "$@" --connect "127.0.0.1:$port"; }
+touch_test() { # dir: one test file changed, as between two builds of a developer's
+  local file; file=$(cd "$1" && find test spec features -name '*_test.rb' -o -name '*_spec.rb' -o -name '*.feature' 2>/dev/null | sort | head -1)
+  echo "# changed $(date +%s%N)" >> "$1/$file"
+}
+
 echo "# $(nproc) cores, $(ruby -e 'print RUBY_VERSION') ruby, boot ${BOOT:-1.5} s, $files files of ${TEST:-0.3} s, $instances instances, repeat $repeat"
-printf '%-10s %-34s %8s %8s\n' framework row seconds "x serial"
+printf '%-10s %-40s %8s %8s\n' framework row seconds "x serial"
 for fw in $frameworks; do
   declare -A times=()
   for r in $(seq 1 "$repeat"); do
@@ -112,16 +124,22 @@ for fw in $frameworks; do
     times[first]+=" $(timed 0 "$dir" "$testbot" "$(command_of "$fw")" -n "$instances")"
     times[second]+=" $(timed 0 "$dir" "$testbot" "$(command_of "$fw")" -n "$instances")"
     times[nowarm]+=" $(timed 0 "$dir" "$testbot" "$(command_of "$fw")" -n "$instances" --no-warm)"
+    times[sfirst]+=" $(timed 0 "$dir" remote "$(command_of "$fw")")"
+    times[ssecond]+=" $(timed 0 "$dir" remote "$(command_of "$fw")")"
+    sleep "${PAUSE:-4}"; touch_test "$dir"
+    times[spaused]+=" $(timed 0 "$dir" remote "$(command_of "$fw")")"
   done
   s=$(echo "${times[serial]}" | median)
-  for row in serial parallel first second nowarm; do
+  for row in serial parallel first second nowarm sfirst ssecond spaused; do
     case $row in
       serial) label="serial, one process" ;; parallel) label="parallel_tests -n $instances" ;;
       first) label="testbot -n $instances, first build" ;; second) label="testbot -n $instances, second build" ;;
       nowarm) label="testbot -n $instances --no-warm (history)" ;;
+      sfirst) label="server + runner, first build" ;; ssecond) label="server + runner, second build" ;;
+      spaused) label="server + runner, ${PAUSE:-4} s later, a test changed" ;;
     esac
     m=$(echo "${times[$row]}" | median)
-    printf '%-10s %-34s %8s %8s\n' "$fw" "$label" "$m" "$(ratio "$m" "$s")"
+    printf '%-10s %-40s %8s %8s\n' "$fw" "$label" "$m" "$(ratio "$m" "$s")"
   done
   unset times
 done
@@ -145,6 +163,6 @@ if [ -n "${JUNIT_PROJECT:-}" ]; then
       tb) label="testbot junit -n $instances, second build" ;; tb2) label="testbot junit -n $((instances * 2)), with history" ;;
     esac
     m=$(echo "${times[$row]}" | median)
-    printf '%-10s %-34s %8s %8s\n' junit "$label" "$m" "$(ratio "$m" "$s")"
+    printf '%-10s %-40s %8s %8s\n' junit "$label" "$m" "$(ratio "$m" "$s")"
   done
 fi

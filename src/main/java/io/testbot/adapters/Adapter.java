@@ -23,6 +23,25 @@ public interface Adapter {
         return true;
     }
 
+    /** Matchers of project-relative paths for glob patterns; "dir/**&#47;x" matches dir/x too, as in a shell. */
+    static List<java.nio.file.PathMatcher> matchers(List<String> patterns) {
+        List<java.nio.file.PathMatcher> matchers = new java.util.ArrayList<>();
+        for (String pattern : patterns) {
+            matchers.add(java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + pattern));
+            if (pattern.contains("**/")) matchers.add(java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + pattern.replace("**/", "")));
+        }
+        return matchers;
+    }
+
+    /**
+     * Whether its worker's boot loads the project (a test helper), not only the framework: such a worker booted
+     * ahead of a build in the project's copy saves that build the boot, if the build changed nothing it loaded (see
+     * io.testbot.runner.BootRecipe).
+     */
+    default boolean workerBootsProject() {
+        return false;
+    }
+
     /**
      * The argument vector that runs these files and writes structured results to resultFile; it may put helper
      * files beside resultFile, and more results in {@link #sideFile}.

@@ -30,6 +30,12 @@ public final class TestUnitAdapter implements RubyFramework {
         return List.of("test/**/*_test.rb", "test/**/test_*.rb");
     }
 
+    /** Its worker loads the project's test helper as it boots (testbot_test_worker.rb). */
+    @Override
+    public boolean workerBootsProject() {
+        return true;
+    }
+
     /** test_*.rb also matches the conventional test/test_helper.rb, which holds no tests. */
     @Override
     public boolean isTestFile(String path) {

@@ -42,6 +42,11 @@ final class RunnerCommand implements Callable<Integer> {
     @Option(names = "--warm", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Keep one framework process per instance and build that runs job after job (rspec, test, cucumber, junit), and rspec booted ahead for the next build, so jobs rarely wait for a boot (default: on; --no-warm starts a process per job).")
     boolean warm;
 
+    @Option(names = "--boot-ahead", negatable = true, defaultValue = "true", fallbackValue = "true", description = "With warm workers: once the runner is idle, "
+            + "boot each instance's Test::Unit or minitest worker again in the project's copy, test helper loaded, for the next build; a build takes it only if it "
+            + "changed nothing but test files its boot did not load, and boots anew otherwise (default: on).")
+    boolean bootAhead;
+
     @Option(names = "--pass-env", paramLabel = "NAME", split = ",", description = "Let builds' processes see this variable of the runner's environment "
             + "(repeatable or comma-separated; NAME* for every name that starts with NAME). They always see PATH, HOME, USER, LOGNAME, SHELL, TMPDIR, TZ, "
             + "LANG, LANGUAGE, LC_*, TERM, JAVA_HOME, GEM_HOME and GEM_PATH, their TEST_ENV_NUMBER, and never TESTBOT_* (the token).")
@@ -100,7 +105,7 @@ final class RunnerCommand implements Callable<Integer> {
         Spares spares = new Spares(dir, n, warm ? "rspec" : null, true, passed);
         Runner runner = new Runner(new RunnerConfig(server, serverOptions.token(ProjectConfig.empty(), dir), n, dir, name,
                 reportVersion != null ? reportVersion : Version.CURRENT, null, warm, passed,
-                keepCopiesDays == 0 ? null : java.time.Duration.ofDays(keepCopiesDays)), spares);
+                keepCopiesDays == 0 ? null : java.time.Duration.ofDays(keepCopiesDays), bootAhead), spares);
         Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
         java.util.concurrent.atomic.AtomicReference<Path> updated = new java.util.concurrent.atomic.AtomicReference<>();
         if (!selfUpdate) runner.whenOutdated(() -> runner.note("not updating itself (--no-self-update): update it by hand"));

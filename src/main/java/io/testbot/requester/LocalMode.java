@@ -43,7 +43,7 @@ public final class LocalMode implements AutoCloseable {
             server = TestbotServer.embedded(new ServerConfig("127.0.0.1", 0, dataDir, null,
                     ServerConfig.Limits.defaults(), ServerConfig.Retention.none(), false));
             Runner runner = new Runner(new RunnerConfig(null, null, instances, runnerDir, "localhost", Version.CURRENT,
-                    projectRoot.toAbsolutePath().normalize(), warm, PassedVariables.everything(), null), spares, server.inProcess());
+                    projectRoot.toAbsolutePath().normalize(), warm, PassedVariables.everything(), null, false), spares, server.inProcess());
             runner.start();
             return new LocalMode(server, runner);
         } catch (IOException | RuntimeException e) {

@@ -39,12 +39,7 @@ public final class TestFiles {
     }
 
     static List<PathMatcher> matchers(List<String> patterns) {
-        List<PathMatcher> matchers = new ArrayList<>();
-        for (String pattern : patterns) {
-            matchers.add(FileSystems.getDefault().getPathMatcher("glob:" + pattern));
-            if (pattern.contains("**/")) matchers.add(FileSystems.getDefault().getPathMatcher("glob:" + pattern.replace("**/", "")));
-        }
-        return matchers;
+        return io.testbot.adapters.Adapter.matchers(patterns);
     }
 
     /** Matchers for the file-name part of each pattern ("*_spec.rb" of "spec/**&#47;*_spec.rb"). */

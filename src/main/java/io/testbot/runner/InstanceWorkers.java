@@ -4,7 +4,11 @@ import io.testbot.adapters.Adapter;
 import io.testbot.adapters.Bundling;
 import io.testbot.protocol.JobAssignment;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,9 +20,13 @@ import java.util.function.Predicate;
 
 /**
  * Each instance's warm worker (the same mechanism for every framework: boot or take a spare, run job after job,
- * end, replace), and the workers let go that have not ended yet, which closing waits for.
+ * end, replace), and the workers let go that have not ended yet, which closing waits for. With booting ahead on,
+ * an instance whose framework's worker loads the project (Test::Unit's and minitest's test helper) gets, once the
+ * runner is idle, a worker booted again in the copy its last build used, as Spring keeps an application booted: the
+ * next build's job takes it if {@link BootRecipe#misfit} finds nothing against it, and boots anew otherwise.
  */
 final class InstanceWorkers {
+    private static final Logger log = LoggerFactory.getLogger(InstanceWorkers.class);
     private final Path tools;
     private final Spares spares;
     /** Each instance's warm worker, for the build it last ran (frameworks that have one). */
@@ -27,11 +35,28 @@ final class InstanceWorkers {
     private final Set<CompletableFuture<Process>> retiring = ConcurrentHashMap.newKeySet();
 
     private final PassedVariables passed;
+    /** Whether instances get workers booted ahead of the next build. */
+    private final boolean preboot;
+    /** How each instance's last worker in a synced copy was booted (frameworks whose worker loads the project). */
+    private final Map<Integer, BootRecipe> recipes = new ConcurrentHashMap<>();
+    /** Instances with a job in hand: their idle worker is about to run it. */
+    private final Set<Integer> engaged = ConcurrentHashMap.newKeySet();
+    /** Instances whose boot ahead is queued or starting. */
+    private final Set<Integer> prebooting = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+    /** Boots ahead one at a time, each once the one before is ready: a core at most, as spares do. */
+    private final java.util.concurrent.ThreadPoolExecutor booter = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
+            java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+        Thread t = new Thread(r, "preboot");
+        t.setDaemon(true);
+        return t;
+    });
 
-    InstanceWorkers(Path tools, Spares spares, PassedVariables passed) {
+    InstanceWorkers(Path tools, Spares spares, PassedVariables passed, boolean preboot) {
         this.tools = tools;
         this.spares = spares;
         this.passed = passed;
+        this.preboot = preboot;
     }
 
     Spares spares() {
@@ -44,14 +69,25 @@ final class InstanceWorkers {
     }
 
     /**
-     * The instance's warm worker for this build, claimed for the job: the one it has, or a new one when it has none
-     * for this build and directory. Null when the framework has no worker (for these options).
+     * The instance's warm worker for this build, claimed for the job: the one it has, the one booted ahead for it if
+     * it fits, or a new one. Null when the framework has no worker (for these options).
+     *
+     * @param copy the synced copy at root the job holds; null for an in-place build
      */
-    WarmWorker claim(JobAssignment job, int instance, Adapter adapter, Path root, Map<String, String> variables) throws IOException {
+    WarmWorker claim(JobAssignment job, int instance, Adapter adapter, Path root, Map<String, String> variables, Workspace.Copy copy)
+            throws IOException {
         WarmWorker worker = workers.get(instance);
         if (worker != null && worker.fits(job.buildId(), root) && worker.claim()) return worker;
-        if (worker != null) retire(instance, worker);
         List<String> command = adapter.workerCommand(tools, job.options());
+        BootRecipe recipe = command == null || !preboot || copy == null || !adapter.workerBootsProject() ? null
+                : BootRecipe.of(adapter, Bundling.command(job.environment(), command), root, copy, variables, copy.files);
+        if (recipe != null) recipes.put(instance, recipe);
+        else if (copy != null) recipes.remove(instance);
+        if (worker != null && recipe != null && worker.isPrebooted() && worker.claim()) {
+            if (adopted(worker, recipe, instance, job.buildId())) return worker;
+            worker.release();
+        }
+        if (worker != null) retire(instance, worker);
         if (command == null) return null;
         // A spare booted the framework outside Bundler: a bundled project's worker boots under `bundle exec`.
         WarmWorker spare = Bundling.bundled(job.environment()) ? null : spares.take(adapter.name(), job.buildId(), root, variables);
@@ -65,6 +101,89 @@ final class InstanceWorkers {
         worker = WarmWorker.start(builder, adapter.name(), job.buildId(), root);
         workers.put(instance, worker);
         return worker;
+    }
+
+    /** Whether the worker booted ahead (held by the caller) fits the job's recipe, waited for if need be; it is the build's then. */
+    private boolean adopted(WarmWorker worker, BootRecipe wanted, int instance, long buildId) {
+        String misfit = worker.recipe().misfit(wanted, null);
+        if (misfit == null) {
+            if (!worker.awaitBooted(WarmWorker.BOOT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) misfit = "it did not boot";
+            else misfit = worker.recipe().misfit(wanted, worker.loaded());
+        }
+        if (misfit != null) {
+            log.info("build {}: instance {} boots its worker anew, not the one booted ahead: {}", buildId, instance, misfit);
+            return false;
+        }
+        worker.adopt(buildId);
+        log.debug("build {}: instance {} takes the worker booted ahead", buildId, instance);
+        return true;
+    }
+
+    /** Whether an instance would get a worker booted ahead: one with a recipe and no live worker, not yet on its way. */
+    boolean prebootWanted() {
+        if (!preboot || closed) return false;
+        for (Integer instance : recipes.keySet()) {
+            WarmWorker worker = workers.get(instance);
+            if ((worker == null || !worker.process().isAlive()) && !prebooting.contains(instance)) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Queues, for each instance with a recipe and no live worker, a worker booted ahead in its last copy (the runner
+     * holds no job: its build is over). They start one at a time; one whose instance got a worker meanwhile does not.
+     */
+    void prebootIdle() {
+        if (!preboot || closed) return;
+        recipes.forEach((instance, recipe) -> {
+            WarmWorker worker = workers.get(instance);
+            if ((worker != null && worker.process().isAlive()) || !prebooting.add(instance)) return;
+            try {
+                booter.execute(() -> {
+                    try {
+                        WarmWorker booted = prebootOne(instance, recipe);
+                        // The next waits for this one (one that never gets ready is not waited for long). One that ended
+                        // first (the helper exits, say) is not booted again and again: the next build boots its own.
+                        if (booted != null && !booted.awaitBooted(WarmWorker.BOOT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                            log.warn("instance {}: the worker booted ahead of the next build ended before it was ready", instance);
+                            recipes.remove(instance, recipe);
+                        }
+                    } finally {
+                        prebooting.remove(instance);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closedMeanwhile) {
+                prebooting.remove(instance);
+            }
+        });
+    }
+
+    private WarmWorker prebootOne(int instance, BootRecipe recipe) {
+        if (closed || recipes.get(instance) != recipe) return null;
+        if (!Files.isDirectory(recipe.root())) {
+            recipes.remove(instance, recipe); // housekeeping deleted the copy
+            return null;
+        }
+        try {
+            Path loadedList = tools.resolveSibling("preboots").resolve("instance-" + instance + ".loaded");
+            Files.createDirectories(loadedList.getParent());
+            Files.deleteIfExists(loadedList);
+            ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(recipe.command())).directory(recipe.root().toFile()).redirectErrorStream(true);
+            JobEnvironment.apply(builder, passed, recipe.variables());
+            synchronized (retiring) { // close() sees it in workers, or it is not started
+                WarmWorker current = workers.get(instance);
+                if (closed || (current != null && current.process().isAlive())) return null;
+                WarmWorker worker = WarmWorker.startPreboot(builder, recipe, loadedList);
+                if (current != null) workers.remove(instance, current);
+                workers.put(instance, worker);
+                log.info("instance {}: booting a {} worker ahead of the next build in {}", instance, recipe.adapter().name(), recipe.root());
+                return worker;
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("instance {}: cannot boot a worker ahead of the next build: {}", instance, e.toString());
+            recipes.remove(instance, recipe);
+            return null;
+        }
     }
 
     /** Forgets a worker that ended during a job (a crash, exit!, or it was killed): the next job starts a new one. */
@@ -84,13 +203,35 @@ final class InstanceWorkers {
      * the runner has stopped.
      */
     List<CompletableFuture<Process>> retireIdle(Predicate<WarmWorker> which) {
+        return retireIdle(which, instance -> true);
+    }
+
+    /**
+     * As {@link #retireIdle(Predicate)}, of this instance and of the instances without a job in hand (see {@link
+     * #engage}): a drained build's workers end, but not the one another instance is about to run its last job in.
+     */
+    List<CompletableFuture<Process>> retireIdleBut(Predicate<WarmWorker> which, int own) {
+        return retireIdle(which, instance -> instance == own || !engaged.contains(instance));
+    }
+
+    private List<CompletableFuture<Process>> retireIdle(Predicate<WarmWorker> which, java.util.function.IntPredicate ofInstance) {
         List<CompletableFuture<Process>> ending = new ArrayList<>();
         synchronized (retiring) {
             workers.forEach((instance, worker) -> {
-                if (which.test(worker) && worker.claim() && workers.remove(instance, worker)) ending.add(retire(worker));
+                if (ofInstance.test(instance) && which.test(worker) && worker.claim() && workers.remove(instance, worker)) ending.add(retire(worker));
             });
         }
         return ending;
+    }
+
+    /** The instance has a job in hand (from taking it to reporting it, and a next job that came with the report). */
+    void engage(int instance) {
+        engaged.add(instance);
+    }
+
+    /** The instance asks for work with nothing in hand. */
+    void disengage(int instance) {
+        engaged.remove(instance);
     }
 
     /** Lets a worker just taken out of workers end, counted among those close() waits for (hold the lock on retiring). */
@@ -107,6 +248,8 @@ final class InstanceWorkers {
      */
     List<CompletableFuture<Process>> close() {
         List<CompletableFuture<Process>> ending;
+        closed = true;
+        booter.shutdownNow();
         synchronized (retiring) {
             ending = new ArrayList<>(retiring);
             workers.values().forEach(worker -> ending.add(worker.retire()));

@@ -108,14 +108,18 @@ final class JobRunner {
             return errored(job, instance, display, "testbot: could not sync the project to " + config.hostname() + ": " + e.getMessage(), started);
         }
         try {
-            return runIn(root, job, instance, adapter, display, testEnvNumber, started);
+            return runIn(new Tree(root, copy), job, instance, adapter, display, testEnvNumber, started);
         } finally {
             if (copy != null) workspace.release(copy);
         }
     }
 
-    private JobResult runIn(Path root, JobAssignment job, int instance, Adapter adapter, String display, String testEnvNumber,
+    /** Where a job runs: the project's directory, and the synced copy it is (null for an in-place build). */
+    private record Tree(Path root, Workspace.Copy copy) {}
+
+    private JobResult runIn(Tree tree, JobAssignment job, int instance, Adapter adapter, String display, String testEnvNumber,
                             long started) throws InterruptedException {
+        Path root = tree.root();
         BeforeRuns.Outcome before = beforeRuns.run(job, root);
         if (!before.ok()) return errored(job, instance, display, before.output(), started);
 
@@ -127,7 +131,7 @@ final class JobRunner {
             log.info("job {} (build {}) on instance {}: {}", job.jobId(), job.buildId(), instance, display);
             long processStarted = System.nanoTime();
             double setup = (processStarted - started) / 1e9;
-            Ran ran = config.warmWorkers() ? inWorker(job, instance, adapter, root, testEnvNumber, resultFile, shareable(job, adapter)) : null;
+            Ran ran = config.warmWorkers() ? inWorker(job, instance, adapter, tree, testEnvNumber, resultFile, shareable(job, adapter)) : null;
             if (ran == null) ran = inProcess(job, adapter, root, testEnvNumber, resultFile);
             running.remove(job.jobId());
             List<SharedJobs.Part> parts = ran.parts();
@@ -148,7 +152,7 @@ final class JobRunner {
                 return SharedJobs.withParts(new JobResult(runnerId.get(), instance, exit, errored, output, seconds, setup, display, results.files(), ran.bootedWorker()), parts);
             } catch (IOException e) {
                 Map<String, String> notLoaded = adapter.notLoaded(output, job.files());
-                if (!notLoaded.isEmpty() && parts.isEmpty()) return withoutWhatDidNotLoad(root, job, instance, adapter, display, testEnvNumber, started, output, exit, notLoaded);
+                if (!notLoaded.isEmpty() && parts.isEmpty()) return withoutWhatDidNotLoad(tree, job, instance, adapter, display, testEnvNumber, started, output, exit, notLoaded);
                 return SharedJobs.withParts(new JobResult(runnerId.get(), instance, exit, true, withoutResults(output, e, exit), seconds, setup, display,
                         emptyResults(job)), parts);
             }
@@ -161,10 +165,11 @@ final class JobRunner {
     }
 
     /** The job in its instance's warm worker, which it replaces if need be; null when the framework has none. */
-    private Ran inWorker(JobAssignment job, int instance, Adapter adapter, Path root, String testEnvNumber, Path resultFile, boolean share)
+    private Ran inWorker(JobAssignment job, int instance, Adapter adapter, Tree tree, String testEnvNumber, Path resultFile, boolean share)
             throws IOException, InterruptedException {
+        Path root = tree.root();
         Map<String, String> variables = JobEnvironment.of(job, adapter, testEnvNumber, config.instances());
-        WarmWorker worker = workers.claim(job, instance, adapter, root, variables);
+        WarmWorker worker = workers.claim(job, instance, adapter, root, variables, tree.copy());
         if (worker == null) return null;
         // From here the job runs in a worker that claims each file as it begins it: other instances may take the rest.
         SharedJobs.Shared sharing = share ? shared.open(job, instance, root, adapter, claimsOf(job)) : null;
@@ -173,7 +178,7 @@ final class JobRunner {
         List<SharedJobs.Part> parts = List.of();
         try {
             for (int attempt = 0; attempt < 2; attempt++) {
-                if (attempt > 0) worker = workers.claim(job, instance, adapter, root, variables);
+                if (attempt > 0) worker = workers.claim(job, instance, adapter, root, variables, tree.copy());
                 booted = worker.booting();
                 var timeout = watch(job, worker.process());
                 // Nothing of the build is queued and each job this runner holds has its worker: it needs no more forks.
@@ -290,7 +295,7 @@ final class JobRunner {
     /** Taken-over files in the instance's warm worker, stopped with the job (cancelled, or at its timeout). */
     private Ran inHelpingWorker(JobAssignment job, int instance, Adapter adapter, Path root, Path resultFile) throws IOException, InterruptedException {
         Map<String, String> variables = JobEnvironment.of(job, adapter, JobEnvironment.testEnvNumber(instance), config.instances());
-        WarmWorker worker = workers.claim(job, instance, adapter, root, variables);
+        WarmWorker worker = workers.claim(job, instance, adapter, root, variables, null);
         if (worker == null) return inProcess(job, adapter, root, JobEnvironment.testEnvNumber(instance), resultFile);
         Process process = worker.process();
         helping.computeIfAbsent(job.jobId(), id -> ConcurrentHashMap.newKeySet()).add(process);
@@ -332,7 +337,7 @@ final class JobRunner {
      * cucumber before it runs anything): those files cost only themselves, and the job's other files run again
      * without them.
      */
-    private JobResult withoutWhatDidNotLoad(Path root, JobAssignment job, int instance, Adapter adapter, String display, String testEnvNumber,
+    private JobResult withoutWhatDidNotLoad(Tree tree, JobAssignment job, int instance, Adapter adapter, String display, String testEnvNumber,
                                             long started, String output, int exit, Map<String, String> notLoaded) throws InterruptedException {
         List<String> rest = job.files().stream().filter(entry -> !notLoaded.containsKey(adapter.fileOf(entry))).toList();
         List<FileResult> files = new ArrayList<>();
@@ -341,7 +346,7 @@ final class JobRunner {
             return new JobResult(runnerId.get(), instance, exit, false, output, (System.nanoTime() - started) / 1e9, 0, display, files);
         }
         log.info("job {}: {} file(s) did not load; running its other {} without them", job.jobId(), notLoaded.size(), rest.size());
-        JobResult again = runIn(root, job.withFiles(rest), instance, adapter, display, testEnvNumber, System.nanoTime());
+        JobResult again = runIn(tree, job.withFiles(rest), instance, adapter, display, testEnvNumber, System.nanoTime());
         if (again == null) return null; // cancelled meanwhile
         files.addAll(again.files());
         String both = output + (output.endsWith("\n") ? "" : "\n") + "testbot: running the job's other files without "

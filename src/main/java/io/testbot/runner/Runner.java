@@ -78,7 +78,7 @@ public final class Runner implements AutoCloseable {
         this.config = config;
         this.server = server;
         this.spares = spares;
-        this.workers = new InstanceWorkers(config.workDir().resolve("tools"), spares, config.environment());
+        this.workers = new InstanceWorkers(config.workDir().resolve("tools"), spares, config.environment(), config.warmWorkers() && config.preboot());
         this.jobs = new JobRunner(config, server instanceof ApiClient client ? client : null, workers, () -> runnerId, held, drainedBuilds);
     }
 
@@ -158,16 +158,24 @@ public final class Runner implements AutoCloseable {
             String id = runnerId;
             try {
                 boolean wantsSpare = config.warmWorkers() && !stopping && spares.wanted();
+                // The runner's last job is done: the instances' workers boot again, ahead of the next build.
+                boolean wantsPreboot = !stopping && held.isEmpty() && workers.prebootWanted();
                 // Just after a job, nothing queued means this instance idles until another build: its spare boots at
                 // once, beside the build's last jobs, rather than once it has waited, when the next build's requester
                 // may be starting (on two cores the forks took 75 ms from a requester started just as a build ended).
-                long wait = !wantsSpare ? JOB_WAIT_MILLIS : justWorked ? 0 : SPARE_AFTER_IDLE_MILLIS;
+                long wait = !wantsSpare && !wantsPreboot ? JOB_WAIT_MILLIS : justWorked ? 0 : SPARE_AFTER_IDLE_MILLIS;
+                // Asking right after a job, the instance counts as busy: the job that comes may be of a build whose
+                // last queued job another instance has just been handed, and its worker must not end meanwhile.
+                if (!justWorked) workers.disengage(instance);
                 justWorked = false;
                 JobAssignment job = carried != null ? carried : server.nextJob(id, instance, wait);
                 carried = null;
+                if (job != null) workers.engage(instance);
+                else workers.disengage(instance);
                 if (job == null) {
                     // No job came at once: boot the next build's worker now, while this instance is idle anyway.
                     if (wantsSpare) spares.bootIfWanted();
+                    if (wantsPreboot && held.isEmpty()) workers.prebootIdle();
                     continue;
                 }
                 justWorked = true;
@@ -176,7 +184,7 @@ public final class Runner implements AutoCloseable {
                     drainedBuilds.removeIf(buildId -> buildId < job.buildId() - REMEMBERED_BUILDS);
                     // The other instances' workers of the build get no more jobs; this one's runs this job.
                     WarmWorker own = workers.of(instance);
-                    workers.retireIdle(worker -> worker.buildId() == job.buildId() && worker != own);
+                    workers.retireIdleBut(worker -> worker.buildId() == job.buildId() && worker != own, instance);
                 }
                 try {
                     JobResult result = run(job, instance);
@@ -187,7 +195,7 @@ public final class Runner implements AutoCloseable {
                 // No job came with the reply: files another instance's job has not begun run here meanwhile.
                 if (carried == null) while (!stopping && jobs.help(instance)) justWorked = true;
                 // Nothing of its build is queued: its worker ends now, not once the build is over.
-                if (drainedBuilds.contains(job.buildId())) workers.retireIdle(worker -> worker.buildId() == job.buildId());
+                if (drainedBuilds.contains(job.buildId())) workers.retireIdleBut(worker -> worker.buildId() == job.buildId(), instance);
             } catch (ApiClient.AuthException e) {
                 fail(e.getMessage());
             } catch (ApiClient.ApiException e) {

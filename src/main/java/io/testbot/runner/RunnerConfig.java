@@ -13,6 +13,9 @@ import java.nio.file.Path;
  *                    has one (rspec), instead of starting a process per job
  * @param environment what of the runner's own environment the processes of builds see
  * @param keepCopies  how long a copy of a project that no build used, and a cached file, stay (null: for ever)
+ * @param preboot     with warm workers, boot each instance's worker again in its last copy once the runner is idle,
+ *                    where the framework's worker loads the project (see {@link InstanceWorkers})
  */
 public record RunnerConfig(String server, String token, int instances, Path workDir, String hostname, String version,
-                           Path inPlaceRoot, boolean warmWorkers, PassedVariables environment, java.time.Duration keepCopies) {}
+                           Path inPlaceRoot, boolean warmWorkers, PassedVariables environment, java.time.Duration keepCopies,
+                           boolean preboot) {}

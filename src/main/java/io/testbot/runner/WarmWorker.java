@@ -21,7 +21,10 @@ import java.util.concurrent.ThreadLocalRandom;
 final class WarmWorker {
     static final String MARKER_VARIABLE = "TESTBOT_WORKER_MARKER";
     static final String SPARE_VARIABLE = "TESTBOT_WORKER_SPARE";
+    /** Tells a worker it is booted ahead of a build, and where to write the files its boot loaded. */
+    static final String PREBOOT_VARIABLE = "TESTBOT_WORKER_PREBOOT";
     private static final long SPARE = -1;
+    private static final long PREBOOTED = -2;
     /** A line longer than this cannot be the marker line: it goes to the output as it comes. */
     private static final int MARKER_LINE_LIMIT = 128;
 
@@ -38,6 +41,9 @@ final class WarmWorker {
     private volatile String bootOutput = "";
     /** Whether a job has run in it: the first pays its boot (the framework's, the project's helper). */
     private volatile boolean ranAJob;
+    /** A worker booted ahead of a build: how it was booted, and the files its boot loaded once it is ready. */
+    private volatile BootRecipe recipe;
+    private volatile java.util.Set<Path> loaded;
     /** Held while a job runs in it, or by whoever decided to end it: whoever holds it may use it. */
     private final java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
 
@@ -89,8 +95,30 @@ final class WarmWorker {
         return spare;
     }
 
+    /**
+     * Starts a worker in the recipe's directory that boots there (the project's helper, say) and waits, however
+     * long, for a job of a later build (not held): see {@link InstanceWorkers#prebootIdle}. It writes the files its
+     * boot loaded to loadedList.
+     */
+    static WarmWorker startPreboot(ProcessBuilder builder, BootRecipe recipe, Path loadedList) throws IOException {
+        builder.environment().put(PREBOOT_VARIABLE, loadedList.toString());
+        String marker = marker(builder);
+        WarmWorker worker = new WarmWorker(recipe.adapter().name(), PREBOOTED, recipe.root(), builder.start(), marker);
+        worker.recipe = recipe;
+        worker.release();
+        Thread reader = new Thread(() -> worker.readBoot(loadedList), "preboot");
+        reader.setDaemon(true);
+        reader.start();
+        return worker;
+    }
+
     /** Reads a spare's output up to its ready line; run() reads on from there, once {@link #bind} has seen it. */
     private void readBoot() {
+        readBoot(null);
+    }
+
+    /** As {@link #readBoot()}; then, for a worker booted ahead, the list of files its boot loaded. */
+    private void readBoot(Path loadedList) {
         OutputCapture printed = new OutputCapture();
         String said = null;
         try {
@@ -99,7 +127,16 @@ final class WarmWorker {
             // as at end of output
         }
         bootOutput = printed.text();
-        booted.complete("ready".equals(said));
+        boolean ready = "ready".equals(said);
+        if (ready && loadedList != null) {
+            try {
+                loaded = java.nio.file.Files.readAllLines(loadedList).stream().filter(line -> line.startsWith("/"))
+                        .map(line -> Path.of(line).normalize()).collect(java.util.stream.Collectors.toUnmodifiableSet());
+            } catch (IOException | RuntimeException unreadable) {
+                ready = false; // what it loaded is not known: it cannot be trusted with a later build
+            }
+        }
+        booted.complete(ready);
     }
 
     /** Waits for a spare to finish booting; false if it ended first or is still booting after the timeout. */
@@ -133,6 +170,27 @@ final class WarmWorker {
 
     boolean isSpare() {
         return buildId == SPARE;
+    }
+
+    /** Whether it was booted ahead of a build and no build has it yet. */
+    boolean isPrebooted() {
+        return buildId == PREBOOTED;
+    }
+
+    /** How a worker booted ahead was booted; null for others. */
+    BootRecipe recipe() {
+        return recipe;
+    }
+
+    /** The files the boot of a worker booted ahead loaded, once it is ready (see {@link #awaitBooted}); null before. */
+    java.util.Set<Path> loaded() {
+        return loaded;
+    }
+
+    /** Makes a worker booted ahead (which the caller holds) this build's worker, in the directory it booted in. */
+    void adopt(long buildId) {
+        if (!isPrebooted()) throw new IllegalStateException("not a worker booted ahead");
+        this.buildId = buildId;
     }
 
     /** Whether this is a live spare of this framework. */
@@ -180,9 +238,9 @@ final class WarmWorker {
         held.set(false);
     }
 
-    /** Whether no job has run in it yet. */
+    /** Whether its next job pays its boot: no job has run in it yet, and it was not booted ahead of its build. */
     boolean booting() {
-        return !ranAJob;
+        return !ranAJob && recipe == null;
     }
 
     /** Sends one job and reads its output up to the marker line (the caller holds the worker). */

@@ -19,6 +19,10 @@
 #
 # In the project, before its first job, the worker calls the framework's boot (what it loads once per worker: a
 # test helper, say).
+#
+# With TESTBOT_WORKER_PREBOOT=FILE it is booted ahead of a build, in the project's copy as the last build left it:
+# after the boot it writes the files loaded so far ($LOADED_FEATURES) to FILE, prints the marker and "ready", and
+# waits, however long, for its first job (the runner gives it one only if the build changed none of those files).
 require "json"
 
 $stdout.sync = true
@@ -34,6 +38,7 @@ module TestbotWorker
 
     marker = ENV.fetch("TESTBOT_WORKER_MARKER")
     idle_seconds = Integer(ENV.fetch("TESTBOT_WORKER_IDLE", "3"))
+    loaded_list = ENV.delete("TESTBOT_WORKER_PREBOOT")
 
     if ENV.delete("TESTBOT_WORKER_SPARE") == "1"
       framework.preload
@@ -45,6 +50,11 @@ module TestbotWorker
       ENV["PWD"] = Dir.pwd
     end
     framework.boot
+    if loaded_list
+      File.write(loaded_list, $LOADED_FEATURES.join("\n") + "\n")
+      $stdout.print "#{marker} ready\n"
+      IO.select([$stdin]) # until the next build's first job, or the end of input
+    end
 
     loop do
       break unless IO.select([$stdin], nil, nil, idle_seconds)

@@ -1,6 +1,7 @@
 package io.testbot.it;
 
 import io.testbot.adapters.SampleTests;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
@@ -85,6 +86,80 @@ class FrameworksIT extends Cluster {
         while (workers.find()) workerOf.put(workers.group(1), workers.group(2));
         assertThat(workerOf).containsKeys("hang", "a", "b");
         assertThat(workerOf.get("a")).as("one fresh worker after the stopped one").isEqualTo(workerOf.get("b")).isNotEqualTo(workerOf.get("hang"));
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
+    /** The pids in the lines of text that say "WORD PID". */
+    private static java.util.Set<String> pids(String word, String text) {
+        java.util.Set<String> pids = new java.util.TreeSet<>();
+        java.util.regex.Matcher found = java.util.regex.Pattern.compile(word + " ([0-9]+)").matcher(text);
+        while (found.find()) pids.add(found.group(1));
+        return pids;
+    }
+
+    @Test
+    void aRunnerBootsTheTestHelperAheadOfTheNextBuildWhichTakesItOnlyIfItChangedNothingTheBootLoaded() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("app"));
+        Path boots = dir.resolve("boots.log");
+        SampleProjects.write(project, "lib/calc.rb", "module Calc; def self.answer; 42; end; end\n");
+        SampleProjects.write(project, "test/test_helper.rb", """
+                require "minitest/autorun"
+                require_relative "../lib/calc"
+                File.open(%s, "a") { |log| log.puts "boot #{Process.pid}" }
+                """.formatted("\"" + boots + "\""));
+        for (int i = 1; i <= 4; i++) {
+            SampleProjects.write(project, "test/t" + i + "_test.rb", """
+                    require "test_helper"
+                    class T%dTest < Minitest::Test
+                      def test_answer; puts "job in #{Process.ppid}"; assert_equal 42, Calc.answer; end
+                    end
+                    """.formatted(i));
+        }
+        startServer();
+        Proc runner = startRunner("r1", 2);
+
+        Result first = requestRemoteWith("test", project, "--files-per-job", "1");
+        assertThat(first.exit()).as(first.all()).isZero();
+        java.util.Set<String> firstWorkers = pids("job in", first.out());
+        // Once the build is over, each instance's worker boots again, helper and all, ahead of the next build.
+        java.util.Set<String> ahead = new java.util.TreeSet<>();
+        Awaitility.await().atMost(START).until(() -> {
+            ahead.clear();
+            ahead.addAll(pids("boot", Files.readString(boots)));
+            ahead.removeAll(firstWorkers);
+            return ahead.size() == 2;
+        });
+
+        // Only a test file changed: the build's jobs run in the workers booted ahead.
+        SampleProjects.write(project, "test/t1_test.rb", Files.readString(project.resolve("test/t1_test.rb")) + "# changed\n");
+        Result second = requestRemoteWith("test", project, "--files-per-job", "1");
+        assertThat(second.exit()).as(second.all()).isZero();
+        assertThat(second.out()).contains("4 tests, 4 assertions, 0 failures");
+        assertThat(pids("job in", second.out())).as(() -> second.out() + "\nboots:\n" + read(boots) + "\nrunner:\n" + runner.out() + runner.err())
+                .isNotEmpty().isSubsetOf(ahead);
+
+        // The library its helper loaded changed: workers booted ahead on the old one would pass; the build boots anew.
+        java.util.Set<String> seen = new java.util.TreeSet<>(firstWorkers);
+        seen.addAll(ahead);
+        java.util.Set<String> aheadAgain = new java.util.TreeSet<>();
+        Awaitility.await().atMost(START).until(() -> {
+            aheadAgain.clear();
+            aheadAgain.addAll(pids("boot", Files.readString(boots)));
+            aheadAgain.removeAll(seen);
+            return aheadAgain.size() == 2;
+        });
+        SampleProjects.write(project, "lib/calc.rb", "module Calc; def self.answer; 43; end; end\n");
+        Result third = requestRemoteWith("test", project, "--files-per-job", "1");
+        assertThat(third.exit()).as(third.all()).isEqualTo(1);
+        assertThat(third.out()).contains("4 tests, 4 assertions, 4 failures").contains("Actual: 43");
+        assertThat(pids("job in", third.out())).as(third.out()).isNotEmpty().doesNotContainAnyElementsOf(aheadAgain);
     }
 
     @Test
