@@ -4,9 +4,10 @@
 # tests (TEST seconds per file in all): the suite serial in one process | parallel_tests (parallel_test,
 # parallel_cucumber, parallel_rspec) -n N | testbot in local mode -n N, its first build (no history) and second
 # build | testbot --no-warm (one process per job, as before warm workers), second build | testbot through a server
-# and one runner of N instances (started once, before the rows): first build, second build at once, and a second
-# build PAUSE seconds later (default 4) with one test file changed, by when the runner has booted each instance's
-# worker again ahead of it (Test::Unit and minitest: see the runner's --boot-ahead).
+# and one runner of N instances (started for these rows and stopped after them, so that nothing it boots ahead runs
+# beside other rows): first build, second build at once, and a second build PAUSE seconds later (default 4) with one
+# test file changed, by when the runner has booted each instance's worker again ahead of it (Test::Unit, minitest,
+# Cucumber: see the runner's --boot-ahead).
 # Each row's wall time, and its ratio to serial. Frameworks: minitest, test-unit, cucumber, rspec (FRAMEWORKS), and
 # rails: examples/rails-demo's Rails 6.1 app (rspec-rails, SQLite, a database per instance that each instance's first
 # job prepares), its 12 spec files made to take about half a second each (its own boot stands for BOOT).
@@ -104,12 +105,20 @@ mkdir -p "$work/warm-up/spec"
 echo 'RSpec.describe("warm-up") { it("runs") { } }' > "$work/warm-up/spec/warm_up_spec.rb"
 timed 0 "$work/warm-up" "$testbot" rspec -n 1 > /dev/null
 
-bench_server "$work/server"
-"$testbot" runner --connect "127.0.0.1:$port" --instances "$instances" --work-dir "$work/runner" --hostname runner > "$work/runner.log" 2>&1 & pids+=($!)
-until [ "$(curl -s -H "Authorization: Bearer $TESTBOT_TOKEN" "127.0.0.1:$port/runners/total_instances")" = "$instances" ]; do sleep 0.05; done
+start_farm() { # name: a fresh server and one runner of $instances instances, usable when this returns
+  local before=${#pids[@]}
+  bench_server "$work/server-$1"
+  "$testbot" runner --connect "127.0.0.1:$port" --instances "$instances" --work-dir "$work/runner-$1" --hostname runner > "$work/runner-$1.log" 2>&1 & pids+=($!)
+  until [ "$(curl -s -H "Authorization: Bearer $TESTBOT_TOKEN" "127.0.0.1:$port/runners/total_instances")" = "$instances" ]; do sleep 0.05; done
+  farm=("${pids[@]:$before}")
+}
+stop_farm() { # the runner first (it leaves), then the server
+  local p
+  for p in "${farm[1]}" "${farm[0]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+}
 remote() { "$testbot" "$@" --connect "127.0.0.1:$port"; }
 touch_test() { # dir: one test file changed, as between two builds of a developer's
-  local file; file=$(cd "$1" && find test spec features -name '*_test.rb' -o -name '*_spec.rb' -o -name '*.feature' 2>/dev/null | sort | head -1)
+  local file; file=$(cd "$1" && { find test spec features -name '*_test.rb' -o -name '*_spec.rb' -o -name '*.feature' 2>/dev/null || true; } | sort | head -1)
   echo "# changed $(date +%s%N)" >> "$1/$file"
 }
 
@@ -124,10 +133,12 @@ for fw in $frameworks; do
     times[first]+=" $(timed 0 "$dir" "$testbot" "$(command_of "$fw")" -n "$instances")"
     times[second]+=" $(timed 0 "$dir" "$testbot" "$(command_of "$fw")" -n "$instances")"
     times[nowarm]+=" $(timed 0 "$dir" "$testbot" "$(command_of "$fw")" -n "$instances" --no-warm)"
+    start_farm "$fw-$r"
     times[sfirst]+=" $(timed 0 "$dir" remote "$(command_of "$fw")")"
     times[ssecond]+=" $(timed 0 "$dir" remote "$(command_of "$fw")")"
     sleep "${PAUSE:-4}"; touch_test "$dir"
     times[spaused]+=" $(timed 0 "$dir" remote "$(command_of "$fw")")"
+    stop_farm
   done
   s=$(echo "${times[serial]}" | median)
   for row in serial parallel first second nowarm sfirst ssecond spaused; do

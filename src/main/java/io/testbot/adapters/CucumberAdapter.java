@@ -50,6 +50,12 @@ public final class CucumberAdapter implements RubyFramework {
         return WORKER;
     }
 
+    /** Its worker booted ahead loads the support code, configured as the last build's job was (testbot_cucumber_worker.rb). */
+    @Override
+    public boolean workerBootsProject() {
+        return true;
+    }
+
     /** The arguments of {@link #command} after "cucumber", and the JSON results file, which the worker closes after the job. */
     @Override
     public String workerJob(List<String> files, List<String> options, Path resultFile) {

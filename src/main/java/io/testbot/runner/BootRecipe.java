@@ -15,21 +15,26 @@ import java.util.Set;
 /**
  * What an instance's warm worker was booted with in a synced copy of a project: enough to boot another like it
  * ahead of the next build (see {@link InstanceWorkers#prebootIdle}), and to decide whether one booted so may run a
- * job of a later build. It may when that job's worker would be booted the same way (framework, command, directory,
- * variables) and the build changed nothing the boot could have read: every file that differs between the snapshot
+ * job of a later build. It may when that job's worker would be booted the same way (framework, command, options,
+ * directory, variables) and the build changed nothing the boot could have read: every file that differs between the snapshot
  * the worker booted on and the build's is a test file by the framework's own patterns, and none the boot loaded.
  * Any other change (a library, a YAML file, the Gemfile, a file the helper required) means booting anew.
  *
  * @param copy  the runner's copy at root (compared as the same object: a copy housekeeping deleted and a build made
  *              again is not the directory a worker booted ahead is in)
  * @param files the copy's snapshot, by path
+ * @param options the build's options for the framework (cucumber's decide which support code loads)
+ * @param job   the worker's line of the job the recipe was taken for: a framework that loads the project only in a
+ *              job (cucumber's support code) loads it ahead configured as that job was; not compared
  */
-record BootRecipe(Adapter adapter, List<String> command, Path root, Object copy, Map<String, String> variables,
-                  Map<String, FileEntry> files) {
+record BootRecipe(Adapter adapter, List<String> command, List<String> options, Path root, Object copy, Map<String, String> variables,
+                  Map<String, FileEntry> files, String job) {
 
-    static BootRecipe of(Adapter adapter, List<String> command, Path root, Object copy, Map<String, String> variables, Map<String, FileEntry> files) {
+    static BootRecipe of(Adapter adapter, List<String> command, List<String> options, Path root, Object copy, Map<String, String> variables,
+                         Map<String, FileEntry> files, String job) {
         // A job's variables may unset one with a null value, which Map.copyOf refuses.
-        return new BootRecipe(adapter, List.copyOf(command), root, copy, java.util.Collections.unmodifiableMap(new java.util.HashMap<>(variables)), files);
+        return new BootRecipe(adapter, List.copyOf(command), List.copyOf(options), root, copy,
+                java.util.Collections.unmodifiableMap(new java.util.HashMap<>(variables)), files, job);
     }
 
     /**
@@ -42,6 +47,7 @@ record BootRecipe(Adapter adapter, List<String> command, Path root, Object copy,
     String misfit(BootRecipe wanted, Set<Path> loaded) {
         if (!adapter.name().equals(wanted.adapter.name())) return "another framework";
         if (!command.equals(wanted.command)) return "another command";
+        if (!options.equals(wanted.options)) return "other options";
         if (!root.equals(wanted.root) || copy != wanted.copy) return "another directory";
         if (!variables.equals(wanted.variables)) return "other variables";
         ManifestDelta change = Manifests.delta(null, files, null, wanted.files.values());

@@ -80,7 +80,8 @@ final class InstanceWorkers {
         if (worker != null && worker.fits(job.buildId(), root) && worker.claim()) return worker;
         List<String> command = adapter.workerCommand(tools, job.options());
         BootRecipe recipe = command == null || !preboot || copy == null || !adapter.workerBootsProject() ? null
-                : BootRecipe.of(adapter, Bundling.command(job.environment(), command), root, copy, variables, copy.files);
+                : BootRecipe.of(adapter, Bundling.command(job.environment(), command), job.options(), root, copy, variables, copy.files,
+                adapter.workerJob(job.files(), job.options(), tools.resolveSibling("preboots").resolve("instance-" + instance + ".results.json")));
         if (recipe != null) recipes.put(instance, recipe);
         else if (copy != null) recipes.remove(instance);
         if (worker != null && recipe != null && worker.isPrebooted() && worker.claim()) {
@@ -166,10 +167,13 @@ final class InstanceWorkers {
         }
         try {
             Path loadedList = tools.resolveSibling("preboots").resolve("instance-" + instance + ".loaded");
+            Path lastJob = loadedList.resolveSibling("instance-" + instance + ".job");
             Files.createDirectories(loadedList.getParent());
             Files.deleteIfExists(loadedList);
+            Files.writeString(lastJob, recipe.job());
             ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(recipe.command())).directory(recipe.root().toFile()).redirectErrorStream(true);
             JobEnvironment.apply(builder, passed, recipe.variables());
+            builder.environment().put(WarmWorker.PREBOOT_JOB_VARIABLE, lastJob.toString());
             synchronized (retiring) { // close() sees it in workers, or it is not started
                 WarmWorker current = workers.get(instance);
                 if (closed || (current != null && current.process().isAlive())) return null;

@@ -46,6 +46,10 @@ final class JobRunner {
     /** Builds whose queue had drained when one of their jobs came (the runner's; read here). */
     private final Set<Long> drainedBuilds;
     private final Map<Long, Process> running = new ConcurrentHashMap<>();
+    /** The jobs being run, by job, with the instance each runs on: from their start, before any process. */
+    private final Map<Long, InstanceJob> underway = new ConcurrentHashMap<>();
+
+    private record InstanceJob(long buildId, int instance, boolean shareable) {}
     /** Processes running files other instances took over from a job (see {@link SharedJobs}), by job. */
     private final Map<Long, Set<Process>> helping = new ConcurrentHashMap<>();
     private final SharedJobs shared = new SharedJobs();
@@ -87,6 +91,28 @@ final class JobRunner {
     /** Runs the job on the instance; null when it was cancelled (or given to another runner) meanwhile. */
     JobResult run(JobAssignment job, int instance) throws InterruptedException {
         Adapter adapter = Adapters.find(job.adapter()).orElse(null);
+        underway.put(job.jobId(), new InstanceJob(job.buildId(), instance, adapter != null && config.warmWorkers() && shareable(job, adapter)));
+        try {
+            return runOnce(job, instance, adapter);
+        } finally {
+            underway.remove(job.jobId());
+        }
+    }
+
+    /**
+     * Whether another instance runs a job of this build whose files not yet begun this instance may take over (see
+     * {@link #help}): its worker has not opened it for sharing yet, or some of its files are still unclaimed.
+     */
+    boolean othersMayShare(long buildId, int instance) {
+        for (Map.Entry<Long, InstanceJob> entry : underway.entrySet()) {
+            InstanceJob job = entry.getValue();
+            if (job.buildId() != buildId || job.instance() == instance || !job.shareable()) continue;
+            if (shared.unclaimedOf(entry.getKey()) != 0) return true;
+        }
+        return false;
+    }
+
+    private JobResult runOnce(JobAssignment job, int instance, Adapter adapter) throws InterruptedException {
         String testEnvNumber = JobEnvironment.testEnvNumber(instance);
         String display = adapter == null ? job.adapter() : (testEnvNumber.isEmpty() ? "" : "TEST_ENV_NUMBER=" + testEnvNumber + " ")
                 + adapter.displayCommand(job.files(), job.options());

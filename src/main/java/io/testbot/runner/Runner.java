@@ -154,6 +154,8 @@ public final class Runner implements AutoCloseable {
         boolean justWorked = false;
         // A job that came with the reply to the instance's last result: taken without asking again.
         JobAssignment carried = null;
+        // A drained build whose other jobs on this runner may still have files for this instance to take over.
+        long helping = -1;
         while (!stopping) {
             String id = runnerId;
             try {
@@ -163,15 +165,25 @@ public final class Runner implements AutoCloseable {
                 // Just after a job, nothing queued means this instance idles until another build: its spare boots at
                 // once, beside the build's last jobs, rather than once it has waited, when the next build's requester
                 // may be starting (on two cores the forks took 75 ms from a requester started just as a build ended).
-                long wait = !wantsSpare && !wantsPreboot ? JOB_WAIT_MILLIS : justWorked ? 0 : SPARE_AFTER_IDLE_MILLIS;
+                long wait = !wantsSpare && !wantsPreboot && helping < 0 ? JOB_WAIT_MILLIS : justWorked ? 0 : SPARE_AFTER_IDLE_MILLIS;
                 // Asking right after a job, the instance counts as busy: the job that comes may be of a build whose
                 // last queued job another instance has just been handed, and its worker must not end meanwhile.
-                if (!justWorked) workers.disengage(instance);
+                if (!justWorked && helping < 0) workers.disengage(instance);
                 justWorked = false;
                 JobAssignment job = carried != null ? carried : server.nextJob(id, instance, wait);
                 carried = null;
                 if (job != null) workers.engage(instance);
-                else workers.disengage(instance);
+                else if (helping < 0) workers.disengage(instance);
+                if (job == null && helping >= 0) {
+                    while (!stopping && jobs.help(instance)) justWorked = true;
+                    if (!jobs.othersMayShare(helping, instance)) {
+                        long over = helping;
+                        workers.retireIdleBut(worker -> worker.buildId() == over, instance);
+                        workers.disengage(instance);
+                        helping = -1;
+                    }
+                }
+                if (job != null) helping = -1;
                 if (job == null) {
                     // No job came at once: boot the next build's worker now, while this instance is idle anyway.
                     if (wantsSpare) spares.bootIfWanted();
@@ -194,8 +206,12 @@ public final class Runner implements AutoCloseable {
                 }
                 // No job came with the reply: files another instance's job has not begun run here meanwhile.
                 if (carried == null) while (!stopping && jobs.help(instance)) justWorked = true;
-                // Nothing of its build is queued: its worker ends now, not once the build is over.
-                if (drainedBuilds.contains(job.buildId())) workers.retireIdleBut(worker -> worker.buildId() == job.buildId(), instance);
+                // Nothing of its build is queued: its worker ends now, not once the build is over; unless another
+                // instance's job of the build may yet have files to take over (its worker may not have begun it yet).
+                if (drainedBuilds.contains(job.buildId())) {
+                    if (carried == null && jobs.othersMayShare(job.buildId(), instance)) helping = job.buildId();
+                    else workers.retireIdleBut(worker -> worker.buildId() == job.buildId(), instance);
+                }
             } catch (ApiClient.AuthException e) {
                 fail(e.getMessage());
             } catch (ApiClient.ApiException e) {

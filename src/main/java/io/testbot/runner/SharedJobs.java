@@ -88,6 +88,14 @@ final class SharedJobs {
         return Optional.of(part);
     }
 
+    /** How many files of the job no one has claimed yet; -1 when the job is not open for sharing (yet, or any more). */
+    synchronized int unclaimedOf(long jobId) {
+        for (Shared shared : jobs) {
+            if (shared.job.jobId() == jobId && !shared.closed) return unclaimed(shared).size();
+        }
+        return -1;
+    }
+
     /** The job's worker is done: nothing more is taken from it; the parts others took, to wait for. */
     synchronized List<Part> close(Shared shared) {
         shared.closed = true;

@@ -23,6 +23,8 @@ final class WarmWorker {
     static final String SPARE_VARIABLE = "TESTBOT_WORKER_SPARE";
     /** Tells a worker it is booted ahead of a build, and where to write the files its boot loaded. */
     static final String PREBOOT_VARIABLE = "TESTBOT_WORKER_PREBOOT";
+    /** Names the file with the line of the job the worker booted ahead's recipe was taken for (see {@link BootRecipe#job}). */
+    static final String PREBOOT_JOB_VARIABLE = "TESTBOT_WORKER_PREBOOT_JOB";
     private static final long SPARE = -1;
     private static final long PREBOOTED = -2;
     /** A line longer than this cannot be the marker line: it goes to the output as it comes. */

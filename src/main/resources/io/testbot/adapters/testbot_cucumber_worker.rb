@@ -1,6 +1,7 @@
 # testbot's cucumber worker: boots cucumber once and keeps one cucumber runtime, whose support code
 # (features/support, step definitions, hooks, and what env.rb requires: the application, say) loads in the first
-# job only, then runs job after job in this process, so a job costs its scenarios and not another boot.
+# job only (or, in a worker booted ahead of a build, before it: see boot_ahead), then runs job after job in this
+# process, so a job costs its scenarios and not another boot.
 #
 #   ruby testbot_cucumber_worker.rb                   (TESTBOT_WORKER_MARKER in the environment)
 #
@@ -87,6 +88,15 @@ module TestbotCucumber
 
   def self.boot
     preload unless defined?(::Cucumber::Cli::Main)
+  end
+
+  # Booted ahead of a build (testbot_worker.rb): the support code loads now, configured as the last build's job was,
+  # and the build's first job reuses the runtime as any later job of a worker does (configured anew, support code
+  # kept).
+  def self.boot_ahead(job)
+    main = Cucumber::Cli::Main.new(job.fetch("args"), nil, $stdout, $stderr, JobKernel.new)
+    @runtime = Cucumber::Runtime.new(main.configuration)
+    @runtime.send(:load_step_definitions)
   end
 
   def self.run_job(job)

@@ -21,8 +21,11 @@
 # test helper, say).
 #
 # With TESTBOT_WORKER_PREBOOT=FILE it is booted ahead of a build, in the project's copy as the last build left it:
-# after the boot it writes the files loaded so far ($LOADED_FEATURES) to FILE, prints the marker and "ready", and
-# waits, however long, for its first job (the runner gives it one only if the build changed none of those files).
+# after the boot (and the framework's boot_ahead, given the last build's job line from the file that
+# TESTBOT_WORKER_PREBOOT_JOB names, where the framework loads the project only in a job: cucumber's support code) it
+# writes the files loaded so far ($LOADED_FEATURES) to FILE, prints the marker and "ready", and waits, however long,
+# for its first job (the runner gives it one only if the build changed none of those files). One whose boot_ahead
+# raises exits with status 1 before it is ready: the build's job boots its own worker and shows the error.
 require "json"
 
 $stdout.sync = true
@@ -39,6 +42,7 @@ module TestbotWorker
     marker = ENV.fetch("TESTBOT_WORKER_MARKER")
     idle_seconds = Integer(ENV.fetch("TESTBOT_WORKER_IDLE", "3"))
     loaded_list = ENV.delete("TESTBOT_WORKER_PREBOOT")
+    last_job = ENV.delete("TESTBOT_WORKER_PREBOOT_JOB")
 
     if ENV.delete("TESTBOT_WORKER_SPARE") == "1"
       framework.preload
@@ -51,6 +55,14 @@ module TestbotWorker
     end
     framework.boot
     if loaded_list
+      if last_job && framework.respond_to?(:boot_ahead)
+        begin
+          framework.boot_ahead(JSON.parse(File.read(last_job)))
+        rescue Exception => e # rubocop:disable Lint/RescueException -- support code may raise anything
+          warn "testbot: booting ahead failed: #{e.class}: #{e.message}"
+          exit!(1)
+        end
+      end
       File.write(loaded_list, $LOADED_FEATURES.join("\n") + "\n")
       $stdout.print "#{marker} ready\n"
       IO.select([$stdin]) # until the next build's first job, or the end of input

@@ -122,44 +122,71 @@ class FrameworksIT extends Cluster {
                     end
                     """.formatted(i));
         }
+        bootsAhead("test", project, boots, "test/t1_test.rb", "4 tests, 4 assertions, 0 failures", "4 tests, 4 assertions, 4 failures");
+    }
+
+    @Test
+    void aRunnerLoadsCucumbersSupportCodeAheadOfTheNextBuildWhichTakesItOnlyIfItChangedNothingTheBootLoaded() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("app"));
+        Path boots = dir.resolve("boots.log");
+        SampleProjects.write(project, "lib/calc.rb", "module Calc; def self.answer; 42; end; end\n");
+        SampleProjects.write(project, "features/support/env.rb", """
+                require_relative "../../lib/calc"
+                File.open(%s, "a") { |log| log.puts "boot #{Process.pid}" }
+                """.formatted("\"" + boots + "\""));
+        SampleProjects.write(project, "features/step_definitions/steps.rb", """
+                Then(/^the answer is 42$/) { $stdout.puts "job in #{Process.pid}"; raise "got #{Calc.answer}" unless Calc.answer == 42 }
+                """);
+        for (int i = 1; i <= 4; i++) {
+            SampleProjects.write(project, "features/f" + i + ".feature", "Feature: F" + i + "\n  Scenario: s" + i + "\n    Then the answer is 42\n");
+        }
+        bootsAhead("cucumber", project, boots, "features/f1.feature", "4 scenarios (4 passed)", "4 scenarios (4 failed)");
+    }
+
+    /**
+     * Three builds of the project on one runner of two instances, whose boot (a helper, support code) loads
+     * lib/calc.rb and notes "boot PID" in the boots file, and whose tests say "job in PID" of the worker and check
+     * that Calc.answer is 42: a first build; once the runner has booted ahead, a build with only a test file changed,
+     * which runs in the workers booted ahead; then a build with lib/calc.rb changed to answer 43, which must not.
+     */
+    private void bootsAhead(String command, Path project, Path boots, String testFile, String passed, String failed) throws Exception {
         startServer();
         Proc runner = startRunner("r1", 2);
 
-        Result first = requestRemoteWith("test", project, "--files-per-job", "1");
+        Result first = requestRemoteWith(command, project, "--files-per-job", "1");
         assertThat(first.exit()).as(first.all()).isZero();
-        java.util.Set<String> firstWorkers = pids("job in", first.out());
+        java.util.Set<String> seen = new java.util.TreeSet<>(pids("job in", first.out()));
         // Once the build is over, each instance's worker boots again, helper and all, ahead of the next build.
-        java.util.Set<String> ahead = new java.util.TreeSet<>();
-        Awaitility.await().atMost(START).until(() -> {
-            ahead.clear();
-            ahead.addAll(pids("boot", Files.readString(boots)));
-            ahead.removeAll(firstWorkers);
-            return ahead.size() == 2;
-        });
+        java.util.Set<String> ahead = awaitBootsAhead(boots, seen);
 
         // Only a test file changed: the build's jobs run in the workers booted ahead.
-        SampleProjects.write(project, "test/t1_test.rb", Files.readString(project.resolve("test/t1_test.rb")) + "# changed\n");
-        Result second = requestRemoteWith("test", project, "--files-per-job", "1");
+        SampleProjects.write(project, testFile, Files.readString(project.resolve(testFile)) + "# changed\n");
+        Result second = requestRemoteWith(command, project, "--files-per-job", "1");
         assertThat(second.exit()).as(second.all()).isZero();
-        assertThat(second.out()).contains("4 tests, 4 assertions, 0 failures");
+        assertThat(second.out()).contains(passed);
         assertThat(pids("job in", second.out())).as(() -> second.out() + "\nboots:\n" + read(boots) + "\nrunner:\n" + runner.out() + runner.err())
                 .isNotEmpty().isSubsetOf(ahead);
 
-        // The library its helper loaded changed: workers booted ahead on the old one would pass; the build boots anew.
-        java.util.Set<String> seen = new java.util.TreeSet<>(firstWorkers);
+        // The library the boot loaded changed: workers booted ahead on the old one would pass; the build boots anew.
         seen.addAll(ahead);
-        java.util.Set<String> aheadAgain = new java.util.TreeSet<>();
-        Awaitility.await().atMost(START).until(() -> {
-            aheadAgain.clear();
-            aheadAgain.addAll(pids("boot", Files.readString(boots)));
-            aheadAgain.removeAll(seen);
-            return aheadAgain.size() == 2;
-        });
+        java.util.Set<String> aheadAgain = awaitBootsAhead(boots, seen);
         SampleProjects.write(project, "lib/calc.rb", "module Calc; def self.answer; 43; end; end\n");
-        Result third = requestRemoteWith("test", project, "--files-per-job", "1");
+        Result third = requestRemoteWith(command, project, "--files-per-job", "1");
         assertThat(third.exit()).as(third.all()).isEqualTo(1);
-        assertThat(third.out()).contains("4 tests, 4 assertions, 4 failures").contains("Actual: 43");
+        assertThat(third.out()).contains(failed).contains("43");
         assertThat(pids("job in", third.out())).as(third.out()).isNotEmpty().doesNotContainAnyElementsOf(aheadAgain);
+    }
+
+    /** Waits for two boots by processes other than these (one per instance), and returns their pids. */
+    private static java.util.Set<String> awaitBootsAhead(Path boots, java.util.Set<String> except) {
+        java.util.Set<String> ahead = new java.util.TreeSet<>();
+        Awaitility.await("workers booted ahead").atMost(START).until(() -> {
+            ahead.clear();
+            ahead.addAll(pids("boot", Files.readString(boots)));
+            ahead.removeAll(except);
+            return ahead.size() == 2;
+        });
+        return ahead;
     }
 
     @Test

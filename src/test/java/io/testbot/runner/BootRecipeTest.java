@@ -37,7 +37,11 @@ class BootRecipeTest {
     private final Map<Path, Object> copies = new HashMap<>();
 
     private BootRecipe recipe(Path root, Map<String, String> variables, Map<String, FileEntry> files) {
-        return BootRecipe.of(Adapters.find("test").orElseThrow(), COMMAND, root, copies.computeIfAbsent(root, r -> new Object()), variables, files);
+        return recipe(root, List.of(), variables, files);
+    }
+
+    private BootRecipe recipe(Path root, List<String> options, Map<String, String> variables, Map<String, FileEntry> files) {
+        return BootRecipe.of(Adapters.find("test").orElseThrow(), COMMAND, options, root, copies.computeIfAbsent(root, r -> new Object()), variables, files, "{}");
     }
 
     private BootRecipe booted(Path root) {
@@ -94,7 +98,7 @@ class BootRecipeTest {
     }
 
     @Test
-    void anotherInstanceCommandDirectoryOrACopyMadeAgainMeansBootingAnew() throws Exception {
+    void anotherInstanceCommandOptionsDirectoryOrACopyMadeAgainMeansBootingAnew() throws Exception {
         Path root = Files.createDirectories(dir.resolve("copy"));
         BootRecipe booted = booted(root);
 
@@ -102,8 +106,9 @@ class BootRecipeTest {
         Map<String, String> unset = new HashMap<>(Map.of("TEST_ENV_NUMBER", "2"));
         unset.put("SPEC_OPTS", null);
         assertThat(booted.misfit(recipe(root, unset, snapshot(PROJECT)), Set.of())).isEqualTo("other variables");
-        assertThat(booted.misfit(BootRecipe.of(Adapters.find("test").orElseThrow(), List.of("bundle", "exec", "ruby", "testbot_test_worker.rb"), root,
-                copies.get(root), Map.of("TEST_ENV_NUMBER", "2"), snapshot(PROJECT)), Set.of())).isEqualTo("another command");
+        assertThat(booted.misfit(recipe(root, List.of("--verbose"), Map.of("TEST_ENV_NUMBER", "2"), snapshot(PROJECT)), Set.of())).isEqualTo("other options");
+        assertThat(booted.misfit(BootRecipe.of(Adapters.find("test").orElseThrow(), List.of("bundle", "exec", "ruby", "testbot_test_worker.rb"), List.of(), root,
+                copies.get(root), Map.of("TEST_ENV_NUMBER", "2"), snapshot(PROJECT), "{}"), Set.of())).isEqualTo("another command");
         Path other = Files.createDirectories(dir.resolve("copy~2"));
         assertThat(booted.misfit(booted(other), Set.of())).isEqualTo("another directory");
 
