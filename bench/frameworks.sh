@@ -14,7 +14,9 @@
 # With JUNIT_PROJECT=DIR (a Maven project whose tests are compiled, jsoup say), also: `mvn surefire:test` with one
 # fork and with -DforkCount=N, and `testbot junit -n N` and -n 2N, second builds (first builds prepare the classpath).
 # Every row runs REPEAT times (default 1), the rows taking turns; a row prints its median.
-# Usage: [FRAMEWORKS="minitest test-unit cucumber rspec" (or rails)] [REPEAT=1] [BOOT=1.5] [TEST=0.3] [PAUSE=4] [JUNIT_PROJECT=DIR] [M2_HOME_DIR=~/.m2]
+# RUNNER_OPTS: more options for the runner (--no-boot-ahead, to compare).
+# Usage: [FRAMEWORKS="minitest test-unit cucumber rspec" (or rails)] [REPEAT=1] [BOOT=1.5] [TEST=0.3] [PAUSE=4] [RUNNER_OPTS=...]
+#        [JUNIT_PROJECT=DIR] [M2_HOME_DIR=~/.m2]
 #        bench/frameworks.sh [INSTANCES (default 2)] [FILES (default 12)]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -108,7 +110,7 @@ timed 0 "$work/warm-up" "$testbot" rspec -n 1 > /dev/null
 start_farm() { # name: a fresh server and one runner of $instances instances, usable when this returns
   local before=${#pids[@]}
   bench_server "$work/server-$1"
-  "$testbot" runner --connect "127.0.0.1:$port" --instances "$instances" --work-dir "$work/runner-$1" --hostname runner > "$work/runner-$1.log" 2>&1 & pids+=($!)
+  "$testbot" runner --connect "127.0.0.1:$port" --instances "$instances" --work-dir "$work/runner-$1" --hostname runner ${RUNNER_OPTS:-} > "$work/runner-$1.log" 2>&1 & pids+=($!)
   until [ "$(curl -s -H "Authorization: Bearer $TESTBOT_TOKEN" "127.0.0.1:$port/runners/total_instances")" = "$instances" ]; do sleep 0.05; done
   farm=("${pids[@]:$before}")
 }
