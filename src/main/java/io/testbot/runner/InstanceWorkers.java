@@ -116,7 +116,7 @@ final class InstanceWorkers {
             return false;
         }
         worker.adopt(buildId);
-        log.debug("build {}: instance {} takes the worker booted ahead", buildId, instance);
+        log.info("build {}: instance {} takes the worker booted ahead", buildId, instance);
         return true;
     }
 
