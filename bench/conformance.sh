@@ -171,6 +171,17 @@ stop_farm() {
   rm -rf "$work/server" "$work/runner1" "$work/runner2"
 }
 
+server_build() { # NAME ROW: a build of the suite through the farm, its output and JSON as NAME, its counts a row
+  local started code
+  started=$(seconds)
+  set +e
+  (cd "$dir" && TESTBOT_TOKEN="$token" env ${runner_env:+$runner_env} bash -c "'$here/bin/testbot' $testbot_command --connect 127.0.0.1:$port --json '$out/$1.json'") \
+    > "$out/$1.out" 2>&1
+  code=$?
+  set -e
+  rows+=("$2|$(counts testbot "$out/$1.out" "$out/$1.json")|$code|$(elapsed "$started")")
+}
+
 printf '%-13s %-26s %6s %7s %8s %7s %8s %5s %8s\n' suite run files tests failures errors pending exit wall
 status=0
 own=0
@@ -209,13 +220,7 @@ for name in "${suites[@]}"; do
 
   # testbot on a server with two runners as the runners' user.
   start_farm
-  started=$(seconds)
-  set +e
-  (cd "$dir" && TESTBOT_TOKEN="$token" env ${runner_env:+$runner_env} bash -c "'$here/bin/testbot' $testbot_command --connect 127.0.0.1:$port --json '$out/server.json'") \
-    > "$out/server.out" 2>&1
-  code=$?
-  set -e
-  rows+=("testbot server, 2 runners|$(counts testbot "$out/server.out" "$out/server.json")|$code|$(elapsed "$started")")
+  server_build server "testbot server, 2 runners"
 
   # Again on the same farm, once the runners have booted ahead where the framework lets them.
   if [ "$framework" = test ] || [ "$framework" = cucumber ]; then
@@ -224,16 +229,11 @@ for name in "${suites[@]}"; do
       sleep 0.1
     done
   fi
-  started=$(seconds)
-  set +e
-  (cd "$dir" && TESTBOT_TOKEN="$token" env ${runner_env:+$runner_env} bash -c "'$here/bin/testbot' $testbot_command --connect 127.0.0.1:$port --json '$out/server2.json'") \
-    > "$out/server2.out" 2>&1
-  code=$?
-  set -e
+  server_build server2 "server again"
   ahead=$(cat "$work"/runner?.log | grep -c 'takes the worker booted ahead' || true)
+  rows[-1]="${rows[-1]/server again/server again ($ahead ahead)}"
   cat "$work"/runner?.log > "$out/runners.log"
   stop_farm
-  rows+=("server again ($ahead ahead)|$(counts testbot "$out/server2.out" "$out/server2.json")|$code|$(elapsed "$started")")
 
   reference=""
   for row in "${rows[@]}"; do

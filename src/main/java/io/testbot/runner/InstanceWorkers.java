@@ -45,12 +45,7 @@ final class InstanceWorkers {
     private final Set<Integer> prebooting = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     /** Boots ahead one at a time, each once the one before is ready: a core at most, as spares do. */
-    private final java.util.concurrent.ThreadPoolExecutor booter = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
-            java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-        Thread t = new Thread(r, "preboot");
-        t.setDaemon(true);
-        return t;
-    });
+    private final java.util.concurrent.ThreadPoolExecutor booter = Spares.oneAtATime("preboot");
 
     InstanceWorkers(Path tools, Spares spares, PassedVariables passed, boolean preboot) {
         this.tools = tools;

@@ -54,12 +54,17 @@ public final class Spares {
     /** How long the runner's final close waits for the zygote to end on its own before it kills it. */
     private final java.time.Duration zygoteGrace;
     private final PassedVariables passed;
-    private final java.util.concurrent.ThreadPoolExecutor booter = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
-            java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-        Thread t = new Thread(r, "spare-booter");
-        t.setDaemon(true);
-        return t;
-    });
+    private final java.util.concurrent.ThreadPoolExecutor booter = oneAtATime("spare-booter");
+
+    /** An executor of one daemon thread for boots that take turns (its queue may be drained of those not begun). */
+    static java.util.concurrent.ThreadPoolExecutor oneAtATime(String threadName) {
+        return new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.MILLISECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        });
+    }
 
     /**
      * @param workDir   the runner's work dir (spares start in its tools directory, outside any project)
