@@ -115,6 +115,15 @@ public final class RSpecAdapter implements RubyFramework {
         return WORKER;
     }
 
+    /**
+     * Its worker booted ahead loads what the last build's job loaded before its examples: the --require files and the
+     * helpers every spec file of the job requires (testbot_rspec_worker.rb).
+     */
+    @Override
+    public boolean workerBootsProject() {
+        return true;
+    }
+
     @Override
     public String workerJob(List<String> files, List<String> options, Path resultFile) {
         return Resources.jsonLine(job(files, options, resultFile));

@@ -43,8 +43,8 @@ final class RunnerCommand implements Callable<Integer> {
     boolean warm;
 
     @Option(names = "--boot-ahead", negatable = true, defaultValue = "true", fallbackValue = "true", description = "With warm workers: once the runner is idle, "
-            + "boot each instance's Test::Unit, minitest or Cucumber worker again in the project's copy, test helper or support code loaded, for the next build; "
-            + "a build with the same options takes it only if it changed nothing but test files its boot did not load, and boots anew otherwise (default: on).")
+            + "boot each instance's worker again in the project's copy, with what the last build's jobs loaded before their tests (spec or test helper, Cucumber's support code), "
+            + "for the next build; a build with the same options takes it only if it changed nothing but test files its boot did not load, and boots anew otherwise (default: on).")
     boolean bootAhead;
 
     @Option(names = "--pass-env", paramLabel = "NAME", split = ",", description = "Let builds' processes see this variable of the runner's environment "

@@ -154,8 +154,9 @@ public final class Runner implements AutoCloseable {
         boolean justWorked = false;
         // A job that came with the reply to the instance's last result: taken without asking again.
         JobAssignment carried = null;
-        // A drained build whose other jobs on this runner may still have files for this instance to take over.
-        long helping = -1;
+        // A drained build whose worker this instance keeps until it asks and finds nothing to do for it (no job, no
+        // files of another instance's job of the build to take over): then it ends.
+        long finishing = -1;
         while (!stopping) {
             String id = runnerId;
             try {
@@ -165,25 +166,25 @@ public final class Runner implements AutoCloseable {
                 // Just after a job, nothing queued means this instance idles until another build: its spare boots at
                 // once, beside the build's last jobs, rather than once it has waited, when the next build's requester
                 // may be starting (on two cores the forks took 75 ms from a requester started just as a build ended).
-                long wait = !wantsSpare && !wantsPreboot && helping < 0 ? JOB_WAIT_MILLIS : justWorked ? 0 : SPARE_AFTER_IDLE_MILLIS;
+                long wait = !wantsSpare && !wantsPreboot && finishing < 0 ? JOB_WAIT_MILLIS : justWorked ? 0 : SPARE_AFTER_IDLE_MILLIS;
                 // Asking right after a job, the instance counts as busy: the job that comes may be of a build whose
                 // last queued job another instance has just been handed, and its worker must not end meanwhile.
-                if (!justWorked && helping < 0) workers.disengage(instance);
+                if (!justWorked && finishing < 0) workers.disengage(instance);
                 justWorked = false;
                 JobAssignment job = carried != null ? carried : server.nextJob(id, instance, wait);
                 carried = null;
                 if (job != null) workers.engage(instance);
-                else if (helping < 0) workers.disengage(instance);
-                if (job == null && helping >= 0) {
+                else if (finishing < 0) workers.disengage(instance);
+                if (job == null && finishing >= 0) {
                     while (!stopping && jobs.help(instance)) justWorked = true;
-                    if (!jobs.othersMayShare(helping, instance)) {
-                        long over = helping;
+                    if (!jobs.othersMayShare(finishing, instance)) {
+                        long over = finishing;
                         workers.retireIdleBut(worker -> worker.buildId() == over, instance);
                         workers.disengage(instance);
-                        helping = -1;
+                        finishing = -1;
                     }
                 }
-                if (job != null) helping = -1;
+                if (job != null) finishing = -1;
                 if (job == null) {
                     // No job came at once: boot the next build's worker now, while this instance is idle anyway.
                     if (wantsSpare) spares.bootIfWanted();
@@ -206,12 +207,10 @@ public final class Runner implements AutoCloseable {
                 }
                 // No job came with the reply: files another instance's job has not begun run here meanwhile.
                 if (carried == null) while (!stopping && jobs.help(instance)) justWorked = true;
-                // Nothing of its build is queued: its worker ends now, not once the build is over; unless another
-                // instance's job of the build may yet have files to take over (its worker may not have begun it yet).
-                if (drainedBuilds.contains(job.buildId())) {
-                    if (carried == null && jobs.othersMayShare(job.buildId(), instance)) helping = job.buildId();
-                    else workers.retireIdleBut(worker -> worker.buildId() == job.buildId(), instance);
-                }
+                // Nothing of its build is queued: its worker ends as soon as the instance asks and gets nothing, not once
+                // the build is over (a job handed out before the last one may still reach it; another instance's job of
+                // the build may yet have files to take over: its worker may not have begun them yet).
+                if (drainedBuilds.contains(job.buildId())) finishing = job.buildId();
             } catch (ApiClient.AuthException e) {
                 fail(e.getMessage());
             } catch (ApiClient.ApiException e) {

@@ -163,7 +163,11 @@ module TestbotRSpec
     @json = nil
     @claims = nil
     @after_job.each(&:call).clear
-    # What rspec documents for running again in one process: the next job loads its own files afresh.
+    between_jobs
+  end
+
+  # What rspec documents for running again in one process: the next job loads its own files afresh.
+  def self.between_jobs
     RSpec.clear_examples
     RSpec.world.non_example_failure = false if RSpec.world.respond_to?(:non_example_failure=)
     RSpec.world.wants_to_quit = false if RSpec.world.respond_to?(:wants_to_quit=)
@@ -192,6 +196,35 @@ module TestbotRSpec
     rescue LoadError
       nil
     end
+  end
+
+  # What rspec sets before it loads the --require files, in the order it sets them (ConfigurationOptions): the load
+  # path, the default path, the files to run, the pattern, the order and seed, then the requires.
+  BEFORE_REQUIRES = %i[libs default_path files_or_directories_to_run pattern exclude_pattern order requires].freeze
+
+  # Booted ahead of a build (testbot_worker.rb): what the last build's job loaded before its examples, loaded now.
+  # The job's options that rspec applies before its requires are applied as rspec applies them, then the --require
+  # files (.rspec's spec_helper, say), then each helper in spec/ that every one of the job's spec files requires
+  # (rails_helper, say). The build's first job then runs as a later job of a worker does: its own options applied
+  # anew, the helpers already loaded. Raises when a helper did not load.
+  def self.boot_ahead(job)
+    options = RSpec::Core::ConfigurationOptions.new(job.fetch("args"))
+    wanted = options.options.select { |key, _| BEFORE_REQUIRES.include?(key) }
+    config = RSpec.configuration
+    options.send(:order, wanted.keys).each do |key|
+      options.send(:force?, key) ? config.force(key => wanted[key]) : config.__send__("#{key}=", wanted[key])
+    end
+    files = Array(wanted[:files_or_directories_to_run]).map { |entry| entry.sub(/\[[\d:,]+\]\z/, "").sub(/(:\d+)+\z/, "") }
+                                                     .select { |file| File.file?(file) }
+    unless files.empty?
+      Dir.glob("#{config.default_path}/*_helper.rb").sort.each do |helper|
+        name = File.basename(helper, ".rb")
+        require File.expand_path(helper) if files.all? { |file| TestbotWorker.requires_helper?(file, name) }
+      end
+    end
+    raise "a helper did not load" if RSpec.world.wants_to_quit || RSpec.world.non_example_failure
+
+    between_jobs # as after a job: the next finds the worker as a worker's second job does
   end
 
   # In the project: "files took … to load" counts from here, not from a spare's wait.

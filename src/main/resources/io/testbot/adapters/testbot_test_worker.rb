@@ -49,19 +49,12 @@ module TestbotTests
     end
   end
 
-  # Whether the file requires a helper of this name itself, as its first act or later.
-  def self.requires_helper?(file, name)
-    pattern = /^\s*require(?:_relative)?\b[^#\n]*["'](?:[^"'\n]*\/)?#{Regexp.escape(name)}(?:\.rb)?["']/
-    File.read(file, encoding: "BINARY").match?(Regexp.new(pattern.source, Regexp::NOENCODING))
-  rescue SystemCallError
-    false
-  end
 
   def self.run_job(job)
     files = job.fetch("files")
     options = job.fetch("options", [])
     json = job.fetch("json")
-    warm = !helper.nil? && files.all? { |file| requires_helper?(file, helper) }
+    warm = !helper.nil? && files.all? { |file| TestbotWorker.requires_helper?(file, helper) }
     pid = fork do
       $stdin.reopen(File::NULL) # the worker's jobs are not the tests' input
       # Another instance may take over the files this job has not begun (testbot_test_reporter.rb's claims).

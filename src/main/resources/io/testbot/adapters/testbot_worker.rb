@@ -77,6 +77,15 @@ module TestbotWorker
     end
   end
 
+  # Whether the file requires a helper of this name itself (require "test_helper", require_relative
+  # "../rails_helper", File.expand_path("../helper", __FILE__) ...), as its first act or later.
+  def self.requires_helper?(file, name)
+    pattern = /^\s*require(?:_relative)?\b[^#\n]*["'](?:[^"'\n]*\/)?#{Regexp.escape(name)}(?:\.rb)?["']/
+    File.read(file, encoding: "BINARY").match?(Regexp.new(pattern.source, Regexp::NOENCODING))
+  rescue SystemCallError
+    false
+  end
+
   # The zygote: forks a spare for each stub that connects; only the forks return from here.
   def self.fork_spares(framework, socket_path)
     require "socket"

@@ -105,7 +105,8 @@ class DistributedRspecIT extends Cluster {
         }
         startServer();
         // Idle workers end on their own after a few seconds: with ten minutes, only the end of the build ends one here.
-        Proc runner = startRunnerWith(Map.of("TESTBOT_WORKER_IDLE", "600"), "r1", 1);
+        // Spares only: a worker booted ahead in the project's copy (FrameworksIT) would take the second build.
+        Proc runner = startRunnerWith(Map.of("TESTBOT_WORKER_IDLE", "600"), "r1", 1, "--no-boot-ahead");
         // The runner boots rspec ahead, before any build: a spare that the first job then takes.
         Set<String> spare = awaitWorkers(runner, Set.of());
 

@@ -143,6 +143,29 @@ class FrameworksIT extends Cluster {
         bootsAhead("cucumber", project, boots, "features/f1.feature", "4 scenarios (4 passed)", "4 scenarios (4 failed)");
     }
 
+    @Test
+    void aRunnerLoadsTheSpecHelpersAheadOfTheNextBuildWhichTakesThemOnlyIfItChangedNothingTheBootLoaded() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("app"));
+        Path boots = dir.resolve("boots.log");
+        SampleProjects.write(project, "lib/calc.rb", "module Calc; def self.answer; 42; end; end\n");
+        SampleProjects.write(project, ".rspec", "--require spec_helper\n");
+        SampleProjects.write(project, "spec/spec_helper.rb", "RSpec.configure { |c| c.order = :defined }\n");
+        // What every spec file requires, as rails_helper: loaded ahead with the helper .rspec names.
+        SampleProjects.write(project, "spec/app_helper.rb", """
+                require_relative "../lib/calc"
+                File.open(%s, "a") { |log| log.puts "boot #{Process.pid}" }
+                """.formatted("\"" + boots + "\""));
+        for (int i = 1; i <= 4; i++) {
+            SampleProjects.write(project, "spec/s" + i + "_spec.rb", """
+                    require "app_helper"
+                    RSpec.describe "S%d" do
+                      it("answers") { $stdout.puts "job in #{Process.pid}"; expect(Calc.answer).to eq(42) }
+                    end
+                    """.formatted(i));
+        }
+        bootsAhead("rspec", project, boots, "spec/s1_spec.rb", "4 examples, 0 failures", "4 examples, 4 failures");
+    }
+
     /**
      * Three builds of the project on one runner of two instances, whose boot (a helper, support code) loads
      * lib/calc.rb and notes "boot PID" in the boots file, and whose tests say "job in PID" of the worker and check
