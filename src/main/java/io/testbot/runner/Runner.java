@@ -32,6 +32,12 @@ public final class Runner implements AutoCloseable {
      * job, or that has waited this long for one, queues the boot of one.
      */
     static final long SPARE_AFTER_IDLE_MILLIS = 200;
+    /**
+     * How long the runner has had no job before its instances' workers boot again ahead of the next build: a build
+     * that follows at once (the next step of a pipeline) finds spares and the CPU free, as before, and the last
+     * build's requester finishes without a boot beside it.
+     */
+    static final long PREBOOT_AFTER_IDLE_MILLIS = 1_000;
     /** How many builds back a runner remembers a build's before_run outcome and whether its queue drained: older ones have long finished. */
     static final long REMEMBERED_BUILDS = 1_000;
 
@@ -64,6 +70,8 @@ public final class Runner implements AutoCloseable {
         this.note = text;
     }
     private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
+    /** When an instance last finished a job (System.nanoTime). */
+    private volatile long lastJobDone = System.nanoTime();
 
     /** A runner that asks its server over HTTP and takes over spare workers booted ahead (with warm workers on). */
     public Runner(RunnerConfig config, Spares spares) throws IOException {
@@ -188,7 +196,7 @@ public final class Runner implements AutoCloseable {
                 if (job == null) {
                     // No job came at once: boot the next build's worker now, while this instance is idle anyway.
                     if (wantsSpare) spares.bootIfWanted();
-                    if (wantsPreboot && held.isEmpty()) workers.prebootIdle();
+                    if (wantsPreboot && held.isEmpty() && System.nanoTime() - lastJobDone >= PREBOOT_AFTER_IDLE_MILLIS * 1_000_000) workers.prebootIdle();
                     continue;
                 }
                 justWorked = true;
@@ -203,6 +211,7 @@ public final class Runner implements AutoCloseable {
                     JobResult result = run(job, instance);
                     if (result != null) carried = report(job, result, instance);
                 } finally {
+                    lastJobDone = System.nanoTime();
                     held.remove(job.jobId());
                 }
                 // No job came with the reply: files another instance's job has not begun run here meanwhile.
