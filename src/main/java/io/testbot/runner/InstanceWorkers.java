@@ -21,9 +21,10 @@ import java.util.function.Predicate;
 /**
  * Each instance's warm worker (the same mechanism for every framework: boot or take a spare, run job after job,
  * end, replace), and the workers let go that have not ended yet, which closing waits for. With booting ahead on,
- * an instance whose framework's worker loads the project (Test::Unit's and minitest's test helper) gets, once the
- * runner is idle, a worker booted again in the copy its last build used, as Spring keeps an application booted: the
- * next build's job takes it if {@link BootRecipe#misfit} finds nothing against it, and boots anew otherwise.
+ * an instance whose framework's worker can load the project ahead of a job (a test or spec helper, cucumber's
+ * support code) gets, once the runner is idle, a worker booted again in the copy its last build used, as Spring
+ * keeps an application booted: the next build's job takes it if {@link BootRecipe#misfit} finds nothing against it,
+ * and boots anew otherwise.
  */
 final class InstanceWorkers {
     private static final Logger log = LoggerFactory.getLogger(InstanceWorkers.class);
@@ -88,15 +89,23 @@ final class InstanceWorkers {
         // A spare booted the framework outside Bundler: a bundled project's worker boots under `bundle exec`.
         WarmWorker spare = Bundling.bundled(job.environment()) ? null : spares.take(adapter.name(), job.buildId(), root, variables);
         if (spare != null) {
-            workers.put(instance, spare);
+            install(instance, spare);
             return spare;
         }
         ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(Bundling.command(job.environment(), command)))
                 .directory(root.toFile()).redirectErrorStream(true);
         JobEnvironment.apply(builder, passed, variables);
         worker = WarmWorker.start(builder, adapter.name(), job.buildId(), root);
-        workers.put(instance, worker);
+        install(instance, worker);
         return worker;
+    }
+
+    /** Makes the worker the instance's; a worker booted ahead that got there meanwhile ends. */
+    private void install(int instance, WarmWorker worker) {
+        synchronized (retiring) {
+            WarmWorker displaced = workers.put(instance, worker);
+            if (displaced != null && displaced != worker) retire(displaced);
+        }
     }
 
     /** Whether the worker booted ahead (held by the caller) fits the job's recipe, waited for if need be; it is the build's then. */
@@ -171,7 +180,8 @@ final class InstanceWorkers {
             builder.environment().put(WarmWorker.PREBOOT_JOB_VARIABLE, lastJob.toString());
             synchronized (retiring) { // close() sees it in workers, or it is not started
                 WarmWorker current = workers.get(instance);
-                if (closed || (current != null && current.process().isAlive())) return null;
+                // An instance with a job in hand is taking a worker of its own.
+                if (closed || engaged.contains(instance) || (current != null && current.process().isAlive())) return null;
                 WarmWorker worker = WarmWorker.startPreboot(builder, recipe, loadedList);
                 if (current != null) workers.remove(instance, current);
                 workers.put(instance, worker);

@@ -48,8 +48,6 @@ final class JobRunner {
     private final Map<Long, Process> running = new ConcurrentHashMap<>();
     /** The jobs being run, by job, with the instance each runs on: from their start, before any process. */
     private final Map<Long, InstanceJob> underway = new ConcurrentHashMap<>();
-
-    private record InstanceJob(long buildId, int instance, boolean shareable) {}
     /** Processes running files other instances took over from a job (see {@link SharedJobs}), by job. */
     private final Map<Long, Set<Process>> helping = new ConcurrentHashMap<>();
     private final SharedJobs shared = new SharedJobs();
@@ -71,6 +69,12 @@ final class JobRunner {
             this(exit, output, bootedWorker, List.of());
         }
     }
+
+    /** A job being run: its build, its instance, and whether other instances may take over files of it. */
+    private record InstanceJob(long buildId, int instance, boolean shareable) {}
+
+    /** Where a job runs: the project's directory, and the synced copy it is (null for an in-place build). */
+    private record Tree(Path root, Workspace.Copy copy) {}
 
     JobRunner(RunnerConfig config, ApiClient http, InstanceWorkers workers, Supplier<String> runnerId, Set<Long> held, Set<Long> drainedBuilds)
             throws IOException {
@@ -140,8 +144,6 @@ final class JobRunner {
         }
     }
 
-    /** Where a job runs: the project's directory, and the synced copy it is (null for an in-place build). */
-    private record Tree(Path root, Workspace.Copy copy) {}
 
     private JobResult runIn(Tree tree, JobAssignment job, int instance, Adapter adapter, String display, String testEnvNumber,
                             long started) throws InterruptedException {
