@@ -128,7 +128,9 @@ final class WarmWorker {
         } catch (IOException ended) {
             // as at end of output
         }
-        bootOutput = printed.text();
+        String text = printed.text();
+        // A worker booted ahead starts its ready line on a line of its own: that newline is not its output.
+        bootOutput = loadedList != null && text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
         boolean ready = "ready".equals(said);
         if (ready && loadedList != null) {
             try {

@@ -22,7 +22,8 @@
 #
 # With TESTBOT_WORKER_PREBOOT=FILE it is booted ahead of a build, in the project's copy as the last build left it:
 # after the boot (and the framework's boot_ahead, given the last build's job line from the file that
-# TESTBOT_WORKER_PREBOOT_JOB names, where the framework loads the project only in a job: cucumber's support code) it
+# TESTBOT_WORKER_PREBOOT_JOB names, where the framework loads the project only in a job: cucumber's support code,
+# rspec's helpers) it
 # writes the files loaded so far ($LOADED_FEATURES) to FILE, prints the marker and "ready", and waits, however long,
 # for its first job (the runner gives it one only if the build changed none of those files). One whose boot_ahead
 # raises exits with status 1 before it is ready: the build's job boots its own worker and shows the error.
@@ -64,7 +65,7 @@ module TestbotWorker
         end
       end
       File.write(loaded_list, $LOADED_FEATURES.join("\n") + "\n")
-      $stdout.print "#{marker} ready\n"
+      $stdout.print "\n#{marker} ready\n" # on a line of its own, whatever the helpers printed
       IO.select([$stdin]) # until the next build's first job, or the end of input
     end
 

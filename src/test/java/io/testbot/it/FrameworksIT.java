@@ -109,10 +109,12 @@ class FrameworksIT extends Cluster {
         Path project = Files.createDirectories(dir.resolve("app"));
         Path boots = dir.resolve("boots.log");
         SampleProjects.write(project, "lib/calc.rb", "module Calc; def self.answer; 42; end; end\n");
+        // What the helper prints, without a newline, goes to its worker's first job, booted ahead or not.
         SampleProjects.write(project, "test/test_helper.rb", """
                 require "minitest/autorun"
                 require_relative "../lib/calc"
                 File.open(%s, "a") { |log| log.puts "boot #{Process.pid}" }
+                $stdout.print "helper says hi"
                 """.formatted("\"" + boots + "\""));
         for (int i = 1; i <= 4; i++) {
             SampleProjects.write(project, "test/t" + i + "_test.rb", """
@@ -122,7 +124,8 @@ class FrameworksIT extends Cluster {
                     end
                     """.formatted(i));
         }
-        bootsAhead("test", project, boots, "test/t1_test.rb", "4 tests, 4 assertions, 0 failures", "4 tests, 4 assertions, 4 failures");
+        Result second = bootsAhead("test", project, boots, "test/t1_test.rb", "4 tests, 4 assertions, 0 failures", "4 tests, 4 assertions, 4 failures");
+        assertThat(second.out().split("helper says hi", -1)).as(second.out()).hasSize(3); // once per worker booted ahead
     }
 
     @Test
@@ -170,9 +173,10 @@ class FrameworksIT extends Cluster {
      * Three builds of the project on one runner of two instances, whose boot (a helper, support code) loads
      * lib/calc.rb and notes "boot PID" in the boots file, and whose tests say "job in PID" of the worker and check
      * that Calc.answer is 42: a first build; once the runner has booted ahead, a build with only a test file changed,
-     * which runs in the workers booted ahead; then a build with lib/calc.rb changed to answer 43, which must not.
+     * which runs in the workers booted ahead (returned); then a build with lib/calc.rb changed to answer 43, which
+     * must not.
      */
-    private void bootsAhead(String command, Path project, Path boots, String testFile, String passed, String failed) throws Exception {
+    private Result bootsAhead(String command, Path project, Path boots, String testFile, String passed, String failed) throws Exception {
         startServer();
         Proc runner = startRunner("r1", 2);
 
@@ -198,6 +202,7 @@ class FrameworksIT extends Cluster {
         assertThat(third.exit()).as(third.all()).isEqualTo(1);
         assertThat(third.out()).contains(failed).contains("43");
         assertThat(pids("job in", third.out())).as(third.out()).isNotEmpty().doesNotContainAnyElementsOf(aheadAgain);
+        return second;
     }
 
     /** Waits for two boots by processes other than these (one per instance), and returns their pids. */
