@@ -59,6 +59,11 @@ final class InstanceWorkers {
         return spares;
     }
 
+    /** An instance's file of its worker booted ahead (what it loaded, the job line it boots from), beside the tools. */
+    private Path prebootFile(int instance, String suffix) {
+        return tools.resolveSibling("preboots").resolve("instance-" + instance + "." + suffix);
+    }
+
     /** The instance's current worker, whatever its build; null when it has none. */
     WarmWorker of(int instance) {
         return workers.get(instance);
@@ -77,7 +82,7 @@ final class InstanceWorkers {
         List<String> command = adapter.workerCommand(tools, job.options());
         BootRecipe recipe = command == null || !preboot || copy == null || !adapter.workerBootsProject() ? null
                 : BootRecipe.of(adapter, Bundling.command(job.environment(), command), job.options(), root, copy, variables, copy.files,
-                adapter.workerJob(job.files(), job.options(), tools.resolveSibling("preboots").resolve("instance-" + instance + ".results.json")));
+                adapter.workerJob(job.files(), job.options(), prebootFile(instance, "results.json")));
         if (recipe != null) recipes.put(instance, recipe);
         else if (copy != null) recipes.remove(instance);
         if (worker != null && recipe != null && worker.isPrebooted() && worker.claim()) {
@@ -170,8 +175,8 @@ final class InstanceWorkers {
             return null;
         }
         try {
-            Path loadedList = tools.resolveSibling("preboots").resolve("instance-" + instance + ".loaded");
-            Path lastJob = loadedList.resolveSibling("instance-" + instance + ".job");
+            Path loadedList = prebootFile(instance, "loaded");
+            Path lastJob = prebootFile(instance, "job");
             Files.createDirectories(loadedList.getParent());
             Files.deleteIfExists(loadedList);
             Files.writeString(lastJob, recipe.job());
