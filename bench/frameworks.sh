@@ -7,7 +7,9 @@
 # and one runner of N instances (started for these rows and stopped after them, so that nothing it boots ahead runs
 # beside other rows): first build, second build at once, and a second build PAUSE seconds later (default 4) with one
 # test file changed, by when the runner has booted each instance's worker again ahead of it (Test::Unit, minitest,
-# Cucumber: see the runner's --boot-ahead).
+# Cucumber: see the runner's --boot-ahead) | testbot in local mode kept warm (--keep-warm, which leaves a server and
+# runner for the project in the background): the run that starts it, and one PAUSE seconds later with one test file
+# changed, in the workers it booted ahead meanwhile; then `testbot local stop`.
 # Each row's wall time, and its ratio to serial. Frameworks: minitest, test-unit, cucumber, rspec (FRAMEWORKS), and
 # rails: examples/rails-demo's Rails 6.1 app (rspec-rails, SQLite, a database per instance that each instance's first
 # job prepares), its 12 spec files made to take about half a second each (its own boot stands for BOOT).
@@ -135,6 +137,10 @@ for fw in $frameworks; do
     times[first]+=" $(timed 0 "$dir" "$testbot" "$(command_of "$fw")" -n "$instances")"
     times[second]+=" $(timed 0 "$dir" "$testbot" "$(command_of "$fw")" -n "$instances")"
     times[nowarm]+=" $(timed 0 "$dir" "$testbot" "$(command_of "$fw")" -n "$instances" --no-warm)"
+    times[kfirst]+=" $(timed 0 "$dir" "$testbot" "$(command_of "$fw")" -n "$instances" --keep-warm)"
+    sleep "${PAUSE:-4}"; touch_test "$dir"
+    times[kpaused]+=" $(timed 0 "$dir" "$testbot" "$(command_of "$fw")" -n "$instances" --keep-warm)"
+    "$testbot" local stop -C "$dir" > /dev/null
     start_farm "$fw-$r"
     times[sfirst]+=" $(timed 0 "$dir" remote "$(command_of "$fw")")"
     times[ssecond]+=" $(timed 0 "$dir" remote "$(command_of "$fw")")"
@@ -143,11 +149,12 @@ for fw in $frameworks; do
     stop_farm
   done
   s=$(echo "${times[serial]}" | median)
-  for row in serial parallel first second nowarm sfirst ssecond spaused; do
+  for row in serial parallel first second nowarm kfirst kpaused sfirst ssecond spaused; do
     case $row in
       serial) label="serial, one process" ;; parallel) label="parallel_tests -n $instances" ;;
       first) label="testbot -n $instances, first build" ;; second) label="testbot -n $instances, second build" ;;
       nowarm) label="testbot -n $instances --no-warm (history)" ;;
+      kfirst) label="--keep-warm, the run that starts it" ;; kpaused) label="--keep-warm, ${PAUSE:-4} s later, a test changed" ;;
       sfirst) label="server + runner, first build" ;; ssecond) label="server + runner, second build" ;;
       spaused) label="server + runner, ${PAUSE:-4} s later, a test changed" ;;
     esac

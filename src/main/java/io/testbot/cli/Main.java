@@ -29,6 +29,7 @@ public final class Main implements Runnable {
         SUBCOMMANDS.put("server", ServerCommand::new);
         SUBCOMMANDS.put("runner", RunnerCommand::new);
         SUBCOMMANDS.put("cancel", CancelCommand::new);
+        SUBCOMMANDS.put("local", LocalCommand::new);
         SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
     }
 

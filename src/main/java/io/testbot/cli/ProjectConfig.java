@@ -28,10 +28,11 @@ public record ProjectConfig(
         @JsonProperty("feature_pattern") String featurePattern,
         @JsonProperty("run_command") String runCommand,
         @JsonProperty("run_pattern") String runPattern,
-        @JsonProperty("bundle_exec") Boolean bundleExec) {
+        @JsonProperty("bundle_exec") Boolean bundleExec,
+        @JsonProperty("keep_warm") Boolean keepWarm) {
 
     static final String KNOWN = "server, token_file, instances, before_run, ignore, runner_timeout, job_timeout, rspec_options, "
-            + "spec_pattern, test_options, test_pattern, cucumber_options, feature_pattern, run_command, run_pattern, bundle_exec";
+            + "spec_pattern, test_options, test_pattern, cucumber_options, feature_pattern, run_command, run_pattern, bundle_exec, keep_warm";
 
     public static final String FILE_NAME = ".testbot.yml";
 
@@ -76,7 +77,7 @@ public record ProjectConfig(
     }
 
     public static ProjectConfig empty() {
-        return new ProjectConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new ProjectConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Reads root/.testbot.yml, or returns an empty config when there is none. */
@@ -112,7 +113,7 @@ public record ProjectConfig(
     /** What each setting holds, for a user who gave it something else. */
     private static final java.util.Map<String, String> EXPECTED = java.util.Map.ofEntries(
             java.util.Map.entry("server", "an address or a list of addresses"), java.util.Map.entry("instances", "a whole number"), java.util.Map.entry("runner_timeout", "a whole number of seconds"),
-            java.util.Map.entry("job_timeout", "a whole number of seconds"), java.util.Map.entry("bundle_exec", "true or false"),
+            java.util.Map.entry("job_timeout", "a whole number of seconds"), java.util.Map.entry("bundle_exec", "true or false"), java.util.Map.entry("keep_warm", "true or false"),
             java.util.Map.entry("ignore", "a list of paths or globs"), java.util.Map.entry("rspec_options", "a string or a list of strings"),
             java.util.Map.entry("test_options", "a string or a list of strings"), java.util.Map.entry("cucumber_options", "a string or a list of strings"));
 

@@ -66,6 +66,10 @@ abstract class RequesterCommand implements Callable<Integer> {
     @Option(names = "--warm", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Local mode: run each instance's jobs in one framework process, booted once (default: on; --no-warm starts a process per job; runners decide with their own --no-warm).")
     boolean warm;
 
+    @Option(names = "--keep-warm", negatable = true, description = "Local mode: keep a server and runner for this project in the background (default: keep_warm in .testbot.yml, "
+            + "else off), whose workers boot the project's helpers ahead of the next run; `testbot local stop` ends it.")
+    Boolean keepWarm;
+
     @Option(names = "--bundle-exec", negatable = true, description = "Run rspec, test and cucumber jobs under `bundle exec` (default: bundle_exec in .testbot.yml, "
             + "else when the project has a Gemfile and its Gemfile.lock).")
     Boolean bundleExec;
@@ -147,7 +151,7 @@ abstract class RequesterCommand implements Callable<Integer> {
                 beforeRun != null ? beforeRun : file.beforeRun(), ignores, filesPerJob > 0 ? filesPerJob : defaultFilesPerJob(root), Duration.ofSeconds(timeout), Paths.cacheDir(),
                 failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback, dryRun,
                 retryFailed, split, absolute(junitXml), absolute(jsonReport), classpath, warm,
-                bundleExec != null ? bundleExec : file.bundleExec());
+                bundleExec != null ? bundleExec : file.bundleExec(), keepWarm != null ? keepWarm : Boolean.TRUE.equals(file.keepWarm()));
         return new Requester(config, System.out, System.err).run();
     }
 }

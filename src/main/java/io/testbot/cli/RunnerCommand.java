@@ -105,7 +105,7 @@ final class RunnerCommand implements Callable<Integer> {
         Spares spares = new Spares(dir, n, warm ? "rspec" : null, true, passed);
         Runner runner = new Runner(new RunnerConfig(server, serverOptions.token(ProjectConfig.empty(), dir), n, dir, name,
                 reportVersion != null ? reportVersion : Version.CURRENT, null, warm, passed,
-                keepCopiesDays == 0 ? null : java.time.Duration.ofDays(keepCopiesDays), bootAhead), spares);
+                keepCopiesDays == 0 ? null : java.time.Duration.ofDays(keepCopiesDays), bootAhead, null), spares);
         Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
         java.util.concurrent.atomic.AtomicReference<Path> updated = new java.util.concurrent.atomic.AtomicReference<>();
         if (!selfUpdate) runner.whenOutdated(() -> runner.note("not updating itself (--no-self-update): update it by hand"));

@@ -43,7 +43,7 @@ public final class LocalMode implements AutoCloseable {
             server = TestbotServer.embedded(new ServerConfig("127.0.0.1", 0, dataDir, null,
                     ServerConfig.Limits.defaults(), ServerConfig.Retention.none(), false));
             Runner runner = new Runner(new RunnerConfig(null, null, instances, runnerDir, "localhost", Version.CURRENT,
-                    projectRoot.toAbsolutePath().normalize(), warm, PassedVariables.everything(), null, false), spares, server.inProcess());
+                    projectRoot.toAbsolutePath().normalize(), warm, PassedVariables.everything(), null, false, null), spares, server.inProcess());
             runner.start();
             return new LocalMode(server, runner);
         } catch (IOException | RuntimeException e) {
@@ -51,6 +51,45 @@ public final class LocalMode implements AutoCloseable {
             if (server != null) server.close();
             throw e;
         }
+    }
+
+    /**
+     * Local mode kept warm ({@link KeptWarm}): a server on loopback that takes the project's builds over HTTP with the
+     * token, keeping its records in local mode's store (one history for both), and a runner that runs them in place
+     * and boots each instance's worker ahead of the next build, as a runner of a farm does.
+     *
+     * @param dataDir  this project's kept-warm directory (the server's blobs, the runner's files)
+     * @param ignores  the project's ignores, for the snapshots that decide whether a worker booted ahead fits
+     * @param expected a job of the build that ran before it started, whose workers it boots ahead at once; or null
+     */
+    public static LocalMode keptWarm(Path projectRoot, int instances, Path cacheDir, Path dataDir, boolean warm, java.util.List<String> ignores,
+                                     String token, io.testbot.protocol.JobAssignment expected) throws IOException, InterruptedException {
+        Path runnerDir = dataDir.resolve("runner");
+        Spares spares = new Spares(runnerDir, instances, warm ? "rspec" : null, false, PassedVariables.everything());
+        TestbotServer server = null;
+        try {
+            server = TestbotServer.start(new ServerConfig("127.0.0.1", 0, dataDir.resolve("server"), token, ServerConfig.Limits.defaults(),
+                    ServerConfig.Retention.none(), false, null, io.testbot.store.Stores.defaultUrl(dataDir(cacheDir)), null));
+            Runner runner = new Runner(new RunnerConfig(null, null, instances, runnerDir, "localhost", Version.CURRENT,
+                    projectRoot.toAbsolutePath().normalize(), warm, PassedVariables.everything(), null, true, ignores), spares, server.inProcess());
+            if (expected != null) runner.expect(expected);
+            runner.start();
+            return new LocalMode(server, runner);
+        } catch (IOException | RuntimeException e) {
+            spares.close();
+            if (server != null) server.close();
+            throw e;
+        }
+    }
+
+    /** The port a kept-warm local mode serves on. */
+    public int port() {
+        return server.port();
+    }
+
+    /** The runner, to wait for it (it stops on a fatal error). */
+    public Runner runner() {
+        return runner;
     }
 
     /** Where local mode keeps its database (runtime history) and its runner's files. */

@@ -79,38 +79,50 @@ public final class Requester {
         if (config.dryRun()) return estimate(root, files);
 
         LocalMode local = null;
+        KeptWarm.Expected keepWarmFor = null;
         try {
-            ServerApi server;
-            if (config.server() == null) {
+            ServerApi server = null;
+            // Local mode runs in place, in this process or in the project's local mode kept warm.
+            boolean inPlace = config.server() == null;
+            if (inPlace && config.keepWarm()) {
+                int instances = localInstances();
+                java.util.Optional<KeptWarm.Connection> kept = KeptWarm.find(config.cacheDir(), root, instances, config.warm(), config.ignores(), err);
+                if (kept.isPresent()) {
+                    server = kept.get().client();
+                    err.println("testbot: " + files.size() + " file(s), local mode on " + instances + " instance(s), kept warm (pid " + kept.get().state().pid() + ")");
+                }
+            }
+            if (inPlace && server == null) {
                 int instances = localInstances();
                 local = LocalMode.start(root, instances, config.cacheDir(), config.warm(), config.adapter(), Math.min(files.size(), AHEAD));
                 server = local.api();
                 err.println("testbot: " + files.size() + " file(s), local mode on " + instances + " instance(s)");
-            } else {
+            } else if (!inPlace) {
                 server = new ApiClient(config.server(), config.token());
             }
+            ServerApi api = server;
             List<String> options = new ArrayList<>(config.options());
             // The options as they work on this machine (for listing tests): in place, the classpath is already so.
             List<String> optionsHere = options;
             ShippedClasspath classpath = null;
             // Only a build that ships the project needs digests; local mode runs in place.
-            HashCache hashes = local == null ? hashCache(root) : HashCache.none();
+            HashCache hashes = inPlace ? HashCache.none() : hashCache(root);
             if (config.classpath() != null) {
-                classpath = ShippedClasspath.of(root, config.classpath(), local != null, hashes);
+                classpath = ShippedClasspath.of(root, config.classpath(), inPlace, hashes);
                 options.addAll(List.of("--class-path", classpath.value()));
-                if (local == null) {
+                if (!inPlace) {
                     optionsHere = new ArrayList<>(config.options());
                     optionsHere.addAll(List.of("--class-path", ShippedClasspath.of(root, config.classpath(), true, hashes).value()));
                 }
             }
             List<String> listingOptions = optionsHere;
             // Listing the tests of slow files runs the framework here; it overlaps the upload.
-            int localInstances = local == null ? 0 : localInstances();
+            int localInstances = inPlace ? localInstances() : 0;
             CompletableFuture<List<String>> entries = splits()
-                    ? CompletableFuture.supplyAsync(() -> splitSlowFiles(server, root, files, listingOptions, localInstances))
+                    ? CompletableFuture.supplyAsync(() -> splitSlowFiles(api, root, files, listingOptions, localInstances))
                     : CompletableFuture.completedFuture(files);
             ProjectShipment shipment = null;
-            if (server instanceof ApiClient client) {
+            if (!inPlace && server instanceof ApiClient client) {
                 err.println("testbot: " + files.size() + " file(s) for " + client.base());
                 shipment = new ProjectShipment(client, root, config.ignores(), hashes, classpath, err);
             }
@@ -118,6 +130,9 @@ public final class Requester {
             BuildRequest request = new BuildRequest(projectKey(root), adapter.name(), submitted, options, config.beforeRun(),
                     shipment == null ? null : shipment.manifest(), config.filesPerJob(), requestedBy(), config.failFast(), config.jobTimeout(), config.retryFailed(),
                     shipment == null ? sizes(root, files) : null, environment(root));
+            if (local != null && config.keepWarm()) {
+                keepWarmFor = new KeptWarm.Expected(request.adapter(), request.options(), files, request.environment());
+            }
             BuildInfo build;
             try {
                 build = server.submit(request);
@@ -147,6 +162,18 @@ public final class Requester {
             return ExitCodes.INFRASTRUCTURE;
         } finally {
             if (local != null) local.close();
+            if (keepWarmFor != null) keepWarm(root, keepWarmFor);
+        }
+    }
+
+    /** After a build in this process: starts the project's local mode kept warm, for the next run. */
+    private void keepWarm(Path root, KeptWarm.Expected expected) {
+        try {
+            KeptWarm.start(config.cacheDir(), root, localInstances(), config.warm(), config.ignores(), expected, err);
+        } catch (IOException e) {
+            err.println("testbot: could not keep local mode warm: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -22,18 +22,19 @@ import java.util.List;
  * @param warm          local mode: run an instance's jobs in one warm framework process where the framework can
  * @param bundleExec    run a Ruby framework under `bundle exec` (true) or not (false); null: when the project has a
  *                      Gemfile and its lock file (see Bundling)
+ * @param keepWarm      local mode: run through the project's local mode kept warm in the background (see KeptWarm)
  */
 public record RequesterConfig(Path projectRoot, String adapter, String server, String token, int instances,
                               List<String> patterns, List<String> paths, List<String> options, String beforeRun,
                               List<String> ignores, int filesPerJob, Duration runnerTimeout, Path cacheDir,
                               boolean failFast, int jobTimeout, boolean localFallback, boolean dryRun,
                               int retryFailed, boolean split, Path junitXml, Path jsonReport,
-                              List<Path> classpath, boolean warm, Boolean bundleExec) {
+                              List<Path> classpath, boolean warm, Boolean bundleExec, boolean keepWarm) {
 
     /** The same run in local mode. */
     public RequesterConfig locally() {
         return new RequesterConfig(projectRoot, adapter, null, null, instances, patterns, paths, options, beforeRun, ignores,
                 filesPerJob, runnerTimeout, cacheDir, failFast, jobTimeout, false, dryRun, retryFailed, split, junitXml, jsonReport, classpath, warm,
-                bundleExec);
+                bundleExec, false);
     }
 }

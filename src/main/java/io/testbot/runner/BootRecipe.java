@@ -37,6 +37,11 @@ record BootRecipe(Adapter adapter, List<String> command, List<String> options, P
                 java.util.Collections.unmodifiableMap(new java.util.HashMap<>(variables)), files, job);
     }
 
+    /** The same boot on another snapshot of its directory. */
+    BootRecipe withFiles(Map<String, FileEntry> snapshot) {
+        return new BootRecipe(adapter, command, options, root, copy, variables, snapshot, job);
+    }
+
     /**
      * Why a worker booted from this recipe cannot run a job whose worker would be booted from wanted; null when it
      * can.

@@ -44,15 +44,21 @@ final class InstanceWorkers {
     private final Set<Integer> engaged = ConcurrentHashMap.newKeySet();
     /** Instances whose boot ahead is queued or starting. */
     private final Set<Integer> prebooting = ConcurrentHashMap.newKeySet();
+    private final InPlaceSnapshots inPlace;
     private volatile boolean closed;
     /** Boots ahead one at a time, each once the one before is ready: a core at most, as spares do. */
     private final java.util.concurrent.ThreadPoolExecutor booter = Spares.oneAtATime("preboot");
 
-    InstanceWorkers(Path tools, Spares spares, PassedVariables passed, boolean preboot) {
+    /**
+     * @param inPlace the directory in-place builds run in, for booting ahead there (the kept-warm local server); null
+     *                when the runner boots ahead only in synced copies
+     */
+    InstanceWorkers(Path tools, Spares spares, PassedVariables passed, boolean preboot, InPlaceSnapshots inPlace) {
         this.tools = tools;
         this.spares = spares;
         this.passed = passed;
         this.preboot = preboot;
+        this.inPlace = inPlace;
     }
 
     Spares spares() {
@@ -80,11 +86,9 @@ final class InstanceWorkers {
         WarmWorker worker = workers.get(instance);
         if (worker != null && worker.fits(job.buildId(), root) && worker.claim()) return worker;
         List<String> command = adapter.workerCommand(tools, job.options());
-        BootRecipe recipe = command == null || !preboot || copy == null || !adapter.workerBootsProject() ? null
-                : BootRecipe.of(adapter, Bundling.command(job.environment(), command), job.options(), root, copy, variables, copy.files,
-                adapter.workerJob(job.files(), job.options(), prebootFile(instance, "results.json")));
+        BootRecipe recipe = recipe(job, instance, adapter, command, root, variables, copy);
         if (recipe != null) recipes.put(instance, recipe);
-        else if (copy != null) recipes.remove(instance);
+        else recipes.remove(instance);
         if (worker != null && recipe != null && worker.isPrebooted() && worker.claim()) {
             if (adopted(worker, recipe, instance, job.buildId())) return worker;
             worker.release();
@@ -103,6 +107,38 @@ final class InstanceWorkers {
         worker = WarmWorker.start(builder, adapter.name(), job.buildId(), root);
         install(instance, worker);
         return worker;
+    }
+
+    /**
+     * How the job's worker is booted, to boot another so ahead of the next build and to compare with one booted
+     * ahead; null when the worker would not load the project, or booting ahead is off.
+     */
+    private BootRecipe recipe(JobAssignment job, int instance, Adapter adapter, List<String> command, Path root, Map<String, String> variables,
+                              Workspace.Copy copy) {
+        if (command == null || !preboot || !adapter.workerBootsProject()) return null;
+        List<String> booted = Bundling.command(job.environment(), command);
+        String line = adapter.workerJob(job.files(), job.options(), prebootFile(instance, "results.json"));
+        if (copy != null) return BootRecipe.of(adapter, booted, job.options(), root, copy, variables, copy.files, line);
+        if (inPlace == null || !root.equals(inPlace.root())) return null;
+        try {
+            // The project's files count only against a worker booted ahead (one boots on a snapshot of its own).
+            boolean compared = workers.values().stream().anyMatch(WarmWorker::isPrebooted);
+            return BootRecipe.of(adapter, booted, job.options(), root, InPlaceSnapshots.IN_PLACE, variables,
+                    compared ? inPlace.ofBuild(job.buildId()) : Map.of(), line);
+        } catch (IOException e) {
+            log.warn("build {}: cannot list {} to compare it with what workers booted ahead loaded: {}", job.buildId(), root, e.toString());
+            return null;
+        }
+    }
+
+    /** Records how to boot the instance's worker ahead as this job's would be, without running it (see {@link Runner#expect}). */
+    void expect(JobAssignment job, int instance, Adapter adapter, Path root, Map<String, String> variables) {
+        try {
+            BootRecipe recipe = recipe(job, instance, adapter, adapter.workerCommand(tools, job.options()), root, variables, null);
+            if (recipe != null) recipes.put(instance, recipe);
+        } catch (IOException e) {
+            log.warn("instance {}: cannot boot a worker ahead: {}", instance, e.toString());
+        }
     }
 
     /** Makes the worker the instance's; a worker booted ahead that got there meanwhile ends. */
@@ -168,13 +204,19 @@ final class InstanceWorkers {
         });
     }
 
-    private WarmWorker prebootOne(int instance, BootRecipe recipe) {
-        if (closed || recipes.get(instance) != recipe) return null;
-        if (!Files.isDirectory(recipe.root())) {
-            recipes.remove(instance, recipe); // housekeeping deleted the copy
+    private WarmWorker prebootOne(int instance, BootRecipe last) {
+        if (closed || recipes.get(instance) != last) return null;
+        if (!Files.isDirectory(last.root())) {
+            recipes.remove(instance, last); // housekeeping deleted the copy
             return null;
         }
+        BootRecipe recipe = last;
         try {
+            if (last.copy() == InPlaceSnapshots.IN_PLACE) {
+                // In place, the project is what it is now (the last build's tests may have changed files).
+                recipe = last.withFiles(inPlace.now());
+                if (!recipes.replace(instance, last, recipe)) return null;
+            }
             Path loadedList = prebootFile(instance, "loaded");
             Path lastJob = prebootFile(instance, "job");
             Files.createDirectories(loadedList.getParent());

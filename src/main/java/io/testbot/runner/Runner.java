@@ -1,5 +1,7 @@
 package io.testbot.runner;
 
+import io.testbot.adapters.Adapter;
+import io.testbot.adapters.Adapters;
 import io.testbot.protocol.ApiClient;
 import io.testbot.protocol.BlobQuery;
 import io.testbot.protocol.FileEntry;
@@ -86,7 +88,10 @@ public final class Runner implements AutoCloseable {
         this.config = config;
         this.server = server;
         this.spares = spares;
-        this.workers = new InstanceWorkers(config.workDir().resolve("tools"), spares, config.environment(), config.warmWorkers() && config.preboot());
+        boolean preboot = config.warmWorkers() && config.preboot();
+        InPlaceSnapshots inPlace = preboot && config.inPlaceRoot() != null
+                ? new InPlaceSnapshots(config.inPlaceRoot(), config.inPlaceIgnores(), config.workDir().resolve("in-place-digests")) : null;
+        this.workers = new InstanceWorkers(config.workDir().resolve("tools"), spares, config.environment(), preboot, inPlace);
         this.jobs = new JobRunner(config, server instanceof ApiClient client ? client : null, workers, () -> runnerId, held, drainedBuilds);
     }
 
@@ -99,6 +104,25 @@ public final class Runner implements AutoCloseable {
             threads.add(daemon("instance-" + i, () -> instanceLoop(instance)));
         }
         threads.forEach(Thread::start);
+    }
+
+    /**
+     * Boots each instance's worker ahead of the next build as this job's would be booted, once the runner is idle (a
+     * runner that starts for a project whose last build ran elsewhere: local mode kept warm). Only with booting ahead
+     * on and an in-place root.
+     */
+    public void expect(JobAssignment job) {
+        Adapter adapter = Adapters.find(job.adapter()).orElse(null);
+        if (adapter == null || config.inPlaceRoot() == null) return;
+        for (int instance = 1; instance <= config.instances(); instance++) {
+            workers.expect(job, instance, adapter, config.inPlaceRoot(),
+                    JobEnvironment.of(job, adapter, JobEnvironment.testEnvNumber(instance), config.instances()));
+        }
+    }
+
+    /** How long no instance has held a job (zero while one does): a runner kept for a while ends once idle long enough. */
+    public java.time.Duration idle() {
+        return held.isEmpty() ? java.time.Duration.ofNanos(System.nanoTime() - lastJobDone) : java.time.Duration.ZERO;
     }
 
     public String runnerId() {

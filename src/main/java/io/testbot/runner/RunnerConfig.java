@@ -15,7 +15,14 @@ import java.nio.file.Path;
  * @param keepCopies  how long a copy of a project that no build used, and a cached file, stay (null: for ever)
  * @param preboot     with warm workers, boot each instance's worker again in its last copy once the runner is idle,
  *                    where the framework's worker loads the project (see {@link InstanceWorkers})
+ * @param inPlaceIgnores with an in-place root and booting ahead: what of it the snapshots that decide whether a
+ *                    worker booted ahead still fits leave out, beyond the defaults (the project's own ignores)
  */
 public record RunnerConfig(String server, String token, int instances, Path workDir, String hostname, String version,
                            Path inPlaceRoot, boolean warmWorkers, PassedVariables environment, java.time.Duration keepCopies,
-                           boolean preboot) {}
+                           boolean preboot, java.util.List<String> inPlaceIgnores) {
+
+    public RunnerConfig {
+        inPlaceIgnores = inPlaceIgnores == null ? java.util.List.of() : java.util.List.copyOf(inPlaceIgnores);
+    }
+}

@@ -73,6 +73,10 @@ class ProjectConfigTest {
                 .hasMessageNotContaining("java.lang");
         Files.writeString(root.resolve(".testbot.yml"), "bundle_exec: maybe\n");
         assertThatThrownBy(() -> ProjectConfig.load(root)).hasMessageEndingWith("line 1: bundle_exec: expected true or false, got 'maybe'");
+        Files.writeString(root.resolve(".testbot.yml"), "keep_warm: always\n");
+        assertThatThrownBy(() -> ProjectConfig.load(root)).hasMessageEndingWith("line 1: keep_warm: expected true or false, got 'always'");
+        Files.writeString(root.resolve(".testbot.yml"), "keep_warm: true\n");
+        assertThat(ProjectConfig.load(root).keepWarm()).isTrue();
         Files.writeString(root.resolve(".testbot.yml"), "server:\n  host: ci\n");
         assertThatThrownBy(() -> ProjectConfig.load(root)).hasMessageContaining("line 1: server: expected an address or a list of addresses")
                 .hasMessageNotContaining("java.lang");

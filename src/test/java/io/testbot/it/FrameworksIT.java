@@ -108,6 +108,64 @@ class FrameworksIT extends Cluster {
     void aRunnerBootsTheTestHelperAheadOfTheNextBuildWhichTakesItOnlyIfItChangedNothingTheBootLoaded() throws Exception {
         Path project = Files.createDirectories(dir.resolve("app"));
         Path boots = dir.resolve("boots.log");
+        minitestWithHelper(project, boots);
+        startServer();
+        Proc runner = startRunner("r1", 2);
+        Result second = bootsAhead((command, args) -> requestRemoteWith(command, project, args), () -> runner.out() + runner.err(),
+                "test", project, boots, "test/t1_test.rb", "4 tests, 4 assertions, 0 failures", "4 tests, 4 assertions, 4 failures");
+        assertThat(second.out().split("helper says hi", -1)).as(second.out()).hasSize(3); // once per worker booted ahead
+    }
+
+    @Test
+    void localModeKeptWarmBootsTheHelperAheadOfTheNextRunInPlaceAndEndsWhenTheEnvironmentChangesOrWhenStopped() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("app"));
+        Path boots = dir.resolve("boots.log");
+        minitestWithHelper(project, boots);
+        Path home = Files.createDirectories(dir.resolve("home-kept"));
+        Map<String, String> env = Map.of("HOME", home.toString(), "XDG_CACHE_HOME", home.resolve(".cache").toString());
+        Path log = keptWarmDir(home, project).resolve("log");
+        try {
+            Result second = bootsAhead((command, args) -> requestWith(command, project, env, with(args, "--keep-warm", "-n", "2")),
+                    () -> read(log), "test", project, boots, "test/t1_test.rb", "4 tests, 4 assertions, 0 failures", "4 tests, 4 assertions, 4 failures");
+            assertThat(second.err()).contains("local mode on 2 instance(s), kept warm");
+            // In place: the tests ran in the project itself, not in a copy.
+            assertThat(read(log)).contains("booting a test worker ahead of the next build in " + project.toRealPath());
+
+            Result status = requestWith("local", project, env, "status");
+            assertThat(status.out()).contains(project.toString() + "  pid ");
+            long pid = Long.parseLong(status.out().replaceAll("(?s).*  pid ([0-9]+),.*", "$1"));
+
+            // Another environment: the builds would not see it there; that one ends and another starts.
+            Map<String, String> other = new java.util.HashMap<>(env);
+            other.put("ANSWER_NOTE", "changed");
+            SampleProjects.write(project, "lib/calc.rb", "module Calc; def self.answer; 42; end; end\n");
+            Result moved = requestWith("test", project, other, "--keep-warm", "-n", "2");
+            assertThat(moved.exit()).as(moved.all()).isZero();
+            assertThat(moved.err()).contains("the environment differs (ANSWER_NOTE)");
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+
+            Result stop = requestWith("local", project, other, "stop");
+            assertThat(stop.exit()).as(stop.all()).isZero();
+            assertThat(requestWith("local", project, other, "status").out()).contains("no local mode is kept warm");
+            assertThat(requestWith("local", project, other, "stop").exit()).isEqualTo(1);
+        } finally {
+            requestWith("local", project, env, "stop", "--all");
+        }
+    }
+
+    private static String[] with(String[] args, String... more) {
+        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(args));
+        all.addAll(java.util.List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    /** Where local mode kept warm keeps its files for the project, with this HOME (see KeptWarm.dir). */
+    private static Path keptWarmDir(Path home, Path project) {
+        return io.testbot.requester.KeptWarm.dir(home.resolve(".cache/testbot"), project.toAbsolutePath().normalize());
+    }
+
+    /** Four minitest files whose helper loads lib/calc.rb, notes "boot PID" in boots and prints without a newline. */
+    private static void minitestWithHelper(Path project, Path boots) throws java.io.IOException {
         SampleProjects.write(project, "lib/calc.rb", "module Calc; def self.answer; 42; end; end\n");
         // What the helper prints, without a newline, goes to its worker's first job, booted ahead or not.
         SampleProjects.write(project, "test/test_helper.rb", """
@@ -124,8 +182,6 @@ class FrameworksIT extends Cluster {
                     end
                     """.formatted(i));
         }
-        Result second = bootsAhead("test", project, boots, "test/t1_test.rb", "4 tests, 4 assertions, 0 failures", "4 tests, 4 assertions, 4 failures");
-        assertThat(second.out().split("helper says hi", -1)).as(second.out()).hasSize(3); // once per worker booted ahead
     }
 
     @Test
@@ -143,7 +199,9 @@ class FrameworksIT extends Cluster {
         for (int i = 1; i <= 4; i++) {
             SampleProjects.write(project, "features/f" + i + ".feature", "Feature: F" + i + "\n  Scenario: s" + i + "\n    Then the answer is 42\n");
         }
-        bootsAhead("cucumber", project, boots, "features/f1.feature", "4 scenarios (4 passed)", "4 scenarios (4 failed)");
+        startServer();
+        Proc runner = startRunner("r1", 2);
+        bootsAhead((command, args) -> requestRemoteWith(command, project, args), () -> runner.out() + runner.err(), "cucumber", project, boots, "features/f1.feature", "4 scenarios (4 passed)", "4 scenarios (4 failed)");
     }
 
     @Test
@@ -166,21 +224,26 @@ class FrameworksIT extends Cluster {
                     end
                     """.formatted(i));
         }
-        bootsAhead("rspec", project, boots, "spec/s1_spec.rb", "4 examples, 0 failures", "4 examples, 4 failures");
+        startServer();
+        Proc runner = startRunner("r1", 2);
+        bootsAhead((command, args) -> requestRemoteWith(command, project, args), () -> runner.out() + runner.err(), "rspec", project, boots, "spec/s1_spec.rb", "4 examples, 0 failures", "4 examples, 4 failures");
+    }
+
+    /** Runs a requester command with these arguments and waits for it. */
+    interface Requesting {
+        Result run(String command, String... args) throws Exception;
     }
 
     /**
-     * Three builds of the project on one runner of two instances, whose boot (a helper, support code) loads
+     * Three builds of the project on a runner of two instances (a farm's, or local mode kept warm), whose boot (a helper, support code) loads
      * lib/calc.rb and notes "boot PID" in the boots file, and whose tests say "job in PID" of the worker and check
      * that Calc.answer is 42: a first build; once the runner has booted ahead, a build with only a test file changed,
      * which runs in the workers booted ahead (returned); then a build with lib/calc.rb changed to answer 43, which
      * must not.
      */
-    private Result bootsAhead(String command, Path project, Path boots, String testFile, String passed, String failed) throws Exception {
-        startServer();
-        Proc runner = startRunner("r1", 2);
-
-        Result first = requestRemoteWith(command, project, "--files-per-job", "1");
+    private Result bootsAhead(Requesting requester, java.util.function.Supplier<String> runnerLog, String command, Path project, Path boots,
+                              String testFile, String passed, String failed) throws Exception {
+        Result first = requester.run(command, "--files-per-job", "1");
         assertThat(first.exit()).as(first.all()).isZero();
         java.util.Set<String> seen = new java.util.TreeSet<>(pids("job in", first.out()));
         // Once the build is over, each instance's worker boots again, helper and all, ahead of the next build.
@@ -188,17 +251,17 @@ class FrameworksIT extends Cluster {
 
         // Only a test file changed: the build's jobs run in the workers booted ahead.
         SampleProjects.write(project, testFile, Files.readString(project.resolve(testFile)) + "# changed\n");
-        Result second = requestRemoteWith(command, project, "--files-per-job", "1");
+        Result second = requester.run(command, "--files-per-job", "1");
         assertThat(second.exit()).as(second.all()).isZero();
         assertThat(second.out()).contains(passed);
-        assertThat(pids("job in", second.out())).as(() -> second.out() + "\nboots:\n" + read(boots) + "\nrunner:\n" + runner.out() + runner.err())
+        assertThat(pids("job in", second.out())).as(() -> second.out() + "\nboots:\n" + read(boots) + "\nrunner:\n" + runnerLog.get())
                 .isNotEmpty().isSubsetOf(ahead);
 
         // The library the boot loaded changed: workers booted ahead on the old one would pass; the build boots anew.
         seen.addAll(ahead);
         java.util.Set<String> aheadAgain = awaitBootsAhead(boots, seen);
         SampleProjects.write(project, "lib/calc.rb", "module Calc; def self.answer; 43; end; end\n");
-        Result third = requestRemoteWith(command, project, "--files-per-job", "1");
+        Result third = requester.run(command, "--files-per-job", "1");
         assertThat(third.exit()).as(third.all()).isEqualTo(1);
         assertThat(third.out()).contains(failed).contains("43");
         assertThat(pids("job in", third.out())).as(third.out()).isNotEmpty().doesNotContainAnyElementsOf(aheadAgain);
