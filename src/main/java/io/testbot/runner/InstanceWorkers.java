@@ -88,7 +88,7 @@ final class InstanceWorkers {
         List<String> command = adapter.workerCommand(tools, job.options());
         BootRecipe recipe = recipe(job, instance, adapter, command, root, variables, copy);
         if (recipe != null) recipes.put(instance, recipe);
-        else recipes.remove(instance);
+        else if (copy != null || inPlace(root)) recipes.remove(instance); // files taken over in another's copy leave it as it was
         if (worker != null && recipe != null && worker.isPrebooted() && worker.claim()) {
             if (adopted(worker, recipe, instance, job.buildId())) return worker;
             worker.release();
@@ -119,7 +119,7 @@ final class InstanceWorkers {
         List<String> booted = Bundling.command(job.environment(), command);
         String line = adapter.workerJob(job.files(), job.options(), prebootFile(instance, "results.json"));
         if (copy != null) return BootRecipe.of(adapter, booted, job.options(), root, copy, variables, copy.files, line);
-        if (inPlace == null || !root.equals(inPlace.root())) return null;
+        if (!inPlace(root)) return null;
         try {
             // The project's files count only against a worker booted ahead (one boots on a snapshot of its own).
             boolean compared = workers.values().stream().anyMatch(WarmWorker::isPrebooted);
@@ -129,6 +129,11 @@ final class InstanceWorkers {
             log.warn("build {}: cannot list {} to compare it with what workers booted ahead loaded: {}", job.buildId(), root, e.toString());
             return null;
         }
+    }
+
+    /** Whether root is the directory of in-place builds this runner boots ahead in. */
+    private boolean inPlace(Path root) {
+        return inPlace != null && root.equals(inPlace.root());
     }
 
     /** Records how to boot the instance's worker ahead as this job's would be, without running it (see {@link Runner#expect}). */

@@ -118,6 +118,7 @@ public final class Runner implements AutoCloseable {
             workers.expect(job, instance, adapter, config.inPlaceRoot(),
                     JobEnvironment.of(job, adapter, JobEnvironment.testEnvNumber(instance), config.instances()));
         }
+        lastJobDone = System.nanoTime() - PREBOOT_AFTER_IDLE_MILLIS * 1_000_000; // that build is over: no need to wait
     }
 
     /** How long no instance has held a job (zero while one does): a runner kept for a while ends once idle long enough. */
