@@ -3,7 +3,8 @@
 #   the framework alone | testbot in local mode | testbot on a server and two runners that run as another user
 #   (testbot-conformance, a system user the script makes once if there is none) | a second build on that farm,
 #   planned from the first's runtimes, and but for JUnit run in the workers the runners booted ahead once the first
-#   was over (see the runner's --boot-ahead; the script waits for them)
+#   was over (see the runner's --boot-ahead; the script waits for them) | local mode kept warm: the local run above
+#   is the --keep-warm run that starts it, this one goes through it, in the workers it booted ahead (but for JUnit)
 # printing files, tests, failures, errors, pending, exit status and wall time, and whether the counts and the
 # verdict are the same. A developer runs it before resolving anything that changes how tests are found, run or
 # counted; CI does not (it needs the corpus checked out, see docs/conformance.md).
@@ -14,7 +15,7 @@
 # Where testbot's failures differ, each file that failed is run alone with the framework: one that fails there the
 # same way (it depends on files run before it), or that the corpus shows to fail now and then alone too, is the
 # suite's own.
-# Exit status: 0 when every suite gave the same counts and verdict three ways, apart from the suites' own; 1 otherwise.
+# Exit status: 0 when every suite gave the same counts and verdict every way, apart from the suites' own; 1 otherwise.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 corpus="${CORPUS:-/work/corpus}"
@@ -210,13 +211,26 @@ for name in "${suites[@]}"; do
   rows+=("alone|$(counts "$framework" "$out/alone.out" "$report")|$code|$(elapsed "$started")")
   [ "$framework" != junit ] || (cd "$dir" && mvn -B -q -o test-compile > /dev/null 2>&1)
 
-  # testbot in local mode.
+  # testbot in local mode (kept warm after it), then through what it kept warm once that has booted ahead.
   started=$(seconds)
   set +e
-  (cd "$dir" && env ${runner_env:+$runner_env} bash -c "'$here/bin/testbot' $testbot_command -n $instances --json '$out/local.json'") > "$out/local.out" 2>&1
+  (cd "$dir" && env ${runner_env:+$runner_env} bash -c "'$here/bin/testbot' $testbot_command -n $instances --keep-warm --json '$out/local.json'") > "$out/local.out" 2>&1
   code=$?
   set -e
   rows+=("testbot local x$instances|$(counts testbot "$out/local.out" "$out/local.json")|$code|$(elapsed "$started")")
+  kept_log() { cat "$HOME"/.cache/testbot/local/kept/*/log 2>/dev/null || true; }
+  if [ "$framework" != junit ]; then
+    for _ in $(seq 1 600); do [ "$(kept_log | grep -c 'ahead of the next build')" -ge "$instances" ] && break; sleep 0.1; done
+  fi
+  started=$(seconds)
+  set +e
+  (cd "$dir" && env ${runner_env:+$runner_env} bash -c "'$here/bin/testbot' $testbot_command -n $instances --keep-warm --json '$out/kept.json'") > "$out/kept.out" 2>&1
+  code=$?
+  set -e
+  rows+=("local kept warm ($(kept_log | grep -c 'takes the worker booted ahead' || true) ahead)|$(counts testbot "$out/kept.out" "$out/kept.json")|$code|$(elapsed "$started")")
+  kept_log > "$out/kept.log"
+  (cd "$dir" && "$here/bin/testbot" local stop > /dev/null)
+  rm -rf "$HOME/.cache/testbot/local/kept"
 
   # testbot on a server with two runners as the runners' user.
   start_farm
@@ -246,7 +260,7 @@ for name in "${suites[@]}"; do
     case "$verdict" in *"?"*) echo "$name: $run printed no totals; see $out" >&2; status=1 ;; esac
     if [ -z "$reference" ]; then reference="$verdict"
     elif [ "$verdict" != "$reference" ]; then
-      case "$run" in "testbot local"*) report="$out/local.json" ;; "server again"*) report="$out/server2.json" ;; *) report="$out/server.json" ;; esac
+      case "$run" in "testbot local"*) report="$out/local.json" ;; "local kept"*) report="$out/kept.json" ;; "server again"*) report="$out/server2.json" ;; *) report="$out/server.json" ;; esac
       if [ "$(echo "$verdict" | cut -d' ' -f1)" = "$(echo "$reference" | cut -d' ' -f1)" ] && explained "$report" "$out" "$run"; then
         echo "  $name: $run: the same tests; the differences are the suite's own (above)"
         own=1
@@ -258,8 +272,8 @@ for name in "${suites[@]}"; do
   done
 done
 if [ "$status" != 0 ]; then echo "some suites differ (above)"
-elif [ "$own" != 0 ]; then echo "every suite: the same counts and verdict four ways, apart from the suites' own (files that fail alone or now and then, above)"
-else echo "every suite: the same counts and verdict four ways"; fi
+elif [ "$own" != 0 ]; then echo "every suite: the same counts and verdict five ways, apart from the suites' own (files that fail alone or now and then, above)"
+else echo "every suite: the same counts and verdict five ways"; fi
 # Keep the outputs for a look when something differed.
 [ "$status" = 0 ] || { kept="/tmp/testbot-conformance-last"; rm -rf "$kept"; cp -r "$work" "$kept"; echo "outputs kept in $kept" >&2; }
 exit $status
