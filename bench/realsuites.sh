@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The corpus's Ruby suites (docs/conformance.md) side by side in one run, each in a copy of its own:
+#   the framework alone | parallel_tests -n N with its runtime log (recorded by a run before) | testbot local mode
+#   -n N, a second build (history from a build before) | testbot --keep-warm -n N, a run PAUSE seconds after the
+#   one that started it (default 4), in the workers it booted ahead meanwhile, one test file changed
+# printing each row's wall time (the median of REPEAT, default 3, the rows taking turns) and its ratio to
+# parallel_tests'. Counts are bench/conformance.sh's business; this one times.
+#
+# Usage: [CORPUS=/work/corpus] [INSTANCES=2] [REPEAT=3] [PAUSE=4] bench/realsuites.sh [SUITE ...]
+#   SUITE: tty-prompt money mail tty-command pastel dry-logic liquid json_spec asciidoctor (default: all of them)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+corpus="${CORPUS:-/work/corpus}"
+instances="${INSTANCES:-2}"
+repeat="${REPEAT:-3}"
+testbot="$here/bin/testbot"
+. "$here/bench/lib.sh"
+. "$here/bench/corpus.sh"
+[ -d "$corpus" ] || { echo "realsuites: no corpus at $corpus (see docs/conformance.md)" >&2; exit 2; }
+if [ $# -gt 0 ]; then suites=("$@"); else suites=(tty-prompt money mail tty-command pastel dry-logic liquid json_spec asciidoctor); fi
+bench_setup realsuites
+trap '"$testbot" local stop --all > /dev/null 2>&1 || true; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+
+# parallel_tests' command for the suite, recording its runtime log (record) or balancing by it (use).
+parallel() { # record|use
+  local log="$work/runtime-$name.log" how
+  case "$framework" in
+    rspec)
+      if [ "$1" = record ]; then how=(-o "--format progress --format ParallelTests::RSpec::RuntimeLogger --out $log")
+      else how=(--group-by runtime --runtime-log "$log"); fi
+      parallel_rspec -n "$instances" "${how[@]}" spec ;;
+    test)
+      # Its runtime logger is required into each process, and writes tmp/parallel_runtime_test.log.
+      if [ "$1" = record ]; then RUBYOPT="-rparallel_tests/test/runtime_logger" parallel_test -n "$instances" test/integration test/unit
+      else parallel_test -n "$instances" --group-by runtime --runtime-log tmp/parallel_runtime_test.log test/integration test/unit; fi ;;
+    cucumber)
+      local tags=""; [ "$name" != json_spec ] || tags="--tags ~@fail "
+      if [ "$1" = record ]; then parallel_cucumber -n "$instances" -o "${tags}--format progress --format ParallelTests::Gherkin::RuntimeLogger --out $log" features
+      else parallel_cucumber -n "$instances" --group-by runtime --runtime-log "$log" ${tags:+-o "$tags"} features; fi ;;
+  esac
+}
+
+timed() { # command...: its wall time in seconds; the exit status is the suite's business (some fail on purpose)
+  local start=$EPOCHREALTIME
+  (cd "$copy" && if [ -n "$runner_env" ]; then export "${runner_env?}"; fi && "$@") > "$work/last.log" 2>&1 || true
+  awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'
+}
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }'; }
+change_a_test() { # one test file of the copy changed, as between a developer's two runs
+  local file; file=$(cd "$copy" && { find spec test features -name '*_spec.rb' -o -name '*_test.rb' -o -name '*.feature' 2>/dev/null || true; } | sort | head -1)
+  echo "# changed $(date +%s%N)" >> "$copy/$file"
+}
+
+echo "# $(nproc) cores, ruby $(ruby -e 'print RUBY_VERSION'), parallel_tests $(parallel_rspec --version 2>/dev/null | tail -1), $instances instances, repeat $repeat"
+printf '%-12s %-44s %8s %14s\n' suite row seconds "x parallel"
+for name in "${suites[@]}"; do
+  suite "$name"
+  [ "$framework" != junit ] || { echo "realsuites: $name is a JUnit suite (see bench/frameworks.sh's JUNIT_PROJECT)" >&2; continue; }
+  copy="$work/$name"
+  cp -r "$corpus/$dir" "$copy"
+  testbot_args=(${testbot_command:-$framework} -n "$instances")
+  # Untimed: the runtime log, the history, and the process kept warm.
+  timed parallel record > /dev/null
+  timed "$testbot" "${testbot_args[@]}" > /dev/null
+  timed "$testbot" "${testbot_args[@]}" --keep-warm > /dev/null
+  declare -A times=()
+  for _ in $(seq 1 "$repeat"); do
+    times[alone]+=" $(timed bash -c "$alone")"
+    times[parallel]+=" $(timed parallel use)"
+    times[local]+=" $(timed "$testbot" "${testbot_args[@]}")"
+    sleep "${PAUSE:-4}"; change_a_test
+    times[kept]+=" $(timed "$testbot" "${testbot_args[@]}" --keep-warm)"
+  done
+  ahead=$(cat "$HOME"/.cache/testbot/local/kept/*/log 2>/dev/null | grep -c 'takes the worker booted ahead' || true)
+  (cd "$copy" && "$testbot" local stop > /dev/null 2>&1) || true
+  rm -rf "$HOME/.cache/testbot/local/kept"
+  p=$(echo "${times[parallel]}" | median)
+  for row in alone parallel local kept; do
+    case $row in
+      alone) label="$alone" ;; parallel) label="parallel_tests -n $instances, runtime log" ;;
+      local) label="testbot -n $instances, second build" ;; kept) label="testbot --keep-warm, ${PAUSE:-4} s later ($ahead ahead)" ;;
+    esac
+    m=$(echo "${times[$row]}" | median)
+    printf '%-12s %-44s %8s %14s\n' "$name" "${label:0:44}" "$m" "$(awk -v a="$m" -v b="$p" 'BEGIN { printf "%.2f", a / b }')"
+  done
+  unset times
+done
