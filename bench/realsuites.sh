@@ -21,7 +21,9 @@ if [ $# -gt 0 ]; then suites=("$@"); else suites=(tty-prompt money mail tty-comm
 bench_setup realsuites
 trap '"$testbot" local stop --all > /dev/null 2>&1 || true; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 
-# parallel_tests' command for the suite, recording its runtime log (record) or balancing by it (use).
+# parallel_tests' command for the suite, recording its runtime log (record) or balancing by it (use). Only
+# parallel_rspec's logger works here: parallel_cucumber's needs Cucumber 3 or later (Debian's is 2.4), and
+# parallel_test's wrote nothing for minitest 5.17; those two group files by size, as without a log.
 parallel() { # record|use
   local log="$work/runtime-$name.log" how
   case "$framework" in
@@ -29,16 +31,13 @@ parallel() { # record|use
       if [ "$1" = record ]; then how=(-o "--format progress --format ParallelTests::RSpec::RuntimeLogger --out $log")
       else how=(--group-by runtime --runtime-log "$log"); fi
       parallel_rspec -n "$instances" "${how[@]}" spec ;;
-    test)
-      # Its runtime logger is required into each process, and writes tmp/parallel_runtime_test.log.
-      if [ "$1" = record ]; then RUBYOPT="-rparallel_tests/test/runtime_logger" parallel_test -n "$instances" test/integration test/unit
-      else parallel_test -n "$instances" --group-by runtime --runtime-log tmp/parallel_runtime_test.log test/integration test/unit; fi ;;
+    test) [ "$1" = record ] || parallel_test -n "$instances" test/integration test/unit ;;
     cucumber)
-      local tags=""; [ "$name" != json_spec ] || tags="--tags ~@fail "
-      if [ "$1" = record ]; then parallel_cucumber -n "$instances" -o "${tags}--format progress --format ParallelTests::Gherkin::RuntimeLogger --out $log" features
-      else parallel_cucumber -n "$instances" --group-by runtime --runtime-log "$log" ${tags:+-o "$tags"} features; fi ;;
+      if [ "$1" = record ]; then return 0; fi
+      if [ "$name" = json_spec ]; then parallel_cucumber -n "$instances" -o "--tags ~@fail" features; else parallel_cucumber -n "$instances" features; fi ;;
   esac
 }
+parallel_label() { [ "$framework" = rspec ] && echo "parallel_tests -n $instances, runtime log" || echo "parallel_tests -n $instances (by size)"; }
 
 timed() { # command...: its wall time in seconds; the exit status is the suite's business (some fail on purpose)
   local start=$EPOCHREALTIME
@@ -58,18 +57,22 @@ for name in "${suites[@]}"; do
   [ "$framework" != junit ] || { echo "realsuites: $name is a JUnit suite (see bench/frameworks.sh's JUNIT_PROJECT)" >&2; continue; }
   copy="$work/$name"
   cp -r "$corpus/$dir" "$copy"
-  testbot_args=(${testbot_command:-$framework} -n "$instances")
+  # parallel_tests runs under `bundle exec` wherever there is a Gemfile, and the corpus's gems come from Debian, not
+  # Bundler (the suites run without it alone and under testbot: none has a Gemfile.lock).
+  rm -f "$copy/Gemfile"
+  # As a shell would read it: liquid's pattern is quoted.
+  tb="'$testbot' ${testbot_command:-$framework} -n $instances"
   # Untimed: the runtime log, the history, and the process kept warm.
   timed parallel record > /dev/null
-  timed "$testbot" "${testbot_args[@]}" > /dev/null
-  timed "$testbot" "${testbot_args[@]}" --keep-warm > /dev/null
+  timed bash -c "$tb" > /dev/null
+  timed bash -c "$tb --keep-warm" > /dev/null
   declare -A times=()
   for _ in $(seq 1 "$repeat"); do
     times[alone]+=" $(timed bash -c "$alone")"
     times[parallel]+=" $(timed parallel use)"
-    times[local]+=" $(timed "$testbot" "${testbot_args[@]}")"
+    times[local]+=" $(timed bash -c "$tb")"
     sleep "${PAUSE:-4}"; change_a_test
-    times[kept]+=" $(timed "$testbot" "${testbot_args[@]}" --keep-warm)"
+    times[kept]+=" $(timed bash -c "$tb --keep-warm")"
   done
   ahead=$(cat "$HOME"/.cache/testbot/local/kept/*/log 2>/dev/null | grep -c 'takes the worker booted ahead' || true)
   (cd "$copy" && "$testbot" local stop > /dev/null 2>&1) || true
@@ -77,7 +80,7 @@ for name in "${suites[@]}"; do
   p=$(echo "${times[parallel]}" | median)
   for row in alone parallel local kept; do
     case $row in
-      alone) label="$alone" ;; parallel) label="parallel_tests -n $instances, runtime log" ;;
+      alone) label="$alone" ;; parallel) label="$(parallel_label)" ;;
       local) label="testbot -n $instances, second build" ;; kept) label="testbot --keep-warm, ${PAUSE:-4} s later ($ahead ahead)" ;;
     esac
     m=$(echo "${times[$row]}" | median)
