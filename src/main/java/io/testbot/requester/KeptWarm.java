@@ -139,7 +139,7 @@ public final class KeptWarm {
             Path log = PrivateFiles.file(dir.resolve("log"));
             Files.deleteIfExists(dir.resolve(STATE_FILE));
             long pid = detached(dir, log, command);
-            Files.writeString(PrivateFiles.file(dir.resolve(STARTING_FILE)), pid + "\n");
+            Files.writeString(PrivateFiles.file(dir.resolve(STARTING_FILE)), pid + " " + identity + "\n");
             Files.writeString(dir.resolve(PROJECT_FILE), root + "\n");
             err.println("testbot: keeping local mode warm for the next run (pid " + pid + "; it ends after "
                     + DEFAULT_IDLE.toMinutes() + " minutes without a build, or with `testbot local stop`)");
@@ -163,11 +163,20 @@ public final class KeptWarm {
     /** The process a run started that has not written its state yet, if it still runs (setsid execs it: same pid). */
     private static Optional<ProcessHandle> starting(Path dir) {
         try {
-            long pid = Long.parseLong(Files.readString(dir.resolve(STARTING_FILE)).strip());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+            String[] fields = Files.readString(dir.resolve(STARTING_FILE)).strip().split(" ");
+            return fields.length == 2 ? live(Long.parseLong(fields[0]), fields[1]) : Optional.empty();
         } catch (IOException | NumberFormatException none) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * The process if it runs and is the kept-warm local mode started for that identity: after a SIGKILL or a
+     * reboot, a state or starting file may name a pid that another process has since.
+     */
+    private static Optional<ProcessHandle> live(long pid, String identity) {
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().commandLine().map(line -> line.contains(" local serve ") && line.contains(identity)).orElse(false));
     }
 
     /** The state of the kept-warm local mode still starting, once it serves; empty if none starts or it ends first. */
@@ -189,7 +198,7 @@ public final class KeptWarm {
 
     /** The state of the project's kept-warm local mode if its process still runs. */
     public static Optional<State> running(Path dir) {
-        return read(dir).filter(state -> ProcessHandle.of(state.pid()).map(ProcessHandle::isAlive).orElse(false));
+        return read(dir).filter(state -> live(state.pid(), state.identity()).isPresent());
     }
 
     private static Optional<State> read(Path dir) {
@@ -205,6 +214,7 @@ public final class KeptWarm {
         Path partial = PrivateFiles.file(dir.resolve(STATE_FILE + ".partial"));
         Json.MAPPER.writeValue(partial.toFile(), state);
         Files.move(partial, dir.resolve(STATE_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.deleteIfExists(dir.resolve(STARTING_FILE)); // it serves: no longer starting
     }
 
     /** Removes the state file if it is still this process's. */
@@ -232,7 +242,7 @@ public final class KeptWarm {
     }
 
     private static void stop(Path dir, State state) throws InterruptedException {
-        ProcessHandle.of(state.pid()).ifPresent(KeptWarm::end);
+        live(state.pid(), state.identity()).ifPresent(KeptWarm::end);
         forget(dir, state.pid());
     }
 

@@ -62,4 +62,17 @@ class KeptWarmTest {
         assertThat(KeptWarm.running(dir)).isEmpty();
         assertThat(KeptWarm.all(cache)).containsExactly(dir);
     }
+
+    @Test
+    void aPidThatAnotherProcessHasSinceIsNeitherRunningNorEnded(@TempDir Path cache) throws Exception {
+        Path dir = Files.createDirectories(KeptWarm.dir(cache, Path.of("/work/a")));
+        // This test's own JVM stands for a process that took the pid of one killed with SIGKILL: ending it would end the test.
+        KeptWarm.write(dir, new KeptWarm.State(ProcessHandle.current().pid(), 1234, "t", "id", "v", "/work/a", 2, Map.of(), 0));
+        assertThat(KeptWarm.running(dir)).isEmpty();
+        assertThat(KeptWarm.end(dir)).isEmpty();
+        Files.writeString(dir.resolve("starting.pid"), ProcessHandle.current().pid() + " id\n");
+        assertThat(KeptWarm.startingPid(dir)).isEmpty();
+        assertThat(KeptWarm.end(dir)).isEmpty();
+        assertThat(ProcessHandle.current().isAlive()).isTrue();
+    }
 }
