@@ -157,6 +157,16 @@ server_build() { # NAME ROW: a build of the suite through the farm, its output a
   rows+=("$2|$(counts testbot "$out/$1.out" "$out/$1.json")|$code|$(elapsed "$started")")
 }
 
+local_build() { # NAME ROW: a local-mode run of the suite with --keep-warm, its output and JSON as NAME, its counts a row
+  local started code
+  started=$(seconds)
+  set +e
+  (cd "$dir" && env ${runner_env:+$runner_env} bash -c "'$here/bin/testbot' $testbot_command -n $instances --keep-warm --json '$out/$1.json'") > "$out/$1.out" 2>&1
+  code=$?
+  set -e
+  rows+=("$2|$(counts testbot "$out/$1.out" "$out/$1.json")|$code|$(elapsed "$started")")
+}
+
 printf '%-13s %-26s %6s %7s %8s %7s %8s %5s %8s\n' suite run files tests failures errors pending exit wall
 status=0
 own=0
@@ -186,22 +196,13 @@ for name in "${suites[@]}"; do
   [ "$framework" != junit ] || (cd "$dir" && mvn -B -q -o test-compile > /dev/null 2>&1)
 
   # testbot in local mode (kept warm after it), then through what it kept warm once that has booted ahead.
-  started=$(seconds)
-  set +e
-  (cd "$dir" && env ${runner_env:+$runner_env} bash -c "'$here/bin/testbot' $testbot_command -n $instances --keep-warm --json '$out/local.json'") > "$out/local.out" 2>&1
-  code=$?
-  set -e
-  rows+=("testbot local x$instances|$(counts testbot "$out/local.out" "$out/local.json")|$code|$(elapsed "$started")")
+  local_build local "testbot local x$instances"
   kept_log() { cat "$HOME"/.cache/testbot/local/kept/*/log 2>/dev/null || true; }
   if [ "$framework" != junit ]; then
     for _ in $(seq 1 600); do [ "$(kept_log | grep -c 'ahead of the next build')" -ge "$instances" ] && break; sleep 0.1; done
   fi
-  started=$(seconds)
-  set +e
-  (cd "$dir" && env ${runner_env:+$runner_env} bash -c "'$here/bin/testbot' $testbot_command -n $instances --keep-warm --json '$out/kept.json'") > "$out/kept.out" 2>&1
-  code=$?
-  set -e
-  rows+=("local kept warm ($(kept_log | grep -c 'takes the worker booted ahead' || true) ahead)|$(counts testbot "$out/kept.out" "$out/kept.json")|$code|$(elapsed "$started")")
+  local_build kept "local kept warm"
+  rows[-1]="${rows[-1]/local kept warm/local kept warm ($(kept_log | grep -c 'takes the worker booted ahead' || true) ahead)}"
   kept_log > "$out/kept.log"
   (cd "$dir" && "$here/bin/testbot" local stop > /dev/null)
   rm -rf "$HOME/.cache/testbot/local/kept"

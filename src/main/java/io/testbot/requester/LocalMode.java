@@ -37,20 +37,9 @@ public final class LocalMode implements AutoCloseable {
         Path dataDir = dataDir(cacheDir);
         Path runnerDir = dataDir.resolve("runner");
         Spares spares = new Spares(runnerDir, instances, warm ? adapter : null, false, PassedVariables.everything()).boot(warm ? ahead : 0);
-        TestbotServer server = null;
-        try {
-            // No HTTP: nothing but this process can reach the server, so it needs no token either.
-            server = TestbotServer.embedded(new ServerConfig("127.0.0.1", 0, dataDir, null,
-                    ServerConfig.Limits.defaults(), ServerConfig.Retention.none(), false));
-            Runner runner = new Runner(new RunnerConfig(null, null, instances, runnerDir, "localhost", Version.CURRENT,
-                    projectRoot.toAbsolutePath().normalize(), warm, PassedVariables.everything(), null, false, null), spares, server.inProcess());
-            runner.start();
-            return new LocalMode(server, runner);
-        } catch (IOException | RuntimeException e) {
-            spares.close();
-            if (server != null) server.close();
-            throw e;
-        }
+        // No HTTP: nothing but this process can reach the server, so it needs no token either.
+        return assemble(spares, () -> TestbotServer.embedded(new ServerConfig("127.0.0.1", 0, dataDir, null,
+                ServerConfig.Limits.defaults(), ServerConfig.Retention.none(), false)), runnerConfig(projectRoot, instances, runnerDir, warm, false, null), null);
     }
 
     /**
@@ -66,12 +55,27 @@ public final class LocalMode implements AutoCloseable {
                                      String token, io.testbot.protocol.JobAssignment expected) throws IOException, InterruptedException {
         Path runnerDir = dataDir.resolve("runner");
         Spares spares = new Spares(runnerDir, instances, warm ? "rspec" : null, false, PassedVariables.everything());
+        return assemble(spares, () -> TestbotServer.start(new ServerConfig("127.0.0.1", 0, dataDir.resolve("server"), token, ServerConfig.Limits.defaults(),
+                        ServerConfig.Retention.none(), false, null, io.testbot.store.Stores.defaultUrl(dataDir(cacheDir)), null)),
+                runnerConfig(projectRoot, instances, runnerDir, warm, true, ignores), expected);
+    }
+
+    private static RunnerConfig runnerConfig(Path projectRoot, int instances, Path runnerDir, boolean warm, boolean preboot, java.util.List<String> ignores) {
+        return new RunnerConfig(null, null, instances, runnerDir, "localhost", Version.CURRENT, projectRoot.toAbsolutePath().normalize(), warm,
+                PassedVariables.everything(), null, preboot, ignores);
+    }
+
+    private interface ServerStart {
+        TestbotServer start() throws IOException;
+    }
+
+    /** Starts the server, then the runner calling it in process; what started is closed again if the rest fails. */
+    private static LocalMode assemble(Spares spares, ServerStart serverStart, RunnerConfig config, io.testbot.protocol.JobAssignment expected)
+            throws IOException, InterruptedException {
         TestbotServer server = null;
         try {
-            server = TestbotServer.start(new ServerConfig("127.0.0.1", 0, dataDir.resolve("server"), token, ServerConfig.Limits.defaults(),
-                    ServerConfig.Retention.none(), false, null, io.testbot.store.Stores.defaultUrl(dataDir(cacheDir)), null));
-            Runner runner = new Runner(new RunnerConfig(null, null, instances, runnerDir, "localhost", Version.CURRENT,
-                    projectRoot.toAbsolutePath().normalize(), warm, PassedVariables.everything(), null, true, ignores), spares, server.inProcess());
+            server = serverStart.start();
+            Runner runner = new Runner(config, spares, server.inProcess());
             if (expected != null) runner.expect(expected);
             runner.start();
             return new LocalMode(server, runner);
