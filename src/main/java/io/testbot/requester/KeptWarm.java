@@ -138,7 +138,7 @@ public final class KeptWarm {
             for (String ignore : ignores) command.addAll(List.of("--ignore", ignore));
             Path log = PrivateFiles.file(dir.resolve("log"));
             Files.deleteIfExists(dir.resolve(STATE_FILE));
-            long pid = detached(dir, log, command);
+            long pid = detached(root, log, command);
             Files.writeString(PrivateFiles.file(dir.resolve(STARTING_FILE)), pid + " " + identity + "\n");
             Files.writeString(dir.resolve(PROJECT_FILE), root + "\n");
             err.println("testbot: keeping local mode warm for the next run (pid " + pid + "; it ends after "
@@ -147,14 +147,15 @@ public final class KeptWarm {
     }
 
     /**
-     * Starts the command in the background, in a session of its own (a Ctrl-C in this terminal does not reach it),
-     * logging to log, and returns its pid. A shell starts it and exits, so this JVM has no live child: one that has
+     * Starts the command in the project's directory (its PWD, which the builds inherit, is the project's, as in plain
+     * local mode run from there), in the background, in a session of its own (a Ctrl-C in this terminal does not
+     * reach it), logging to log, and returns its pid. A shell starts it and exits, so this JVM has no live child: one that has
      * takes a third of a second longer to exit (measured, OpenJDK 17).
      */
-    private static long detached(Path dir, Path log, List<String> command) throws IOException, InterruptedException {
+    private static long detached(Path root, Path log, List<String> command) throws IOException, InterruptedException {
         List<String> shell = new ArrayList<>(List.of("sh", "-c", "log=$1; shift; setsid \"$@\" >> \"$log\" 2>&1 < /dev/null & echo $!", "sh", log.toString()));
         shell.addAll(command);
-        Process starter = new ProcessBuilder(shell).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process starter = new ProcessBuilder(shell).directory(root.toFile()).redirectErrorStream(true).start();
         String printed = new String(starter.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (starter.waitFor() != 0 || !printed.matches("[0-9]+")) throw new IOException("could not start it in the background: " + printed);
         return Long.parseLong(printed);
