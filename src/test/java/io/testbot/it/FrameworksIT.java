@@ -143,6 +143,17 @@ class FrameworksIT extends Cluster {
             assertThat(moved.exit()).as(moved.all()).isZero();
             assertThat(moved.err()).contains("the environment differs (ANSWER_NOTE)");
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+            // The one that run started runs the next builds in its environment, and in the project.
+            SampleProjects.write(project, "test/t5_test.rb", """
+                    require "test_helper"
+                    class T5Test < Minitest::Test
+                      def test_environment; puts "note=#{ENV['ANSWER_NOTE']} pwd=#{ENV['PWD']}"; assert true; end
+                    end
+                    """);
+            Result through = requestWith("test", project, other, "--keep-warm", "-n", "2");
+            assertThat(through.exit()).as(through.all()).isZero();
+            assertThat(through.err()).contains("kept warm (pid");
+            assertThat(through.out()).contains("note=changed pwd=" + project);
 
             Result stop = requestWith("local", project, other, "stop");
             assertThat(stop.exit()).as(stop.all()).isZero();
