@@ -21,8 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -45,20 +43,11 @@ final class JobRunner {
     private final Set<Long> held;
     /** Builds whose queue had drained when one of their jobs came (the runner's; read here). */
     private final Set<Long> drainedBuilds;
-    private final Map<Long, Process> running = new ConcurrentHashMap<>();
     /** The jobs being run, by job, with the instance each runs on: from their start, before any process. */
     private final Map<Long, InstanceJob> underway = new ConcurrentHashMap<>();
-    /** Processes running files other instances took over from a job (see {@link SharedJobs}), by job. */
-    private final Map<Long, Set<Process>> helping = new ConcurrentHashMap<>();
     private final SharedJobs shared = new SharedJobs();
-    private final Set<Long> cancelled = ConcurrentHashMap.newKeySet();
-    private final Set<Long> timedOut = ConcurrentHashMap.newKeySet();
+    private final JobProcesses processes = new JobProcesses();
     private final BeforeRuns beforeRuns;
-    private final ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "runner-job-timeouts");
-        t.setDaemon(true);
-        return t;
-    });
 
     /**
      * What a job's process printed, its exit status, whether it was a warm worker that booted for it, and the files
@@ -83,7 +72,7 @@ final class JobRunner {
         this.workspace = new Workspace(config.workDir());
         if (config.keepCopies() != null && !config.keepCopies().isZero()) {
             // At start (what a runner left behind when it last ran) and every hour after.
-            timeouts.scheduleWithFixedDelay(() -> workspace.sweepQuietly(java.time.Instant.now().minus(config.keepCopies())), 0, 1, TimeUnit.HOURS);
+            processes.timers().scheduleWithFixedDelay(() -> workspace.sweepQuietly(java.time.Instant.now().minus(config.keepCopies())), 0, 1, TimeUnit.HOURS);
         }
         this.workers = workers;
         this.beforeRuns = new BeforeRuns(config, workers);
@@ -161,16 +150,16 @@ final class JobRunner {
             double setup = (processStarted - started) / 1e9;
             Ran ran = config.warmWorkers() ? inWorker(job, instance, adapter, tree, testEnvNumber, resultFile, shareable(job, adapter)) : null;
             if (ran == null) ran = inProcess(job, adapter, root, testEnvNumber, resultFile);
-            running.remove(job.jobId());
+            processes.finished(job.jobId());
             List<SharedJobs.Part> parts = ran.parts();
-            if (cancelled.remove(job.jobId())) {
+            if (processes.takeCancelled(job.jobId())) {
                 log.info("job {} cancelled", job.jobId());
                 return null;
             }
             int exit = ran.exit();
             String output = ran.output();
             double seconds = (System.nanoTime() - processStarted) / 1e9;
-            if (timedOut.remove(job.jobId())) {
+            if (processes.takeTimedOut(job.jobId())) {
                 return SharedJobs.withParts(new JobResult(runnerId.get(), instance, exit, true, output + "\ntestbot: job stopped after " + job.timeoutSeconds()
                         + " s (job timeout) on " + config.hostname() + "\n", seconds, setup, display, emptyResults(job)), parts);
             }
@@ -187,7 +176,7 @@ final class JobRunner {
         } catch (IOException e) {
             return errored(job, instance, display, "testbot: could not run the job on " + config.hostname() + ": " + e.getMessage(), started);
         } finally {
-            running.remove(job.jobId());
+            processes.finished(job.jobId());
             if (resultFile != null) deleteResults(resultFile);
         }
     }
@@ -210,14 +199,14 @@ final class JobRunner {
                 booted = worker.booting();
                 var timeout = watch(job, worker.process());
                 // Nothing of the build is queued and each job this runner holds has its worker: it needs no more forks.
-                if (drainedBuilds.contains(job.buildId()) && running.keySet().containsAll(held)) workers.spares().drained();
+                if (drainedBuilds.contains(job.buildId()) && processes.runningJobs().containsAll(held)) workers.spares().drained();
                 try {
                     outcome = send(worker, instance, adapter.workerJob(job.files(), job.options(), resultFile, sharing == null ? null : sharing.claims));
                 } finally {
                     if (timeout != null) timeout.cancel(false);
                 }
                 // Sent just as the worker ended idle: once more, on a fresh one.
-                if (!outcome.neverStarted(worker.process()) || cancelled.contains(job.jobId()) || timedOut.contains(job.jobId())) break;
+                if (!outcome.neverStarted(worker.process()) || processes.wasCancelled(job.jobId()) || processes.hasTimedOut(job.jobId())) break;
                 workers.forget(instance, worker);
             }
         } finally {
@@ -325,19 +314,9 @@ final class JobRunner {
         Map<String, String> variables = JobEnvironment.of(job, adapter, JobEnvironment.testEnvNumber(instance), config.instances());
         WarmWorker worker = workers.claim(job, instance, adapter, root, variables, null);
         if (worker == null) return inProcess(job, adapter, root, JobEnvironment.testEnvNumber(instance), resultFile);
-        Process process = worker.process();
-        helping.computeIfAbsent(job.jobId(), id -> ConcurrentHashMap.newKeySet()).add(process);
-        ScheduledFuture<?> timeout = job.timeoutSeconds() <= 0 ? null : timeouts.schedule(() -> ProcessGroups.kill(process), job.timeoutSeconds(), TimeUnit.SECONDS);
         WarmWorker.Outcome outcome;
-        try {
-            if (cancelled.contains(job.jobId())) ProcessGroups.kill(process);
+        try (JobProcesses.Helping stoppedWithTheJob = processes.helping(job, worker.process())) {
             outcome = send(worker, instance, adapter.workerJob(job.files(), job.options(), resultFile));
-        } finally {
-            if (timeout != null) timeout.cancel(false);
-            helping.computeIfPresent(job.jobId(), (id, processes) -> {
-                processes.remove(process);
-                return processes.isEmpty() ? null : processes;
-            });
         }
         return settle(worker, instance, outcome, false, List.of());
     }
@@ -383,15 +362,8 @@ final class JobRunner {
                 (System.nanoTime() - started) / 1e9, again.setupSeconds(), display, files, again.bootedWorker());
     }
 
-    /** Registers the job's process for cancellation, and stops it at the job's timeout if it has one. */
     private ScheduledFuture<?> watch(JobAssignment job, Process process) {
-        running.put(job.jobId(), process);
-        if (job.timeoutSeconds() <= 0) return null;
-        return timeouts.schedule(() -> {
-            timedOut.add(job.jobId());
-            log.warn("job {}: stopped after {} s (job timeout)", job.jobId(), job.timeoutSeconds());
-            ProcessGroups.kill(process);
-        }, job.timeoutSeconds(), TimeUnit.SECONDS);
+        return processes.watch(job, process);
     }
 
     private JobResult errored(JobAssignment job, int instance, String display, String message, long started) {
@@ -406,19 +378,11 @@ final class JobRunner {
 
     /** Stops a running job's processes (and those running files taken over from it): it was cancelled, or given to another runner. */
     void cancel(long jobId) {
-        Process process = running.get(jobId);
-        if (process == null) return;
-        cancelled.add(jobId);
-        log.info("job {}: stopping its processes (cancelled, or given to another runner)", jobId);
-        ProcessGroups.kill(process);
-        helping.getOrDefault(jobId, Set.of()).forEach(ProcessGroups::kill);
+        processes.cancel(jobId);
     }
 
     /** Stops every running job (they are reported as cancelled, which is to say not at all) and the timeouts. */
     void stopAll() {
-        running.keySet().forEach(cancelled::add);
-        running.values().forEach(ProcessGroups::kill);
-        helping.values().forEach(processes -> processes.forEach(ProcessGroups::kill));
-        timeouts.shutdownNow();
+        processes.stopAll();
     }
 }
