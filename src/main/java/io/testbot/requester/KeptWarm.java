@@ -43,6 +43,7 @@ public final class KeptWarm {
     private static final String LOCK_FILE = "start.lock";
     private static final String PROJECT_FILE = "project";
     private static final long START_WAIT_MILLIS = 15_000;
+    private static final long LOG_ROLL_BYTES = 1L << 20;
 
     /**
      * What a kept-warm local mode writes once it serves; the file goes when it ends.
@@ -136,7 +137,12 @@ public final class KeptWarm {
                     "-jar", jar.get().toString(), "local", "serve", "--project", root.toString(), "--instances", String.valueOf(instances),
                     warm ? "--warm" : "--no-warm", "--identity", identity, "--expect", expectedFile.toString()));
             for (String ignore : ignores) command.addAll(List.of("--ignore", ignore));
-            Path log = PrivateFiles.file(dir.resolve("log"));
+            Path log = dir.resolve("log");
+            // One log per project, kept across restarts: the last one before is kept once it is a megabyte.
+            if (Files.isRegularFile(log) && Files.size(log) > LOG_ROLL_BYTES) {
+                Files.move(log, dir.resolve("log.1"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            PrivateFiles.file(log);
             Files.deleteIfExists(dir.resolve(STATE_FILE));
             long pid = detached(root, log, command);
             Files.writeString(PrivateFiles.file(dir.resolve(STARTING_FILE)), pid + " " + identity + "\n");
