@@ -84,12 +84,14 @@ public final class Requester {
             ServerApi server = null;
             // Local mode runs in place, in this process or in the project's local mode kept warm.
             boolean inPlace = config.server() == null;
+            boolean kept = false;
             if (inPlace && config.keepWarm()) {
                 int instances = localInstances();
-                java.util.Optional<KeptWarm.Connection> kept = KeptWarm.find(config.cacheDir(), root, instances, config.warm(), config.ignores(), err);
-                if (kept.isPresent()) {
-                    server = kept.get().client();
-                    err.println("testbot: " + files.size() + " file(s), local mode on " + instances + " instance(s), kept warm (pid " + kept.get().state().pid() + ")");
+                java.util.Optional<KeptWarm.Connection> found = KeptWarm.find(config.cacheDir(), root, instances, config.warm(), config.ignores(), err);
+                if (found.isPresent()) {
+                    server = found.get().client();
+                    kept = true;
+                    err.println("testbot: " + files.size() + " file(s), local mode on " + instances + " instance(s), kept warm (pid " + found.get().state().pid() + ")");
                 }
             }
             if (inPlace && server == null) {
@@ -136,6 +138,11 @@ public final class Requester {
             BuildInfo build;
             try {
                 build = server.submit(request);
+            } catch (ApiClient.UnreachableException e) {
+                if (!kept) throw e;
+                // It ended since it answered (killed, say): nothing of this build ran there.
+                err.println("testbot: the local mode kept warm did not take the build (" + e.getMessage() + "); running it in this process");
+                return new Requester(config.locally(), out, err).run();
             } catch (ApiClient.ApiException e) {
                 if (e.status() != 409 || shipment == null) throw e;
                 // The server lacks files this machine did not ask about (they were unchanged here), or deleted some
