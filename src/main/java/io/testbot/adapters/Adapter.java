@@ -149,6 +149,11 @@ public interface Adapter {
         return null;
     }
 
+    /** Whether {@link #filesToRun} would ask the framework (its configuration can change the choice), without asking it. */
+    default boolean choosesFiles(Path root, List<String> patterns, List<String> options) throws IOException {
+        return false;
+    }
+
     /**
      * The files of a job that its framework's output names as not loading, when the job gave no results because of
      * them (a feature that does not parse stops cucumber before it runs anything), with their errors; the runner

@@ -89,11 +89,7 @@ public final class CucumberAdapter implements RubyFramework {
     @Override
     public List<String> filesToRun(Path root, List<String> patterns, List<String> paths, List<String> options, Path tools)
             throws IOException, InterruptedException {
-        boolean profile = false;
-        for (String dir : List.of("", ".config/", "config/")) {
-            for (String name : List.of("cucumber.yml", "cucumber.yaml")) profile |= Files.isRegularFile(root.resolve(dir + name));
-        }
-        if (!profile && options.isEmpty()) return null;
+        if (!choosesFiles(root, patterns, options)) return null;
         List<String> arguments = new ArrayList<>(options);
         arguments.addAll(paths);
         List<String> files = DryRun.filesToRun("cucumber", root, Resources.unpack(FILES, tools, FILES), arguments);
@@ -104,6 +100,15 @@ public final class CucumberAdapter implements RubyFramework {
             files = files.stream().filter(f -> matchers.stream().anyMatch(m -> m.matches(Path.of(f)))).toList();
         }
         return files;
+    }
+
+    @Override
+    public boolean choosesFiles(Path root, List<String> patterns, List<String> options) {
+        boolean profile = false;
+        for (String dir : List.of("", ".config/", "config/")) {
+            for (String name : List.of("cucumber.yml", "cucumber.yaml")) profile |= Files.isRegularFile(root.resolve(dir + name));
+        }
+        return profile || !options.isEmpty();
     }
 
     @Override

@@ -94,19 +94,23 @@ public final class RSpecAdapter implements RubyFramework {
     @Override
     public List<String> filesToRun(Path root, List<String> patterns, List<String> paths, List<String> options, Path tools)
             throws IOException, InterruptedException {
+        if (!choosesFiles(root, patterns, options)) return null;
+        boolean ownPattern = !patterns.equals(defaultPatterns());
+        List<String> arguments = new ArrayList<>(options);
+        if (ownPattern) arguments.addAll(List.of("--pattern", String.join(",", patterns)));
+        arguments.addAll(paths);
+        return DryRun.filesToRun("rspec", root, Resources.unpack(FILES, tools, FILES), arguments);
+    }
+
+    @Override
+    public boolean choosesFiles(Path root, List<String> patterns, List<String> options) throws IOException {
         StringBuilder sources = new StringBuilder(String.join(" ", options)).append('\n');
         for (Path file : new Path[]{root.resolve(".rspec"), root.resolve(".rspec-local"), globalOptionsFile()}) {
             if (file != null && Files.isRegularFile(file)) sources.append(Files.readString(file)).append('\n');
         }
         String specOpts = System.getenv("SPEC_OPTS");
         if (specOpts != null) sources.append(specOpts);
-        boolean ownPattern = !patterns.equals(defaultPatterns());
-        if (!ownPattern && !SELECTS_FILES.matcher(sources).find()) return null;
-
-        List<String> arguments = new ArrayList<>(options);
-        if (ownPattern) arguments.addAll(List.of("--pattern", String.join(",", patterns)));
-        arguments.addAll(paths);
-        return DryRun.filesToRun("rspec", root, Resources.unpack(FILES, tools, FILES), arguments);
+        return !patterns.equals(defaultPatterns()) || SELECTS_FILES.matcher(sources).find();
     }
 
     /** rspec booted once per instance and build: testbot_rspec_worker.rb runs each job with RSpec::Core::Runner. */

@@ -192,7 +192,7 @@ public final class Requester {
         List<String> found = TestFiles.collect(root, config.patterns(), config.paths());
         List<String> frameworks;
         try {
-            frameworks = adapter.filesToRun(root, config.patterns(), config.paths(), config.options(), config.cacheDir().resolve("tools"));
+            frameworks = FileChoices.filesToRun(adapter, root, config.patterns(), config.paths(), config.options(), config.ignores(), config.cacheDir());
         } catch (IOException e) {
             err.println("testbot: cannot ask " + adapter.name() + " which files its configuration selects (" + e.getMessage() + "); running "
                     + String.join(", ", config.paths().isEmpty() ? config.patterns() : config.paths()));
