@@ -22,7 +22,7 @@ import java.util.TreeMap;
 /**
  * The files a framework's own configuration chooses ({@link Adapter#filesToRun}: a Ruby process that asks rspec or
  * cucumber, 0.15–0.3 s of every run), kept from the project's last run and used again while nothing the answer could
- * depend on changed: the framework and its arguments, testbot's version, the variables of this environment, the
+ * depend on changed: the framework and its arguments, testbot's version and jar, the variables of this environment, the
  * framework's configuration files (their contents), and the paths of the project's files and directories (the
  * ignored left out). The frameworks choose files by their paths and their configuration, never by what a test file
  * holds (tags choose examples and scenarios, not files), so a file added, removed or renamed, a profile, `.rspec`
@@ -66,6 +66,9 @@ final class FileChoices {
             throws IOException {
         StringBuilder text = new StringBuilder();
         text.append(Version.CURRENT).append('\n').append(adapter.name()).append('\n').append(root).append('\n');
+        // Another build of testbot may ask the framework differently (its helper scripts are in the jar).
+        java.util.Optional<Path> jar = Version.jar();
+        if (jar.isPresent()) text.append(Files.size(jar.get())).append(' ').append(Files.getLastModifiedTime(jar.get()).toMillis()).append('\n');
         for (List<String> list : List.of(patterns, paths, options, ignores)) text.append(String.join("\u0000", list)).append('\n');
         KeptWarm.variables(System.getenv()).forEach((name, digest) -> text.append(name).append('=').append(digest).append('\n'));
         new TreeMap<>(adapter.requesterEnvironment(root)).forEach((name, value) -> text.append(name).append('=').append(value).append('\n'));
