@@ -69,6 +69,10 @@ final class SharedJobs {
             // Only with a worker of the build at hand: booting one could cost more than the files take.
             if (shared.closed || shared.instance == instance || !warmFor.test(shared.job.buildId())) continue;
             List<Integer> free = unclaimed(shared);
+            // Only from a job whose own worker has begun its files: one still booting keeps its job (taking it all
+            // would leave that worker nothing, and move its first file, which it is about to begin, elsewhere).
+            int takenByOthers = shared.parts.stream().mapToInt(part -> part.files().size()).sum();
+            if (shared.job.files().size() - free.size() - takenByOthers <= 0) continue;
             if (free.size() > bestFree.size()) {
                 best = shared;
                 bestFree = free;

@@ -44,6 +44,17 @@ class SharedJobsTest {
     }
 
     @Test
+    void aJobWhoseWorkerHasNotBegunAFileYetKeepsItsFiles() throws Exception {
+        SharedJobs shared = new SharedJobs();
+        shared.open(job(10, "a", "b", "c", "d"), 1, dir, Adapters.find("rspec").orElseThrow(), dir.resolve("claims10"));
+        // Its worker is still booting: taking the files would leave it nothing, its first file included.
+        assertThat(shared.take(2, build -> true)).isEmpty();
+        Files.writeString(dir.resolve("claims10/0"), "worker");
+        assertThat(shared.take(2, build -> true).orElseThrow().files()).containsExactly("c", "d");
+        assertThat(shared.take(2, build -> true).orElseThrow().files()).as("files others took do not count as its own begun").containsExactly("b");
+    }
+
+    @Test
     void aClosedJobGivesNothingAndAClaimTheWorkerWinsIsNotTaken() throws Exception {
         SharedJobs shared = new SharedJobs();
         SharedJobs.Shared running = shared.open(job(8, "a", "b"), 1, dir, Adapters.find("rspec").orElseThrow(), dir.resolve("claims"));
