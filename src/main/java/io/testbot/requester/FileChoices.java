@@ -55,9 +55,8 @@ final class FileChoices {
         List<String> files = adapter.filesToRun(root, patterns, paths, options, cacheDir.resolve("tools"));
         if (files != null) {
             PrivateFiles.directory(file.getParent());
-            Path partial = PrivateFiles.file(file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid()));
-            Json.MAPPER.writeValue(partial.toFile(), new Kept(key, files));
-            Files.move(partial, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Kept answer = new Kept(key, files);
+            ReportFiles.writeAtomically(file, out -> Json.MAPPER.writeValue(out, answer));
         }
         return files;
     }

@@ -218,9 +218,7 @@ public final class KeptWarm {
 
     /** Written by the kept-warm local mode once it serves (owner only: the token is in it). */
     public static void write(Path dir, State state) throws IOException {
-        Path partial = PrivateFiles.file(dir.resolve(STATE_FILE + ".partial"));
-        Json.MAPPER.writeValue(partial.toFile(), state);
-        Files.move(partial, dir.resolve(STATE_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        ReportFiles.writeAtomically(dir.resolve(STATE_FILE), out -> Json.MAPPER.writeValue(out, state)); // a temporary file is 0600
         Files.deleteIfExists(dir.resolve(STARTING_FILE)); // it serves: no longer starting
     }
 

@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-/** Writing a report file so that no reader ever sees half of one. */
+/** Writing a file (a report, a state) so that no reader ever sees half of one; owner-only while it is written, as temporary files are. */
 final class ReportFiles {
     private ReportFiles() {}
 
