@@ -35,7 +35,7 @@ final class JunitCommand extends RequesterCommand {
         if (!Files.isDirectory(root.resolve("target/test-classes"))) {
             throw new IllegalArgumentException("no compiled tests in " + root.resolve("target/test-classes") + "; run mvn test-compile first");
         }
-        Path file = classpathFile != null ? classpathFile.toAbsolutePath() : resolveWithMaven(root);
+        Path file = classpathFile != null ? classpathFile.toAbsolutePath() : resolveWithMaven(root, err);
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no such classpath file: " + file);
         List<Path> classpath = new ArrayList<>(List.of(root.resolve("target/test-classes"), root.resolve("target/classes")));
         for (String element : Files.readString(file).strip().split(File.pathSeparator)) {
@@ -65,13 +65,13 @@ final class JunitCommand extends RequesterCommand {
      * The test classpath, and beside it the effective POM (Surefire's settings: see {@link SurefireSettings}), from
      * one Maven run, again only once pom.xml has changed.
      */
-    private static Path resolveWithMaven(Path root) throws Exception {
+    private static Path resolveWithMaven(Path root, java.io.PrintStream err) throws Exception {
         Path file = root.resolve(CLASSPATH_FILE);
         Path effectivePom = root.resolve(SurefireSettings.EFFECTIVE_POM);
         Path pom = root.resolve("pom.xml");
         if (!Files.isRegularFile(pom)) throw new IllegalArgumentException("no pom.xml in " + root + "; give the test classpath with --classpath-file");
         if (newer(file, pom) && newer(effectivePom, pom)) return file;
-        System.err.println("testbot: resolving the test classpath and Surefire's settings (mvn dependency:build-classpath help:effective-pom)");
+        err.println("testbot: resolving the test classpath and Surefire's settings (mvn dependency:build-classpath help:effective-pom)");
         Process mvn = new ProcessBuilder("mvn", "-B", "-q", "dependency:build-classpath", "-Dmdep.outputFile=" + file, "-Dmdep.includeScope=test",
                         HELP_PLUGIN + ":effective-pom", "-Doutput=" + effectivePom)
                 .directory(root.toFile()).redirectErrorStream(true).start();

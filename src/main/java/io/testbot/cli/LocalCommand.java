@@ -7,6 +7,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -121,8 +122,11 @@ final class LocalCommand implements Runnable {
             }
             LocalMode local = LocalMode.keptWarm(root, instances, Paths.cacheDir(), dir, warm, ignores, token, expected);
             long pid = ProcessHandle.current().pid();
+            AttachedRuns attached = attachedRuns(dir, root, new KeptWarm.Serving(local.api(), identity));
+            if (attached != null) attached.warmUp(expected != null ? expected.adapter() : "rspec");
             CountDownLatch ended = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (attached != null) attached.close();
                 KeptWarm.forget(dir, pid);
                 local.close();
                 ended.countDown();
@@ -142,6 +146,16 @@ final class LocalCommand implements Runnable {
                 }
             }
             return 0;
+        }
+
+        /** Serves clients that are not a JVM (bin/testbot-attach); without it (a socket path too long, say) they start testbot's JVM. */
+        private static AttachedRuns attachedRuns(Path dir, Path root, KeptWarm.Serving serving) {
+            try {
+                return AttachedRuns.listen(dir, root, serving);
+            } catch (IOException | RuntimeException e) {
+                System.out.println("testbot: runs start their own JVM: no socket for them (" + e.getMessage() + ")");
+                return null;
+            }
         }
     }
 }

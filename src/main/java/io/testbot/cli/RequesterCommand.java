@@ -116,8 +116,17 @@ abstract class RequesterCommand implements Callable<Integer> {
         return path == null ? null : path.toAbsolutePath().normalize();
     }
 
+    /** Where the run prints: the terminal's, or a client's when a kept-warm local mode serves the run ({@link AttachedRuns}). */
+    java.io.PrintStream out = System.out;
+    java.io.PrintStream err = System.err;
+
     @Override
     public Integer call() throws Exception {
+        return new Requester(config(), out, err).run();
+    }
+
+    /** The run's settings, from the command line, .testbot.yml and the environment; throws on a usage error. */
+    RequesterConfig config() throws Exception {
         Path root = (projectDir != null ? projectDir : Path.of("")).toAbsolutePath().normalize();
         if (!Files.isDirectory(root)) throw new IllegalArgumentException("no such project directory: " + root);
         ProjectConfig file = ProjectConfig.load(root);
@@ -152,6 +161,6 @@ abstract class RequesterCommand implements Callable<Integer> {
                 failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback, dryRun,
                 retryFailed, split, absolute(junitXml), absolute(jsonReport), classpath, warm,
                 bundleExec != null ? bundleExec : file.bundleExec(), keepWarm != null ? keepWarm : Boolean.TRUE.equals(file.keepWarm()));
-        return new Requester(config, System.out, System.err).run();
+        return config;
     }
 }

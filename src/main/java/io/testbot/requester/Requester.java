@@ -43,12 +43,48 @@ public final class Requester {
     private final PrintStream out;
     private final PrintStream err;
     private final Adapter adapter;
+    /** The kept-warm local mode this run goes to without looking for it: the one serving the run itself; or null. */
+    private final KeptWarm.Serving serving;
+    /** Set by {@link #cancel}: the build is cancelled as soon as it is submitted. */
+    private volatile boolean cancelRequested;
+    /** Cancels the build being followed and says so, once; null before the build is submitted. */
+    private volatile Runnable cancelBuild;
 
     public Requester(RequesterConfig config, PrintStream out, PrintStream err) {
+        this(config, out, err, null);
+    }
+
+    private Requester(RequesterConfig config, PrintStream out, PrintStream err, KeptWarm.Serving serving) {
         this.config = config;
         this.out = out;
         this.err = err;
         this.adapter = Adapters.get(config.adapter());
+        this.serving = serving;
+    }
+
+    /**
+     * A run that the project's kept-warm local mode serves in its own process (its client's output relayed): empty
+     * when that is not this run's place, because it is not a kept-warm local run or asks for other settings than the
+     * ones it was started with ({@link KeptWarm#identity}); the client then runs it as any run.
+     */
+    public static java.util.Optional<Requester> servedBy(KeptWarm.Serving serving, RequesterConfig config, PrintStream out, PrintStream err) throws IOException {
+        if (config.server() != null || !config.keepWarm() || config.dryRun()) return java.util.Optional.empty();
+        Requester requester = new Requester(config, out, err, serving);
+        java.util.Optional<Path> jar = io.testbot.protocol.Version.jar();
+        if (jar.isEmpty()) return java.util.Optional.empty();
+        String identity = KeptWarm.identity(config.projectRoot().toAbsolutePath().normalize(), requester.localInstances(), config.warm(), config.ignores(),
+                KeptWarm.variables(System.getenv()), jar.get());
+        return identity.equals(serving.identity()) ? java.util.Optional.of(requester) : java.util.Optional.empty();
+    }
+
+    /**
+     * Ctrl-C in a client of the kept-warm local mode: cancels the build (now, or as soon as it is submitted) and
+     * says so, as the shutdown hook of a requester's own process does.
+     */
+    public void cancel() {
+        cancelRequested = true;
+        Runnable cancel = cancelBuild;
+        if (cancel != null) cancel.run();
     }
 
     /**
@@ -87,11 +123,20 @@ public final class Requester {
             boolean kept = false;
             if (inPlace && config.keepWarm()) {
                 int instances = localInstances();
-                java.util.Optional<KeptWarm.Connection> found = KeptWarm.find(config.cacheDir(), root, instances, config.warm(), config.ignores(), err);
-                if (found.isPresent()) {
-                    server = found.get().client();
+                long pid = 0;
+                if (serving != null) {
+                    server = serving.api();
+                    pid = ProcessHandle.current().pid();
+                } else {
+                    java.util.Optional<KeptWarm.Connection> found = KeptWarm.find(config.cacheDir(), root, instances, config.warm(), config.ignores(), err);
+                    if (found.isPresent()) {
+                        server = found.get().client();
+                        pid = found.get().state().pid();
+                    }
+                }
+                if (server != null) {
                     kept = true;
-                    err.println("testbot: " + files.size() + " file(s), local mode on " + instances + " instance(s), kept warm (pid " + found.get().state().pid() + ")");
+                    err.println("testbot: " + files.size() + " file(s), local mode on " + instances + " instance(s), kept warm (pid " + pid + ")");
                 }
             }
             if (inPlace && server == null) {
@@ -341,15 +386,20 @@ public final class Requester {
             new SummaryReport(new PrintStream(java.io.OutputStream.nullOutputStream()))
                     .buildFinished(new BuildListener.Finished(build, new BuildResults(adapter), new BuildResults(adapter).verdict(files, false), 0));
         });
-        Thread cancelOnExit = new Thread(() -> {
+        java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable cancel = () -> {
+            if (!cancelled.compareAndSet(false, true)) return;
             try {
                 server.cancel(build.id());
                 err.println("\ntestbot: build " + build.id() + " cancelled");
             } catch (IOException | InterruptedException e) {
                 err.println("\ntestbot: could not cancel build " + build.id() + ": " + e.getMessage());
             }
-        }, "cancel-build");
+        };
+        Thread cancelOnExit = new Thread(cancel, "cancel-build");
         Runtime.getRuntime().addShutdownHook(cancelOnExit);
+        cancelBuild = cancel;
+        if (cancelRequested) cancel.run();
         try {
             err.println("testbot: build " + build.id() + ": " + what + " in " + build.jobs() + " job(s)");
             long after = 0;
