@@ -9,8 +9,12 @@ suite() {
   case "$1" in
     tty-prompt|money|pastel) dir="$1"; framework=rspec; alone="rspec" ;;
     # Its boundaries come from Mail.random_tag, which may print a '-' that two specs' patterns do not allow: 2 of 6
-    # runs of rspec spec/mail/fields/content_type_field_spec.rb alone failed.
-    mail)         dir="$1"; framework=rspec; alone="rspec"; flaky_alone="spec/mail/fields/content_type_field_spec.rb" ;;
+    # runs of rspec spec/mail/fields/content_type_field_spec.rb alone failed. The test retriever's specs compare a
+    # message without a Date with itself (Message#== encodes both, each with the time of encoding): unequal when a
+    # second begins between the two encodings (shown with a sleep between them; seen once under testbot, at
+    # 4f73d0a, on a loaded machine, and in none of 190 runs alone).
+    mail)         dir="$1"; framework=rspec; alone="rspec"
+                  flaky_alone="spec/mail/fields/content_type_field_spec.rb spec/mail/network/retriever_methods/test_retriever_spec.rb" ;;
     # Its pseudo-terminal spec reads a child's output in phases: under load two phases can come as one read, with
     # rspec alone too (3 of 8 runs of rspec spec/unit/pty_spec.rb with both cores busy).
     tty-command)  dir="$1"; framework=rspec; alone="rspec"; flaky_alone="spec/unit/pty_spec.rb" ;;
