@@ -200,6 +200,8 @@ for name in "${suites[@]}"; do
   kept_log() { cat "$HOME"/.cache/testbot/local/kept/*/log 2>/dev/null || true; }
   if [ "$framework" != junit ]; then
     for _ in $(seq 1 600); do [ "$(kept_log | grep -c 'ahead of the next build')" -ge "$instances" ] && break; sleep 0.1; done
+  else # JUnit boots nothing ahead: once it serves, the run goes to it through bin/testbot's client as the others' do
+    for _ in $(seq 1 600); do kept_log | grep -q 'local mode kept warm for' && break; sleep 0.1; done
   fi
   local_build kept "local kept warm"
   rows[-1]="${rows[-1]/local kept warm/local kept warm ($(kept_log | grep -c 'takes the worker booted ahead' || true) ahead)}"
