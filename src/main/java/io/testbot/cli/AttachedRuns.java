@@ -49,22 +49,35 @@ final class AttachedRuns implements AutoCloseable {
     /** The exit status of a run cancelled by its client, as of a process ended by SIGINT. */
     static final int CANCELLED = 130;
     private static final int MAX_REQUEST_BYTES = 4 << 20;
+    /** A client sends its request at once: one that has not within this long is cut off, not waited for. */
+    private static final java.time.Duration REQUEST_TIME = java.time.Duration.ofSeconds(10);
     private static final Logger log = LoggerFactory.getLogger(AttachedRuns.class);
 
     private final ServerSocketChannel listener;
     private final Path socket;
     private final Path root;
     private final KeptWarm.Serving serving;
+    private final java.time.Duration requestTime;
+    private final java.util.concurrent.ScheduledExecutorService timeouts = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "attached-runs-timeouts");
+        thread.setDaemon(true);
+        return thread;
+    });
 
-    private AttachedRuns(ServerSocketChannel listener, Path socket, Path root, KeptWarm.Serving serving) {
+    private AttachedRuns(ServerSocketChannel listener, Path socket, Path root, KeptWarm.Serving serving, java.time.Duration requestTime) {
         this.listener = listener;
         this.socket = socket;
         this.root = root;
         this.serving = serving;
+        this.requestTime = requestTime;
     }
 
     /** Listens on the kept-warm directory's socket (one left by a process that died is replaced) and serves each client on a thread of its own. */
     static AttachedRuns listen(Path dir, Path root, KeptWarm.Serving serving) throws IOException {
+        return listen(dir, root, serving, REQUEST_TIME);
+    }
+
+    static AttachedRuns listen(Path dir, Path root, KeptWarm.Serving serving, java.time.Duration requestTime) throws IOException {
         Path socket = dir.resolve(SOCKET);
         Files.deleteIfExists(socket);
         ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -74,7 +87,7 @@ final class AttachedRuns implements AutoCloseable {
             listener.close();
             throw e;
         }
-        AttachedRuns runs = new AttachedRuns(listener, socket, root, serving);
+        AttachedRuns runs = new AttachedRuns(listener, socket, root, serving, requestTime);
         Thread accepting = new Thread(runs::accept, "attached-runs");
         accepting.setDaemon(true);
         accepting.start();
@@ -127,7 +140,9 @@ final class AttachedRuns implements AutoCloseable {
             }
             InputStream in = Channels.newInputStream(client);
             Frames frames = new Frames(client);
+            java.util.concurrent.ScheduledFuture<?> cutOff = timeouts.schedule(() -> closeQuietly(client), requestTime.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             List<String> request = read(in);
+            cutOff.cancel(false);
             Attempt attempt = attempt(request, frames);
             if (attempt.requester() == null) {
                 log.info("handed a run back to its client: {}", attempt.why());
@@ -291,8 +306,17 @@ final class AttachedRuns implements AutoCloseable {
         }
     }
 
+    private static void closeQuietly(SocketChannel client) {
+        try {
+            client.close();
+        } catch (IOException e) {
+            // closed already
+        }
+    }
+
     @Override
     public void close() {
+        timeouts.shutdownNow();
         try {
             listener.close();
             Files.deleteIfExists(socket);

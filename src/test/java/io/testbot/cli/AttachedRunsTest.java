@@ -55,6 +55,17 @@ class AttachedRunsTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60) // without the cut-off the read below waits for ever
+    void aClientThatSendsNoRequestIsCutOffAndTheNextOneIsAnswered() throws Exception {
+        try (AttachedRuns runs = AttachedRuns.listen(dir, dir.toAbsolutePath(), new KeptWarm.Serving(null, "identity"), java.time.Duration.ofMillis(200));
+             SocketChannel silent = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            silent.connect(UnixDomainSocketAddress.of(dir.resolve(AttachedRuns.SOCKET)));
+            assertThat(Channels.newInputStream(silent).read()).isEqualTo(-1); // closed by the kept-warm process, nothing sent
+            assertThat(answer(List.of("testbot-attach 2"))).isEqualTo("h");
+        }
+    }
+
+    @Test
     void onlyTheVariablesAShellChangesBetweenCommandsMayDiffer() {
         Map<String, String> own = Map.of("PATH", "/bin", "PWD", "/a", "SHLVL", "1", "TESTBOT_SERVER", "");
         assertThat(KeptWarm.differingVariables(Map.of("PATH", "/bin", "PWD", "/b", "SHLVL", "2", "TESTBOT_SERVER", ""), own)).isEmpty();
