@@ -41,7 +41,7 @@ import java.util.Optional;
  * argument count, the arguments, its environment as NAME=VALUE, and an empty string. The answer is frames: a type
  * byte, a 4-byte big-endian length and that many bytes: 'o' standard output, 'e' standard error, 'x' the exit status
  * (decimal), 'h' handed back (nothing ran). A byte 'c' from the client (its Ctrl-C), or the client going away, cancels
- * the run's build.
+ * the run's build; the status then sent is 130, and the client exits as a JVM killed by its signal would.
  */
 final class AttachedRuns implements AutoCloseable {
     static final String SOCKET = "run.sock";
