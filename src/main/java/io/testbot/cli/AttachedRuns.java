@@ -138,7 +138,8 @@ final class AttachedRuns implements AutoCloseable {
                 log.warn("refused a client of user {}", peer);
                 return;
             }
-            InputStream in = Channels.newInputStream(client);
+            // One buffered stream for the request and the watch after it: a cancel byte read ahead is not lost.
+            InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(client));
             Frames frames = new Frames(client);
             java.util.concurrent.ScheduledFuture<?> cutOff = timeouts.schedule(() -> closeQuietly(client), requestTime.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             List<String> request = read(in);
@@ -236,14 +237,13 @@ final class AttachedRuns implements AutoCloseable {
         watcher.start();
     }
 
-    /** The request's strings, each NUL-terminated, up to the empty one. */
+    /** The request's strings, each NUL-terminated, up to the empty one (read byte by byte: give a buffered stream). */
     static List<String> read(InputStream in) throws IOException {
         List<String> strings = new ArrayList<>();
         ByteArrayOutputStream current = new ByteArrayOutputStream();
-        InputStream buffered = new java.io.BufferedInputStream(in);
         int total = 0;
         while (true) {
-            int b = buffered.read();
+            int b = in.read();
             if (b < 0) throw new IOException("the client went away mid-request");
             if (++total > MAX_REQUEST_BYTES) throw new IOException("a request of more than " + MAX_REQUEST_BYTES + " bytes");
             if (b != 0) {
