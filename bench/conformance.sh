@@ -10,7 +10,7 @@
 # counted; CI does not (it needs the corpus checked out, see docs/conformance.md).
 #
 # Usage: [CORPUS=/work/corpus] [INSTANCES=2] bench/conformance.sh [SUITE ...]
-#   SUITE: tty-prompt money mail tty-command pastel dry-logic liquid json_spec asciidoctor jsoup commons-lang
+#   SUITE: tty-prompt money mail tty-command pastel dry-logic liquid csv json_spec asciidoctor jsoup commons-lang
 #   (default: all but commons-lang, whose Maven run alone takes about four minutes here)
 # Where testbot's failures differ, each file that failed is run alone with the framework: one that fails there the
 # same way (it depends on files run before it), or that the corpus shows to fail now and then alone too, is the
@@ -23,7 +23,7 @@ instances="${INSTANCES:-2}"
 [ -f "$here/target/testbot.jar" ] || (cd "$here" && mvn -B -q -Dstyle.color=never -DskipTests package)
 [ -d "$corpus" ] || { echo "conformance: no corpus at $corpus (see docs/conformance.md)" >&2; exit 2; }
 if [ $# -gt 0 ]; then suites=("$@"); else
-  suites=(tty-prompt money mail tty-command pastel dry-logic liquid json_spec asciidoctor jsoup)
+  suites=(tty-prompt money mail tty-command pastel dry-logic liquid csv json_spec asciidoctor jsoup)
 fi
 
 . "$here/bench/corpus.sh" # suite NAME: how to run it
@@ -53,11 +53,16 @@ counts() { # framework, output file, json report of testbot's or results of the 
       files = Dir[File.join(report, "TEST-*.xml")].count { |x| File.read(x)[/tests="(\d+)"/, 1].to_i > 0 }
     end
     last = ->(re) { text.scan(re).last }
+    # The last line of either form: Test::Unit alone ends with its own, testbot (whose jobs print that form too)
+    # with the minitest-like summary. Pendings and omissions of Test::Unit are skipped tests.
+    last_test = [/(\d+) tests, \d+ assertions, (\d+) failures, (\d+) errors, (\d+) pendings, (\d+) omissions/,
+                 /(\d+) (?:runs|tests), \d+ assertions, (\d+) failures, (\d+) errors, (\d+) skips/]
+                .filter_map { |re| text.to_enum(:scan, re).map { Regexp.last_match }.last }.max_by { |m| m.begin(0) }
     fields =
       if (m = last.(/(\d+) examples?, (\d+) failures?(?:, (\d+) pending)?(?:, (\d+) errors? occurred outside of examples)?/))
         [m[0], m[1], m[3] || 0, m[2] || 0]
-      elsif (m = last.(/(\d+) (?:runs|tests), \d+ assertions, (\d+) failures, (\d+) errors, (\d+) skips/))
-        [m[0], m[1], m[2], m[3]]
+      elsif (m = last_test)
+        [m[1], m[2], m[3], m[4].to_i + (m[5] || 0).to_i]
       elsif (m = last.(/(\d+) scenarios? ?(?:\(([^)]*)\))?/))
         parts = (m[1] || "").scan(/(\d+) (\w+)/).to_h { |n, s| [s, n.to_i] }
         [m[0], parts["failed"] || 0, 0, parts.sum { |s, n| %w[skipped undefined pending].include?(s) ? n : 0 }]

@@ -1,11 +1,12 @@
 # The corpus of real suites (docs/conformance.md): how each runs, for bench/conformance.sh and bench/realsuites.sh.
 
 # Sets dir, framework, alone (the command alone), testbot_command (testbot's framework command and options) and
-# runner_env (a variable the suite needs, alone and on the runners), and flaky_alone: files whose tests the
+# runner_env (a variable the suite needs, alone and on the runners), parallel_test_args (what parallel_test runs, for
+# Test::Unit and minitest suites), and flaky_alone: files whose tests the
 # corpus shows to fail now and then with the framework alone too; skips_vary: where the number of skipped tests
 # varies from run to run with the framework alone.
 suite() {
-  runner_env=""; testbot_command=""; flaky_alone=""; skips_vary=""
+  runner_env=""; testbot_command=""; flaky_alone=""; skips_vary=""; parallel_test_args=()
   case "$1" in
     tty-prompt|money|pastel) dir="$1"; framework=rspec; alone="rspec" ;;
     # Its boundaries come from Mail.random_tag, which may print a '-' that two specs' patterns do not allow: 2 of 6
@@ -21,7 +22,11 @@ suite() {
     dry-logic)    dir="$1"; framework=rspec; alone="rspec"; runner_env="RUBYOPT=-ruri" ;;
     liquid)       dir="$1"; framework=test
                   alone="ruby -Ilib -Itest -e 'Dir[\"test/{integration,unit}/**/*_test.rb\"].each { |f| require File.expand_path(f) }'"
-                  testbot_command="test --pattern 'test/{integration,unit}/**/*_test.rb'" ;;
+                  testbot_command="test --pattern 'test/{integration,unit}/**/*_test.rb'"; parallel_test_args=(test/integration test/unit) ;;
+    # Test::Unit proper (ruby/csv v3.3.5): its run-test.rb puts lib and test/lib ahead on the load path, so that the
+    # tests load this csv and not Ruby's own; RUBYLIB does the same for each job.
+    csv)          dir="$1"; framework=test; runner_env="RUBYLIB=lib:test/lib"; alone="ruby run-test.rb"
+                  testbot_command="test --pattern 'test/csv/**/test_*.rb'"; parallel_test_args=(--suffix '/test_[a-z_]*\.rb$' test/csv) ;;
     json_spec)    dir="$1"; framework=cucumber; alone="cucumber --tags ~@fail"; testbot_command="cucumber -O --tags -O ~@fail" ;;
     asciidoctor)  dir="$1"; framework=cucumber; alone="cucumber" ;;
     jsoup)        dir="$1"; framework=junit; alone="mvn -B -o test" ;;

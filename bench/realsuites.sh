@@ -7,7 +7,7 @@
 # parallel_tests'. Counts are bench/conformance.sh's business; this one times.
 #
 # Usage: [CORPUS=/work/corpus] [INSTANCES=2] [REPEAT=3] [PAUSE=4] bench/realsuites.sh [SUITE ...]
-#   SUITE: tty-prompt money mail tty-command pastel dry-logic liquid json_spec asciidoctor (default: all of them)
+#   SUITE: tty-prompt money mail tty-command pastel dry-logic liquid csv json_spec asciidoctor (default: all of them)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 corpus="${CORPUS:-/work/corpus}"
@@ -17,7 +17,7 @@ testbot="$here/bin/testbot"
 . "$here/bench/lib.sh"
 . "$here/bench/corpus.sh"
 [ -d "$corpus" ] || { echo "realsuites: no corpus at $corpus (see docs/conformance.md)" >&2; exit 2; }
-if [ $# -gt 0 ]; then suites=("$@"); else suites=(tty-prompt money mail tty-command pastel dry-logic liquid json_spec asciidoctor); fi
+if [ $# -gt 0 ]; then suites=("$@"); else suites=(tty-prompt money mail tty-command pastel dry-logic liquid csv json_spec asciidoctor); fi
 bench_setup realsuites
 trap '"$testbot" local stop --all > /dev/null 2>&1 || true; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 
@@ -31,7 +31,7 @@ parallel() { # record|use
       if [ "$1" = record ]; then how=(-o "--format progress --format ParallelTests::RSpec::RuntimeLogger --out $log")
       else how=(--group-by runtime --runtime-log "$log"); fi
       parallel_rspec -n "$instances" "${how[@]}" spec ;;
-    test) [ "$1" = record ] || parallel_test -n "$instances" test/integration test/unit ;;
+    test) [ "$1" = record ] || parallel_test -n "$instances" "${parallel_test_args[@]}" ;;
     cucumber)
       if [ "$1" = record ]; then return 0; fi
       if [ "$name" = json_spec ]; then parallel_cucumber -n "$instances" -o "--tags ~@fail" features; else parallel_cucumber -n "$instances" features; fi ;;
@@ -46,7 +46,7 @@ timed() { # command...: its wall time in seconds; the exit status is the suite's
 }
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }'; }
 change_a_test() { # one test file of the copy changed, as between a developer's two runs
-  local file; file=$(cd "$copy" && { find spec test features -name '*_spec.rb' -o -name '*_test.rb' -o -name '*.feature' 2>/dev/null || true; } | sort | head -1)
+  local file; file=$(cd "$copy" && { find spec test features -name '*_spec.rb' -o -name '*_test.rb' -o -name 'test_*.rb' -o -name '*.feature' 2>/dev/null || true; } | sort | head -1)
   echo "# changed $(date +%s%N)" >> "$copy/$file"
 }
 
