@@ -27,6 +27,10 @@ suite() {
     # tests load this csv and not Ruby's own; RUBYLIB does the same for each job.
     csv)          dir="$1"; framework=test; runner_env="RUBYLIB=lib:test/lib"; alone="ruby run-test.rb"
                   testbot_command="test --pattern 'test/csv/**/test_*.rb'"; parallel_test_args=(--suffix '/test_[a-z_]*\.rb$' test/csv) ;;
+    # Test::Unit (ruby/rake v13.3.0): 598 tests in about 10 s, many of them running ruby and rake in directories of
+    # their own.
+    rake)         dir="$1"; framework=test; alone="ruby -Ilib -Itest -e 'Dir[\"test/**/test_*.rb\"].each { |f| require File.expand_path(f) }'"
+                  testbot_command="test --pattern 'test/**/test_*.rb'"; parallel_test_args=(--suffix '/test_[a-z_]*\.rb$' test) ;;
     json_spec)    dir="$1"; framework=cucumber; alone="cucumber --tags ~@fail"; testbot_command="cucumber -O --tags -O ~@fail" ;;
     asciidoctor)  dir="$1"; framework=cucumber; alone="cucumber" ;;
     jsoup)        dir="$1"; framework=junit; alone="mvn -B -o test" ;;
