@@ -23,14 +23,18 @@ suite() {
     liquid)       dir="$1"; framework=test
                   alone="ruby -Ilib -Itest -e 'Dir[\"test/{integration,unit}/**/*_test.rb\"].each { |f| require File.expand_path(f) }'"
                   testbot_command="test --pattern 'test/{integration,unit}/**/*_test.rb'"; parallel_test_args=(test/integration test/unit) ;;
-    # Test::Unit proper (ruby/csv v3.3.5): its run-test.rb puts lib and test/lib ahead on the load path, so that the
-    # tests load this csv and not Ruby's own; RUBYLIB does the same for each job.
-    csv)          dir="$1"; framework=test; runner_env="RUBYLIB=lib:test/lib"; alone="ruby run-test.rb"
+    # Test::Unit proper (ruby/csv v3.3.5): its run-test.rb puts lib ahead on the load path, so that the tests load
+    # this csv and not Ruby's own; testbot's jobs have lib first too (as `rake test`'s have).
+    csv)          dir="$1"; framework=test; alone="ruby run-test.rb"
                   testbot_command="test --pattern 'test/csv/**/test_*.rb'"; parallel_test_args=(--suffix '/test_[a-z_]*\.rb$' test/csv) ;;
     # Test::Unit (ruby/rake v13.3.0): 598 tests in about 10 s, many of them running ruby and rake in directories of
     # their own.
     rake)         dir="$1"; framework=test; alone="ruby -Ilib -Itest -e 'Dir[\"test/**/test_*.rb\"].each { |f| require File.expand_path(f) }'"
                   testbot_command="test --pattern 'test/**/test_*.rb'"; parallel_test_args=(--suffix '/test_[a-z_]*\.rb$' test) ;;
+    # minitest (gettalong/kramdown REL_2_5_2): 1757 tests, 1730 of them in one file that makes a test of each file of
+    # test/testcases, named by its absolute path; needs Debian's ruby-stringex and ruby-rouge.
+    kramdown)     dir="$1"; framework=test; alone="ruby -Ilib -Itest -e 'Dir[\"test/test_*.rb\"].each { |f| require File.expand_path(f) }'"
+                  testbot_command="test --pattern 'test/test_*.rb'"; parallel_test_args=(--suffix '/test_[a-z_]*\.rb$' test) ;;
     json_spec)    dir="$1"; framework=cucumber; alone="cucumber --tags ~@fail"; testbot_command="cucumber -O --tags -O ~@fail" ;;
     asciidoctor)  dir="$1"; framework=cucumber; alone="cucumber" ;;
     jsoup)        dir="$1"; framework=junit; alone="mvn -B -o test" ;;

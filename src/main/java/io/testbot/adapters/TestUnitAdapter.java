@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Test::Unit and minitest: a job's files load into one {@code ruby -Itest} process, and a small reporter
+ * Test::Unit and minitest: a job's files load into one {@code ruby -Ilib -Itest} process, and a small reporter
  * (testbot_test_reporter.rb, shipped in the jar, and named so that no framework takes it for a test file) hooks
  * into whichever framework they use and writes each test's outcome.
  */
@@ -45,7 +45,9 @@ public final class TestUnitAdapter implements RubyFramework {
     @Override
     public List<String> command(List<String> files, List<String> options, Path resultFile) throws IOException {
         Resources.unpack(Resources.CLAIMS, resultFile.getParent(), Resources.CLAIMS);
-        List<String> command = new ArrayList<>(List.of("ruby", "-Itest", Resources.unpack(REPORTER, resultFile.getParent(), REPORTER).toString(), resultFile.toString()));
+        List<String> command = new ArrayList<>(List.of("ruby"));
+        command.addAll(LOAD_PATH);
+        command.addAll(List.of(Resources.unpack(REPORTER, resultFile.getParent(), REPORTER).toString(), resultFile.toString()));
         command.addAll(files);
         command.add("--");
         command.addAll(options);
@@ -53,6 +55,11 @@ public final class TestUnitAdapter implements RubyFramework {
     }
 
     static final String WORKER = "testbot_test_worker.rb";
+    /**
+     * The load path a job's ruby starts with, Rake's TestTask's (`rake test`): lib, then test. Many suites require
+     * their library by name and leave the load path to the task (kramdown's: with test alone nothing loaded).
+     */
+    static final List<String> LOAD_PATH = List.of("-Ilib", "-Itest");
 
     /**
      * The project's test helper loaded once per instance and build; each job runs in a fork of it, as the reporter
@@ -98,7 +105,9 @@ public final class TestUnitAdapter implements RubyFramework {
 
     @Override
     public String displayCommand(List<String> files, List<String> options) {
-        List<String> words = new ArrayList<>(List.of("ruby", "-Itest", "-e"));
+        List<String> words = new ArrayList<>(List.of("ruby"));
+        words.addAll(LOAD_PATH);
+        words.add("-e");
         if (options.isEmpty()) {
             words.add("ARGV.each { |f| require File.expand_path(f) }");
         } else {
@@ -160,12 +169,15 @@ public final class TestUnitAdapter implements RubyFramework {
         return line + t.problems(", ");
     }
 
-    /** "ruby -Itest test/a_test.rb -n test_adds": both minitest and Test::Unit take -n for one test's name. */
+    /** "ruby -Ilib -Itest test/a_test.rb -n test_adds": both minitest and Test::Unit take -n for one test's name. */
     @Override
     public String rerunCommand(FileResult.Failure failure) {
         String file = failure.location().replaceFirst(":[0-9]+$", "");
         String name = failure.description().substring(failure.description().lastIndexOf('#') + 1);
-        return ShellWords.join(List.of("ruby", "-Itest", file, "-n", name));
+        List<String> words = new ArrayList<>(List.of("ruby"));
+        words.addAll(LOAD_PATH);
+        words.addAll(List.of(file, "-n", name));
+        return ShellWords.join(words);
     }
 
     private static final class Tally {

@@ -1,6 +1,6 @@
 # testbot's reporter for Test::Unit and minitest.
 #
-#   ruby -Itest testbot_test_reporter.rb RESULTS.json test/a_test.rb test/b_test.rb -- [framework options]
+#   ruby -Ilib -Itest testbot_test_reporter.rb RESULTS.json test/a_test.rb test/b_test.rb -- [framework options]
 #
 # Loads the job's test files into this one process, lets whichever framework they use run them as it always does
 # (its own output on the console), and writes every test's outcome as JSON to RESULTS.json when the process ends.

@@ -7,7 +7,7 @@
 # Served by testbot_worker.rb (beside this file: the job loop, spares and the zygote). Each job is a line
 # {"files": [test files], "options": [the framework's options], "json": results file, "claims": directory or
 # absent}, run as
-# `ruby -Itest testbot_test_reporter.rb RESULTS.json FILES -- OPTIONS` would run it (see that file).
+# `ruby -Ilib -Itest testbot_test_reporter.rb RESULTS.json FILES -- OPTIONS` would run it (see that file).
 #
 # A fork starts from the helper and nothing else: no job sees what another job loaded or changed, and each job's
 # at_exit hooks (the frameworks' autorun, a coverage report) run when its fork ends, as in a process of its own.
@@ -32,10 +32,10 @@ module TestbotTests
   # Ruby itself is all a spare loads: which framework, and which version of it, is the project's choice.
   def self.preload; end
 
-  # In the project: ruby -Itest's load path, the reporter's at_exit (before anything the helper registers: it runs
-  # after the frameworks' autorun), then the helper.
+  # In the project: ruby -Ilib -Itest's load path, the reporter's at_exit (before anything the helper registers: it
+  # runs after the frameworks' autorun), then the helper.
   def self.boot
-    $LOAD_PATH.unshift(File.expand_path("test"))
+    $LOAD_PATH.unshift(File.expand_path("lib"), File.expand_path("test"))
     found = HELPERS.find { |path| File.file?(path) }
     return if found.nil?
 
@@ -60,7 +60,7 @@ module TestbotTests
       # Another instance may take over the files this job has not begun (testbot_test_reporter.rb's claims).
       ENV["TESTBOT_CLAIMS"] = job["claims"] if job["claims"]
       unless warm
-        exec("ruby", "-Itest", File.expand_path("testbot_test_reporter.rb", __dir__), json, *files, "--", *options)
+        exec("ruby", "-Ilib", "-Itest", File.expand_path("testbot_test_reporter.rb", __dir__), json, *files, "--", *options)
       end
       discard_inherited_connections
       TestbotReporter.job(json, files, options)

@@ -46,7 +46,7 @@ class TestUnitAdapterTest {
         assertThat(calc.path()).isEqualTo("test/calc_test.rb");
         assertThat(calc.failed()).extracting(FileResult.Failure::location).containsExactlyInAnyOrder("test/calc_test.rb:7", "test/calc_test.rb:10");
         FileResult.Failure fails = calc.failed().stream().filter(f -> f.location().endsWith(":7")).findFirst().orElseThrow();
-        assertThat(adapter.rerunCommand(fails)).isEqualTo("ruby -Itest test/calc_test.rb -n test_fails");
+        assertThat(adapter.rerunCommand(fails)).isEqualTo("ruby -Ilib -Itest test/calc_test.rb -n test_fails");
         assertThat(calc.cases()).extracting(FileResult.TestCase::status).containsExactlyInAnyOrder("passed", "failed", "error", "skipped", "skipped");
     }
 
@@ -97,6 +97,24 @@ class TestUnitAdapterTest {
         String output = new String(shell.getInputStream().readAllBytes());
         shell.waitFor();
         assertThat(output).contains("--seed 7").contains("4 runs, 2 assertions, 1 failures, 1 errors, 1 skips");
+    }
+
+    @Test
+    void testsThatRequireTheirLibraryByNameLoadItAsUnderRakeTest(@TempDir Path project) throws Exception {
+        // As kramdown's do: `rake test` (Rake's TestTask) puts lib on the load path, and the tests count on it.
+        Files.createDirectories(project.resolve("lib"));
+        Files.writeString(project.resolve("lib/shout.rb"), "module Shout; def self.call(s) = s.upcase; end\n");
+        Files.createDirectories(project.resolve("test"));
+        Files.writeString(project.resolve("test/shout_test.rb"), """
+                require "minitest/autorun"
+                require "shout"
+                class ShoutTest < Minitest::Test
+                  def test_shouts; assert_equal "HI", Shout.call("hi"); end
+                end
+                """);
+        Run run = run(project, List.of("test/shout_test.rb"), List.of());
+        assertThat(run.exit()).as(run.output()).isZero();
+        assertThat(adapter.totalsLine(Adapter.Totals.of(run.results().files(), 0))).isEqualTo("1 tests, 1 assertions, 0 failures, 0 errors, 0 skips");
     }
 
     @Test

@@ -43,8 +43,8 @@ class FrameworksIT extends Cluster {
         assertThat(result.exit()).as(result.all()).isEqualTo(1);
         // calc 5 + helper_free 1 (test-unit), small 4 + env 1 (minitest)
         assertThat(result.out()).contains("11 tests, 7 assertions, 2 failures, 2 errors, 3 skips")
-                .contains("ruby -Itest test/calc_test.rb -n test_fails # CalcTest#test_fails")
-                .contains("ruby -Itest test/small_test.rb -n test_err # SmallTest#test_err")
+                .contains("ruby -Ilib -Itest test/calc_test.rb -n test_fails # CalcTest#test_fails")
+                .contains("ruby -Ilib -Itest test/small_test.rb -n test_err # SmallTest#test_err")
                 .contains("2 job(s) on 2 runner(s)");
         Element report = suites(xml);
         assertThat(report.getAttribute("tests")).isEqualTo("11");
