@@ -31,7 +31,8 @@ parallel() { # record|use
       if [ "$1" = record ]; then how=(-o "--format progress --format ParallelTests::RSpec::RuntimeLogger --out $log")
       else how=(--group-by runtime --runtime-log "$log"); fi
       parallel_rspec -n "$instances" "${how[@]}" spec ;;
-    test) [ "$1" = record ] || parallel_test -n "$instances" "${parallel_test_args[@]}" ;;
+    # parallel_test runs ruby -Itest; rake test (and testbot) put lib ahead too, which some suites count on (kramdown).
+    test) [ "$1" = record ] || RUBYLIB="lib${RUBYLIB:+:$RUBYLIB}" parallel_test -n "$instances" "${parallel_test_args[@]}" ;;
     cucumber)
       if [ "$1" = record ]; then return 0; fi
       if [ "$name" = json_spec ]; then parallel_cucumber -n "$instances" -o "--tags ~@fail" features; else parallel_cucumber -n "$instances" features; fi ;;
