@@ -100,8 +100,6 @@ timed() { # expected-status dir command...
   if [ "$status" -ne "$expected" ]; then echo "unexpected exit status $status from: $*" >&2; tail -20 "$work/last.log" >&2; exit 1; fi
   awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'
 }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # One history database for every row (HOME is in $work), made by a build of another project first: a first build
 # is one with no history for its project, not the first testbot ever ran as this user (that also makes the database).

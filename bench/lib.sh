@@ -13,6 +13,12 @@ bench_setup() {
   unset TESTBOT_SERVER TESTBOT_TOKEN
 }
 
+# median: the median of the numbers on standard input (separated by spaces or lines), to two decimals.
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }'; }
+
+# ratio A B: A / B to two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
 # bench_server DATA_DIR: a fresh server on loopback; sets port and exports TESTBOT_TOKEN.
 bench_server() {
   env -u TESTBOT_TOKEN "$here/bin/testbot" server --port 0 --bind 127.0.0.1 --data-dir "$1" "${@:2}" > "$1.log" 2>&1 & pids+=($!)

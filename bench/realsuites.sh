@@ -45,7 +45,6 @@ timed() { # command...: its wall time in seconds; the exit status is the suite's
   (cd "$copy" && if [ -n "$runner_env" ]; then export "${runner_env?}"; fi && "$@") > "$work/last.log" 2>&1 || true
   awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'
 }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }'; }
 change_a_test() { # one test file of the copy changed, as between a developer's two runs
   local file; file=$(cd "$copy" && { find spec test features -name '*_spec.rb' -o -name '*_test.rb' -o -name 'test_*.rb' -o -name '*.feature' 2>/dev/null || true; } | sort | head -1)
   echo "# changed $(date +%s%N)" >> "$copy/$file"
@@ -85,7 +84,7 @@ for name in "${suites[@]}"; do
       local) label="testbot -n $instances, second build" ;; kept) label="testbot --keep-warm, ${PAUSE:-4} s later ($ahead ahead)" ;;
     esac
     m=$(echo "${times[$row]}" | median)
-    printf '%-12s %-44s %8s %14s\n' "$name" "${label:0:44}" "$m" "$(awk -v a="$m" -v b="$p" 'BEGIN { printf "%.2f", a / b }')"
+    printf '%-12s %-44s %8s %14s\n' "$name" "${label:0:44}" "$m" "$(ratio "$m" "$p")"
   done
   unset times
 done
