@@ -102,13 +102,9 @@ final class AttachedRuns implements AutoCloseable {
     void warmUp(String adapter) {
         Thread thread = new Thread(() -> {
             PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
-            String[] argv = {adapter, "--keep-warm", "--dry-run"};
             try {
-                if (Main.commandLine(argv).parseArgs(argv).subcommand().commandSpec().userObject() instanceof RequesterCommand command) {
-                    command.out = nowhere;
-                    command.err = nowhere;
-                    new Requester(command.config(), nowhere, nowhere).run();
-                }
+                Optional<RequesterCommand> run = runCommand(new String[]{adapter, "--keep-warm", "--dry-run"}, nowhere, nowhere);
+                if (run.isPresent()) new Requester(run.get().config(), nowhere, nowhere).run();
             } catch (Exception e) {
                 log.debug("warm-up: {}", e.toString());
             }
@@ -190,25 +186,18 @@ final class AttachedRuns implements AutoCloseable {
             if (equals > 0) environment.put(entry.substring(0, equals), entry.substring(equals + 1));
         }
         List<String> differing = KeptWarm.differingVariables(environment, System.getenv());
-        if (!differing.isEmpty()) return Attempt.handBack("its environment differs (" + String.join(", ", differing.subList(0, Math.min(5, differing.size()))) + ")");
+        if (!differing.isEmpty()) return Attempt.handBack("its environment differs (" + KeptWarm.someOf(differing) + ")");
 
-        String[] argv = args.toArray(String[]::new);
-        CommandLine cli = Main.commandLine(argv);
-        CommandLine.ParseResult parsed;
+        PrintStream out = new PrintStream(frames.stream('o'), true, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(frames.stream('e'), true, StandardCharsets.UTF_8);
+        Optional<RequesterCommand> run;
         try {
-            parsed = cli.parseArgs(argv);
+            run = runCommand(args.toArray(String[]::new), out, err);
         } catch (CommandLine.ParameterException e) {
             return Attempt.handBack("a usage error");
         }
-        CommandLine.ParseResult sub = parsed.subcommand();
-        if (sub == null || parsed.isUsageHelpRequested() || parsed.isVersionHelpRequested() || sub.isUsageHelpRequested() || sub.isVersionHelpRequested()
-                || !(sub.commandSpec().userObject() instanceof RequesterCommand command)) {
-            return Attempt.handBack("not a run");
-        }
-        PrintStream out = new PrintStream(frames.stream('o'), true, StandardCharsets.UTF_8);
-        PrintStream err = new PrintStream(frames.stream('e'), true, StandardCharsets.UTF_8);
-        command.out = out;
-        command.err = err;
+        if (run.isEmpty()) return Attempt.handBack("not a run");
+        RequesterCommand command = run.get();
         try {
             RequesterConfig config = command.config();
             return Requester.servedBy(serving, config, out, err).map(requester -> new Attempt(requester, args, null))
@@ -216,6 +205,22 @@ final class AttachedRuns implements AutoCloseable {
         } catch (Exception e) {
             return Attempt.handBack("its settings (" + e.getMessage() + ")");
         }
+    }
+
+    /**
+     * The run command these arguments name, printing to out and err; empty for help, a version, or a command that
+     * is not a run. Throws picocli's ParameterException on a usage error.
+     */
+    private static Optional<RequesterCommand> runCommand(String[] argv, PrintStream out, PrintStream err) {
+        CommandLine.ParseResult parsed = Main.commandLine(argv).parseArgs(argv);
+        CommandLine.ParseResult sub = parsed.subcommand();
+        if (sub == null || parsed.isUsageHelpRequested() || parsed.isVersionHelpRequested() || sub.isUsageHelpRequested() || sub.isVersionHelpRequested()
+                || !(sub.commandSpec().userObject() instanceof RequesterCommand command)) {
+            return Optional.empty();
+        }
+        command.out = out;
+        command.err = err;
+        return Optional.of(command);
     }
 
     /** Cancels the run's build when its client asks (Ctrl-C) or goes away, and answers it at once. */

@@ -72,6 +72,11 @@ public final class KeptWarm {
         return List.copyOf(differing);
     }
 
+    /** The first five names, and "..." for more: what a message about differing variables says. */
+    public static String someOf(List<String> names) {
+        return String.join(", ", names.subList(0, Math.min(5, names.size()))) + (names.size() > 5 ? ", ..." : "");
+    }
+
     /** The project's kept-warm directory: its state, log, and the server's and runner's files. */
     public static Path dir(Path cacheDir, Path root) {
         String key = Hashing.sha256(root.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
@@ -85,6 +90,11 @@ public final class KeptWarm {
             if (!VOLATILE.contains(name) && !name.startsWith("TESTBOT_")) digests.put(name, Hashing.sha256(value.getBytes(StandardCharsets.UTF_8)));
         });
         return digests;
+    }
+
+    /** The identity of a run with these settings from this process, in its environment ({@link #identity}). */
+    static String identityHere(Path root, int instances, boolean warm, List<String> ignores, Path jar) throws IOException {
+        return identity(root, instances, warm, ignores, variables(System.getenv()), jar);
     }
 
     /** What a kept-warm local mode must have been started with to take this run's builds. */
@@ -142,7 +152,7 @@ public final class KeptWarm {
             return;
         }
         Path dir = PrivateFiles.directory(dir(cacheDir, root));
-        String identity = identity(root, instances, warm, ignores, variables(System.getenv()), jar.get());
+        String identity = identityHere(root, instances, warm, ignores, jar.get());
         try (FileChannel channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = channel.lock()) {
             if (running(dir).isPresent() || starting(dir).isPresent()) return;
@@ -334,13 +344,8 @@ public final class KeptWarm {
     private static String difference(State state, int instances, Map<String, String> variables) {
         if (!Version.CURRENT.equals(state.version())) return "it is testbot " + state.version() + ", this is " + Version.CURRENT;
         if (state.instances() != instances) return "it runs " + state.instances() + " instance(s), this run asks for " + instances;
-        List<String> changed = new ArrayList<>();
-        for (String name : new java.util.TreeSet<>(union(state.variables().keySet(), variables.keySet()))) {
-            if (!java.util.Objects.equals(state.variables().get(name), variables.get(name))) changed.add(name);
-        }
-        if (!changed.isEmpty()) {
-            return "the environment differs (" + String.join(", ", changed.subList(0, Math.min(5, changed.size()))) + (changed.size() > 5 ? ", ..." : "") + ")";
-        }
+        List<String> changed = differingVariables(state.variables(), variables);
+        if (!changed.isEmpty()) return "the environment differs (" + someOf(changed) + ")";
         return "testbot's jar, the project's ignores or --[no-]warm changed";
     }
 

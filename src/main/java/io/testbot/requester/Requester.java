@@ -63,8 +63,7 @@ public final class Requester {
         Requester requester = new Requester(config, out, err, serving);
         java.util.Optional<Path> jar = io.testbot.protocol.Version.jar();
         if (jar.isEmpty()) return java.util.Optional.empty();
-        String identity = KeptWarm.identity(config.projectRoot().toAbsolutePath().normalize(), requester.localInstances(), config.warm(), config.ignores(),
-                KeptWarm.variables(System.getenv()), jar.get());
+        String identity = KeptWarm.identityHere(config.projectRoot().toAbsolutePath().normalize(), requester.localInstances(), config.warm(), config.ignores(), jar.get());
         return identity.equals(serving.identity()) ? java.util.Optional.of(requester) : java.util.Optional.empty();
     }
 
