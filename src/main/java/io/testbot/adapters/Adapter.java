@@ -197,8 +197,14 @@ public interface Adapter {
         return false;
     }
 
+    /** Whether {@link #split} runs the framework here to list the tests (rspec --dry-run), or cuts parts without. */
+    default boolean splitListsTests() {
+        return true;
+    }
+
     /**
-     * Splits files into parts that run apart, by running the framework here in the project (e.g. rspec --dry-run).
+     * Splits files into parts that run apart, by running the framework here in the project (e.g. rspec --dry-run),
+     * or by number when the framework can pick a part's tests itself (see {@link #splitListsTests}).
      *
      * @param pieces how many parts each file should become
      * @param tools  a directory of this user's where the adapter may keep helper files between runs

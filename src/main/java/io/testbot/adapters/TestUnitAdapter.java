@@ -9,8 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 /**
  * Test::Unit and minitest: a job's files load into one {@code ruby -Ilib -Itest} process, and a small reporter
@@ -92,10 +96,13 @@ public final class TestUnitAdapter implements RubyFramework {
         return Map.of("files", files, "options", options, "json", resultFile.toString());
     }
 
-    /** A test class runs only once its file is claimed (testbot_test_reporter.rb), with minitest as with Test::Unit. */
+    /**
+     * A test class runs only once its file is claimed (testbot_test_reporter.rb), with minitest as with Test::Unit.
+     * Whole files only: a job with a file's part is not shared.
+     */
     @Override
     public boolean sharesFiles(List<String> files) {
-        return true;
+        return files.stream().allMatch(f -> fileOf(f).equals(f));
     }
 
     @Override
@@ -103,8 +110,21 @@ public final class TestUnitAdapter implements RubyFramework {
         return claims == null ? workerJob(files, options, resultFile) : Resources.sharedJobLine(job(files, options, resultFile), claims, files);
     }
 
+    /** A part runs by hand as its whole file does; the line says which of the file's tests the job ran. */
     @Override
-    public String displayCommand(List<String> files, List<String> options) {
+    public String displayCommand(List<String> entries, List<String> options) {
+        LinkedHashSet<String> files = new LinkedHashSet<>();
+        List<String> parts = new ArrayList<>();
+        for (String entry : entries) {
+            files.add(fileOf(entry));
+            Matcher part = PART.matcher(entry);
+            if (part.matches()) parts.add(part.group(1) + ": part " + part.group(2) + " of " + part.group(3));
+        }
+        String command = wholeFilesCommand(List.copyOf(files), options);
+        return parts.isEmpty() ? command : command + "  # " + String.join(", ", parts) + " of its tests by class and name";
+    }
+
+    private static String wholeFilesCommand(List<String> files, List<String> options) {
         List<String> words = new ArrayList<>(List.of("ruby"));
         words.addAll(LOAD_PATH);
         words.add("-e");
@@ -125,7 +145,7 @@ public final class TestUnitAdapter implements RubyFramework {
         JsonNode root = Json.MAPPER.readTree(resultFile.toFile());
         if (root == null || !root.has("tests")) throw new IOException("the test reporter's results have no tests list");
         Map<String, Tally> byFile = new LinkedHashMap<>();
-        for (String file : files) byFile.put(file, new Tally());
+        for (String entry : files) byFile.putIfAbsent(fileOf(entry), new Tally());
         for (JsonNode test : root.path("tests")) {
             String file = test.path("file").asText("");
             Tally tally = byFile.computeIfAbsent(file.isEmpty() ? "(unknown file)" : file, f -> new Tally());
@@ -178,6 +198,44 @@ public final class TestUnitAdapter implements RubyFramework {
         words.addAll(LOAD_PATH);
         words.addAll(List.of(file, "-n", name));
         return ShellWords.join(words);
+    }
+
+    /** A job entry is a test file, or a part of one: "test/a_test.rb[2/4]" (testbot_test_reporter.rb's Parts). */
+    private static final Pattern PART = Pattern.compile("(.+)\\[([1-9][0-9]{0,3})/([1-9][0-9]{0,3})]", Pattern.DOTALL);
+    /** More parts than this no file needs; it keeps entries short. */
+    static final int MOST_PARTS = 1000;
+
+    @Override
+    public String fileOf(String entry) {
+        Matcher part = PART.matcher(entry);
+        if (part.matches() && Integer.parseInt(part.group(2)) <= Integer.parseInt(part.group(3))) return part.group(1);
+        if (entry.endsWith("]")) throw new IllegalArgumentException("not a test file or a part of one (file[I/K]): " + entry);
+        return entry;
+    }
+
+    @Override
+    public boolean canSplit() {
+        return true;
+    }
+
+    @Override
+    public boolean splitListsTests() {
+        return false;
+    }
+
+    /**
+     * Cuts each file into parts by number, "test/a_test.rb[1/3]" to "[3/3]", with no listing here: each part's job
+     * loads the file and runs its share of the tests (testbot_test_reporter.rb), so splitting costs no boot of the
+     * project on this machine. A file with fewer tests than parts gives parts that run none.
+     */
+    @Override
+    public Map<String, List<String>> split(Path root, Map<String, Integer> pieces, List<String> options, Path tools) {
+        Map<String, List<String>> parts = new LinkedHashMap<>();
+        pieces.forEach((file, wanted) -> {
+            int k = Math.min(wanted, MOST_PARTS);
+            if (k >= 2) parts.put(file, IntStream.rangeClosed(1, k).mapToObj(i -> file + "[" + i + "/" + k + "]").toList());
+        });
+        return parts;
     }
 
     private static final class Tally {

@@ -60,7 +60,7 @@ abstract class RequesterCommand implements Callable<Integer> {
     @Option(names = "--retry-failed", paramLabel = "N", description = "Re-run failing tests up to N times, on another runner where there is one; those that pass are reported as flaky (default: 0; rspec and cucumber).")
     int retryFailed;
 
-    @Option(names = "--split", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Split files that history shows to take longer than an instance's share of the build into groups of tests (default: on, for rspec and cucumber; --no-split runs every file whole).")
+    @Option(names = "--split", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Split files that history shows to take longer than an instance's share of the build into groups of tests (default: on, for rspec, cucumber, test and junit; --no-split runs every file whole).")
     boolean split;
 
     @Option(names = "--warm", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Local mode: run each instance's jobs in one framework process, booted once (default: on; --no-warm starts a process per job; runners decide with their own --no-warm).")

@@ -329,8 +329,8 @@ public final class Requester {
             long began = System.nanoTime();
             Map<String, List<String>> parts = adapter.split(root, pieces, options, config.cacheDir().resolve("tools"));
             if (parts.isEmpty()) return files;
-            err.printf("testbot: split %d slow file(s) into %d parts (%s listed their tests in %.2f s)%n", parts.size(),
-                    parts.values().stream().mapToInt(List::size).sum(), adapter.name(), (System.nanoTime() - began) / 1e9);
+            String listed = adapter.splitListsTests() ? String.format(" (%s listed their tests in %.2f s)", adapter.name(), (System.nanoTime() - began) / 1e9) : "";
+            err.printf("testbot: split %d slow file(s) into %d parts%s%n", parts.size(), parts.values().stream().mapToInt(List::size).sum(), listed);
             return SlowFiles.entries(files, parts);
         } catch (IOException | RuntimeException e) {
             err.println("testbot: running slow files whole: " + e.getMessage());

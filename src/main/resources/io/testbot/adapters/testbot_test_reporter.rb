@@ -8,6 +8,8 @@
 # test class runs only once this process has claimed the file it is defined in (a file created there, named by its
 # place in the job's list, which only one process can create); one claimed first by another is left out, and counted
 # there.
+# A job entry may be a part of a file, "test/a_test.rb[2/4]": the file loads whole and only the second of four runs of
+# its tests (see TestbotReporter::Parts) runs.
 # testbot_test_worker.rb requires it and runs each job the same way, in a fork of a process that loaded the helper.
 require "json"
 require_relative "testbot_claims"
@@ -22,11 +24,12 @@ module TestbotReporter
     attr_accessor :minitest_ran, :test_unit_ran
   end
 
-  # The job: where its results go, its test files, and the framework's own arguments (test-unit would take file
-  # names in ARGV for more tests to load, so they leave ARGV).
-  def self.job(out, files, framework_args)
+  # The job: where its results go, its entries (test files, or parts of them), and the framework's own arguments
+  # (test-unit would take file names in ARGV for more tests to load, so they leave ARGV).
+  def self.job(out, entries, framework_args)
     @out = out
-    @files = files
+    @files = entries.map { |entry| Parts.file_of(entry) }
+    Parts.job(entries)
     ARGV.replace(framework_args)
   end
 
@@ -55,6 +58,101 @@ module TestbotReporter
     names.filter_map { |m| klass.instance_method(m).source_location&.first }.map { |file| File.expand_path(file) }.uniq
   end
 
+  # A part of a test file: the file's tests (the test methods of the classes defined in it, each class counted as
+  # the first of the job's files that defines its methods) sorted by class and name, cut into K runs of about equal
+  # count, neighbours together; part I runs the Ith. Every part loads the same code, so the parts together run each
+  # test once. A test class the job's files do not define (a helper's, one that only inherits its tests, an
+  # anonymous one, whose name differs between processes) runs where the file would run whole or in part 1, once.
+  module Parts
+    ENTRY = %r{\A(.+)\[([1-9][0-9]*)/([1-9][0-9]*)\]\z}m.freeze
+
+    def self.file_of(entry)
+      (m = ENTRY.match(entry)) ? m[1] : entry
+    end
+
+    def self.job(entries)
+      @parts = {}
+      @owners = {}
+      @slices = {}
+      @job_files = entries.map { |entry| File.expand_path(file_of(entry)) }
+      whole_or_first = false
+      entries.each do |entry|
+        m = ENTRY.match(entry)
+        whole_or_first ||= m.nil? || m[2] == "1"
+        @parts[File.expand_path(m[1])] = [m[2].to_i, m[3].to_i] if m
+      end
+      @others_run_here = whole_or_first
+    end
+
+    def self.any?
+      !@parts.nil? && !@parts.empty?
+    end
+
+    def self.selected?(klass, name)
+      return true unless any?
+      file = owner(klass)
+      return @others_run_here if file.nil?
+      part = @parts[file]
+      part.nil? || slice(file, *part).include?("#{klass.name}##{name}")
+    end
+
+    # The job's file that defines the class's methods, or nil.
+    def self.owner(klass)
+      @owners.fetch(klass) do
+        @owners[klass] = klass.name.nil? ? nil : TestbotReporter.defined_in(klass).find { |file| @job_files.include?(file) }
+      end
+    end
+
+    def self.slice(file, index, count)
+      @slices[file] ||= begin
+        names = test_classes.select { |klass| owner(klass) == file }.flat_map { |klass| test_names(klass).map { |name| "#{klass.name}##{name}" } }
+        names = names.uniq.sort
+        names[((index - 1) * names.size / count)...(index * names.size / count)].to_h { |name| [name, true] }
+      end
+    end
+
+    def self.test_classes
+      classes = []
+      classes.concat(::Minitest::Runnable.runnables) if defined?(::Minitest::Runnable)
+      classes.concat(::Test::Unit::TestCase::DESCENDANTS) if defined?(::Test::Unit::TestCase::DESCENDANTS)
+      classes.uniq
+    end
+
+    # The names the framework runs: minitest's test_ methods; Test::Unit's own collection (its data-driven tests share
+    # their method's name, and go together).
+    def self.test_names(klass)
+      if defined?(::Test::Unit::TestCase) && klass < ::Test::Unit::TestCase
+        require "test/unit/test-suite-creator"
+        ::Test::Unit::TestSuiteCreator.new(klass).send(:collect_test_names)
+      elsif klass.respond_to?(:methods_matching)
+        klass.methods_matching(/^test_/)
+      else
+        []
+      end
+    end
+
+    # Minitest asks each class for its runnable methods; Test::Unit's collector whether to include each test.
+    module MinitestPart
+      def runnable_methods
+        super.select { |name| Parts.selected?(self, name) }
+      end
+    end
+
+    module TestUnitPart
+      def include?(test)
+        super && (!test.is_a?(::Test::Unit::TestCase) || Parts.selected?(test.class, test.method_name))
+      end
+    end
+
+    def self.hook
+      ::Minitest::Test.singleton_class.prepend(MinitestPart) if defined?(::Minitest::Test)
+      return unless defined?(::Test::Unit::AutoRunner)
+
+      require "test/unit/collector"
+      ::Test::Unit::Collector.prepend(TestUnitPart)
+    end
+  end
+
   # Minitest runs each class with Runnable.run; Test::Unit each class's suite with TestSuite#run.
   module MinitestClaims
     def run(reporter, options = {})
@@ -81,6 +179,7 @@ module TestbotReporter
     end
     hook_minitest
     hook_test_unit
+    Parts.hook if Parts.any?
     if ENV["TESTBOT_CLAIMS"]
       ::Minitest::Runnable.singleton_class.prepend(MinitestClaims) if defined?(::Minitest::Runnable)
       ::Test::Unit::TestSuite.prepend(TestUnitClaims) if defined?(::Test::Unit::TestSuite)

@@ -5,8 +5,8 @@
 #   ruby testbot_test_worker.rb                       (TESTBOT_WORKER_MARKER in the environment)
 #
 # Served by testbot_worker.rb (beside this file: the job loop, spares and the zygote). Each job is a line
-# {"files": [test files], "options": [the framework's options], "json": results file, "claims": directory or
-# absent}, run as
+# {"files": [test files, or parts of them], "options": [the framework's options], "json": results file, "claims":
+# directory or absent}, run as
 # `ruby -Ilib -Itest testbot_test_reporter.rb RESULTS.json FILES -- OPTIONS` would run it (see that file).
 #
 # A fork starts from the helper and nothing else: no job sees what another job loaded or changed, and each job's
@@ -54,7 +54,7 @@ module TestbotTests
     files = job.fetch("files")
     options = job.fetch("options", [])
     json = job.fetch("json")
-    warm = !helper.nil? && files.all? { |file| TestbotWorker.requires_helper?(file, helper) }
+    warm = !helper.nil? && files.all? { |entry| TestbotWorker.requires_helper?(TestbotReporter::Parts.file_of(entry), helper) }
     pid = fork do
       $stdin.reopen(File::NULL) # the worker's jobs are not the tests' input
       # Another instance may take over the files this job has not begun (testbot_test_reporter.rb's claims).

@@ -6,7 +6,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -115,6 +117,92 @@ class TestUnitAdapterTest {
         Run run = run(project, List.of("test/shout_test.rb"), List.of());
         assertThat(run.exit()).as(run.output()).isZero();
         assertThat(adapter.totalsLine(Adapter.Totals.of(run.results().files(), 0))).isEqualTo("1 tests, 1 assertions, 0 failures, 0 errors, 0 skips");
+    }
+
+    /** Each part's tests as "Class#name", in one list over all parts (a test run twice is there twice). */
+    List<String> partsRun(Path project, String file, int k) throws Exception {
+        Map<String, List<String>> parts = adapter.split(project, Map.of(file, k), List.of(), project);
+        assertThat(parts.get(file)).hasSize(k);
+        List<String> ran = new ArrayList<>();
+        for (String part : parts.get(file)) {
+            Run run = run(project, List.of(part), List.of());
+            assertThat(run.results().files()).as(run.output()).extracting(FileResult::path).contains(file).noneMatch(path -> path.contains("["));
+            run.results().files().forEach(f -> f.cases().forEach(c -> ran.add(c.classname() + "#" + c.name())));
+        }
+        return ran;
+    }
+
+    List<String> wholeRun(Path project, String file) throws Exception {
+        List<String> ran = new ArrayList<>();
+        run(project, List.of(file), List.of()).results().files().forEach(f -> f.cases().forEach(c -> ran.add(c.classname() + "#" + c.name())));
+        return ran;
+    }
+
+    @Test
+    void aMinitestFileSplitIntoPartsRunsEachOfItsTestsOnceOverTheParts(@TempDir Path project) throws Exception {
+        // Two classes of the file's own, a spec, and a class of a helper's, which runs wherever the file is loaded.
+        SampleTests.write(project, "test/helper_tests.rb", """
+                require "minitest/autorun"
+                class HelperTest < Minitest::Test
+                  def test_from_the_helper; assert true; end
+                end
+                """);
+        SampleTests.write(project, "test/big_test.rb", """
+                require_relative "helper_tests"
+                class BigTest < Minitest::Test
+                  7.times { |i| define_method("test_#{i}") { assert true } }
+                end
+                class OtherTest < Minitest::Test
+                  def test_a; assert true; end
+                  def test_b; assert_equal 1, 2; end
+                end
+                describe "a spec" do
+                  it("holds") { _(1).must_equal 1 }
+                end
+                """);
+        List<String> whole = wholeRun(project, "test/big_test.rb");
+        assertThat(whole).hasSize(11);
+
+        assertThat(partsRun(project, "test/big_test.rb", 3)).containsExactlyInAnyOrderElementsOf(whole);
+    }
+
+    @Test
+    void aTestUnitFileSplitIntoPartsRunsEachOfItsTestsOnceWithDataDrivenTestsTogether(@TempDir Path project) throws Exception {
+        SampleTests.write(project, "test/big_test.rb", """
+                require "test/unit"
+                class BigTest < Test::Unit::TestCase
+                  5.times { |i| define_method("test_#{i}") { assert true } }
+                  test "by description" do
+                    assert true
+                  end
+                  data("one" => 1, "two" => 2, "three" => 3)
+                  def test_data(n)
+                    assert n > 0
+                  end
+                end
+                class OtherTest < Test::Unit::TestCase
+                  def test_fails; assert_equal 1, 2; end
+                end
+                """);
+        List<String> whole = wholeRun(project, "test/big_test.rb");
+        assertThat(whole).hasSize(10);
+
+        assertThat(partsRun(project, "test/big_test.rb", 4)).containsExactlyInAnyOrderElementsOf(whole);
+        // More parts than tests: some run nothing, and every test still runs once.
+        assertThat(partsRun(project, "test/big_test.rb", 9)).containsExactlyInAnyOrderElementsOf(whole);
+    }
+
+    @Test
+    void aPartNamesItsFileAndIsNeitherSharedNorMistakenForAnotherForm() {
+        assertThat(adapter.fileOf("test/a_test.rb[2/4]")).isEqualTo("test/a_test.rb");
+        assertThat(adapter.fileOf("test/a_test.rb")).isEqualTo("test/a_test.rb");
+        for (String bad : List.of("test/a_test.rb[5/4]", "test/a_test.rb[0/4]", "test/a_test.rb[x]")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> adapter.fileOf(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThat(adapter.sharesFiles(List.of("test/a_test.rb", "test/b_test.rb"))).isTrue();
+        assertThat(adapter.sharesFiles(List.of("test/a_test.rb", "test/b_test.rb[1/2]"))).isFalse();
+        assertThat(adapter.displayCommand(List.of("test/b_test.rb[1/2]"), List.of()))
+                .isEqualTo("ruby -Ilib -Itest -e 'ARGV.each { |f| require File.expand_path(f) }' test/b_test.rb  # test/b_test.rb: part 1 of 2 of its tests by class and name");
     }
 
     @Test

@@ -54,6 +54,35 @@ class FrameworksIT extends Cluster {
     }
 
     @Test
+    void aSlowMinitestFileIsSplitByTestAcrossInstancesAndEachTestRunsOnce() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("app"));
+        minitestWithHelper(project, dir.resolve("boots.txt"));
+        SampleProjects.write(project, "test/big_test.rb", """
+                require "test_helper"
+                class BigTest < Minitest::Test
+                  10.times { |i| define_method("test_#{i}") { assert_equal 42, Calc.answer } }
+                  def test_fails; assert_equal 41, Calc.answer; end
+                end
+                """);
+        Files.createDirectories(dir.resolve("server-data"));
+        try (io.testbot.store.SqliteStore store = new io.testbot.store.SqliteStore(dir.resolve("server-data/testbot.sqlite"))) {
+            store.recordRuntimes(io.testbot.requester.Requester.projectKey(project), "test", Map.of("test/big_test.rb", 100.0,
+                    "test/t1_test.rb", 1.0, "test/t2_test.rb", 1.0, "test/t3_test.rb", 1.0, "test/t4_test.rb", 1.0), java.time.Instant.now());
+        }
+        startServer();
+        startRunner("r1", 2);
+
+        Result result = requestRemoteWith("test", project);
+
+        assertThat(result.exit()).as(result.all()).isEqualTo(1);
+        assertThat(result.err()).contains("split 1 slow file(s) into 4 parts");
+        assertThat(result.out()).contains("test/big_test.rb: part 4 of 4 of its tests")
+                .contains("15 tests, 15 assertions, 1 failures, 0 errors, 0 skips")
+                .contains("ruby -Ilib -Itest test/big_test.rb -n test_fails # BigTest#test_fails")
+                .doesNotContain("have no result").doesNotContain("more than one result");
+    }
+
+    @Test
     void aJobThatHangsItsTestWorkerIsStoppedAndTheNextJobsRunInAFreshOne() throws Exception {
         Path project = Files.createDirectories(dir.resolve("app"));
         SampleProjects.write(project, "test/test_helper.rb", "require \"minitest/autorun\"\n");
