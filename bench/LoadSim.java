@@ -36,6 +36,7 @@ public class LoadSim {
         int runners = 100;
         int seconds = 20;
         long jobMillis = 0;
+        int warmup = 3;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--server" -> server = args[++i];
@@ -43,6 +44,7 @@ public class LoadSim {
                 case "--runners" -> runners = Integer.parseInt(args[++i]);
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--job-millis" -> jobMillis = Long.parseLong(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -124,8 +126,8 @@ public class LoadSim {
             }));
         }
         registered.await();
-        System.out.println("registered " + runners + " runner(s); warming up for 3 s");
-        Thread.sleep(3_000); // not a test: the benchmark's window opens once the farm is up
+        System.out.println("registered " + runners + " runner(s); warming up for " + warmup + " s");
+        Thread.sleep(warmup * 1_000L); // not a test: the benchmark's window opens once the farm is up (and the server's JIT)
         long started = System.nanoTime();
         measuring.set(true);
         Thread.sleep(seconds * 1_000L);
