@@ -72,6 +72,10 @@ final class ServerCommand implements Callable<Integer> {
             + "servers that share a PostgreSQL store share this directory too (a network file system).")
     Path blobDir;
 
+    @Option(names = "--advertise", paramLabel = "URL", description = "With a shared PostgreSQL store: the address other servers reach this one at "
+            + "while it dispatches (they forward the API's requests to it while they stand by); default: http(s)://HOSTNAME:PORT.")
+    String advertise;
+
     @Option(names = "--tls-cert", paramLabel = "FILE", description = "Serve HTTPS with this certificate (chain), a PEM file; with --tls-key.")
     Path tlsCert;
 
@@ -104,7 +108,8 @@ final class ServerCommand implements Callable<Integer> {
         TestbotServer server;
         try {
             server = TestbotServer.start(new ServerConfig(bind, port, data, effectiveToken, ServerConfig.Limits.of(maxBlobBytes, maxRequestBytes, maxBuildBytes),
-                    new ServerConfig.Retention(keepBuildDays, keepBlobsOfBuilds), true, tls, storeUrl(store), blobDir == null ? null : blobDir.toAbsolutePath()));
+                    new ServerConfig.Retention(keepBuildDays, keepBlobsOfBuilds), true, tls, storeUrl(store), blobDir == null ? null : blobDir.toAbsolutePath(),
+                    advertise));
         } catch (io.javalin.community.ssl.SslConfigException e) {
             System.err.println("testbot server: cannot use " + tlsCert + " and " + tlsKey + ": " + e.getMessage());
             return 2;

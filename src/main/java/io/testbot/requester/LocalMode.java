@@ -56,7 +56,7 @@ public final class LocalMode implements AutoCloseable {
         Path runnerDir = dataDir.resolve("runner");
         Spares spares = new Spares(runnerDir, instances, warm ? "rspec" : null, false, PassedVariables.everything());
         return assemble(spares, () -> TestbotServer.start(new ServerConfig("127.0.0.1", 0, dataDir.resolve("server"), token, ServerConfig.Limits.defaults(),
-                        ServerConfig.Retention.none(), false, null, io.testbot.store.Stores.defaultUrl(dataDir(cacheDir)), null)),
+                        ServerConfig.Retention.none(), false, null, io.testbot.store.Stores.defaultUrl(dataDir(cacheDir)), null, null)),
                 runnerConfig(projectRoot, instances, runnerDir, warm, true, ignores), expected);
     }
 

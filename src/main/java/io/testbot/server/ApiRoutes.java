@@ -47,15 +47,15 @@ final class ApiRoutes {
     }
 
     /**
-     * @param standingBy whether another server that shares the store dispatches its jobs: then every request is 503
+     * @param standingBy whether another server that shares the store dispatches its jobs: then the requests go on to
+     *                   that one (see {@link StandbyForwarding}), but for the blobs', served here
      * @param extra      the routes of the other rooms (blobs, the status page, metrics), added after authentication
      */
-    void install(Javalin app, BooleanSupplier standingBy, Authentication authentication, java.util.function.Consumer<Javalin> extra) {
+    void install(Javalin app, BooleanSupplier standingBy, StandbyForwarding forwarding, Authentication authentication,
+                 java.util.function.Consumer<Javalin> extra) {
         app.before(ctx -> {
-            if (!standingBy.getAsBoolean()) return;
-            // A load balancer's health check sees it too: send the requests to the server that dispatches.
-            ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(new ErrorReply("this server stands by for another that shares its store; "
-                    + "ask that one (runners and requesters given both move on by themselves)"));
+            if (!standingBy.getAsBoolean() || StandbyForwarding.servedHere(ctx)) return;
+            forwarding.forward(ctx);
             ctx.skipRemainingHandlers();
         });
         app.before(authentication::authenticate);

@@ -13,16 +13,33 @@ import java.nio.file.Path;
  * @param store     where the records are kept, as {@link io.testbot.store.Stores#open} takes it; null: the data dir's
  *                  SQLite file
  * @param blobDir   where uploaded files are kept; null: the data dir's blobs (servers sharing a store share this too)
+ * @param advertise the base URL other servers that share the store reach this one at, while it dispatches; null:
+ *                  its scheme, host name (or bind address) and port
  */
 public record ServerConfig(String bind, int port, Path dataDir, String token, Limits limits, Retention retention, boolean recover, Tls tls,
-                           String store, Path blobDir) {
+                           String store, Path blobDir, String advertise) {
 
     public ServerConfig(String bind, int port, Path dataDir, String token, Limits limits, Retention retention, boolean recover) {
-        this(bind, port, dataDir, token, limits, retention, recover, null, null, null);
+        this(bind, port, dataDir, token, limits, retention, recover, null, null, null, null);
     }
 
     public ServerConfig(String bind, int port, Path dataDir, String token, Limits limits, Retention retention, boolean recover, Tls tls) {
-        this(bind, port, dataDir, token, limits, retention, recover, tls, null, null);
+        this(bind, port, dataDir, token, limits, retention, recover, tls, null, null, null);
+    }
+
+    /** The base URL to announce, once the server listens on actualPort. */
+    public String advertisedAddress(int actualPort) {
+        if (advertise != null) return advertise.replaceAll("/+$", "");
+        String host = bind;
+        if (bind.equals("0.0.0.0") || bind.equals("::")) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getCanonicalHostName();
+            } catch (java.io.IOException e) {
+                host = "localhost";
+            }
+        }
+        if (host.contains(":") && !host.startsWith("[")) host = "[" + host + "]";
+        return (tls != null ? "https" : "http") + "://" + host + ":" + actualPort;
     }
 
     /** Where uploaded files are kept. */
@@ -83,6 +100,6 @@ public record ServerConfig(String bind, int port, Path dataDir, String token, Li
     }
 
     public ServerConfig withToken(String newToken) {
-        return new ServerConfig(bind, port, dataDir, newToken, limits, retention, recover, tls, store, blobDir);
+        return new ServerConfig(bind, port, dataDir, newToken, limits, retention, recover, tls, store, blobDir, advertise);
     }
 }

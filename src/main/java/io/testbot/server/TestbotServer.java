@@ -56,7 +56,8 @@ public final class TestbotServer implements AutoCloseable {
 
     /**
      * The store as it opens, and whether this server stands by: another server that shares the store (PostgreSQL)
-     * dispatches its jobs, and this one answers 503 until that one stops and this one takes over.
+     * dispatches its jobs, and this one passes the API's requests on to that one (StandbyForwarding) until it
+     * stops and this one takes over.
      */
     private static final class Opening {
         final java.util.concurrent.CompletableFuture<Store> store = new java.util.concurrent.CompletableFuture<>();
@@ -100,7 +101,8 @@ public final class TestbotServer implements AutoCloseable {
         this.statusPage = http ? new StatusPage(token -> config.token() == null ? Access.ANYONE : authentication.principal(token), statusFeed, config.tls() != null,
                 config.token() == null) : null;
         if (http) {
-            new ApiRoutes(operations, this::store, recentManifests, config.limits().maxRequestBytes()).install(app, () -> opening.standingBy, authentication, routes -> {
+            StandbyForwarding forwarding = new StandbyForwarding(() -> store().dispatcherAddress(), this::advertisedAddress, config.limits().maxRequestBytes());
+            new ApiRoutes(operations, this::store, recentManifests, config.limits().maxRequestBytes()).install(app, () -> opening.standingBy, forwarding, authentication, routes -> {
                 metrics.watch(this::scheduler);
                 routes.get(Api.METRICS, ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
                 statusPage.routes(routes);
@@ -144,7 +146,26 @@ public final class TestbotServer implements AutoCloseable {
             throw e;
         }
         server.core.thenRun(server::expireLeases);
+        server.core.thenRun(server::announce);
         return server;
+    }
+
+    private volatile String advertised;
+
+    /** Where the servers that share the store reach this one (worked out once: it may ask the name service). */
+    private String advertisedAddress() {
+        if (advertised == null) advertised = config.advertisedAddress(port());
+        return advertised;
+    }
+
+    /** Tells the servers that share the store where this one, which dispatches now, answers (for their forwarding). */
+    private void announce() {
+        String address = advertisedAddress();
+        try {
+            store().announceDispatcher(address);
+        } catch (RuntimeException e) {
+            log.warn("could not record this server's address {} in the store: standing-by servers will answer 503: {}", address, e.toString());
+        }
     }
 
     /**
@@ -178,7 +199,7 @@ public final class TestbotServer implements AutoCloseable {
             try {
                 if (!store.claimDispatch()) {
                     opening.standingBy = true;
-                    log.info("another server dispatches the jobs of {}: this one stands by to take over (503 until then)", Stores.redacted(config.storeUrl()));
+                    log.info("another server dispatches the jobs of {}: this one stands by to take over, and passes the API's requests on to it until then", Stores.redacted(config.storeUrl()));
                     while (!opening.closing && !store.claimDispatch()) Thread.sleep(1_000);
                     if (opening.closing) {
                         core.cancel(false);
@@ -201,7 +222,7 @@ public final class TestbotServer implements AutoCloseable {
 
     /**
      * What to do when this server no longer holds its store's dispatch claim (its database session ended while it
-     * lives: another server may have taken over). It stops answering at once (503); testbot server then exits, so
+     * lives: another server may have taken over). It stops dispatching at once (it answers as a standby); testbot server then exits, so
      * that two servers never hand out one store's jobs, and its service manager starts it again, as a standby.
      */
     public void onLostDispatch(Runnable action) {

@@ -101,7 +101,7 @@ abstract class JdbcStore implements Store, Store.Rehearsal {
     }
 
     /** Runs an INSERT, UPDATE or DELETE; returns how many rows it changed. */
-    private static int update(Connection c, String sql, Object... args) throws SQLException {
+    static int update(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement statement = prepare(c, sql, args)) {
             return statement.executeUpdate();
         }

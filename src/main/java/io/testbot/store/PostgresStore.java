@@ -119,6 +119,18 @@ public final class PostgresStore extends JdbcStore {
     }
 
     @Override
+    public void announceDispatcher(String address) {
+        withConnection(c -> update(c, """
+                INSERT INTO dispatcher (id, address, since) VALUES (1, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET address = excluded.address, since = excluded.since""", address, System.currentTimeMillis()));
+    }
+
+    @Override
+    public String dispatcherAddress() {
+        return reading(c -> one(c, "SELECT address FROM dispatcher WHERE id = 1", rs -> rs.getString(1)));
+    }
+
+    @Override
     public synchronized boolean holdsDispatch() {
         try {
             return dispatching != null && dispatching.isValid(5);

@@ -171,6 +171,14 @@ public interface Store extends AutoCloseable {
         return true;
     }
 
+    /** Records where the server that holds the dispatch claim answers (its base URL), for the others to send it requests. */
+    default void announceDispatcher(String address) {}
+
+    /** The base URL the server that dispatches announced, or null (none, or a store only this process uses). */
+    default String dispatcherAddress() {
+        return null;
+    }
+
     @Override
     void close();
 }

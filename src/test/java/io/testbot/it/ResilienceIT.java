@@ -148,6 +148,53 @@ class ResilienceIT extends Cluster {
     }
 
     /**
+     * Two servers on one PostgreSQL store; runner and requester know only the one that stands by. It passes their
+     * requests on to the one that dispatches (served there, blobs aside, which it keeps in the shared directory), and
+     * the build passes; once the dispatching one is killed, the standby takes over and the next build runs on it.
+     */
+    @Test
+    void aStandbyPassesRequestsOnToTheServerThatDispatches() throws Exception {
+        try (Postgres database = new Postgres()) {
+            String[] options = {"--store", database.url(), "--blob-dir", dir.resolve("shared-blobs").toString()};
+            Proc first = startServer(options);
+            String firstUrl = url();
+            Proc second = startServer(options);
+            String standby = url();
+            second.await(Pattern.compile("stands by to take over"), START);
+            Awaitility.await().atMost(START).until(() -> httpStatus(standby + "/health") == 200);
+            Proc runner = start("r1", dir, Map.of("TESTBOT_TOKEN", token), "runner", "--connect", standby, "--instances", "2",
+                    "--work-dir", dir.resolve("r1").toString(), "--hostname", "r1");
+            runner.await(Pattern.compile("registered with"), START);
+
+            Proc requester = start("requester", project(2), Map.of("TESTBOT_TOKEN", token), "rspec", "--connect", standby, "--files-per-job", "1");
+            Files.writeString(release, "go");
+            assertThat(requester.awaitExit(BUILD)).as(requester.describe() + "\n" + first.describe() + "\n" + second.describe()).isZero();
+            assertEveryFileOnce(requester, 3);
+            assertThat(first.err() + first.out()).as("the first server planned the build").containsPattern("build 1 of \\S+ \\(rspec\\)");
+            assertThat(httpStatus(firstUrl + "/health")).isEqualTo(200);
+
+            first.process.destroyForcibly();
+            first.awaitExit(START);
+            second.await(Pattern.compile("this one dispatches now"), START);
+            Proc again = start("requester-again", project(2), Map.of("TESTBOT_TOKEN", token), "rspec", "--connect", standby, "--files-per-job", "1");
+            assertThat(again.awaitExit(BUILD)).as(again.describe() + "\n" + second.describe()).isZero();
+            assertEveryFileOnce(again, 3);
+            stopEverything(); // the servers let go of the database before it is dropped
+        }
+    }
+
+    private static int httpStatus(String url) throws IOException {
+        var connection = (java.net.HttpURLConnection) java.net.URI.create(url).toURL().openConnection();
+        try {
+            return connection.getResponseCode();
+        } catch (IOException refused) {
+            return -1;
+        } finally {
+            connection.disconnect();
+        }
+    }
+
+    /**
      * The server that dispatches loses its database session (the database dropped it) while it lives: it stops
      * (exit 1, for its service manager to start it again as a standby) rather than hand out jobs beside the server
      * that takes over; the build finishes through that one.

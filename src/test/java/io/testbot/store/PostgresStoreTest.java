@@ -82,6 +82,16 @@ class PostgresStoreTest extends StoreContractTest {
     }
 
     @Test
+    void theDispatchingServersAddressIsTheLastAnnouncedAndSharedWithEveryServerOfTheStore() {
+        assertThat(store.dispatcherAddress()).isNull();
+        store.announceDispatcher("http://a.internal:7331");
+        store.announceDispatcher("http://b.internal:7331"); // the one that took over
+        try (Store other = open()) {
+            assertThat(other.dispatcherAddress()).isEqualTo("http://b.internal:7331");
+        }
+    }
+
+    @Test
     void eachTestHasADatabaseOfItsOwn() {
         assertThat(store.recentBuilds(10)).isEmpty();
     }
