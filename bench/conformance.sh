@@ -10,7 +10,7 @@
 # counted; CI does not (it needs the corpus checked out, see docs/conformance.md).
 #
 # Usage: [CORPUS=/work/corpus] [INSTANCES=2] bench/conformance.sh [SUITE ...]
-#   SUITE: tty-prompt money mail tty-command pastel dry-logic liquid csv rake kramdown json_spec asciidoctor jsoup commons-lang
+#   SUITE: tty-prompt money mail tty-command pastel dry-logic liquid csv rake kramdown rack rspec-expectations treetop json_spec asciidoctor jsoup commons-lang
 #   (default: all but commons-lang, whose Maven run alone takes about four minutes here)
 # Where testbot's failures differ, each file that failed is run alone with the framework: one that fails there the
 # same way (it depends on files run before it), or that the corpus shows to fail now and then alone too, is the
@@ -23,7 +23,7 @@ instances="${INSTANCES:-2}"
 [ -f "$here/target/testbot.jar" ] || (cd "$here" && mvn -B -q -Dstyle.color=never -DskipTests package)
 [ -d "$corpus" ] || { echo "conformance: no corpus at $corpus (see docs/conformance.md)" >&2; exit 2; }
 if [ $# -gt 0 ]; then suites=("$@"); else
-  suites=(tty-prompt money mail tty-command pastel dry-logic liquid csv rake kramdown json_spec asciidoctor jsoup)
+  suites=(tty-prompt money mail tty-command pastel dry-logic liquid csv rake kramdown rack rspec-expectations treetop json_spec asciidoctor jsoup)
 fi
 
 . "$here/bench/corpus.sh" # suite NAME: how to run it
@@ -131,9 +131,11 @@ start_farm() {
   port=$(grep -ohE "listening on http://[0-9.]+:[0-9]+" "$port_file" "$work/server.err" | head -1 | sed 's/.*://')
   token=$(cat "$work/server/token")
   for r in 1 2; do
-    mkdir -p "$work/runner$r"
-    chown "$runner_user" "$work/runner$r"
-    env -i PATH="$PATH" HOME="$work/runner$r" LANG=C.UTF-8 TESTBOT_TOKEN="$token" ${runner_env:+$runner_env} \
+    # A temporary directory of its own, as a runner machine has: specs that write fixed names in Dir.tmpdir (rack,
+    # treetop) find the files the framework alone left there as root, which this user cannot write.
+    mkdir -p "$work/runner$r/tmp"
+    chown "$runner_user" "$work/runner$r" "$work/runner$r/tmp"
+    env -i PATH="$PATH" HOME="$work/runner$r" TMPDIR="$work/runner$r/tmp" LANG=C.UTF-8 TESTBOT_TOKEN="$token" ${runner_env:+$runner_env} \
       setpriv --reuid="$runner_user" --regid="$runner_user" --clear-groups \
       java -jar "$work/testbot.jar" runner --connect "127.0.0.1:$port" --instances $((instances / 2 > 0 ? instances / 2 : 1)) \
       --work-dir "$work/runner$r/work" --hostname "runner$r" ${runner_env:+--pass-env "${runner_env%%=*}"} > "$work/runner$r.log" 2>&1 &
