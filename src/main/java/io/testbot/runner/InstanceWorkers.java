@@ -48,6 +48,8 @@ final class InstanceWorkers {
     private volatile boolean closed;
     /** Boots ahead one at a time, each once the one before is ready: a core at most, as spares do. */
     private final java.util.concurrent.ThreadPoolExecutor booter = Spares.oneAtATime("preboot");
+    /** Starts the workers of jobs: a thread that outlives them, as the instances' threads may not (see {@link Spares#onThread}). */
+    private final java.util.concurrent.ThreadPoolExecutor starter = Spares.oneAtATime("worker-starter");
 
     /**
      * @param inPlace the directory in-place builds run in, for booting ahead there (the kept-warm local server); null
@@ -104,7 +106,7 @@ final class InstanceWorkers {
         ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(Bundling.command(job.environment(), command)))
                 .directory(root.toFile()).redirectErrorStream(true);
         JobEnvironment.apply(builder, passed, variables);
-        worker = WarmWorker.start(builder, adapter.name(), job.buildId(), root);
+        worker = Spares.onThread(starter, () -> WarmWorker.start(builder, adapter.name(), job.buildId(), root));
         install(instance, worker);
         return worker;
     }
@@ -276,13 +278,31 @@ final class InstanceWorkers {
     }
 
     private List<CompletableFuture<Process>> retireIdle(Predicate<WarmWorker> which, java.util.function.IntPredicate ofInstance) {
-        List<CompletableFuture<Process>> ending = new ArrayList<>();
         synchronized (retiring) {
+            List<WarmWorker> ending = new ArrayList<>();
             workers.forEach((instance, worker) -> {
-                if (ofInstance.test(instance) && which.test(worker) && worker.claim() && workers.remove(instance, worker)) ending.add(retire(worker));
+                if (ofInstance.test(instance) && which.test(worker) && worker.claim() && workers.remove(instance, worker)) ending.add(worker);
             });
+            return retireInTurn(ending);
         }
-        return ending;
+    }
+
+    /**
+     * Lets these workers, out of workers, end: one of them after all the others and after those ending already. What
+     * their at_exit hooks merge across instances (SimpleCov stores each instance's coverage, then reports all it finds
+     * stored) is whole when that last one merges, as when parallel_tests' last process waits for the others. Hold the
+     * lock on retiring.
+     */
+    private List<CompletableFuture<Process>> retireInTurn(List<WarmWorker> ending) {
+        List<CompletableFuture<Process>> gone = new ArrayList<>();
+        if (ending.isEmpty()) return gone;
+        List<CompletableFuture<Process>> before = new ArrayList<>(retiring);
+        for (WarmWorker worker : ending.subList(0, ending.size() - 1)) gone.add(retire(worker));
+        before.addAll(gone);
+        WarmWorker last = ending.get(ending.size() - 1);
+        gone.add(tracked(CompletableFuture.allOf(before.toArray(CompletableFuture[]::new)).handle((ended, failed) -> null)
+                .thenCompose(nothing -> last.retire())));
+        return gone;
     }
 
     /** The instance has a job in hand (from taking it to reporting it, and a next job that came with the report). */
@@ -297,7 +317,11 @@ final class InstanceWorkers {
 
     /** Lets a worker just taken out of workers end, counted among those close() waits for (hold the lock on retiring). */
     private CompletableFuture<Process> retire(WarmWorker worker) {
-        CompletableFuture<Process> gone = worker.retire();
+        return tracked(worker.retire());
+    }
+
+    /** A worker's end, counted among those close() waits for until it is over (hold the lock on retiring). */
+    private CompletableFuture<Process> tracked(CompletableFuture<Process> gone) {
         retiring.add(gone);
         gone.whenComplete((process, error) -> retiring.remove(gone));
         return gone;
@@ -305,7 +329,8 @@ final class InstanceWorkers {
 
     /**
      * Lets every worker and spare end as processes normally do (their at_exit hooks, coverage reports, still run);
-     * the futures complete when they are gone. Running jobs' processes are the caller's to kill first.
+     * the futures complete when they are gone. Running jobs' processes are the caller's to kill first. The workers
+     * end in turn, as a build's do (see {@link #retireInTurn}).
      */
     List<CompletableFuture<Process>> close() {
         List<CompletableFuture<Process>> ending;
@@ -313,9 +338,12 @@ final class InstanceWorkers {
         booter.shutdownNow();
         synchronized (retiring) {
             ending = new ArrayList<>(retiring);
-            workers.values().forEach(worker -> ending.add(worker.retire()));
+            List<WarmWorker> live = new ArrayList<>(workers.values());
+            workers.clear();
+            ending.addAll(retireInTurn(live));
         }
         ending.addAll(spares.close());
+        CompletableFuture.allOf(ending.toArray(CompletableFuture[]::new)).whenComplete((gone, error) -> starter.shutdownNow());
         return ending;
     }
 }

@@ -55,6 +55,28 @@ public final class Spares {
     private final java.time.Duration zygoteGrace;
     private final PassedVariables passed;
     private final java.util.concurrent.ThreadPoolExecutor booter = oneAtATime("spare-booter");
+    /** Starts the stubs of spares forked for a job at once: a thread that outlives them (see {@link #onThread}). */
+    private final java.util.concurrent.ThreadPoolExecutor forker = oneAtATime("spare-forker");
+
+    /**
+     * Runs work that starts a process on the executor's thread, and waits for it. A worker's process dies with the
+     * thread that started it (setpriv --pdeathsig follows the thread): one started by an instance's thread, which ends
+     * as the runner stops, could die in its at_exit hooks (a coverage report) before they are done.
+     */
+    static <T> T onThread(java.util.concurrent.ExecutorService executor, java.util.concurrent.Callable<T> work) throws IOException {
+        try {
+            return executor.submit(work).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            if (e.getCause() instanceof RuntimeException runtime) throw runtime;
+            throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting a worker", e);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new IOException("the runner is stopping", e);
+        }
+    }
 
     /** An executor of one daemon thread for boots that take turns (its queue may be drained of those not begun). */
     static java.util.concurrent.ThreadPoolExecutor oneAtATime(String threadName) {
@@ -235,7 +257,8 @@ public final class Spares {
         if (forks == null || closed || !forks.adapter().equals(framework)
                 || !forks.awaitReady(WarmWorker.BOOT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) return null;
         try {
-            WarmWorker spare = fork(forks);
+            Zygote from = forks;
+            WarmWorker spare = onThread(forker, () -> fork(from));
             if (spare.claim() && spare.bind(buildId, root, env)) return spare;
             spare.retire();
         } catch (IOException e) {
@@ -286,8 +309,12 @@ public final class Spares {
         forkedFrom.clear();
         Zygote forks = zygote;
         if (forks != null) retiring.add(forks.close(zygoteGrace));
-        // Only then may the booter's thread end: the stubs it started die with it, and their forks with them.
-        CompletableFuture.allOf(retiring.toArray(CompletableFuture[]::new)).whenComplete((gone, error) -> booter.shutdownNow());
+        // Only then may the booter's and the forker's threads end: the stubs they started die with them, and their forks with them
+        // (the zygote ends once its forks have, the workers of jobs among them).
+        CompletableFuture.allOf(retiring.toArray(CompletableFuture[]::new)).whenComplete((gone, error) -> {
+            booter.shutdownNow();
+            forker.shutdownNow();
+        });
         return retiring;
     }
 }

@@ -166,6 +166,42 @@ class LocalModeIT extends Cluster {
     }
 
     @Test
+    void aCoverageReportMergedAtExitHasEveryInstancesShareBeforeTestbotExits() throws Exception {
+        // SimpleCov as its documentation has it for parallel runs: a command name per process; each stores its
+        // share at exit and reports all it finds stored, so the report is whole when the last one ends after the rest.
+        Path project = Files.createDirectories(dir.resolve("app"));
+        SampleProjects.write(project, ".rspec", "--require spec_helper\n");
+        // The hooks note when each process's exit work begins and ends (at_exit hooks run last registered first).
+        SampleProjects.write(project, "spec/spec_helper.rb", """
+                exits = File.expand_path("../exits.log", __dir__)
+                at_exit { File.write(exits, "end #{Process.pid}\n", mode: "a") }
+                require "simplecov"
+                SimpleCov.command_name "RSpec #{ENV["TEST_ENV_NUMBER"]}"
+                SimpleCov.start { add_filter "/spec/" }
+                at_exit { File.write(exits, "begin #{Process.pid}\n", mode: "a") }
+                $LOAD_PATH.unshift File.expand_path("../lib", __dir__)
+                """);
+        for (String name : List.of("alpha", "beta")) {
+            SampleProjects.write(project, "lib/" + name + ".rb", "module " + name.toUpperCase() + "\n  def self.call\n    :" + name + "\n  end\nend\n");
+            SampleProjects.write(project, "spec/" + name + "_spec.rb", "require \"" + name + "\"\nRSpec.describe(\"" + name
+                    + "\") { it(\"calls\") { expect(" + name.toUpperCase() + ".call).to eq(:" + name + ") } }\n");
+        }
+
+        Result result = request(project, Map.of(), "--instances", "2", "--files-per-job", "1");
+
+        assertThat(result.exit()).as(result.all()).isZero();
+        assertThat(result.out()).contains("TEST_ENV_NUMBER=2 rspec"); // both instances ran a file
+        String stored = Files.readString(project.resolve("coverage/.resultset.json"));
+        assertThat(stored).contains("\"RSpec \"").contains("\"RSpec 2\"");
+        assertThat(Files.readString(project.resolve("coverage/index.html"))).as("the report covers both files: both shares merged")
+                .containsPattern("covered_percent\">\\s*<span[^>]*>\\s*100\\.0+%");
+        List<String> exits = Files.readAllLines(project.resolve("exits.log"));
+        assertThat(exits).as("one process's exit work, then the other's").hasSize(4);
+        assertThat(exits.get(0).replace("begin", "end")).isEqualTo(exits.get(1));
+        assertThat(exits.get(2).replace("begin", "end")).isEqualTo(exits.get(3));
+    }
+
+    @Test
     void anIdleInstanceTakesOverTheFilesABusyInstancesJobHasNotBegunAndEachRunsOnce() throws Exception {
         Path project = Files.createDirectories(dir.resolve("app"));
         Path marks = Files.createDirectories(dir.resolve("marks"));
