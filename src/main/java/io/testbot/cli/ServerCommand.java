@@ -97,6 +97,9 @@ final class ServerCommand implements Callable<Integer> {
         if (maxBlobBytes < 1 || maxRequestBytes < 1 || maxBuildBytes < 1 || keepBuildDays < 0 || keepBlobsOfBuilds < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "sizes must be at least 1 byte, and days and builds to keep 0 or more");
         }
+        if (advertise != null && !advertise.matches("https?://[^/\\s]+/?")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--advertise takes a base URL, http(s)://HOST:PORT, not " + advertise);
+        }
         if ((tlsCert == null) != (tlsKey == null)) throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
         ServerConfig.Tls tls = null;
         if (tlsCert != null) {

@@ -65,7 +65,14 @@ final class StandbyForwarding {
                     + "ask that one (runners and requesters given both move on by themselves)");
             return;
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(to + ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString())))
+        URI uri;
+        try {
+            uri = URI.create(to + ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString()));
+        } catch (IllegalArgumentException e) {
+            ctx.status(HttpStatus.BAD_REQUEST).json(new ErrorReply("not a request path: " + e.getMessage()));
+            return;
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(Duration.ofMillis(ApiRoutes.MAX_WAIT_MILLIS + 30_000))
                 .method(ctx.method().name(), HttpRequest.BodyPublishers.ofByteArray(body(ctx)));
         for (String name : ctx.headerMap().keySet()) {

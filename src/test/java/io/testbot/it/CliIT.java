@@ -32,6 +32,9 @@ class CliIT extends Cluster {
         Proc noClasses = start("no-classes", dir, Map.of(), "junit", "--local");
         assertThat(noClasses.awaitExit(START)).isEqualTo(2);
         assertThat(noClasses.err()).contains("run mvn test-compile first");
+        Proc advertise = start("advertise", dir, Map.of(), "server", "--data-dir", dir.resolve("adv").toString(), "--port", "0", "--advertise", "b.internal:7331");
+        assertThat(advertise.awaitExit(START)).isEqualTo(2);
+        assertThat(advertise.err()).contains("--advertise takes a base URL, http(s)://HOST:PORT, not b.internal:7331");
         Proc version = start("version", dir, Map.of(), "--version");
         assertThat(version.awaitExit(START)).isZero();
         assertThat(version.out().strip()).isEqualTo("testbot " + System.getProperty("testbot.version"));
