@@ -60,8 +60,8 @@ module TestbotReporter
 
   # A part of a test file: the file's tests (the test methods of the classes defined in it, each class counted as
   # the first of the job's files that defines its methods) sorted by class and name, cut into K runs of about equal
-  # count, neighbours together; part I runs the Ith. Every part loads the same code, so the parts together run each
-  # test once. A test class the job's files do not define (a helper's, one that only inherits its tests, an
+  # count, neighbours together; part I runs the Ith (a job may hold several parts of one file). Every part loads the
+  # same code, so the parts together run each test once. A test class the job's files do not define (a helper's, one that only inherits its tests, an
   # anonymous one, whose name differs between processes) runs where the file would run whole or in part 1, once.
   module Parts
     ENTRY = %r{\A(.+)\[([1-9][0-9]*)/([1-9][0-9]*)\]\z}m.freeze
@@ -79,7 +79,7 @@ module TestbotReporter
       entries.each do |entry|
         m = ENTRY.match(entry)
         whole_or_first ||= m.nil? || m[2] == "1"
-        @parts[File.expand_path(m[1])] = [m[2].to_i, m[3].to_i] if m
+        (@parts[File.expand_path(m[1])] ||= []) << [m[2].to_i, m[3].to_i] if m
       end
       @others_run_here = whole_or_first
     end
@@ -92,8 +92,8 @@ module TestbotReporter
       return true unless any?
       file = owner(klass)
       return @others_run_here if file.nil?
-      part = @parts[file]
-      part.nil? || slice(file, *part).include?("#{klass.name}##{name}")
+      parts = @parts[file]
+      parts.nil? || slice(file, parts).include?("#{klass.name}##{name}")
     end
 
     # The job's file that defines the class's methods, or nil.
@@ -103,11 +103,12 @@ module TestbotReporter
       end
     end
 
-    def self.slice(file, index, count)
+    # The names of the file's tests that the job's parts of it run.
+    def self.slice(file, parts)
       @slices[file] ||= begin
         names = test_classes.select { |klass| owner(klass) == file }.flat_map { |klass| test_names(klass).map { |name| "#{klass.name}##{name}" } }
         names = names.uniq.sort
-        names[((index - 1) * names.size / count)...(index * names.size / count)].to_h { |name| [name, true] }
+        parts.flat_map { |index, count| names[((index - 1) * names.size / count)...(index * names.size / count)] }.to_h { |name| [name, true] }
       end
     end
 
@@ -122,8 +123,12 @@ module TestbotReporter
     # their method's name, and go together).
     def self.test_names(klass)
       if defined?(::Test::Unit::TestCase) && klass < ::Test::Unit::TestCase
-        require "test/unit/test-suite-creator"
-        ::Test::Unit::TestSuiteCreator.new(klass).send(:collect_test_names)
+        begin
+          require "test/unit/test-suite-creator"
+          ::Test::Unit::TestSuiteCreator.new(klass).send(:collect_test_names)
+        rescue LoadError, NameError # another test-unit than 3.x: the methods its collection looks at
+          klass.public_instance_methods(false).map(&:to_s).grep(/\Atest./)
+        end
       elsif klass.respond_to?(:methods_matching)
         klass.methods_matching(/^test_/)
       else

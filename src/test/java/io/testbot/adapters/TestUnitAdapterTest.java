@@ -193,6 +193,23 @@ class TestUnitAdapterTest {
     }
 
     @Test
+    void aJobWithTwoPartsOfOneFileRunsBothParts(@TempDir Path project) throws Exception {
+        SampleTests.write(project, "test/big_test.rb", """
+                require "minitest/autorun"
+                class BigTest < Minitest::Test
+                  9.times { |i| define_method("test_#{i}") { assert true } }
+                end
+                """);
+        Run firstAndLast = run(project, List.of("test/big_test.rb[1/3]", "test/big_test.rb[3/3]"), List.of());
+        Run middle = run(project, List.of("test/big_test.rb[2/3]"), List.of());
+
+        List<String> ran = new ArrayList<>();
+        for (Run run : List.of(firstAndLast, middle)) run.results().files().forEach(f -> f.cases().forEach(c -> ran.add(c.name())));
+        assertThat(Adapter.Totals.of(firstAndLast.results().files(), 0).examples()).isEqualTo(6);
+        assertThat(ran).containsExactlyInAnyOrder("test_0", "test_1", "test_2", "test_3", "test_4", "test_5", "test_6", "test_7", "test_8");
+    }
+
+    @Test
     void aPartNamesItsFileAndIsNeitherSharedNorMistakenForAnotherForm() {
         assertThat(adapter.fileOf("test/a_test.rb[2/4]")).isEqualTo("test/a_test.rb");
         assertThat(adapter.fileOf("test/a_test.rb")).isEqualTo("test/a_test.rb");
