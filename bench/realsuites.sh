@@ -46,7 +46,7 @@ timed() { # command...: its wall time in seconds; the exit status is the suite's
   awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'
 }
 change_a_test() { # one test file of the copy changed, as between a developer's two runs
-  local file; file=$(cd "$copy" && { find spec test features -name '*_spec.rb' -o -name '*_test.rb' -o -name 'test_*.rb' -o -name '*.feature' 2>/dev/null || true; } | sort | head -1)
+  local file; file=$(cd "$copy" && { find spec test features -name '*_spec.rb' -o -name 'spec_*.rb' -o -name '*_test.rb' -o -name 'test_*.rb' -o -name '*.feature' 2>/dev/null || true; } | sort | head -1)
   echo "# changed $(date +%s%N)" >> "$copy/$file"
 }
 
