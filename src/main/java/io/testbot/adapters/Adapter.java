@@ -70,6 +70,14 @@ public interface Adapter {
         return null;
     }
 
+    /**
+     * Whether a spare (see {@link #spareStubCommand}), which preloaded the framework as installed, may run the jobs of
+     * the project at root: not when the project is that framework, or part of it, whose own copy its jobs must load.
+     */
+    default boolean sparesServe(Path root) {
+        return true;
+    }
+
     /** The line that asks a worker from {@link #workerCommand} to run these files and write results to resultFile. */
     default String workerJob(List<String> files, List<String> options, Path resultFile) {
         throw new UnsupportedOperationException(name() + " has no worker");

@@ -113,6 +113,16 @@ public final class RSpecAdapter implements RubyFramework {
         return !patterns.equals(defaultPatterns()) || SELECTS_FILES.matcher(sources).find();
     }
 
+    /**
+     * A spare preloaded the installed rspec-core, -expectations, -mocks and -support: a project that is one of them
+     * (rspec's own repositories) would test those instead of its lib (found on rspec-expectations, whose own lib rspec
+     * alone loads).
+     */
+    @Override
+    public boolean sparesServe(Path root) {
+        return java.util.stream.Stream.of("core", "expectations", "mocks", "support").noneMatch(lib -> Files.isRegularFile(root.resolve("lib/rspec/" + lib + ".rb")));
+    }
+
     /** rspec booted once per instance and build: testbot_rspec_worker.rb runs each job with RSpec::Core::Runner. */
     @Override
     public String workerScript() {

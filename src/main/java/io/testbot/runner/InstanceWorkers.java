@@ -97,8 +97,9 @@ final class InstanceWorkers {
         }
         if (worker != null) retire(instance, worker);
         if (command == null) return null;
-        // A spare booted the framework outside Bundler: a bundled project's worker boots under `bundle exec`.
-        WarmWorker spare = Bundling.bundled(job.environment()) ? null : spares.take(adapter.name(), job.buildId(), root, variables);
+        // A spare booted the framework outside Bundler, as installed: a bundled project's worker boots under `bundle exec`, and
+        // one that is (part of) the framework loads its own copy.
+        WarmWorker spare = Bundling.bundled(job.environment()) || !adapter.sparesServe(root) ? null : spares.take(adapter.name(), job.buildId(), root, variables);
         if (spare != null) {
             install(instance, spare);
             return spare;

@@ -202,6 +202,25 @@ class LocalModeIT extends Cluster {
     }
 
     @Test
+    void aProjectThatIsPartOfRspecTestsItsOwnCopyAsRspecAloneDoes() throws Exception {
+        // rspec-expectations' own repository, say: rspec alone puts lib on the load path and loads the project's copy;
+        // a spare had loaded the installed one before it came to the project.
+        Path project = Files.createDirectories(dir.resolve("app"));
+        SampleProjects.write(project, "lib/rspec/expectations.rb", """
+                $project_copy = true
+                load File.join(Gem::Specification.find_by_name("rspec-expectations").gem_dir, "lib/rspec/expectations.rb")
+                """);
+        for (int i = 1; i <= 2; i++) {
+            SampleProjects.write(project, "spec/copy" + i + "_spec.rb", "RSpec.describe('copy') { it('is the project\\'s') { expect($project_copy).to be(true) } }\n");
+        }
+
+        Result result = request(project, Map.of(), "--instances", "2", "--files-per-job", "1");
+
+        assertThat(result.exit()).as(result.all()).isZero();
+        assertThat(result.out()).contains("2 examples, 0 failures");
+    }
+
+    @Test
     void anIdleInstanceTakesOverTheFilesABusyInstancesJobHasNotBegunAndEachRunsOnce() throws Exception {
         Path project = Files.createDirectories(dir.resolve("app"));
         Path marks = Files.createDirectories(dir.resolve("marks"));
