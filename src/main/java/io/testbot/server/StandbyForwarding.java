@@ -26,9 +26,12 @@ import java.util.function.Supplier;
  */
 final class StandbyForwarding {
     private static final Logger log = LoggerFactory.getLogger(StandbyForwarding.class);
-    /** Headers the JDK's client sets itself, or that belong to one connection. */
+    /**
+     * Headers the JDK's client sets itself, or that belong to one connection; and the encodings accepted: the dispatching
+     * server answers this server uncompressed, and this one compresses for its client as it would its own answers.
+     */
     private static final Set<String> NOT_FORWARDED = Set.of("connection", "content-length", "expect", "host", "upgrade", "keep-alive",
-            "transfer-encoding", "te", "trailer", "proxy-authorization", "proxy-connection", "http2-settings");
+            "transfer-encoding", "te", "trailer", "proxy-authorization", "proxy-connection", "http2-settings", "accept-encoding");
     /** How long the dispatching server's address is taken as read: a takeover changes it within a second or two. */
     private static final long ADDRESS_MILLIS = 1_000;
 

@@ -172,6 +172,9 @@ class ResilienceIT extends Cluster {
             assertEveryFileOnce(requester, 3);
             assertThat(first.err() + first.out()).as("the first server planned the build").containsPattern("build 1 of \\S+ \\(rspec\\)");
             assertThat(httpStatus(firstUrl + "/health")).isEqualTo(200);
+            // What the standby passes back is the dispatching server's answer as a client reads it, compressed or not.
+            assertThat(body(standby + "/builds", token)).isEqualTo(body(firstUrl + "/builds", token)).contains("\"passed\"");
+            assertThat(body(standby + "/metrics", token)).contains("testbot_jobs_queued"); // long enough to be compressed
 
             first.process.destroyForcibly();
             first.awaitExit(START);
@@ -180,6 +183,19 @@ class ResilienceIT extends Cluster {
             assertThat(again.awaitExit(BUILD)).as(again.describe() + "\n" + second.describe()).isZero();
             assertEveryFileOnce(again, 3);
             stopEverything(); // the servers let go of the database before it is dropped
+        }
+    }
+
+    /** The body of a GET that accepts gzip, as a browser sends it, decoded as a browser would. */
+    private static String body(String url, String token) throws IOException {
+        var connection = (java.net.HttpURLConnection) java.net.URI.create(url).toURL().openConnection();
+        connection.setRequestProperty("Accept-Encoding", "gzip");
+        connection.setRequestProperty("Authorization", "Bearer " + token);
+        try (var in = connection.getInputStream()) {
+            var stream = "gzip".equals(connection.getContentEncoding()) ? new java.util.zip.GZIPInputStream(in) : in;
+            return new String(stream.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } finally {
+            connection.disconnect();
         }
     }
 
