@@ -86,7 +86,7 @@ final class StandbyForwarding {
         CompletableFuture<Void> reply = client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()).handle((response, failure) -> {
             if (failure != null) {
                 log.warn("could not pass {} {} on to {}: {}", ctx.method(), ctx.path(), to, failure.toString());
-                address = null; // read it again: another server may have taken over
+                addressReadAt = 0; // read it again: another server may have taken over
                 unavailable(ctx, "this server stands by, and the server that dispatches (" + to + ") does not answer; ask another");
                 return null;
             }
@@ -111,7 +111,8 @@ final class StandbyForwarding {
 
     private String dispatcher() {
         long now = System.currentTimeMillis();
-        if (address == null || now - addressReadAt > ADDRESS_MILLIS) {
+        // At most once a second, known or not: a standby with no dispatcher to name must not ask the store per request.
+        if (now - addressReadAt > ADDRESS_MILLIS) {
             String read;
             try {
                 read = announced.get();
