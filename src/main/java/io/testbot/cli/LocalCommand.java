@@ -118,7 +118,7 @@ final class LocalCommand implements Runnable {
                 KeptWarm.Expected build = io.testbot.protocol.Json.MAPPER.readValue(expect.toFile(), KeptWarm.Expected.class);
                 Files.deleteIfExists(expect);
                 expected = new io.testbot.protocol.JobAssignment(0, 0, root.getFileName().toString(), build.adapter(), build.files(),
-                        build.options(), null, true, 0, true, build.environment());
+                        build.options(), null, true, 0, true, build.environment(), build.patterns());
             }
             LocalMode local = LocalMode.keptWarm(root, instances, Paths.cacheDir(), dir, warm, ignores, token, expected);
             long pid = ProcessHandle.current().pid();

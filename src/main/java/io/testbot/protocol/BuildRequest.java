@@ -20,19 +20,28 @@ import java.util.Map;
  *                    builds (a manifest carries them otherwise); null for none
  * @param environment variables of the requester's that the framework reads (rspec's SPEC_OPTS, say: see
  *                    {@code Adapter.requesterEnvironment}), for its jobs; null for none
+ * @param patterns    the globs that found the test files (the framework's own, or the user's --pattern): what a
+ *                    runner counts as a test file when it decides whether a worker booted ahead may run the build;
+ *                    null for the framework's own
  */
 public record BuildRequest(String project, String adapter, List<String> files, List<String> options,
                            String beforeRun, List<FileEntry> manifest, int jobSize, String requestedBy,
                            boolean failFast, int jobTimeout, int retryFailed, Map<String, Long> sizes,
-                           Map<String, String> environment) {
+                           Map<String, String> environment, List<String> patterns) {
+    public BuildRequest(String project, String adapter, List<String> files, List<String> options,
+                        String beforeRun, List<FileEntry> manifest, int jobSize, String requestedBy,
+                        boolean failFast, int jobTimeout, int retryFailed, Map<String, Long> sizes, Map<String, String> environment) {
+        this(project, adapter, files, options, beforeRun, manifest, jobSize, requestedBy, failFast, jobTimeout, retryFailed, sizes, environment, null);
+    }
+
     public BuildRequest(String project, String adapter, List<String> files, List<String> options,
                         String beforeRun, List<FileEntry> manifest, int jobSize, String requestedBy,
                         boolean failFast, int jobTimeout, int retryFailed, Map<String, Long> sizes) {
-        this(project, adapter, files, options, beforeRun, manifest, jobSize, requestedBy, failFast, jobTimeout, retryFailed, sizes, null);
+        this(project, adapter, files, options, beforeRun, manifest, jobSize, requestedBy, failFast, jobTimeout, retryFailed, sizes, null, null);
     }
 
     /** The same request, sent by someone else (the server's record of a named token). */
     public BuildRequest withRequestedBy(String who) {
-        return new BuildRequest(project, adapter, files, options, beforeRun, manifest, jobSize, who, failFast, jobTimeout, retryFailed, sizes, environment);
+        return new BuildRequest(project, adapter, files, options, beforeRun, manifest, jobSize, who, failFast, jobTimeout, retryFailed, sizes, environment, patterns);
     }
 }

@@ -111,7 +111,7 @@ public final class KeptWarm {
      * What the first run's build was, for the kept-warm local mode it starts to boot each instance's worker ahead of
      * the next run as that build's jobs booted theirs.
      */
-    public record Expected(String adapter, List<String> options, List<String> files, Map<String, String> environment) {}
+    public record Expected(String adapter, List<String> options, List<String> files, Map<String, String> environment, List<String> patterns) {}
 
     /**
      * The project's kept-warm local mode, if one runs that was started for this run's settings and answers (one

@@ -164,9 +164,9 @@ public final class Requester {
             List<String> submitted = entries.join();
             BuildRequest request = new BuildRequest(projectKey(root), adapter.name(), submitted, options, config.beforeRun(),
                     shipment == null ? null : shipment.manifest(), config.filesPerJob(), requestedBy(), config.failFast(), config.jobTimeout(), config.retryFailed(),
-                    shipment == null ? sizes(root, files) : null, environment(root));
+                    shipment == null ? sizes(root, files) : null, environment(root), config.patterns());
             if (local != null && config.keepWarm()) {
-                keepWarmFor = new KeptWarm.Expected(request.adapter(), request.options(), files, request.environment());
+                keepWarmFor = new KeptWarm.Expected(request.adapter(), request.options(), files, request.environment(), request.patterns());
             }
             BuildInfo build;
             try {

@@ -24,22 +24,23 @@ import java.util.Set;
  *              again is not the directory a worker booted ahead is in)
  * @param files the copy's snapshot, by path
  * @param options the build's options for the framework (cucumber's decide which support code loads)
+ * @param patterns the globs that found the build's test files; empty for the framework's own
  * @param job   the worker's line of the job the recipe was taken for: a framework that loads the project only in a
  *              job (cucumber's support code) loads it ahead configured as that job was; not compared
  */
 record BootRecipe(Adapter adapter, List<String> command, List<String> options, Path root, Object copy, Map<String, String> variables,
-                  Map<String, FileEntry> files, String job) {
+                  Map<String, FileEntry> files, List<String> patterns, String job) {
 
     static BootRecipe of(Adapter adapter, List<String> command, List<String> options, Path root, Object copy, Map<String, String> variables,
-                         Map<String, FileEntry> files, String job) {
+                         Map<String, FileEntry> files, List<String> patterns, String job) {
         // A job's variables may unset one with a null value, which Map.copyOf refuses.
         return new BootRecipe(adapter, List.copyOf(command), List.copyOf(options), root, copy,
-                java.util.Collections.unmodifiableMap(new java.util.HashMap<>(variables)), files, job);
+                java.util.Collections.unmodifiableMap(new java.util.HashMap<>(variables)), files, List.copyOf(patterns), job);
     }
 
     /** The same boot on another snapshot of its directory. */
     BootRecipe withFiles(Map<String, FileEntry> snapshot) {
-        return new BootRecipe(adapter, command, options, root, copy, variables, snapshot, job);
+        return new BootRecipe(adapter, command, options, root, copy, variables, snapshot, patterns, job);
     }
 
     /**
@@ -56,7 +57,8 @@ record BootRecipe(Adapter adapter, List<String> command, List<String> options, P
         if (!root.equals(wanted.root) || copy != wanted.copy) return "another directory";
         if (!variables.equals(wanted.variables)) return "other variables";
         ManifestDelta change = Manifests.delta(null, files, null, wanted.files.values());
-        List<PathMatcher> tests = Adapter.matchers(adapter.defaultPatterns());
+        // The build to run decides what its test files are: a file it runs as a test is one its jobs load, not its boot.
+        List<PathMatcher> tests = Adapter.matchers(wanted.patterns.isEmpty() ? adapter.defaultPatterns() : wanted.patterns);
         for (String removed : change.removed()) {
             if (!isTest(removed, tests)) return removed + " removed";
         }

@@ -121,13 +121,13 @@ final class InstanceWorkers {
         if (command == null || !preboot || !adapter.workerBootsProject()) return null;
         List<String> booted = Bundling.command(job.environment(), command);
         String line = adapter.workerJob(job.files(), job.options(), prebootFile(instance, "results.json"));
-        if (copy != null) return BootRecipe.of(adapter, booted, job.options(), root, copy, variables, copy.files, line);
+        if (copy != null) return BootRecipe.of(adapter, booted, job.options(), root, copy, variables, copy.files, job.patterns(), line);
         if (!inPlace(root)) return null;
         try {
             // The project's files count only against a worker booted ahead (one boots on a snapshot of its own).
             boolean compared = workers.values().stream().anyMatch(WarmWorker::isPrebooted);
             return BootRecipe.of(adapter, booted, job.options(), root, InPlaceSnapshots.IN_PLACE, variables,
-                    compared ? inPlace.ofBuild(job.buildId()) : Map.of(), line);
+                    compared ? inPlace.ofBuild(job.buildId()) : Map.of(), job.patterns(), line);
         } catch (IOException e) {
             log.warn("build {}: cannot list {} to compare it with what workers booted ahead loaded: {}", job.buildId(), root, e.toString());
             return null;

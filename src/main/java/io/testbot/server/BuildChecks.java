@@ -39,6 +39,9 @@ final class BuildChecks {
         Map<String, String> environment = request.environment() == null ? Map.of() : request.environment();
         String environmentProblem = environmentProblem(adapter, environment);
         if (environmentProblem != null) throw new ApiErrors.BadRequest(environmentProblem);
+        List<String> patterns = request.patterns() == null ? List.of() : request.patterns();
+        String patternsProblem = patternsProblem(patterns);
+        if (patternsProblem != null) throw new ApiErrors.BadRequest(patternsProblem);
         Set<String> testFiles = new HashSet<>();
         Set<String> entries = new HashSet<>();
         for (String entry : request.files()) {
@@ -82,8 +85,26 @@ final class BuildChecks {
                 request.options() == null ? List.of() : request.options(), request.beforeRun(), request.manifest(),
                 request.jobSize(), request.requestedBy() == null ? address : request.requestedBy(),
                 request.failFast(), request.jobTimeout(), request.retryFailed(), sizes,
-                Map.copyOf(environment));
+                Map.copyOf(environment), List.copyOf(patterns));
         return normalised;
+    }
+
+    /** Most globs a build may name, and most characters in one. */
+    static final int MAX_PATTERNS = 100, MAX_PATTERN_CHARS = 1000;
+
+    /** A build's patterns only match paths (a runner's boot-ahead check): sane globs of a sane number and size. */
+    private static String patternsProblem(List<String> patterns) {
+        if (patterns.size() > MAX_PATTERNS) return "a build takes at most " + MAX_PATTERNS + " patterns";
+        for (String pattern : patterns) {
+            if (pattern == null || pattern.isEmpty() || pattern.indexOf('\0') >= 0) return "invalid pattern";
+            if (pattern.length() > MAX_PATTERN_CHARS) return "a pattern is longer than " + MAX_PATTERN_CHARS + " characters";
+            try {
+                Adapter.matchers(List.of(pattern));
+            } catch (IllegalArgumentException e) { // PatternSyntaxException among them
+                return "invalid pattern " + pattern + ": " + e.getMessage().lines().findFirst().orElse("");
+            }
+        }
+        return null;
     }
 
     /** Most a build's variables may hold, names and values together. */

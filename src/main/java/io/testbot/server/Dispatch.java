@@ -150,7 +150,8 @@ final class Dispatch {
         BuildRequest r = build.request;
         context.changed();
         return Optional.of(new JobAssignment(jobId, job.buildId, r.project(), r.adapter(), job.files,
-                r.options(), r.beforeRun(), r.manifest() == null, r.jobTimeout(), build.remainingJobs <= build.running, r.environment()));
+                r.options(), r.beforeRun(), r.manifest() == null, r.jobTimeout(), build.remainingJobs <= build.running, r.environment(),
+                r.patterns()));
     }
 
     /** Answers every parked request, empty (the server is stopping). */

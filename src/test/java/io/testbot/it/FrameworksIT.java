@@ -137,11 +137,14 @@ class FrameworksIT extends Cluster {
     void aRunnerBootsTheTestHelperAheadOfTheNextBuildWhichTakesItOnlyIfItChangedNothingTheBootLoaded() throws Exception {
         Path project = Files.createDirectories(dir.resolve("app"));
         Path boots = dir.resolve("boots.log");
-        minitestWithHelper(project, boots);
+        // Named as rack names its tests, found by the user's --pattern: a changed one is a test file of the build (not
+        // by the framework's own patterns), and the workers booted ahead take it.
+        minitestWithHelper(project, boots, "test/spec_t%d.rb");
         startServer();
         Proc runner = startRunner("r1", 2);
-        Result second = bootsAhead((command, args) -> requestRemoteWith(command, project, args), () -> runner.out() + runner.err(),
-                "test", project, boots, "test/t1_test.rb", "4 tests, 4 assertions, 0 failures", "4 tests, 4 assertions, 4 failures");
+        Result second = bootsAhead((command, args) -> requestRemoteWith(command, project, with(args, "--pattern", "test/**/spec_*.rb")),
+                () -> runner.out() + runner.err(),
+                "test", project, boots, "test/spec_t1.rb", "4 tests, 4 assertions, 0 failures", "4 tests, 4 assertions, 4 failures");
         assertThat(second.out().split("helper says hi", -1)).as(second.out()).hasSize(3); // once per worker booted ahead
     }
 
@@ -206,6 +209,11 @@ class FrameworksIT extends Cluster {
 
     /** Four minitest files whose helper loads lib/calc.rb, notes "boot PID" in boots and prints without a newline. */
     private static void minitestWithHelper(Path project, Path boots) throws java.io.IOException {
+        minitestWithHelper(project, boots, "test/t%d_test.rb");
+    }
+
+    /** @param names the test files' paths, with %d for 1 to 4 */
+    private static void minitestWithHelper(Path project, Path boots, String names) throws java.io.IOException {
         SampleProjects.write(project, "lib/calc.rb", "module Calc; def self.answer; 42; end; end\n");
         // What the helper prints, without a newline, goes to its worker's first job, booted ahead or not.
         SampleProjects.write(project, "test/test_helper.rb", """
@@ -215,7 +223,7 @@ class FrameworksIT extends Cluster {
                 $stdout.print "helper says hi"
                 """.formatted("\"" + boots + "\""));
         for (int i = 1; i <= 4; i++) {
-            SampleProjects.write(project, "test/t" + i + "_test.rb", """
+            SampleProjects.write(project, names.formatted(i), """
                     require "test_helper"
                     class T%dTest < Minitest::Test
                       def test_answer; puts "job in #{Process.ppid}"; assert_equal 42, Calc.answer; end

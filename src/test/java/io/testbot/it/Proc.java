@@ -57,8 +57,15 @@ final class Proc {
     }
 
     int awaitExit(Duration timeout) throws InterruptedException {
+        return awaitExit(timeout, new Proc[0]);
+    }
+
+    /** @param alongside processes whose output helps to tell why this one did not exit (its servers, say) */
+    int awaitExit(Duration timeout, Proc... alongside) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new AssertionError(name + " did not exit within " + timeout + "\nstdout:\n" + out() + "\nstderr:\n" + err());
+            StringBuilder others = new StringBuilder();
+            for (Proc other : alongside) others.append('\n').append(other.describe());
+            throw new AssertionError(name + " did not exit within " + timeout + "\nstdout:\n" + out() + "\nstderr:\n" + err() + others);
         }
         return process.exitValue();
     }

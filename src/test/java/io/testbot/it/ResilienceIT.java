@@ -90,7 +90,7 @@ class ResilienceIT extends Cluster {
         for (int i = 1; i <= 3; i++) assertThat(count(requester.out(), "./spec/ok_" + i + "_spec.rb\n")).isEqualTo(1);
     }
 
-    record TwoServers(Proc first, Proc second, Proc requester) {}
+    record TwoServers(Proc first, Proc second, Proc runner, Proc requester) {}
 
     /**
      * Two servers started with these options (the first dispatches, the second stands by), a runner of two instances
@@ -107,7 +107,7 @@ class ResilienceIT extends Cluster {
         runner.await(Pattern.compile("registered with"), START);
         Proc requester = start("requester", project, Map.of("TESTBOT_TOKEN", token), "rspec", "--connect", both, "--files-per-job", "1");
         blockedPid();
-        return new TwoServers(first, second, requester);
+        return new TwoServers(first, second, runner, requester);
     }
 
     /**
@@ -129,7 +129,7 @@ class ResilienceIT extends Cluster {
             second.await(Pattern.compile("this one dispatches now"), START);
             Files.writeString(release, "go");
 
-            assertThat(requester.awaitExit(BUILD)).as(requester.describe() + "\n" + second.describe()).isZero();
+            assertThat(requester.awaitExit(BUILD, first, second, servers.runner())).as(requester.describe() + "\n" + second.describe()).isZero();
             assertEveryFileOnce(requester, 4);
             for (int i = 1; i <= 3; i++) assertThat(count(requester.out(), "./spec/ok_" + i + "_spec.rb\n")).isEqualTo(1);
             try (var c = database.connect(); var st = c.createStatement();
@@ -233,7 +233,7 @@ class ResilienceIT extends Cluster {
             second.await(Pattern.compile("this one dispatches now"), START);
             Files.writeString(release, "go");
 
-            assertThat(requester.awaitExit(BUILD)).as(requester.describe()).isZero();
+            assertThat(requester.awaitExit(BUILD, first, second, servers.runner())).as(requester.describe()).isZero();
             assertEveryFileOnce(requester, 3);
             stopEverything(); // the servers let go of the database before it is dropped
         }

@@ -41,7 +41,12 @@ class BootRecipeTest {
     }
 
     private BootRecipe recipe(Path root, List<String> options, Map<String, String> variables, Map<String, FileEntry> files) {
-        return BootRecipe.of(Adapters.find("test").orElseThrow(), COMMAND, options, root, copies.computeIfAbsent(root, r -> new Object()), variables, files, "{}");
+        return recipe(root, options, variables, files, List.of());
+    }
+
+    private BootRecipe recipe(Path root, List<String> options, Map<String, String> variables, Map<String, FileEntry> files, List<String> patterns) {
+        return BootRecipe.of(Adapters.find("test").orElseThrow(), COMMAND, options, root, copies.computeIfAbsent(root, r -> new Object()), variables, files,
+                patterns, "{}");
     }
 
     private BootRecipe booted(Path root) {
@@ -65,6 +70,25 @@ class BootRecipeTest {
         assertThat(booted(root).misfit(wanted(root), loaded)).isNull();
         assertThat(booted(root).misfit(wanted(root, "test/calc_test.rb", "calc test 2"), loaded)).isNull();
         assertThat(booted(root).misfit(wanted(root, "test/models/test_user.rb", null, "test/new_test.rb", "new"), loaded)).isNull();
+    }
+
+    @Test
+    void aTestFileFoundOnlyByTheBuildsOwnPatternIsATestFileOfThatBuild() throws Exception {
+        Path root = Files.createDirectories(dir.resolve("copy"));
+        Set<Path> loaded = Set.of(root.resolve("test/test_helper.rb"), root.resolve("lib/calc.rb"));
+        Map<String, FileEntry> changed = snapshot(PROJECT);
+        changed.putAll(snapshot("test/spec_calc.rb", "spec 2"));
+        List<String> specs = List.of("test/**/spec_*.rb");
+
+        // rack's spec_*.rb, found with --pattern: not a test file by the framework's own patterns.
+        assertThat(booted(root).misfit(recipe(root, List.of(), Map.of("TEST_ENV_NUMBER", "2"), changed), loaded)).isEqualTo("test/spec_calc.rb changed");
+        assertThat(booted(root).misfit(recipe(root, List.of(), Map.of("TEST_ENV_NUMBER", "2"), changed, specs), loaded)).isNull();
+        // Still not when the boot loaded it, nor for what the build's patterns do not find.
+        assertThat(booted(root).misfit(recipe(root, List.of(), Map.of("TEST_ENV_NUMBER", "2"), changed, specs), Set.of(root.resolve("test/spec_calc.rb"))))
+                .isEqualTo("test/spec_calc.rb changed, which its boot loaded");
+        Map<String, FileEntry> library = snapshot(PROJECT);
+        library.putAll(snapshot("lib/calc.rb", "calc 2"));
+        assertThat(booted(root).misfit(recipe(root, List.of(), Map.of("TEST_ENV_NUMBER", "2"), library, specs), loaded)).isEqualTo("lib/calc.rb changed");
     }
 
     @Test
@@ -108,7 +132,7 @@ class BootRecipeTest {
         assertThat(booted.misfit(recipe(root, unset, snapshot(PROJECT)), Set.of())).isEqualTo("other variables");
         assertThat(booted.misfit(recipe(root, List.of("--verbose"), Map.of("TEST_ENV_NUMBER", "2"), snapshot(PROJECT)), Set.of())).isEqualTo("other options");
         assertThat(booted.misfit(BootRecipe.of(Adapters.find("test").orElseThrow(), List.of("bundle", "exec", "ruby", "testbot_test_worker.rb"), List.of(), root,
-                copies.get(root), Map.of("TEST_ENV_NUMBER", "2"), snapshot(PROJECT), "{}"), Set.of())).isEqualTo("another command");
+                copies.get(root), Map.of("TEST_ENV_NUMBER", "2"), snapshot(PROJECT), List.of(), "{}"), Set.of())).isEqualTo("another command");
         Path other = Files.createDirectories(dir.resolve("copy~2"));
         assertThat(booted.misfit(booted(other), Set.of())).isEqualTo("another directory");
 

@@ -144,8 +144,16 @@ class EmbeddedServerTest {
             assertThatThrownBy(() -> api.submit(bad)).isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
                     .hasMessageContaining("must be between");
         }
-        api.submit(request("spec/a_spec.rb"));
+        for (List<String> patterns : List.of(List.of("spec/[a_spec.rb"), List.of(""), List.of("x".repeat(1001)),
+                java.util.Collections.nCopies(101, "spec/**/*_spec.rb"))) {
+            BuildRequest bad = new BuildRequest("proj", "rspec", List.of("spec/a_spec.rb"), List.of(), null, null, 0, "me", false, 0, 0, null, null, patterns);
+            assertThatThrownBy(() -> api.submit(bad)).isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
+                    .hasMessageContaining("pattern");
+        }
+        api.submit(new BuildRequest("proj", "rspec", List.of("spec/a_spec.rb"), List.of(), null, null, 1, "me", false, 0, 0, null, null,
+                List.of("spec/**/*_spec.rb")));
         JobAssignment job = api.nextJob(runner, 1_000);
+        assertThat(job.patterns()).as("the build's patterns reach its jobs").containsExactly("spec/**/*_spec.rb");
         for (double seconds : new double[]{Double.NaN, -1, Double.POSITIVE_INFINITY}) {
             io.testbot.protocol.JobResult poisoned = new io.testbot.protocol.JobResult(runner, 1, 0, false, "", 1, 0, "",
                     List.of(new io.testbot.protocol.FileResult("spec/a_spec.rb", 1, 0, 0, seconds, List.of())));
