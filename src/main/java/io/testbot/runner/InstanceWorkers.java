@@ -212,6 +212,43 @@ final class InstanceWorkers {
         });
     }
 
+    /**
+     * The instances whose worker booted ahead in place, ready and unused, the project as it is now no longer fits
+     * (see {@link InPlaceWatch}), each with why; empty while any instance has a job in hand or boots ahead.
+     */
+    Map<Integer, String> unfitInPlace(Map<String, io.testbot.protocol.FileEntry> now) {
+        Map<Integer, String> unfit = new java.util.TreeMap<>();
+        if (!idle()) return unfit;
+        workers.forEach((instance, worker) -> {
+            if (!readyInPlace(worker)) return;
+            String misfit = worker.recipe().misfit(worker.recipe().withFiles(now), worker.loaded());
+            if (misfit != null) unfit.put(instance, misfit);
+        });
+        return unfit;
+    }
+
+    /** Whether some instance has a worker booted ahead in place, ready and unused, and none has a job in hand. */
+    boolean bootedAheadInPlace() {
+        return idle() && workers.values().stream().anyMatch(InstanceWorkers::readyInPlace);
+    }
+
+    private boolean idle() {
+        return !closed && engaged.isEmpty() && prebooting.isEmpty();
+    }
+
+    private static boolean readyInPlace(WarmWorker worker) {
+        return worker.isPrebooted() && worker.recipe() != null && worker.recipe().copy() == InPlaceSnapshots.IN_PLACE && worker.loaded() != null;
+    }
+
+    /** Ends these instances' workers booted ahead, if still unused, and boots others on the project as it is now. */
+    void bootAheadAgain(Set<Integer> instances) {
+        for (int instance : instances) {
+            WarmWorker worker = workers.get(instance);
+            if (worker != null && worker.isPrebooted() && worker.claim()) retire(instance, worker);
+        }
+        prebootIdle();
+    }
+
     private WarmWorker prebootOne(int instance, BootRecipe last) {
         if (closed || recipes.get(instance) != last) return null;
         if (!Files.isDirectory(last.root())) {

@@ -51,6 +51,8 @@ public final class Runner implements AutoCloseable {
     private final java.util.Set<Long> drainedBuilds = ConcurrentHashMap.newKeySet();
     private final Spares spares;
     private final InstanceWorkers workers;
+    /** Boots the workers booted ahead in place again when the project changes under them; null unless in place. */
+    private final InPlaceWatch inPlaceWatch;
     private final JobRunner jobs;
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -92,6 +94,7 @@ public final class Runner implements AutoCloseable {
         InPlaceSnapshots inPlace = preboot && config.inPlaceRoot() != null
                 ? new InPlaceSnapshots(config.inPlaceRoot(), config.inPlaceIgnores(), config.workDir().resolve("in-place-digests")) : null;
         this.workers = new InstanceWorkers(config.workDir().resolve("tools"), spares, config.environment(), preboot, inPlace);
+        this.inPlaceWatch = inPlace == null ? null : new InPlaceWatch(workers, inPlace);
         this.jobs = new JobRunner(config, server instanceof ApiClient client ? client : null, workers, () -> runnerId, held, drainedBuilds);
     }
 
@@ -104,6 +107,7 @@ public final class Runner implements AutoCloseable {
             threads.add(daemon("instance-" + i, () -> instanceLoop(instance)));
         }
         threads.forEach(Thread::start);
+        if (inPlaceWatch != null) inPlaceWatch.start();
     }
 
     /**
@@ -361,6 +365,7 @@ public final class Runner implements AutoCloseable {
         if (stopping) return;
         stopping = true;
         jobs.stopAll();
+        if (inPlaceWatch != null) inPlaceWatch.close();
         // Idle workers end as processes normally do, so their at_exit hooks (coverage reports) still run.
         workers.close().forEach(CompletableFuture::join);
         threads.forEach(Thread::interrupt);

@@ -25,7 +25,8 @@
 # TESTBOT_WORKER_PREBOOT_JOB names, where the framework loads the project only in a job: cucumber's support code,
 # rspec's helpers) it
 # writes the files loaded so far ($LOADED_FEATURES) to FILE, prints the marker and "ready", and waits, however long,
-# for its first job (the runner gives it one only if the build changed none of those files). One whose boot_ahead
+# for its first job (the runner gives it one only if the build changed none of those files); one that gets no job
+# ends without running its at_exit hooks. One whose boot_ahead
 # raises exits with status 1 before it is ready: the build's job boots its own worker and shows the error.
 require "json"
 
@@ -67,6 +68,9 @@ module TestbotWorker
       File.write(loaded_list, $LOADED_FEATURES.join("\n") + "\n")
       $stdout.print "\n#{marker} ready\n" # on a line of its own, whatever the helpers printed
       IO.select([$stdin]) # until the next build's first job, or the end of input
+      # Ended unused (the build changed what it loaded, the project changed under it, the runner stops): its at_exit
+      # hooks would report on nothing anyone ran; a coverage report's would replace the last build's share with the boot's.
+      exit!(0) if $stdin.eof?
     end
 
     loop do

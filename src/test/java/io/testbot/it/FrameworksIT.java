@@ -196,6 +196,48 @@ class FrameworksIT extends Cluster {
         }
     }
 
+    /**
+     * Kept warm, the project changes between runs under the workers booted ahead: a library the test helper loads is
+     * edited. They end, without their at_exit hooks (they ran nothing), and others boot on the edited project before
+     * the next run, which takes them and sees the edit.
+     */
+    @Test
+    void localModeKeptWarmBootsItsWorkersAheadAgainWhenALibraryTheirBootLoadedChanges() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("app"));
+        Path boots = dir.resolve("boots.log");
+        // An at_exit hook, as a coverage report's: rspec's workers run it when they end after their jobs.
+        rspecWithHelper(project, boots, "at_exit { File.open(%s, \"a\") { |log| log.puts \"at_exit #{Process.pid}\" } }\n"
+                .formatted("\"" + boots + "\""));
+        Path home = Files.createDirectories(dir.resolve("home-watch"));
+        Map<String, String> env = Map.of("HOME", home.toString(), "XDG_CACHE_HOME", home.resolve(".cache").toString());
+        Path log = keptWarmDir(home, project).resolve("log");
+        try {
+            Result first = requestWith("rspec", project, env, "--keep-warm", "-n", "2", "--files-per-job", "1");
+            assertThat(first.exit()).as(first.all()).isZero();
+            java.util.Set<String> seen = pids("boot", Files.readString(boots));
+            assertThat(pids("at_exit", Files.readString(boots))).as("the first run's workers ran their at_exit hooks").isNotEmpty();
+            java.util.Set<String> ahead = awaitBootsAhead(boots, seen);
+
+            SampleProjects.write(project, "lib/calc.rb", "module Calc; def self.answer; 43; end; end\n");
+            seen.addAll(ahead);
+            java.util.Set<String> again = awaitBootsAhead(boots, seen);
+            assertThat(read(log)).contains("the project changed under the workers booted ahead").contains("lib/calc.rb changed");
+            for (String pid : ahead) {
+                Awaitility.await("worker " + pid + " ends").atMost(START)
+                        .until(() -> ProcessHandle.of(Long.parseLong(pid)).map(p -> !p.isAlive()).orElse(true));
+            }
+            assertThat(pids("at_exit", Files.readString(boots))).as("workers booted ahead that ran nothing ran no at_exit hook")
+                    .doesNotContainAnyElementsOf(ahead);
+
+            Result edited = requestWith("rspec", project, env, "--keep-warm", "-n", "2", "--files-per-job", "1");
+            assertThat(edited.exit()).as(edited.all()).isEqualTo(1);
+            assertThat(edited.out()).contains("4 examples, 4 failures").contains("43");
+            assertThat(pids("job in", edited.out())).as(() -> edited.out() + "\nlog:\n" + read(log)).isNotEmpty().isSubsetOf(again);
+        } finally {
+            requestWith("local", project, env, "stop", "--all");
+        }
+    }
+
     private static String[] with(String[] args, String... more) {
         java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(args));
         all.addAll(java.util.List.of(more));
@@ -256,6 +298,18 @@ class FrameworksIT extends Cluster {
     void aRunnerLoadsTheSpecHelpersAheadOfTheNextBuildWhichTakesThemOnlyIfItChangedNothingTheBootLoaded() throws Exception {
         Path project = Files.createDirectories(dir.resolve("app"));
         Path boots = dir.resolve("boots.log");
+        rspecWithHelper(project, boots, "");
+        startServer();
+        Proc runner = startRunner("r1", 2);
+        bootsAhead((command, args) -> requestRemoteWith(command, project, args), () -> runner.out() + runner.err(), "rspec", project, boots, "spec/s1_spec.rb", "4 examples, 0 failures", "4 examples, 4 failures");
+    }
+
+    /**
+     * Four spec files that require spec/app_helper.rb (as rails_helper), which loads lib/calc.rb, notes "boot PID" in
+     * boots and then runs more (an at_exit hook, say); each example says "job in PID" of its worker and checks that
+     * Calc.answer is 42.
+     */
+    private static void rspecWithHelper(Path project, Path boots, String more) throws java.io.IOException {
         SampleProjects.write(project, "lib/calc.rb", "module Calc; def self.answer; 42; end; end\n");
         SampleProjects.write(project, ".rspec", "--require spec_helper\n");
         SampleProjects.write(project, "spec/spec_helper.rb", "RSpec.configure { |c| c.order = :defined }\n");
@@ -263,7 +317,7 @@ class FrameworksIT extends Cluster {
         SampleProjects.write(project, "spec/app_helper.rb", """
                 require_relative "../lib/calc"
                 File.open(%s, "a") { |log| log.puts "boot #{Process.pid}" }
-                """.formatted("\"" + boots + "\""));
+                """.formatted("\"" + boots + "\"") + more);
         for (int i = 1; i <= 4; i++) {
             SampleProjects.write(project, "spec/s" + i + "_spec.rb", """
                     require "app_helper"
@@ -272,9 +326,6 @@ class FrameworksIT extends Cluster {
                     end
                     """.formatted(i));
         }
-        startServer();
-        Proc runner = startRunner("r1", 2);
-        bootsAhead((command, args) -> requestRemoteWith(command, project, args), () -> runner.out() + runner.err(), "rspec", project, boots, "spec/s1_spec.rb", "4 examples, 0 failures", "4 examples, 4 failures");
     }
 
     /** Runs a requester command with these arguments and waits for it. */

@@ -1,0 +1,88 @@
+package io.testbot.runner;
+
+import io.testbot.protocol.FileEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * In place (local mode kept warm), the project changes under the workers booted ahead between runs: the user edits a
+ * library the test helper loads, another tool's run rewrites a file. A build would then boot its workers anew and
+ * wait for them. So, while no build runs, this looks at the project every few seconds and compares it with what each
+ * worker booted ahead on ({@link BootRecipe#misfit}, as a build would); a worker it no longer fits ends and another
+ * boots on the project as it is, as Spring restarts an application after an edit. Only a change that held still from
+ * one look to the next counts (an editor saving several files, a file written without end boot nothing), and the
+ * looks are spaced by what they cost: a large project's scan is not repeated every two seconds.
+ */
+final class InPlaceWatch implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(InPlaceWatch.class);
+    /** The shortest time between two looks. */
+    static final long EVERY_MILLIS = 2_000;
+    /** A look costs at most this share of the time between looks (of one core). */
+    private static final int SCAN_SHARE = 20;
+
+    private final InstanceWorkers workers;
+    private final InPlaceSnapshots project;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "in-place-watch");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** The project as the last look that found a worker unfit saw it; null when that look found none. */
+    private Map<String, FileEntry> unsettled;
+
+    InPlaceWatch(InstanceWorkers workers, InPlaceSnapshots project) {
+        this.workers = workers;
+        this.project = project;
+    }
+
+    void start() {
+        timer.schedule(this::lookAndReschedule, EVERY_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void lookAndReschedule() {
+        long took = 0;
+        try {
+            took = look();
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not compare {} with what its workers booted ahead on: {}", project.root(), e.toString());
+        } finally {
+            if (!timer.isShutdown()) {
+                timer.schedule(this::lookAndReschedule, Math.max(EVERY_MILLIS, TimeUnit.NANOSECONDS.toMillis(took) * SCAN_SHARE), TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** One look; returns what it cost (nanoseconds). */
+    long look() throws IOException {
+        if (!workers.bootedAheadInPlace()) {
+            unsettled = null;
+            return 0;
+        }
+        long start = System.nanoTime();
+        Map<String, FileEntry> now = project.now();
+        long took = System.nanoTime() - start;
+        Map<Integer, String> unfit = workers.unfitInPlace(now);
+        if (unfit.isEmpty()) {
+            unsettled = null;
+        } else if (!now.equals(unsettled)) {
+            unsettled = now; // changed since the last look: wait for it to hold still
+        } else {
+            unsettled = null;
+            log.info("the project changed under the workers booted ahead of instance(s) {} ({}): they boot again", unfit.keySet(),
+                    String.join("; ", unfit.values().stream().distinct().toList()));
+            workers.bootAheadAgain(unfit.keySet());
+        }
+        return took;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}
