@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
  * wait for them. So, while no build runs, this looks at the project every few seconds and compares it with what each
  * worker booted ahead on ({@link BootRecipe#misfit}, as a build would); a worker it no longer fits ends and another
  * boots on the project as it is, as Spring restarts an application after an edit. Only a change that held still from
- * one look to the next counts (an editor saving several files, a file written without end boot nothing), and the
- * looks are spaced by what they cost: a large project's scan is not repeated every two seconds.
+ * one look to the next counts (an editor saving several files, a file written without end boot nothing), reboots
+ * one after another back off, and the looks are spaced by what they cost: a large project's scan is not repeated
+ * every two seconds.
  */
 final class InPlaceWatch implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(InPlaceWatch.class);
@@ -33,8 +34,17 @@ final class InPlaceWatch implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    /** The longest wait between two reboots that come one after another. */
+    private static final long MAX_BACKOFF_MILLIS = 10 * 60_000;
+
     /** The project as the last look that found a worker unfit saw it; null when that look found none. */
     private Map<String, FileEntry> unsettled;
+    /**
+     * Reboots with no look between them that found every worker fit wait twice as long each time: a boot that itself
+     * writes a file of the project (a database, a cache) would otherwise boot again and again.
+     */
+    private long backoffMillis;
+    private long notBeforeNanos = System.nanoTime();
 
     InPlaceWatch(InstanceWorkers workers, InPlaceSnapshots project) {
         this.workers = workers;
@@ -70,10 +80,13 @@ final class InPlaceWatch implements AutoCloseable {
         Map<Integer, String> unfit = workers.unfitInPlace(now);
         if (unfit.isEmpty()) {
             unsettled = null;
+            backoffMillis = 0;
         } else if (!now.equals(unsettled)) {
             unsettled = now; // changed since the last look: wait for it to hold still
-        } else {
+        } else if (System.nanoTime() - notBeforeNanos >= 0) {
             unsettled = null;
+            backoffMillis = backoffMillis == 0 ? 2 * EVERY_MILLIS : Math.min(2 * backoffMillis, MAX_BACKOFF_MILLIS);
+            notBeforeNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
             log.info("the project changed under the workers booted ahead of instance(s) {} ({}): they boot again", unfit.keySet(),
                     String.join("; ", unfit.values().stream().distinct().toList()));
             workers.bootAheadAgain(unfit.keySet());
