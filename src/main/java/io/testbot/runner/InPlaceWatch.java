@@ -26,6 +26,8 @@ final class InPlaceWatch implements AutoCloseable {
     static final long EVERY_MILLIS = 2_000;
     /** A look costs at most this share of the time between looks (of one core). */
     private static final int SCAN_SHARE = 20;
+    /** The longest wait between two reboots that come one after another. */
+    private static final long MAX_BACKOFF_MILLIS = 10 * 60_000;
 
     private final InstanceWorkers workers;
     private final InPlaceSnapshots project;
@@ -34,9 +36,6 @@ final class InPlaceWatch implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
-    /** The longest wait between two reboots that come one after another. */
-    private static final long MAX_BACKOFF_MILLIS = 10 * 60_000;
-
     /** The project as the last look that found a worker unfit saw it; null when that look found none. */
     private Map<String, FileEntry> unsettled;
     /**
