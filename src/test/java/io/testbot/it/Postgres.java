@@ -45,7 +45,7 @@ final class Postgres implements AutoCloseable {
 
     /** Drops the database; the servers that used it must be stopped first. */
     @Override
-    public void close() throws Exception {
-        execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    public void close() {
+        io.testbot.store.TestDatabases.drop(this::execute, name);
     }
 }

@@ -60,17 +60,13 @@ class PostgresStoreTest extends StoreContractTest {
     void closeStore() {
         super.closeStore();
         // The next test starts on an empty database; reopen() within a test keeps this one.
-        try {
-            admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        TestDatabases.drop(PostgresStoreTest::admin, database);
         database = null;
     }
 
     @AfterAll
     static void dropLeftOver() throws Exception {
-        if (database != null) admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        if (database != null) TestDatabases.drop(PostgresStoreTest::admin, database);
     }
 
     @Test
