@@ -45,6 +45,21 @@ suite() {
     # rspec/rspec-expectations v3.12.1 (2370 examples, random order, --warnings) and cjheath/treetop v1.6.14 (178
     # examples, one file of 1.2 s of the 1.7 s: split by testbot on a second build; needs ruby-polyglot, ruby-rr).
     rspec-expectations|treetop) dir="$1"; framework=rspec; alone="rspec" ;;
+    # halostatue/diff-lcs v1.5.0 (287 examples in 10 files; its ldiff spec runs bin/ldiff in subprocesses).
+    diff-lcs)     dir="$1"; framework=rspec; alone="rspec" ;;
+    # minitest (tzinfo/tzinfo v2.0.5): 1823 tests in 50 files named tc_*.rb; its test_utils refuses to run without
+    # Bundler loaded (-rbundler is enough), two tests expect EACCES and fail as root, and every process re-makes two
+    # symbolic links in test/zoneinfo.
+    tzinfo)       dir="$1"; framework=test; runner_env="RUBYOPT=-rbundler"
+                  alone="ruby -Ilib -Itest -e 'Dir[\"test/**/tc_*.rb\"].each { |f| require File.expand_path(f) }'"
+                  testbot_command="test --pattern 'test/**/tc_*.rb'"; parallel_test_args=(--suffix '/tc_[a-z0-9_]*\.rb$' test) ;;
+    # Test::Unit (faker-ruby/faker v2.21.0): 2001 tests in 289 files, random data (a Czech organisation number's check
+    # fails about once in 40 runs alone), test_helper requires minitest/autorun too; needs Debian's ruby-timecop. Its
+    # Gemfile.lock pins gems Debian does not have at those versions: run without Bundler, as alone.
+    faker)        dir="$1"; framework=test
+                  alone="ruby -Ilib -Itest -e 'Dir[\"test/**/test_*.rb\"].each { |f| require File.expand_path(f) }'"
+                  testbot_command="test --no-bundle-exec --pattern 'test/**/test_*.rb'"; parallel_test_args=(--suffix '/test_[a-z0-9_]*\.rb$' test)
+                  flaky_alone="test/faker/default/test_faker_company.rb" ;;
     json_spec)    dir="$1"; framework=cucumber; alone="cucumber --tags ~@fail"; testbot_command="cucumber -O --tags -O ~@fail" ;;
     asciidoctor)  dir="$1"; framework=cucumber; alone="cucumber" ;;
     jsoup)        dir="$1"; framework=junit; alone="mvn -B -o test" ;;

@@ -306,7 +306,12 @@ final class JobRunner {
 
     /** What a job says when its framework left no results to read: its output, and why. */
     private static String withoutResults(String output, IOException why, int exit) {
-        return output + "\ntestbot: " + why.getMessage() + " (exit status " + exit + ")\n";
+        // Bundler's own trace does not say why Bundler ran: testbot chose it, for the project's Gemfile.lock.
+        String bundle = output.contains("(Bundler::GemNotFound)")
+                ? "; testbot runs it under Bundler, as the project has a Gemfile.lock whose gems are not all installed here:"
+                  + " install them (bundle install), or run without Bundler (--no-bundle-exec, or bundle_exec: false in .testbot.yml)"
+                : "";
+        return output + "\ntestbot: " + why.getMessage() + " (exit status " + exit + ")" + bundle + "\n";
     }
 
     /** Taken-over files in the instance's warm worker, stopped with the job (cancelled, or at its timeout). */

@@ -147,6 +147,34 @@ class LocalModeIT extends Cluster {
         }
     }
 
+    /**
+     * A project with a Gemfile.lock runs under Bundler, as `bundle exec rspec` would; when its gems are not installed,
+     * the jobs say so, and how to run without Bundler, which then passes.
+     */
+    @Test
+    void aBundleThatIsNotInstalledSaysHowToRunWithoutBundler() throws Exception {
+        Path project = SampleProjects.passing(Files.createDirectories(dir.resolve("bundled")), 2);
+        SampleProjects.write(project, "Gemfile", "source \"https://rubygems.org\"\ngem \"testbot_no_such_gem\"\n");
+        SampleProjects.write(project, "Gemfile.lock", """
+                GEM
+                  remote: https://rubygems.org/
+                  specs:
+                    testbot_no_such_gem (1.0.0)
+
+                PLATFORMS
+                  ruby
+
+                DEPENDENCIES
+                  testbot_no_such_gem
+                """);
+        Result bundled = requestWith("rspec", project, Map.of());
+        assertThat(bundled.exit()).as(bundled.all()).isNotZero();
+        assertThat(bundled.out()).contains("Bundler::GemNotFound").contains("run without Bundler (--no-bundle-exec");
+        Result plain = requestWith("rspec", project, Map.of(), "--no-bundle-exec");
+        assertThat(plain.exit()).as(plain.all()).isZero();
+        assertThat(plain.out()).contains("2 examples, 0 failures");
+    }
+
     @Test
     void localModeRunsAnInstancesJobsInOneRspecUnlessToldNotTo() throws Exception {
         Path project = Files.createDirectories(dir.resolve("app"));
