@@ -91,23 +91,51 @@ failing_files() { # report
     n = parts.sum { |p| p["failures"] }; puts "#{path} #{n}" if n > 0 }' "$1"
 }
 
+# The command testbot printed for the job that ran the file (its files in one process, as the framework alone runs
+# them), and testbot's failures in that job's files: "failures<TAB>command", or nothing.
+job_of() { # testbot's output, testbot's report, file
+  ruby -rjson -e 'file = ARGV[2]
+    failing = JSON.parse(File.read(ARGV[1]))["files"].group_by { |f| f["path"] }.transform_values { |parts| parts.sum { |p| p["failures"] } }
+    File.foreach(ARGV[0]) do |line|
+      next unless line.start_with?("── job ")
+      command = line.chomp.split(" · ", 4)[3] or next
+      paths = command.split.map { |word| word.delete_prefix("./").sub(/\[.*\z/, "") }
+      next unless paths.include?(file)
+      puts "#{paths.uniq.sum { |path| failing.fetch(path, 0) }}\t#{command.sub(/\ATEST_ENV_NUMBER=\d+ /, "")}"
+      break
+    end' "$1" "$2" "$3"
+}
+
 # Whether testbot's extra failures are all the suite's own: each file that failed under testbot fails the same way
-# when the framework runs it alone, though it passes in the framework's one run of everything.
+# when the framework runs it alone, or the files of its job fail as under testbot when the framework runs them
+# together in one process (an order dependence between the suite's files), though they pass in the framework's one
+# run of everything.
 explained() { # testbot's report, output dir, run name
-  local file n alone_numbers ok=0
+  local file n alone_numbers ok=0 job job_failures command out
   while read -r file n; do
     if [[ " $flaky_alone " == *" $file "* ]]; then
       echo "  $3: $file: $n failing; its tests fail now and then with the framework alone too: the suite's own"
       continue
     fi
-    (cd "$dir" && env ${runner_env:+$runner_env} bash -c "$(alone_on_file "$file")") > "$2/alone-$(echo "$file" | tr / _).out" 2>&1 || true
-    read -r _ _ failures errors _ <<< "$(counts "$framework" "$2/alone-$(echo "$file" | tr / _).out" "")"
+    out="$2/alone-$(echo "$file" | tr / _).out"
+    (cd "$dir" && env ${runner_env:+$runner_env} bash -c "$(alone_on_file "$file")") > "$out" 2>&1 || true
+    read -r _ _ failures errors _ <<< "$(counts "$framework" "$out" "")"
     if [ "$((failures + errors))" = "$n" ]; then
       echo "  $3: $file fails alone too ($failures failures, $errors errors with the framework alone on it): the suite's own"
-    else
-      echo "  $3: $file: $n failing under testbot, $failures failures and $errors errors alone" >&2
-      ok=1
+      continue
     fi
+    job=$(job_of "${1%.json}.out" "$1" "$file")
+    if [ -n "$job" ]; then
+      job_failures=${job%%$'\t'*}; command=${job#*$'\t'}
+      (cd "$dir" && env ${runner_env:+$runner_env} bash -c "$command") > "$out.job" 2>&1 || true
+      read -r _ _ failures errors _ <<< "$(counts "$framework" "$out.job" "")"
+      if [ "$((failures + errors))" = "$job_failures" ]; then
+        echo "  $3: $file passes alone, but its job's files fail as under testbot with the framework alone on them in one process ($failures failures, $errors errors: $command): the suite's own, an order dependence between its files"
+        continue
+      fi
+    fi
+    echo "  $3: $file: $n failing under testbot, $failures failures and $errors errors alone" >&2
+    ok=1
   done < <(failing_files "$1")
   return $ok
 }

@@ -46,7 +46,25 @@ module TestbotTests
     rescue ScriptError, StandardError => e
       warn "testbot: #{found} did not load in the worker (#{e.class}: #{e.message.lines.first.to_s.strip}); " \
            "each job runs in a process of its own"
+      return
     end
+    load_translations
+  end
+
+  # I18n reads every locale file the first time anything is translated: in a suite's one process the first test that
+  # translates pays for it and the others find them loaded; each job's fork would pay again (a second a job for
+  # faker's tests). So the worker loads them once, as that first use would (not I18n.eager_load!, which also makes
+  # every later I18n.reload! load at once, before a test can add to the load path). One that fails to load is left
+  # to the job's first use, which fails as it would alone.
+  def self.load_translations
+    return unless defined?(::I18n) && ::I18n.respond_to?(:backend)
+
+    backend = ::I18n.backend
+    return unless backend.respond_to?(:initialized?) && backend.respond_to?(:init_translations, true)
+
+    backend.send(:init_translations) unless backend.initialized?
+  rescue StandardError, ScriptError
+    nil
   end
 
 

@@ -53,6 +53,40 @@ class FrameworksIT extends Cluster {
         assertThat(report.getAttribute("skipped")).isEqualTo("3");
     }
 
+    /**
+     * I18n reads its locale files the first time anything is translated: the worker does that once, after the
+     * helper, so that no job's fork reads them again; each job finds them loaded, as all but the first test of a
+     * suite's one process do. Without a worker (--no-warm) each job loads them itself, as alone.
+     */
+    @Test
+    void theTestWorkerLoadsTranslationsOnceForEveryJob() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("app"));
+        SampleProjects.write(project, "config/locales/en.yml", "en:\n  greeting: Hello\n");
+        SampleProjects.write(project, "test/test_helper.rb", """
+                require "minitest/autorun"
+                require "i18n"
+                I18n.load_path << File.expand_path("../config/locales/en.yml", __dir__)
+                """);
+        for (int i = 1; i <= 2; i++) {
+            SampleProjects.write(project, "test/t" + i + "_test.rb", """
+                    require "test_helper"
+                    class T%dTest < Minitest::Test
+                      def test_greets
+                        puts "loaded before the test: #{I18n.backend.initialized?}"
+                        assert_equal "Hello", I18n.t(:greeting)
+                      end
+                    end
+                    """.formatted(i));
+        }
+        Result warm = requestWith("test", project, Map.of(), "-n", "2", "--files-per-job", "1");
+        assertThat(warm.exit()).as(warm.all()).isZero();
+        assertThat(count(warm.out(), "loaded before the test: true")).as(warm.out()).isEqualTo(2);
+
+        Result cold = requestWith("test", project, Map.of(), "-n", "2", "--files-per-job", "1", "--no-warm");
+        assertThat(cold.exit()).as(cold.all()).isZero();
+        assertThat(count(cold.out(), "loaded before the test: false")).as(cold.out()).isEqualTo(2);
+    }
+
     @Test
     void aSlowMinitestFileIsSplitByTestAcrossInstancesAndEachTestRunsOnce() throws Exception {
         Path project = Files.createDirectories(dir.resolve("app"));
