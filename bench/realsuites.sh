@@ -7,7 +7,7 @@
 # parallel_tests'. Counts are bench/conformance.sh's business; this one times.
 #
 # Usage: [CORPUS=/work/corpus] [INSTANCES=2] [REPEAT=3] [PAUSE=4] bench/realsuites.sh [SUITE ...]
-#   SUITE: tty-prompt money mail tty-command pastel dry-logic liquid csv rake kramdown rack rspec-expectations treetop json_spec asciidoctor (default: all of them)
+#   SUITE: tty-prompt money mail tty-command pastel dry-logic liquid csv rake kramdown rack rspec-expectations treetop diff-lcs tzinfo faker json_spec asciidoctor (default: all of them)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 corpus="${CORPUS:-/work/corpus}"
@@ -17,7 +17,7 @@ testbot="$here/bin/testbot"
 . "$here/bench/lib.sh"
 . "$here/bench/corpus.sh"
 [ -d "$corpus" ] || { echo "realsuites: no corpus at $corpus (see docs/conformance.md)" >&2; exit 2; }
-if [ $# -gt 0 ]; then suites=("$@"); else suites=(tty-prompt money mail tty-command pastel dry-logic liquid csv rake kramdown rack rspec-expectations treetop json_spec asciidoctor); fi
+if [ $# -gt 0 ]; then suites=("$@"); else suites=(tty-prompt money mail tty-command pastel dry-logic liquid csv rake kramdown rack rspec-expectations treetop diff-lcs tzinfo faker json_spec asciidoctor); fi
 bench_setup realsuites
 trap '"$testbot" local stop --all > /dev/null 2>&1 || true; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 
@@ -45,8 +45,14 @@ timed() { # command...: its wall time in seconds; the exit status is the suite's
   (cd "$copy" && if [ -n "$runner_env" ]; then export "${runner_env?}"; fi && "$@") > "$work/last.log" 2>&1 || true
   awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'
 }
-change_a_test() { # one test file of the copy changed, as between a developer's two runs
-  local file; file=$(cd "$copy" && { find spec test features -name '*_spec.rb' -o -name 'spec_*.rb' -o -name '*_test.rb' -o -name 'test_*.rb' -o -name '*.feature' 2>/dev/null || true; } | sort | head -1)
+change_a_test() { # one test file of the copy changed, as between a developer's two runs: the first the suite's pattern finds
+  local pattern file
+  case "$framework" in
+    rspec) pattern='spec/**/*_spec.rb' ;;
+    cucumber) pattern='features/**/*.feature' ;;
+    *) pattern=$(echo "$testbot_command" | sed -n "s/.*--pattern '\([^']*\)'.*/\1/p") ;;
+  esac
+  file=$(cd "$copy" && ruby -e 'puts Dir.glob(ARGV[0]).sort.first' "${pattern:-test/**/*_test.rb}")
   echo "# changed $(date +%s%N)" >> "$copy/$file"
 }
 
@@ -75,6 +81,9 @@ for name in "${suites[@]}"; do
     times[kept]+=" $(timed bash -c "$tb --keep-warm")"
   done
   ahead=$(cat "$HOME"/.cache/testbot/local/kept/*/log 2>/dev/null | grep -c 'takes the worker booted ahead' || true)
+  # Why the kept-warm runs' jobs booted anew instead, where they did (the other rows write files, a coverage report say).
+  cat "$HOME"/.cache/testbot/local/kept/*/log 2>/dev/null | grep -o 'boots its worker anew, not the one booted ahead: .*' \
+    | sed 's/.*booted ahead: /#   booted anew: /' | sort | uniq -c | sort -rn | head -3 | sed "s/^/# $name /" || true
   (cd "$copy" && "$testbot" local stop > /dev/null 2>&1) || true
   rm -rf "$HOME/.cache/testbot/local/kept"
   p=$(echo "${times[parallel]}" | median)

@@ -13,17 +13,17 @@ import java.util.concurrent.TimeUnit;
 /**
  * In place (local mode kept warm), the project changes under the workers booted ahead between runs: the user edits a
  * library the test helper loads, another tool's run rewrites a file. A build would then boot its workers anew and
- * wait for them. So, while no build runs, this looks at the project every few seconds and compares it with what each
+ * wait for them. So, while no build runs, this looks at the project every second and compares it with what each
  * worker booted ahead on ({@link BootRecipe#misfit}, as a build would); a worker it no longer fits ends and another
  * boots on the project as it is, as Spring restarts an application after an edit. Only a change that held still from
  * one look to the next counts (an editor saving several files, a file written without end boot nothing), reboots
  * one after another back off, and the looks are spaced by what they cost: a large project's scan is not repeated
- * every two seconds.
+ * every second.
  */
 final class InPlaceWatch implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(InPlaceWatch.class);
     /** The shortest time between two looks. */
-    static final long EVERY_MILLIS = 2_000;
+    static final long EVERY_MILLIS = 1_000;
     /** A look costs at most this share of the time between looks (of one core). */
     private static final int SCAN_SHARE = 20;
     /** The longest wait between two reboots that come one after another. */
