@@ -59,7 +59,8 @@ final class InPlaceWatch implements AutoCloseable {
         try {
             took = look();
         } catch (IOException | RuntimeException e) {
-            log.warn("could not compare {} with what its workers booted ahead on: {}", project.root(), e.toString());
+            // A look cut short by close() (the runner stopping) is not worth a warning.
+            if (!timer.isShutdown()) log.warn("could not compare {} with what its workers booted ahead on: {}", project.root(), e.toString());
         } finally {
             if (!timer.isShutdown()) {
                 timer.schedule(this::lookAndReschedule, Math.max(EVERY_MILLIS, TimeUnit.NANOSECONDS.toMillis(took) * SCAN_SHARE), TimeUnit.MILLISECONDS);
