@@ -168,12 +168,8 @@ final class BuildLedger {
                 throw e;
             }
             if (recorded == null) {
-                // The store has a result for it already (or it was cancelled there): not this result's to give.
-                context.lock.lock();
-                job.recording = false;
-                context.lock.unlock();
                 log.warn("job {}: the store has its result already; this one from {} is ignored", jobId, runnerName);
-                return Scheduler.ResultStatus.IGNORED;
+                return settledElsewhere(build, job, runner);
             }
             String verdict = null;
             boolean failFast = false;
@@ -210,6 +206,37 @@ final class BuildLedger {
         } finally {
             build.writes.unlock();
         }
+    }
+
+    /**
+     * A job whose end the store has already, recorded (or cancelled) by another server that dispatched from the store
+     * until this one took over, in the moment before it stopped: this server recovered it as queued or running, and
+     * the result just reported is not the one to keep. The job is over all the same: it is counted as the store has
+     * it, the build's followers are woken for the events that server wrote, and the build ends if that was its last
+     * job (it would otherwise wait for it for ever). The caller holds the build's writes.
+     */
+    private Scheduler.ResultStatus settledElsewhere(Active.Build build, Active.Job job, RunnerRegistry.RunnerState runner) {
+        Store.JobRow stored = context.store.jobs(build.id).stream().filter(row -> row.id() == job.id).findFirst().orElse(null);
+        List<BuildEvent> events = context.store.events(build.id, context.locked(() -> build.lastSeq));
+        String verdict = null;
+        context.lock.lock();
+        try {
+            job.recording = false;
+            boolean over = stored != null && (stored.status() == Store.JobStatus.DONE || stored.status() == Store.JobStatus.CANCELLED);
+            if (over && active.jobs.remove(job.id) != null) {
+                build.running--;
+                if (runner != null) runner.running.remove(job.id);
+                if (stored.result() != null) build.tally.add(stored.runnerId() == null ? "" : stored.runnerId(), stored.result(), stored.attempt(), stored.files());
+                build.remainingJobs--;
+                if (!events.isEmpty()) feed.advance(build, Math.max(build.lastSeq, events.get(events.size() - 1).seq()));
+                if (build.remainingJobs == 0) verdict = build.tally.verdict(build.request.files(), false).status();
+                context.changed();
+            }
+        } finally {
+            context.lock.unlock();
+        }
+        if (verdict != null) finishBuild(build, verdict);
+        return build.over ? Scheduler.ResultStatus.BUILD_OVER : Scheduler.ResultStatus.IGNORED;
     }
 
     BuildInfo cancel(long buildId) {

@@ -169,6 +169,29 @@ class SchedulerTest {
                 .containsExactly(BuildEvent.JOB_FINISHED, BuildEvent.JOB_FINISHED, BuildEvent.BUILD_FINISHED);
     }
 
+    /**
+     * Two servers on one store: the one that dispatched before this one took over recorded a job's result in the
+     * moment before it stopped, after this one had recovered the job as still running. The runner's report of it to
+     * this one is not kept (the store has one), but the job is over: its build ends, with the stored result, and its
+     * followers get every event.
+     */
+    @Test
+    void aResultTheStoreHasFromTheServerBeforeThisOneEndsTheJobAndItsBuild() throws Exception {
+        String r = runner("1.0");
+        BuildInfo build = build("a", "b");
+        JobAssignment first = scheduler.nextJob(r, 0).orElseThrow();
+        JobAssignment second = scheduler.nextJob(r, 0).orElseThrow();
+        assertThat(scheduler.record(first.jobId(), passed(r, first))).isEqualTo(Scheduler.ResultStatus.RECORDED);
+        store.recordJobResult(new Store.JobReport(build.id(), second.jobId(), 0, second.files(), new Store.HistoryKey("proj", "rspec", false),
+                "host", failing(r, "b", "./b[1:1]"), null, clock.instant()));
+
+        assertThat(scheduler.record(second.jobId(), passed(r, second))).as("the store's result is kept").isEqualTo(Scheduler.ResultStatus.BUILD_OVER);
+        assertThat(store.build(build.id()).status()).isEqualTo("failed");
+        assertThat(scheduler.events(build.id(), 0, 0).events()).extracting(BuildEvent::kind)
+                .containsExactly(BuildEvent.JOB_FINISHED, BuildEvent.JOB_FINISHED, BuildEvent.BUILD_FINISHED);
+        assertThat(scheduler.runningBuilds()).isZero();
+    }
+
     @Test
     void aResultThatCannotBeRecordedLeavesTheJobToItsRunnerToReportAgain() throws Exception {
         String r = runner("1.0");
