@@ -17,7 +17,7 @@ import java.util.Map;
  * a build is compared with the project as its first job on this runner found it, before any of its tests could
  * change a file (a database, say), so only what changed between builds (the user's edits) counts.
  */
-final class InPlaceSnapshots {
+final class InPlaceSnapshots implements InPlaceWatch.Project {
     /** The "copy" of every in-place recipe: the directory is always the same one (see {@link BootRecipe#copy}). */
     static final Object IN_PLACE = new Object() {
         @Override
@@ -39,7 +39,8 @@ final class InPlaceSnapshots {
         this.scanner = new ProjectScanner(ignores, digests);
     }
 
-    Path root() {
+    @Override
+    public Path root() {
         return root;
     }
 
@@ -53,7 +54,8 @@ final class InPlaceSnapshots {
     }
 
     /** The project as it is. */
-    synchronized Map<String, FileEntry> now() throws IOException {
+    @Override
+    public synchronized Map<String, FileEntry> now() throws IOException {
         Map<String, FileEntry> files = new LinkedHashMap<>();
         for (FileEntry entry : scanner.scan(root)) files.put(entry.path(), entry);
         digests.save();

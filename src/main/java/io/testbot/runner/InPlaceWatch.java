@@ -29,8 +29,28 @@ final class InPlaceWatch implements AutoCloseable {
     /** The longest wait between two reboots that come one after another. */
     private static final long MAX_BACKOFF_MILLIS = 10 * 60_000;
 
-    private final InstanceWorkers workers;
-    private final InPlaceSnapshots project;
+    /** What the watch asks of the runner's workers ({@link InstanceWorkers}). */
+    interface Workers {
+        /** Whether some instance has a worker booted ahead in place, ready and unused, and none has a job in hand. */
+        boolean bootedAheadInPlace();
+
+        /** The instances whose worker booted ahead in place the project as it is now no longer fits, each with why. */
+        Map<Integer, String> unfitInPlace(Map<String, FileEntry> now);
+
+        /** Ends these instances' workers booted ahead, if still unused, and boots others on the project as it is now. */
+        void bootAheadAgain(java.util.Set<Integer> instances);
+    }
+
+    /** The project in place ({@link InPlaceSnapshots}). */
+    interface Project {
+        java.nio.file.Path root();
+
+        Map<String, FileEntry> now() throws IOException;
+    }
+
+    private final Workers workers;
+    private final Project project;
+    private final java.util.function.LongSupplier nanoTime;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "in-place-watch");
         thread.setDaemon(true);
@@ -43,11 +63,18 @@ final class InPlaceWatch implements AutoCloseable {
      * writes a file of the project (a database, a cache) would otherwise boot again and again.
      */
     private long backoffMillis;
-    private long notBeforeNanos = System.nanoTime();
+    private long notBeforeNanos;
 
-    InPlaceWatch(InstanceWorkers workers, InPlaceSnapshots project) {
+    InPlaceWatch(Workers workers, Project project) {
+        this(workers, project, System::nanoTime);
+    }
+
+    /** @param nanoTime the clock the back-off goes by */
+    InPlaceWatch(Workers workers, Project project, java.util.function.LongSupplier nanoTime) {
         this.workers = workers;
         this.project = project;
+        this.nanoTime = nanoTime;
+        this.notBeforeNanos = nanoTime.getAsLong();
     }
 
     void start() {
@@ -81,12 +108,13 @@ final class InPlaceWatch implements AutoCloseable {
         if (unfit.isEmpty()) {
             unsettled = null;
             backoffMillis = 0;
+            notBeforeNanos = nanoTime.getAsLong();
         } else if (!now.equals(unsettled)) {
             unsettled = now; // changed since the last look: wait for it to hold still
-        } else if (System.nanoTime() - notBeforeNanos >= 0) {
+        } else if (nanoTime.getAsLong() - notBeforeNanos >= 0) {
             unsettled = null;
             backoffMillis = backoffMillis == 0 ? 2 * EVERY_MILLIS : Math.min(2 * backoffMillis, MAX_BACKOFF_MILLIS);
-            notBeforeNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
+            notBeforeNanos = nanoTime.getAsLong() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
             log.info("the project changed under the workers booted ahead of instance(s) {} ({}): they boot again", unfit.keySet(),
                     String.join("; ", unfit.values().stream().distinct().toList()));
             workers.bootAheadAgain(unfit.keySet());

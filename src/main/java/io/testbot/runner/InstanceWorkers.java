@@ -26,7 +26,7 @@ import java.util.function.Predicate;
  * keeps an application booted: the next build's job takes it if {@link BootRecipe#misfit} finds nothing against it,
  * and boots anew otherwise.
  */
-final class InstanceWorkers {
+final class InstanceWorkers implements InPlaceWatch.Workers {
     private static final Logger log = LoggerFactory.getLogger(InstanceWorkers.class);
     private final Path tools;
     private final Spares spares;
@@ -216,7 +216,8 @@ final class InstanceWorkers {
      * The instances whose worker booted ahead in place, ready and unused, the project as it is now no longer fits
      * (see {@link InPlaceWatch}), each with why; empty while any instance has a job in hand or boots ahead.
      */
-    Map<Integer, String> unfitInPlace(Map<String, io.testbot.protocol.FileEntry> now) {
+    @Override
+    public Map<Integer, String> unfitInPlace(Map<String, io.testbot.protocol.FileEntry> now) {
         Map<Integer, String> unfit = new java.util.TreeMap<>();
         if (!idle()) return unfit;
         workers.forEach((instance, worker) -> {
@@ -227,8 +228,8 @@ final class InstanceWorkers {
         return unfit;
     }
 
-    /** Whether some instance has a worker booted ahead in place, ready and unused, and none has a job in hand. */
-    boolean bootedAheadInPlace() {
+    @Override
+    public boolean bootedAheadInPlace() {
         return idle() && workers.values().stream().anyMatch(InstanceWorkers::readyInPlace);
     }
 
@@ -240,8 +241,8 @@ final class InstanceWorkers {
         return worker.isPrebooted() && worker.recipe() != null && worker.recipe().copy() == InPlaceSnapshots.IN_PLACE && worker.loaded() != null;
     }
 
-    /** Ends these instances' workers booted ahead, if still unused, and boots others on the project as it is now. */
-    void bootAheadAgain(Set<Integer> instances) {
+    @Override
+    public void bootAheadAgain(Set<Integer> instances) {
         for (int instance : instances) {
             WarmWorker worker = workers.get(instance);
             if (worker != null && worker.isPrebooted() && worker.claim()) retire(instance, worker);
