@@ -58,7 +58,7 @@ final class BuildLedger {
             recovered.lastSeq = events.isEmpty() ? 0 : events.get(events.size() - 1).seq();
             for (Store.JobRow job : jobs) {
                 if (job.status() == Store.JobStatus.DONE) {
-                    if (job.result() != null) recovered.tally.add(job.runnerId() == null ? "" : job.runnerId(), job.result(), job.attempt(), job.files());
+                    addStored(recovered.tally, job);
                     continue;
                 }
                 if (job.status() == Store.JobStatus.CANCELLED) continue;
@@ -226,7 +226,7 @@ final class BuildLedger {
             if (over && active.jobs.remove(job.id) != null) {
                 build.running--;
                 if (runner != null) runner.running.remove(job.id);
-                if (stored.result() != null) build.tally.add(stored.runnerId() == null ? "" : stored.runnerId(), stored.result(), stored.attempt(), stored.files());
+                addStored(build.tally, stored);
                 build.remainingJobs--;
                 if (!events.isEmpty()) feed.advance(build, Math.max(build.lastSeq, events.get(events.size() - 1).seq()));
                 if (build.remainingJobs == 0) verdict = build.tally.verdict(build.request.files(), false).status();
@@ -237,6 +237,11 @@ final class BuildLedger {
         }
         if (verdict != null) finishBuild(build, verdict);
         return build.over ? Scheduler.ResultStatus.BUILD_OVER : Scheduler.ResultStatus.IGNORED;
+    }
+
+    /** Counts a job's result as the store has it (a cancelled job has none). */
+    private static void addStored(BuildTally tally, Store.JobRow job) {
+        if (job.result() != null) tally.add(job.runnerId() == null ? "" : job.runnerId(), job.result(), job.attempt(), job.files());
     }
 
     BuildInfo cancel(long buildId) {
