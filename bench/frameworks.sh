@@ -14,7 +14,8 @@
 # rails: examples/rails-demo's Rails 6.1 app (rspec-rails, SQLite, a database per instance that each instance's first
 # job prepares), its 12 spec files made to take about half a second each (its own boot stands for BOOT).
 # With JUNIT_PROJECT=DIR (a Maven project whose tests are compiled, jsoup say), also: `mvn surefire:test` with one
-# fork and with -DforkCount=N, and `testbot junit -n N` and -n 2N, second builds (first builds prepare the classpath).
+# fork and with -DforkCount=N, and `testbot junit -n N` and -n 2N, second builds (first builds prepare the classpath),
+# and -n 2N again with as many JVMs at once as instances (TESTBOT_JVMS), as before the one-JVM-per-core rule.
 # Every row runs REPEAT times (default 1), the rows taking turns; a row prints its median.
 # RUNNER_OPTS: more options for the runner (--no-boot-ahead, to compare).
 # Usage: [FRAMEWORKS="minitest test-unit cucumber rspec" (or rails)] [REPEAT=1] [BOOT=1.5] [TEST=0.3] [PAUSE=4] [RUNNER_OPTS=...]
@@ -173,12 +174,15 @@ if [ -n "${JUNIT_PROJECT:-}" ]; then
     times[forks]+=" $(timed 0 "$dir" mvn -B -q -o surefire:test -DforkCount="$instances")"
     times[tb]+=" $(timed 0 "$dir" "$testbot" junit -n "$instances")"
     times[tb2]+=" $(timed 0 "$dir" "$testbot" junit -n "$((instances * 2))")"
+    # As before one JVM per core at most (CoreSlots): every instance its own JVM, all at once.
+    times[tb2all]+=" $(timed 0 "$dir" env TESTBOT_JVMS="$((instances * 2))" "$testbot" junit -n "$((instances * 2))")"
   done
   s=$(echo "${times[one]}" | median)
-  for row in one forks tb tb2; do
+  for row in one forks tb tb2 tb2all; do
     case $row in
       one) label="surefire, one fork" ;; forks) label="surefire -DforkCount=$instances" ;;
       tb) label="testbot junit -n $instances, second build" ;; tb2) label="testbot junit -n $((instances * 2)), with history" ;;
+      tb2all) label="the same, TESTBOT_JVMS=$((instances * 2))" ;;
     esac
     m=$(echo "${times[$row]}" | median)
     printf '%-10s %-40s %8s %8s\n' junit "$label" "$m" "$(ratio "$m" "$s")"

@@ -43,6 +43,15 @@ public interface Adapter {
     }
 
     /**
+     * Whether its test processes compile the code they run as they go (a JVM's JIT), so that more of them at once
+     * than the machine has cores cost more than they give: a runner then runs at most one per core at a time (see
+     * io.testbot.runner.CoreSlots), however many instances it has.
+     */
+    default boolean processesBoundToCores() {
+        return false;
+    }
+
+    /**
      * The argument vector that runs these files and writes structured results to resultFile; it may put helper
      * files beside resultFile, and more results in {@link #sideFile}.
      */

@@ -131,6 +131,12 @@ public final class JUnitAdapter implements Adapter {
     public static final String FRESH_JVM_PER_CLASS = JVM_OPTION + "-Dtestbot.reuseForks=false";
     private static final List<String> CLASSPATH_OPTIONS = List.of("--class-path", "--classpath", "-cp");
 
+    /** Each JVM compiles the test and project code it runs: four on two cores compile it four times, two at a time. */
+    @Override
+    public boolean processesBoundToCores() {
+        return true;
+    }
+
     /**
      * One JVM per instance and build, with the build's JVM options and its classpath on the JVM's own, runs job after
      * job through the launcher in process (see TestbotJUnitWorker), as one Surefire fork does. Null without a classpath

@@ -151,6 +151,7 @@ abstract class RequesterCommand implements Callable<Integer> {
         if (jobTimeout != null && jobTimeout < 0) throw new IllegalArgumentException("--job-timeout must not be negative");
         if (retryFailed < 0 || retryFailed > 10) throw new IllegalArgumentException("--retry-failed must be between 0 and 10");
         if (filesPerJob < 0) throw new IllegalArgumentException("--files-per-job must not be negative");
+        if (server == null) io.testbot.requester.LocalMode.jvms(); // a usage error now, not when local mode's runner starts
         if (retryFailed > 0 && !Adapters.get(adapter()).rerunsById()) {
             throw new IllegalArgumentException("--retry-failed needs a framework that runs one test by its id (rspec, cucumber, junit), not " + adapter());
         }

@@ -47,6 +47,11 @@ final class RunnerCommand implements Callable<Integer> {
             + "for the next build; a build with the same options takes it only if it changed nothing but test files its boot did not load, and boots anew otherwise (default: on).")
     boolean bootAhead;
 
+    @Option(names = "--jvms", paramLabel = "N", defaultValue = "${env:TESTBOT_JVMS:-0}", description = "Run at most N JUnit JVMs at once, however many instances: "
+            + "each JVM compiles the code it runs, and more of them than cores compile it again on busy cores (default: the CPU count, or TESTBOT_JVMS; "
+            + "raise it for tests that mostly wait).")
+    int jvms;
+
     @Option(names = "--pass-env", paramLabel = "NAME", split = ",", description = "Let builds' processes see this variable of the runner's environment "
             + "(repeatable or comma-separated; NAME* for every name that starts with NAME). They always see PATH, HOME, USER, LOGNAME, SHELL, TMPDIR, TZ, "
             + "LANG, LANGUAGE, LC_*, TERM, JAVA_HOME, GEM_HOME and GEM_PATH, their TEST_ENV_NUMBER, and never TESTBOT_* (the token).")
@@ -92,6 +97,7 @@ final class RunnerCommand implements Callable<Integer> {
         serverOptions.trust();
         int n = instances != null ? instances : Runtime.getRuntime().availableProcessors();
         if (n < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--instances must be at least 1");
+        if (jvms < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--jvms must not be negative (0: the CPU count)");
         if (keepCopiesDays < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--keep-copies must be 0 or more days");
         io.testbot.sync.PrivateFiles.directory(dir);
         String name = hostname != null ? hostname : InetAddress.getLocalHost().getHostName();
@@ -105,7 +111,7 @@ final class RunnerCommand implements Callable<Integer> {
         Spares spares = new Spares(dir, n, warm ? "rspec" : null, true, passed);
         Runner runner = new Runner(new RunnerConfig(server, serverOptions.token(ProjectConfig.empty(), dir), n, dir, name,
                 reportVersion != null ? reportVersion : Version.CURRENT, null, warm, passed,
-                keepCopiesDays == 0 ? null : java.time.Duration.ofDays(keepCopiesDays), bootAhead, null), spares);
+                keepCopiesDays == 0 ? null : java.time.Duration.ofDays(keepCopiesDays), bootAhead, null, jvms), spares);
         Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
         java.util.concurrent.atomic.AtomicReference<Path> updated = new java.util.concurrent.atomic.AtomicReference<>();
         if (!selfUpdate) runner.whenOutdated(() -> runner.note("not updating itself (--no-self-update): update it by hand"));

@@ -9,10 +9,15 @@ public final class Runners {
      *                      a runner with warm workers pays it once per instance and build. The server keeps the two
      *                      modes' job start-up costs apart and plans a build with its runners' mode.
      */
-    public record Registration(String hostname, String version, int instances, String workDir, boolean processPerJob) {
+    public record Registration(String hostname, String version, int instances, String workDir, boolean processPerJob, int jvms) {
         /** A runner with warm workers. */
         public Registration(String hostname, String version, int instances, String workDir) {
-            this(hostname, version, instances, workDir, false);
+            this(hostname, version, instances, workDir, false, 0);
+        }
+
+        /** How many of its instances run a job of a framework whose processes are bound to cores at once (JUnit's JVMs). */
+        public int coreBoundInstances() {
+            return jvms <= 0 ? instances : Math.min(instances, jvms);
         }
     }
 

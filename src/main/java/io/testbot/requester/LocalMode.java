@@ -62,7 +62,20 @@ public final class LocalMode implements AutoCloseable {
 
     private static RunnerConfig runnerConfig(Path projectRoot, int instances, Path runnerDir, boolean warm, boolean preboot, java.util.List<String> ignores) {
         return new RunnerConfig(null, null, instances, runnerDir, "localhost", Version.CURRENT, projectRoot.toAbsolutePath().normalize(), warm,
-                PassedVariables.everything(), null, preboot, ignores);
+                PassedVariables.everything(), null, preboot, ignores, jvms());
+    }
+
+    /** At most so many JUnit JVMs at once: TESTBOT_JVMS (as the runner's --jvms), or one per core. */
+    public static int jvms() {
+        String value = System.getenv("TESTBOT_JVMS");
+        if (value == null || value.isBlank()) return Runtime.getRuntime().availableProcessors();
+        try {
+            int jvms = Integer.parseInt(value.strip());
+            if (jvms >= 0) return jvms == 0 ? Runtime.getRuntime().availableProcessors() : jvms;
+        } catch (NumberFormatException ignored) {
+            // said below
+        }
+        throw new IllegalArgumentException("TESTBOT_JVMS must be a number of JVMs (0: the CPU count), not '" + value + "'");
     }
 
     private interface ServerStart {

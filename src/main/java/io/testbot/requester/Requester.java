@@ -152,7 +152,7 @@ public final class Requester {
             }
             List<String> listingOptions = optionsHere;
             // Listing the tests of slow files runs the framework here; it overlaps the upload.
-            int localInstances = inPlace ? localInstances() : 0;
+            int localInstances = inPlace ? localInstancesAtOnce() : 0;
             CompletableFuture<List<String>> entries = splits()
                     ? CompletableFuture.supplyAsync(() -> splitSlowFiles(api, root, files, listingOptions, localInstances))
                     : CompletableFuture.completedFuture(files);
@@ -252,6 +252,11 @@ public final class Requester {
         return config.instances() > 0 ? config.instances() : Runtime.getRuntime().availableProcessors();
     }
 
+    /** How many of local mode's instances run the build's jobs at once: for JUnit, no more than its JVMs (see LocalMode#jvms). */
+    private int localInstancesAtOnce() {
+        return adapter.processesBoundToCores() ? Math.min(localInstances(), LocalMode.jvms()) : localInstances();
+    }
+
     /**
      * Started first thing in a requester's JVM, on the core that reading the command line leaves idle: builds the
      * JSON mapping with the readers and writers of the build's first requests, and loads the digest, HTTP and
@@ -295,7 +300,7 @@ public final class Requester {
         Estimate.Request request = new Estimate.Request(projectKey(root), adapter.name(), files);
         try {
             if (config.server() == null) {
-                int instances = localInstances();
+                int instances = localInstancesAtOnce();
                 try (SqliteStore store = new SqliteStore(LocalMode.dataDir(config.cacheDir()).resolve("testbot.sqlite"))) {
                     EstimateReport.print(out, files, Scheduler.estimate(store, request, instances, !config.warm()), instances, "in local mode", splits(), assumedJobOverhead());
                 }

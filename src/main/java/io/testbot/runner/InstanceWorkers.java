@@ -45,6 +45,8 @@ final class InstanceWorkers implements InPlaceWatch.Workers {
     /** Instances whose boot ahead is queued or starting. */
     private final Set<Integer> prebooting = ConcurrentHashMap.newKeySet();
     private final InPlaceSnapshots inPlace;
+    /** Where jobs of frameworks whose processes are bound to cores run: their workers are the slots', not the instances'. */
+    private final CoreSlots slots;
     private volatile boolean closed;
     /** Boots ahead one at a time, each once the one before is ready: a core at most, as spares do. */
     private final java.util.concurrent.ThreadPoolExecutor booter = Spares.oneAtATime("preboot");
@@ -55,8 +57,9 @@ final class InstanceWorkers implements InPlaceWatch.Workers {
      * @param inPlace the directory in-place builds run in, for booting ahead there (the kept-warm local server); null
      *                when the runner boots ahead only in synced copies
      */
-    InstanceWorkers(Path tools, Spares spares, PassedVariables passed, boolean preboot, InPlaceSnapshots inPlace) {
+    InstanceWorkers(Path tools, Spares spares, PassedVariables passed, boolean preboot, InPlaceSnapshots inPlace, CoreSlots slots) {
         this.tools = tools;
+        this.slots = slots;
         this.spares = spares;
         this.passed = passed;
         this.preboot = preboot;
@@ -65,6 +68,14 @@ final class InstanceWorkers implements InPlaceWatch.Workers {
 
     Spares spares() {
         return spares;
+    }
+
+    /**
+     * Where a job of the adapter on this instance runs (see {@link CoreSlots}): the key of its worker (the instance,
+     * or a slot) and its TEST_ENV_NUMBER; waits for a free slot if need be. Close it when the job's process is done.
+     */
+    CoreSlots.Slot slot(Adapter adapter, int instance) throws InterruptedException {
+        return slots.take(adapter, instance);
     }
 
     /** An instance's file of its worker booted ahead (what it loaded, the job line it boots from), beside the tools. */
@@ -313,7 +324,18 @@ final class InstanceWorkers implements InPlaceWatch.Workers {
      * #engage}): a drained build's workers end, but not the one another instance is about to run its last job in.
      */
     List<CompletableFuture<Process>> retireIdleBut(Predicate<WarmWorker> which, int own) {
-        return retireIdle(which, instance -> instance == own || !engaged.contains(instance));
+        // A slot's worker serves any instance: it may end once no other instance has a job in hand and no job has a slot or waits for one.
+        return retireIdle(which, key -> CoreSlots.isSlot(key)
+                ? slots.unused() && engaged.stream().allMatch(instance -> instance == own)
+                : key == own || !engaged.contains(key));
+    }
+
+    /**
+     * The idle workers that match, of the instances without a job in hand, but not this instance's own nor a slot's:
+     * this instance holds a job, which runs in its own worker or takes a slot's.
+     */
+    List<CompletableFuture<Process>> retireOthersIdle(Predicate<WarmWorker> which, int own) {
+        return retireIdle(which, key -> !CoreSlots.isSlot(key) && key != own && !engaged.contains(key));
     }
 
     private List<CompletableFuture<Process>> retireIdle(Predicate<WarmWorker> which, java.util.function.IntPredicate ofInstance) {

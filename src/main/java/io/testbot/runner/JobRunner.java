@@ -107,8 +107,7 @@ final class JobRunner {
 
     private JobResult runOnce(JobAssignment job, int instance, Adapter adapter) throws InterruptedException {
         String testEnvNumber = JobEnvironment.testEnvNumber(instance);
-        String display = adapter == null ? job.adapter() : (testEnvNumber.isEmpty() ? "" : "TEST_ENV_NUMBER=" + testEnvNumber + " ")
-                + adapter.displayCommand(job.files(), job.options());
+        String display = adapter == null ? job.adapter() : display(job, adapter, testEnvNumber);
         long started = System.nanoTime();
         if (adapter == null) return errored(job, instance, display, "this runner does not know the adapter '" + job.adapter() + "'", started);
 
@@ -145,11 +144,16 @@ final class JobRunner {
             Files.createDirectories(config.workDir().resolve("results"));
             resultFile = config.workDir().resolve("results").resolve("job-" + job.jobId() + "-" + runnerId.get() + ".json");
             Files.deleteIfExists(resultFile);
-            log.info("job {} (build {}) on instance {}: {}", job.jobId(), job.buildId(), instance, display);
-            long processStarted = System.nanoTime();
-            double setup = (processStarted - started) / 1e9;
-            Ran ran = config.warmWorkers() ? inWorker(job, instance, adapter, tree, testEnvNumber, resultFile, shareable(job, adapter)) : null;
-            if (ran == null) ran = inProcess(job, adapter, root, testEnvNumber, resultFile);
+            double setup = (System.nanoTime() - started) / 1e9;
+            long processStarted;
+            Ran ran;
+            try (CoreSlots.Slot slot = workers.slot(adapter, instance)) {
+                processStarted = System.nanoTime(); // a wait for a slot is no part of the job's time
+                if (!slot.testEnvNumber().equals(testEnvNumber)) display = display(job, adapter, slot.testEnvNumber());
+                log.info("job {} (build {}) on instance {}: {}", job.jobId(), job.buildId(), instance, display);
+                ran = config.warmWorkers() ? inWorker(job, instance, slot, adapter, tree, resultFile, shareable(job, adapter)) : null;
+                if (ran == null) ran = inProcess(job, adapter, root, slot.testEnvNumber(), resultFile);
+            }
             processes.finished(job.jobId());
             List<SharedJobs.Part> parts = ran.parts();
             if (processes.takeCancelled(job.jobId())) {
@@ -181,12 +185,21 @@ final class JobRunner {
         }
     }
 
-    /** The job in its instance's warm worker, which it replaces if need be; null when the framework has none. */
-    private Ran inWorker(JobAssignment job, int instance, Adapter adapter, Tree tree, String testEnvNumber, Path resultFile, boolean share)
+    /** What a user types to run the job's files by hand, as this process runs them. */
+    private static String display(JobAssignment job, Adapter adapter, String testEnvNumber) {
+        return (testEnvNumber.isEmpty() ? "" : "TEST_ENV_NUMBER=" + testEnvNumber + " ") + adapter.displayCommand(job.files(), job.options());
+    }
+
+    /**
+     * The job in its warm worker (the instance's, or the slot's it took), which it replaces if need be; null when the
+     * framework has none.
+     */
+    private Ran inWorker(JobAssignment job, int instance, CoreSlots.Slot slot, Adapter adapter, Tree tree, Path resultFile, boolean share)
             throws IOException, InterruptedException {
         Path root = tree.root();
-        Map<String, String> variables = JobEnvironment.of(job, adapter, testEnvNumber, config.instances());
-        WarmWorker worker = workers.claim(job, instance, adapter, root, variables, tree.copy());
+        int key = slot.key();
+        Map<String, String> variables = JobEnvironment.of(job, adapter, slot.testEnvNumber(), config.instances());
+        WarmWorker worker = workers.claim(job, key, adapter, root, variables, tree.copy());
         if (worker == null) return null;
         // From here the job runs in a worker that claims each file as it begins it: other instances may take the rest.
         SharedJobs.Shared sharing = share ? shared.open(job, instance, root, adapter, claimsOf(job)) : null;
@@ -195,19 +208,19 @@ final class JobRunner {
         List<SharedJobs.Part> parts = List.of();
         try {
             for (int attempt = 0; attempt < 2; attempt++) {
-                if (attempt > 0) worker = workers.claim(job, instance, adapter, root, variables, tree.copy());
+                if (attempt > 0) worker = workers.claim(job, key, adapter, root, variables, tree.copy());
                 booted = worker.booting();
                 var timeout = watch(job, worker.process());
                 // Nothing of the build is queued and each job this runner holds has its worker: it needs no more forks.
                 if (drainedBuilds.contains(job.buildId()) && processes.runningJobs().containsAll(held)) workers.spares().drained();
                 try {
-                    outcome = send(worker, instance, adapter.workerJob(job.files(), job.options(), resultFile, sharing == null ? null : sharing.claims));
+                    outcome = send(worker, key, adapter.workerJob(job.files(), job.options(), resultFile, sharing == null ? null : sharing.claims));
                 } finally {
                     if (timeout != null) timeout.cancel(false);
                 }
                 // Sent just as the worker ended idle: once more, on a fresh one.
                 if (!outcome.neverStarted(worker.process()) || processes.wasCancelled(job.jobId()) || processes.hasTimedOut(job.jobId())) break;
-                workers.forget(instance, worker);
+                workers.forget(key, worker);
             }
         } finally {
             if (sharing != null) {
@@ -219,15 +232,15 @@ final class JobRunner {
                 }
             }
         }
-        return settle(worker, instance, outcome, booted, parts);
+        return settle(worker, key, outcome, booted, parts);
     }
 
-    /** Sends a worker its job's line and waits for the outcome; a worker that could not take it is dropped. */
-    private WarmWorker.Outcome send(WarmWorker worker, int instance, String line) throws IOException {
+    /** Sends a worker (of the instance or slot key) its job's line and waits for the outcome; a worker that could not take it is dropped. */
+    private WarmWorker.Outcome send(WarmWorker worker, int key, String line) throws IOException {
         try {
             return worker.run(line);
         } catch (IOException e) {
-            workers.forget(instance, worker);
+            workers.forget(key, worker);
             worker.close();
             throw e;
         } finally {
@@ -236,15 +249,15 @@ final class JobRunner {
     }
 
     /** What the outcome of a job leaves of its worker, and what the job ran to. */
-    private Ran settle(WarmWorker worker, int instance, WarmWorker.Outcome outcome, boolean booted, List<SharedJobs.Part> parts)
+    private Ran settle(WarmWorker worker, int key, WarmWorker.Outcome outcome, boolean booted, List<SharedJobs.Part> parts)
             throws InterruptedException {
         if (outcome.status() == null) {
             // It ended during the job (a crash, exit!, or it was killed): the next job starts a new one.
-            workers.forget(instance, worker);
+            workers.forget(key, worker);
             return new Ran(worker.process().waitFor(), outcome.output(), booted, parts);
         }
         // It said it is no place for another job (its files failed to load, say): it ends now.
-        if (outcome.retire()) workers.retire(instance, worker);
+        if (outcome.retire()) workers.retire(key, worker);
         return new Ran(outcome.status(), outcome.output(), booted, parts);
     }
 

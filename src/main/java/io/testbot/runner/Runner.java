@@ -93,7 +93,8 @@ public final class Runner implements AutoCloseable {
         boolean preboot = config.warmWorkers() && config.preboot();
         InPlaceSnapshots inPlace = preboot && config.inPlaceRoot() != null
                 ? new InPlaceSnapshots(config.inPlaceRoot(), config.inPlaceIgnores(), config.workDir().resolve("in-place-digests")) : null;
-        this.workers = new InstanceWorkers(config.workDir().resolve("tools"), spares, config.environment(), preboot, inPlace);
+        this.workers = new InstanceWorkers(config.workDir().resolve("tools"), spares, config.environment(), preboot, inPlace,
+                new CoreSlots(config.jvms(), config.instances()));
         this.inPlaceWatch = inPlace == null ? null : new InPlaceWatch(workers, inPlace);
         this.jobs = new JobRunner(config, server instanceof ApiClient client ? client : null, workers, () -> runnerId, held, drainedBuilds);
     }
@@ -150,7 +151,7 @@ public final class Runner implements AutoCloseable {
         while (!stopping) {
             try {
                 Runners.Registered registered = server.register(new Runners.Registration(config.hostname(), config.version(),
-                        config.instances(), config.workDir().toString(), !config.warmWorkers()));
+                        config.instances(), config.workDir().toString(), !config.warmWorkers(), config.jvms()));
                 runnerId = registered.runnerId();
                 if (registered.upToDate()) {
                     log.info("registered with {} as {} ({} instance(s), work dir {})", server.describe(), runnerId, config.instances(), config.workDir());
@@ -232,9 +233,8 @@ public final class Runner implements AutoCloseable {
                 held.add(job.jobId());
                 if (job.queueDrained() && drainedBuilds.add(job.buildId())) {
                     drainedBuilds.removeIf(buildId -> buildId < job.buildId() - REMEMBERED_BUILDS);
-                    // The other instances' workers of the build get no more jobs; this one's runs this job.
-                    WarmWorker own = workers.of(instance);
-                    workers.retireIdleBut(worker -> worker.buildId() == job.buildId() && worker != own, instance);
+                    // The other instances' workers of the build get no more jobs; this one's (or a slot's) runs this job.
+                    workers.retireOthersIdle(worker -> worker.buildId() == job.buildId(), instance);
                 }
                 try {
                     JobResult result = run(job, instance);

@@ -17,12 +17,15 @@ import java.nio.file.Path;
  *                    where the framework's worker loads the project (see {@link InstanceWorkers})
  * @param inPlaceIgnores with an in-place root and booting ahead: what of it the snapshots that decide whether a
  *                    worker booted ahead still fits leave out, beyond the defaults (the project's own ignores)
+ * @param jvms        at most so many processes at once of a framework whose processes compile the code they run
+ *                    (JUnit's JVMs; see {@link CoreSlots}); 0: one per core
  */
 public record RunnerConfig(String server, String token, int instances, Path workDir, String hostname, String version,
                            Path inPlaceRoot, boolean warmWorkers, PassedVariables environment, java.time.Duration keepCopies,
-                           boolean preboot, java.util.List<String> inPlaceIgnores) {
+                           boolean preboot, java.util.List<String> inPlaceIgnores, int jvms) {
 
     public RunnerConfig {
         inPlaceIgnores = inPlaceIgnores == null ? java.util.List.of() : java.util.List.copyOf(inPlaceIgnores);
+        if (jvms <= 0) jvms = Runtime.getRuntime().availableProcessors();
     }
 }

@@ -41,7 +41,9 @@ final class Leases {
         context.store.saveRunner(row);
         context.lock.lock();
         try {
-            runners.add(id, new RunnerRegistry.RunnerState(row, now));
+            RunnerRegistry.RunnerState state = new RunnerRegistry.RunnerState(row, now);
+            state.coreBoundInstances = registration.coreBoundInstances();
+            runners.add(id, state);
             boolean upToDate = context.version.equals(registration.version());
             log.info("runner {} registered: {} ({}), {} instance(s), version {}{}", id, row.hostname(), address, row.instances(),
                     row.version(), upToDate ? "" : " -- OUTDATED, it gets no jobs");

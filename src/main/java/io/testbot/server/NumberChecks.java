@@ -25,6 +25,7 @@ final class NumberChecks {
 
     static void registration(Runners.Registration registration) {
         between("instances", registration.instances(), 1, MAX_INSTANCES);
+        between("jvms", registration.jvms(), 0, MAX_INSTANCES);
     }
 
     static void build(BuildRequest request) {

@@ -40,6 +40,11 @@ final class RunnerRegistry {
         boolean told;
         /** What it says for its operator (why it does not update itself). */
         String note;
+        /**
+         * How many of its instances run jobs of a framework whose processes are bound to cores at once (see
+         * Runners.Registration#coreBoundInstances); 0: all of them (a runner recovered from the store until it registers again).
+         */
+        int coreBoundInstances;
 
         RunnerState(Store.RunnerRow row, Instant lastSeen) {
             this.row = row;
@@ -164,6 +169,17 @@ final class RunnerRegistry {
     int liveInstances() {
         Instant now = clock.instant();
         return runners.values().stream().filter(r -> usable(r, now)).mapToInt(r -> r.row.instances()).sum();
+    }
+
+    /**
+     * The instances of live runners that run a build's jobs at once: for a framework whose processes are bound to
+     * cores (JUnit), as many as each runner runs such processes at once (its --jvms), not its instances.
+     */
+    int liveInstancesFor(boolean coreBound) {
+        if (!coreBound) return liveInstances();
+        Instant now = clock.instant();
+        return runners.values().stream().filter(r -> usable(r, now))
+                .mapToInt(r -> r.coreBoundInstances > 0 ? Math.min(r.coreBoundInstances, r.row.instances()) : r.row.instances()).sum();
     }
 
     /**

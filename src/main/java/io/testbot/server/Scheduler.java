@@ -233,7 +233,8 @@ public final class Scheduler {
 
     /** What history says about these files, and how many instances could run them now. */
     public Estimate.Reply estimate(Estimate.Request request) {
-        return estimate(context.store, request, totalInstances(), context.locked(runners::mostlyProcessPerJob));
+        boolean coreBound = io.testbot.adapters.Adapters.find(request.adapter()).map(io.testbot.adapters.Adapter::processesBoundToCores).orElse(false);
+        return estimate(context.store, request, context.locked(() -> runners.liveInstancesFor(coreBound)), context.locked(runners::mostlyProcessPerJob));
     }
 
     /**

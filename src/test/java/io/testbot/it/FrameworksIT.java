@@ -451,6 +451,41 @@ class FrameworksIT extends Cluster {
     }
 
     @Test
+    void aRunnerWithMoreInstancesThanJvmsRunsJunitJobsInAtMostThatManyJvmsEachWithItsOwnNumber() throws Exception {
+        Map<String, String> tests = new java.util.TreeMap<>();
+        for (int i = 1; i <= 8; i++) {
+            tests.put("Job" + i + "Test", """
+                    package demo;
+                    import org.junit.jupiter.api.Test;
+                    class Job%dTest { @Test void runs() {
+                      System.out.println("class %d in jvm " + ProcessHandle.current().pid() + " env [" + System.getenv("TEST_ENV_NUMBER") + "]"); } }
+                    """.formatted(i, i));
+        }
+        Path project = mavenProject(Files.createDirectories(dir.resolve("app")), JUPITER, tests);
+        startServer();
+        startRunner("r1", 4, "--jvms", "2");
+        Map<String, String> env = Map.of("TESTBOT_TOKEN", token, "MAVEN_OPTS", "-Dmaven.repo.local=" + mavenRepo());
+
+        Result result = requestWith("junit", project, env, "--connect", address(), "--files-per-job", "1");
+
+        assertThat(result.exit()).as(result.all()).isZero();
+        assertThat(result.out()).contains("Tests run: 8, Failures: 0, Errors: 0, Skipped: 0");
+        java.util.regex.Matcher ran = java.util.regex.Pattern.compile("class ([0-9]) in jvm ([0-9]+) env \\[([0-9]*)\\]").matcher(result.out());
+        Map<String, String> jvmOfClass = new java.util.HashMap<>();
+        Map<String, java.util.Set<String>> numbersOfJvm = new java.util.HashMap<>();
+        while (ran.find()) {
+            jvmOfClass.put(ran.group(1), ran.group(2));
+            numbersOfJvm.computeIfAbsent(ran.group(2), jvm -> new java.util.TreeSet<>()).add(ran.group(3));
+        }
+        assertThat(jvmOfClass).as(result.out()).hasSize(8);
+        // Four instances, two JVMs at most: each JVM with one TEST_ENV_NUMBER, none shared by two of them.
+        assertThat(numbersOfJvm).as(result.out()).hasSizeBetween(1, 2).allSatisfy((jvm, numbers) -> assertThat(numbers).hasSize(1));
+        assertThat(numbersOfJvm.values().stream().map(numbers -> numbers.iterator().next()).distinct().count()).isEqualTo(numbersOfJvm.size());
+        assertThat(numbersOfJvm.values().stream().flatMap(java.util.Set::stream)).allMatch(number -> number.isEmpty() || number.equals("2"));
+        assertThat(result.out()).doesNotContain("TEST_ENV_NUMBER=3").doesNotContain("TEST_ENV_NUMBER=4");
+    }
+
+    @Test
     void cucumberFeaturesRunOnTheRunnersWithCucumbersCountsAndReRunLines() throws Exception {
         Path project = SampleTests.cucumber(Files.createDirectories(dir.resolve("app")));
         startServer();

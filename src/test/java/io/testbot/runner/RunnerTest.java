@@ -47,7 +47,7 @@ class RunnerTest {
                         if (method.getName().equals("reportResult")) reported.set(true);
                     }
                 });
-        Runner runner = new Runner(new RunnerConfig(null, null, 1, work, "localhost", Version.CURRENT, project, true, PassedVariables.everything(), null, false, null), spares, watched);
+        Runner runner = new Runner(new RunnerConfig(null, null, 1, work, "localhost", Version.CURRENT, project, true, PassedVariables.everything(), null, false, null, 0), spares, watched);
         try {
             runner.start();
             BuildInfo build = api.submit(new BuildRequest("proj", "rspec", List.of("spec/a_spec.rb"), List.of(), null,

@@ -113,7 +113,7 @@ class SchedulerTest {
         runAll(warm, 0.05, files); // planned from what Test::Unit is assumed to cost: nothing measured yet
         int warmJobs = runAll(warm, 0.05, files);
         scheduler.leave(warm);
-        String perJob = scheduler.register(new Runners.Registration("cold", "1.0", 4, "/w", true), "127.0.0.1").runnerId();
+        String perJob = scheduler.register(new Runners.Registration("cold", "1.0", 4, "/w", true, 0), "127.0.0.1").runnerId();
         runAll(perJob, 1.5, files); // planned from the assumed cost again, not from warm workers' measured 0.05 s
         int perJobJobs = runAll(perJob, 1.5, files);
 
@@ -125,6 +125,31 @@ class SchedulerTest {
         scheduler.leave(perJob);
         String again = scheduler.register(new Runners.Registration("warm", "1.0", 4, "/w"), "127.0.0.1").runnerId();
         assertThat(runAll(again, 0.05, files)).isEqualTo(warmJobs);
+    }
+
+    @Test
+    void aJunitBuildIsPlannedForTheJvmsItsRunnersRunAtOnceNotForTheirInstances() {
+        List<String> files = IntStream.rangeClosed(1, 12).mapToObj(i -> "target/test-classes/demo/C" + i + "Test.class").toList();
+        store.recordRuntimes("proj", "junit", files.stream().collect(Collectors.toMap(f -> f, f -> 1.0)), clock.now);
+        store.recordRuntimes("proj", "rspec", Map.of("spec/a_spec.rb", 1.0), clock.now);
+        java.util.function.Function<String, List<Integer>> plan = adapter -> {
+            BuildInfo build = scheduler.submit(new BuildRequest("proj", adapter, adapter.equals("junit") ? files : List.of("spec/a_spec.rb"),
+                    List.of("--class-path", "x"), null, null, 0, "me", false, 0, 0, null));
+            return store.jobs(build.id()).stream().map(job -> job.files().size()).toList();
+        };
+
+        String capped = scheduler.register(new Runners.Registration("capped", "1.0", 4, "/w", false, 2), "127.0.0.1").runnerId();
+        List<Integer> onTwoJvms = plan.apply("junit");
+        assertThat(scheduler.estimate(new io.testbot.protocol.Estimate.Request("proj", "junit", files)).availableInstances()).isEqualTo(2);
+        assertThat(scheduler.estimate(new io.testbot.protocol.Estimate.Request("proj", "rspec", List.of("spec/a_spec.rb"))).availableInstances()).isEqualTo(4);
+        scheduler.leave(capped);
+        String two = scheduler.register(new Runners.Registration("two", "1.0", 2, "/w"), "127.0.0.1").runnerId();
+        List<Integer> onTwoInstances = plan.apply("junit");
+        scheduler.leave(two);
+        scheduler.register(new Runners.Registration("four", "1.0", 4, "/w"), "127.0.0.1");
+        List<Integer> onFourInstances = plan.apply("junit");
+
+        assertThat(onTwoJvms).isEqualTo(onTwoInstances).isNotEqualTo(onFourInstances);
     }
 
     /** Submits a Test::Unit build of the files, runs all its jobs on the runner, each job taking overhead beyond its files; returns its job count. */
