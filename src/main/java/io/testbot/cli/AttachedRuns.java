@@ -198,6 +198,7 @@ final class AttachedRuns implements AutoCloseable {
         }
         if (run.isEmpty()) return Attempt.handBack("not a run");
         RequesterCommand command = run.get();
+        command.servedKeptWarm = true;
         try {
             RequesterConfig config = command.config();
             return Requester.servedBy(serving, config, out, err).map(requester -> new Attempt(requester, args, null))

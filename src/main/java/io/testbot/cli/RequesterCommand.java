@@ -66,9 +66,13 @@ abstract class RequesterCommand implements Callable<Integer> {
     @Option(names = "--warm", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Local mode: run each instance's jobs in one framework process, booted once (default: on; --no-warm starts a process per job; runners decide with their own --no-warm).")
     boolean warm;
 
-    @Option(names = "--keep-warm", negatable = true, description = "Local mode: keep a server and runner for this project in the background (default: keep_warm in .testbot.yml, "
-            + "else off), whose workers boot the project's helpers ahead of the next run; `testbot local stop` ends it.")
+    @Option(names = "--keep-warm", negatable = true, description = "Local mode: keep a server and runner for this project in the background, whose workers boot "
+            + "the project's helpers ahead of the next run; `testbot local stop` ends it (default: keep_warm in .testbot.yml, else on in a terminal and off "
+            + "where CI is set or output goes to a file or pipe).")
     Boolean keepWarm;
+
+    /** A run the project's kept-warm local mode was asked to serve (see AttachedRuns): kept warm unless told otherwise. */
+    boolean servedKeptWarm;
 
     @Option(names = "--bundle-exec", negatable = true, description = "Run rspec, test and cucumber jobs under `bundle exec` (default: bundle_exec in .testbot.yml, "
             + "else when the project has a Gemfile and its Gemfile.lock).")
@@ -161,7 +165,18 @@ abstract class RequesterCommand implements Callable<Integer> {
                 beforeRun != null ? beforeRun : file.beforeRun(), ignores, filesPerJob > 0 ? filesPerJob : defaultFilesPerJob(root), Duration.ofSeconds(timeout), Paths.cacheDir(),
                 failFast, jobTimeout != null ? jobTimeout : file.jobTimeout() != null ? file.jobTimeout() : 0, localFallback, dryRun,
                 retryFailed, split, absolute(junitXml), absolute(jsonReport), classpath, warm,
-                bundleExec != null ? bundleExec : file.bundleExec(), keepWarm != null ? keepWarm : Boolean.TRUE.equals(file.keepWarm()));
+                bundleExec != null ? bundleExec : file.bundleExec(),
+                keepWarm != null ? keepWarm : file.keepWarm() != null ? file.keepWarm() : server == null && (servedKeptWarm || interactive()));
         return config;
+    }
+
+    /**
+     * Whether someone runs this at a terminal, not a CI job or a script: local mode is kept warm for them by default,
+     * as Gradle keeps its daemon and Spring its application (a run a developer repeats is then faster).
+     */
+    static boolean interactive() {
+        String ci = System.getenv("CI");
+        boolean inCi = ci != null && !ci.isBlank() && !ci.equalsIgnoreCase("false") && !ci.equals("0");
+        return !inCi && System.console() != null;
     }
 }

@@ -174,7 +174,7 @@ public final class KeptWarm {
             Files.writeString(PrivateFiles.file(dir.resolve(STARTING_FILE)), pid + " " + identity + "\n");
             Files.writeString(dir.resolve(PROJECT_FILE), root + "\n");
             err.println("testbot: keeping local mode warm for the next run (pid " + pid + "; it ends after "
-                    + DEFAULT_IDLE.toMinutes() + " minutes without a build, or with `testbot local stop`)");
+                    + DEFAULT_IDLE.toMinutes() + " minutes without a build, or with `testbot local stop`; --no-keep-warm or keep_warm: false runs without it)");
         }
     }
 

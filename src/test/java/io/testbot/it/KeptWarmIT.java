@@ -96,6 +96,48 @@ class KeptWarmIT extends Cluster {
         }
     }
 
+    @Test
+    void aRunAtATerminalKeepsLocalModeWarmByDefaultAndOneWhereCiIsSetDoesNot() throws Exception {
+        Path project = minitest("terminal");
+        Map<String, String> env = home("home-c");
+        Path socket = keptWarmDir(env, project).resolve("run.sock");
+        try {
+            Result atTerminal = atTerminal(project, env, "test", "-n", "2");
+            assertThat(atTerminal.exit()).as(atTerminal.all()).isZero();
+            assertThat(atTerminal.out()).contains("2 tests, 2 assertions, 0 failures").contains("keeping local mode warm for the next run")
+                    .contains("--no-keep-warm or keep_warm: false runs without it");
+            Awaitility.await("the kept-warm process listens on " + socket).atMost(START).until(() -> Files.exists(socket));
+
+            Result next = atTerminal(project, env, "test", "-n", "2");
+            assertThat(next.exit()).as(next.all()).isZero();
+            assertThat(next.out()).contains("local mode on 2 instance(s), kept warm (pid ").contains("2 tests, 2 assertions, 0 failures");
+        } finally {
+            requestWith("local", project, env, "stop", "--all");
+        }
+
+        Path inCi = minitest("ci");
+        Map<String, String> ciEnv = new java.util.HashMap<>(home("home-d"));
+        ciEnv.put("CI", "true");
+        Result ci = atTerminal(inCi, ciEnv, "test", "-n", "2");
+        assertThat(ci.exit()).as(ci.all()).isZero();
+        assertThat(ci.out()).contains("2 tests, 2 assertions, 0 failures").doesNotContain("keeping local mode warm");
+        assertThat(keptWarmDir(ciEnv, inCi).resolve("run.sock")).doesNotExist();
+    }
+
+    /** testbot's JVM with these arguments on a terminal of its own (script(1)'s pty), without CI unless env sets it; its output is the terminal's. */
+    private Result atTerminal(Path project, Map<String, String> env, String... args) throws Exception {
+        StringBuilder line = new StringBuilder("'" + javaBinary() + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar '" + JAR + "'");
+        for (String arg : args) line.append(" '").append(arg).append("'");
+        ProcessBuilder builder = new ProcessBuilder("script", "-qec", line.toString(), "/dev/null").directory(project.toFile()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        builder.environment().keySet().removeIf(k -> k.startsWith("TESTBOT_") || k.equals("CI"));
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        String out = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor(BUILD.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        return new Result(process.exitValue(), out, "");
+    }
+
     /** Two minitest files whose tests read lib/calc.rb. */
     private Path minitest(String name) throws Exception {
         Path project = Files.createDirectories(dir.resolve(name));
