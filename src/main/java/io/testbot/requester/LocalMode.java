@@ -68,10 +68,10 @@ public final class LocalMode implements AutoCloseable {
     /** At most so many JUnit JVMs at once: TESTBOT_JVMS (as the runner's --jvms), or one per core. */
     public static int jvms() {
         String value = System.getenv("TESTBOT_JVMS");
-        if (value == null || value.isBlank()) return Runtime.getRuntime().availableProcessors();
+        if (value == null || value.isBlank()) return RunnerConfig.jvmsOrCores(0);
         try {
             int jvms = Integer.parseInt(value.strip());
-            if (jvms >= 0) return jvms == 0 ? Runtime.getRuntime().availableProcessors() : jvms;
+            if (jvms >= 0) return RunnerConfig.jvmsOrCores(jvms);
         } catch (NumberFormatException ignored) {
             // said below
         }

@@ -26,6 +26,11 @@ public record RunnerConfig(String server, String token, int instances, Path work
 
     public RunnerConfig {
         inPlaceIgnores = inPlaceIgnores == null ? java.util.List.of() : java.util.List.copyOf(inPlaceIgnores);
-        if (jvms <= 0) jvms = Runtime.getRuntime().availableProcessors();
+        jvms = jvmsOrCores(jvms);
+    }
+
+    /** A number of JVMs at once as given (--jvms, TESTBOT_JVMS): 0 stands for one per core. */
+    public static int jvmsOrCores(int jvms) {
+        return jvms <= 0 ? Runtime.getRuntime().availableProcessors() : jvms;
     }
 }

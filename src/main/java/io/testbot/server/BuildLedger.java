@@ -89,11 +89,9 @@ final class BuildLedger {
         var manifest = Active.manifestOf(request);
         int instances;
         boolean processPerJob;
-        Optional<Adapter> adapter = Adapters.find(request.adapter());
-        boolean coreBound = adapter.map(Adapter::processesBoundToCores).orElse(false);
         context.lock.lock();
         try {
-            instances = Math.max(2, runners.liveInstancesFor(coreBound));
+            instances = Math.max(2, runners.liveInstancesFor(request.adapter()));
             processPerJob = runners.mostlyProcessPerJob();
         } finally {
             context.lock.unlock();
@@ -102,6 +100,7 @@ final class BuildLedger {
         Map<String, Long> fileSizes = new HashMap<>();
         if (request.manifest() != null) for (FileEntry e : request.manifest()) fileSizes.put(e.path(), e.size());
         else if (request.sizes() != null) fileSizes.putAll(request.sizes());
+        Optional<Adapter> adapter = Adapters.find(request.adapter());
         Function<String, String> fileOf = adapter.<Function<String, String>>map(a -> a::fileOf).orElse(Function.identity());
         Map<String, Double> runtimes = JobPlanner.perEntry(request.files(), store.runtimes(request.project(), request.adapter()), fileOf);
         Map<String, Double> sizes = JobPlanner.perEntry(request.files(), fileSizes, fileOf);

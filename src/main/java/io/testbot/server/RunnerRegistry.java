@@ -172,14 +172,13 @@ final class RunnerRegistry {
     }
 
     /**
-     * The instances of live runners that run a build's jobs at once: for a framework whose processes are bound to
-     * cores (JUnit), as many as each runner runs such processes at once (its --jvms), not its instances.
+     * The instances of live runners that run a build of this framework's jobs at once: for a framework whose
+     * processes are bound to cores (JUnit), as many as each runner runs such processes at once (its --jvms).
      */
-    int liveInstancesFor(boolean coreBound) {
-        if (!coreBound) return liveInstances();
+    int liveInstancesFor(String adapter) {
+        if (!io.testbot.adapters.Adapters.find(adapter).map(io.testbot.adapters.Adapter::processesBoundToCores).orElse(false)) return liveInstances();
         Instant now = clock.instant();
-        return runners.values().stream().filter(r -> usable(r, now))
-                .mapToInt(r -> r.coreBoundInstances > 0 ? Math.min(r.coreBoundInstances, r.row.instances()) : r.row.instances()).sum();
+        return runners.values().stream().filter(r -> usable(r, now)).mapToInt(r -> r.coreBoundInstances > 0 ? r.coreBoundInstances : r.row.instances()).sum();
     }
 
     /**

@@ -233,8 +233,7 @@ public final class Scheduler {
 
     /** What history says about these files, and how many instances could run them now. */
     public Estimate.Reply estimate(Estimate.Request request) {
-        boolean coreBound = io.testbot.adapters.Adapters.find(request.adapter()).map(io.testbot.adapters.Adapter::processesBoundToCores).orElse(false);
-        return estimate(context.store, request, context.locked(() -> runners.liveInstancesFor(coreBound)), context.locked(runners::mostlyProcessPerJob));
+        return estimate(context.store, request, context.locked(() -> runners.liveInstancesFor(request.adapter())), context.locked(runners::mostlyProcessPerJob));
     }
 
     /**
