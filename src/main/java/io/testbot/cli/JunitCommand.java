@@ -16,6 +16,7 @@ import java.util.List;
                 "each job's classes in a forked JVM with the JUnit Platform launcher, and prints one summary.",
                 "Compile first (mvn test-compile). The test classpath comes from `mvn dependency:build-classpath` (or --classpath-file);",
                 "its jars are uploaded once and then found in every runner's cache. -O passes options to the launcher (e.g. -O --include-tag=fast).",
+                "A runner (local mode's too) runs at most one test JVM per core at a time, however many instances: TESTBOT_JVMS=N (runner --jvms N) changes it.",
                 "Exit status: 0 all passed, 1 failures or errors, 2 usage or configuration error, 3 infrastructure error."})
 final class JunitCommand extends RequesterCommand {
     static final String CLASSPATH_FILE = "target/testbot-classpath.txt";
