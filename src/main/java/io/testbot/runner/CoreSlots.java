@@ -41,24 +41,36 @@ final class CoreSlots {
         for (int slot = 1; slot <= this.slots; slot++) free.addLast(slot);
     }
 
+    /** How often a job waiting for a slot looks whether it was cancelled meanwhile. */
+    private static final long CANCEL_LOOK_MILLIS = 100;
+
     /**
      * Where a job of the adapter on this instance runs: the instance itself (its own worker and number) unless the
      * adapter's processes are bound to cores and the runner has more instances than slots; then a free slot, waited
-     * for.
+     * for. Null once the job is cancelled, before or while it waits: it runs nothing.
      */
-    Slot take(Adapter adapter, int instance) throws InterruptedException {
+    Slot take(Adapter adapter, int instance, java.util.function.BooleanSupplier cancelled) throws InterruptedException {
+        if (cancelled.getAsBoolean()) return null;
         if (!adapter.processesBoundToCores() || instances <= slots) return new Slot(instance, JobEnvironment.testEnvNumber(instance), () -> {});
         waiting.incrementAndGet();
-        int slot;
+        Integer slot;
         try {
-            slot = free.takeFirst();
+            do {
+                slot = free.pollFirst(CANCEL_LOOK_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (slot != null && cancelled.getAsBoolean()) {
+                    free.addFirst(slot);
+                    return null;
+                }
+            } while (slot == null && !cancelled.getAsBoolean());
+            if (slot == null) return null;
             held.add(slot);
         } finally {
             waiting.decrementAndGet();
         }
-        return new Slot(-slot, JobEnvironment.testEnvNumber(slot), () -> {
-            held.remove(slot);
-            free.addFirst(slot);
+        int taken = slot;
+        return new Slot(-taken, JobEnvironment.testEnvNumber(taken), () -> {
+            held.remove(taken);
+            free.addFirst(taken);
         });
     }
 

@@ -73,9 +73,10 @@ final class InstanceWorkers implements InPlaceWatch.Workers {
     /**
      * Where a job of the adapter on this instance runs (see {@link CoreSlots}): the key of its worker (the instance,
      * or a slot) and its TEST_ENV_NUMBER; waits for a free slot if need be. Close it when the job's process is done.
+     * Null once the job is cancelled.
      */
-    CoreSlots.Slot slot(Adapter adapter, int instance) throws InterruptedException {
-        return slots.take(adapter, instance);
+    CoreSlots.Slot slot(Adapter adapter, int instance, java.util.function.BooleanSupplier cancelled) throws InterruptedException {
+        return slots.take(adapter, instance, cancelled);
     }
 
     /** An instance's file of its worker booted ahead (what it loaded, the job line it boots from), beside the tools. */

@@ -98,14 +98,27 @@ final class JobProcesses {
         return timedOut.remove(jobId);
     }
 
-    /** Stops a running job's processes (and those running files taken over from it): it was cancelled, or given to another runner. */
-    void cancel(long jobId) {
-        Process process = running.get(jobId);
-        if (process == null) return;
-        cancelled.add(jobId);
-        log.info("job {}: stopping its processes (cancelled, or given to another runner)", jobId);
-        ProcessGroups.kill(process);
-        helping.getOrDefault(jobId, Set.of()).forEach(ProcessGroups::kill);
+    /**
+     * Stops running jobs' processes (and those running files taken over from them): they were cancelled, or given to
+     * another runner. A job of this runner without a process yet is marked so that it starts none (its run asks
+     * {@link #wasCancelled} before it does). Every job is marked before any process stops: a job waiting for the JVM
+     * another of them holds must not take it as that one ends.
+     *
+     * @param ours whether a job is this runner's, started or not
+     */
+    void cancel(java.util.Collection<Long> jobIds, java.util.function.LongPredicate ours) {
+        Set<Long> marked = new java.util.HashSet<>();
+        for (long jobId : jobIds) if ((running.containsKey(jobId) || ours.test(jobId)) && cancelled.add(jobId)) marked.add(jobId);
+        for (long jobId : jobIds) {
+            Process process = running.get(jobId);
+            if (process == null) {
+                if (marked.contains(jobId)) log.info("job {}: cancelled (or given to another runner) before its process started", jobId);
+                continue;
+            }
+            log.info("job {}: stopping its processes (cancelled, or given to another runner)", jobId);
+            ProcessGroups.kill(process);
+            helping.getOrDefault(jobId, Set.of()).forEach(ProcessGroups::kill);
+        }
     }
 
     /** Stops every running job (they are reported as cancelled, which is to say not at all) and the timers. */

@@ -89,6 +89,7 @@ final class JobRunner {
             return runOnce(job, instance, adapter);
         } finally {
             underway.remove(job.jobId());
+            processes.takeCancelled(job.jobId()); // a cancel that came before its process, on a way that did not ask
         }
     }
 
@@ -147,7 +148,12 @@ final class JobRunner {
             double setup = (System.nanoTime() - started) / 1e9;
             long processStarted;
             Ran ran;
-            try (CoreSlots.Slot slot = workers.slot(adapter, instance)) {
+            try (CoreSlots.Slot slot = workers.slot(adapter, instance, () -> processes.wasCancelled(job.jobId()))) {
+                if (slot == null) { // cancelled while its project synced, its before_run ran or it waited for a slot
+                    processes.takeCancelled(job.jobId());
+                    log.info("job {} cancelled before it started", job.jobId());
+                    return null;
+                }
                 processStarted = System.nanoTime(); // a wait for a slot is no part of the job's time
                 if (!slot.testEnvNumber().equals(testEnvNumber)) display = display(job, adapter, slot.testEnvNumber());
                 log.info("job {} (build {}) on instance {}: {}", job.jobId(), job.buildId(), instance, display);
@@ -394,9 +400,12 @@ final class JobRunner {
         return job.files().stream().map(f -> new FileResult(f, 0, 0, 0, 0, List.of())).toList();
     }
 
-    /** Stops a running job's processes (and those running files taken over from it): it was cancelled, or given to another runner. */
-    void cancel(long jobId) {
-        processes.cancel(jobId);
+    /**
+     * Stops running jobs' processes (and those running files taken over from them): they were cancelled, or given to
+     * another runner. A job of this runner that has no process yet starts none.
+     */
+    void cancel(List<Long> jobIds) {
+        processes.cancel(jobIds, underway::containsKey);
     }
 
     /** Stops every running job (they are reported as cancelled, which is to say not at all) and the timeouts. */

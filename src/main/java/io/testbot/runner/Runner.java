@@ -177,7 +177,7 @@ public final class Runner implements AutoCloseable {
                     log.warn("the server does not know this runner (restarted with another data dir?); registering again");
                     registerAgain(id);
                 }
-                for (Long jobId : reply.cancelJobs()) jobs.cancel(jobId);
+                if (!reply.cancelJobs().isEmpty()) jobs.cancel(reply.cancelJobs());
             } catch (ApiClient.AuthException e) {
                 fail(e.getMessage());
             } catch (IOException e) {

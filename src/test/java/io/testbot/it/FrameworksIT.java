@@ -486,6 +486,43 @@ class FrameworksIT extends Cluster {
     }
 
     @Test
+    void aJunitJobWaitingForAJvmWhenItsBuildIsCancelledNeverStarts() throws Exception {
+        Path markers = Files.createDirectories(dir.resolve("markers"));
+        Map<String, String> tests = new java.util.TreeMap<>();
+        for (String name : java.util.List.of("ATest", "BTest")) {
+            tests.put(name, """
+                    package demo;
+                    import org.junit.jupiter.api.Test;
+                    class %s { @Test void blocks() throws Exception {
+                      java.nio.file.Files.writeString(java.nio.file.Path.of("%s", "%s-started"), "");
+                      Thread.sleep(300_000); } }
+                    """.formatted(name, markers, name));
+        }
+        Path project = mavenProject(Files.createDirectories(dir.resolve("app")), JUPITER, tests);
+        startServer();
+        Proc runner = startRunner("r1", 2, "--jvms", "1");
+        Map<String, String> env = Map.of("TESTBOT_TOKEN", token, "MAVEN_OPTS", "-Dmaven.repo.local=" + mavenRepo());
+        Proc requester = start("requester", project, env, "junit", "--connect", address(), "--files-per-job", "1");
+
+        // One job runs in the runner's one JVM; the other is the runner's too (both instances busy) and waits for that JVM.
+        Awaitility.await("a test running").atMost(BUILD).until(() -> started(markers) == 1);
+        Awaitility.await("both jobs on the runner").atMost(START).until(() -> http("GET", "/runners", null, token).body().contains("\"busy\":2"));
+        Proc cancel = start("cancel", dir, Map.of("TESTBOT_TOKEN", token), "cancel", "1", "--connect", address());
+        assertThat(cancel.awaitExit(START)).as(cancel.describe()).isZero();
+        assertThat(requester.awaitExit(BUILD)).as(requester.describe()).isEqualTo(1);
+
+        // The waiting job is over on the runner without having started a test, though the JVM it waited for ended.
+        runner.await(java.util.regex.Pattern.compile("cancelled before it started"), START);
+        assertThat(started(markers)).as(runner.describe()).isEqualTo(1);
+    }
+
+    private static long started(Path markers) throws java.io.IOException {
+        try (var files = Files.list(markers)) {
+            return files.count();
+        }
+    }
+
+    @Test
     void cucumberFeaturesRunOnTheRunnersWithCucumbersCountsAndReRunLines() throws Exception {
         Path project = SampleTests.cucumber(Files.createDirectories(dir.resolve("app")));
         startServer();
