@@ -400,6 +400,11 @@ final class JobRunner {
         return job.files().stream().map(f -> new FileResult(f, 0, 0, 0, 0, List.of())).toList();
     }
 
+    /** Whether the job was cancelled (or given to another runner) while this runner ran it. */
+    boolean toldToStop(long jobId) {
+        return processes.wasCancelled(jobId);
+    }
+
     /**
      * Stops running jobs' processes (and those running files taken over from them): they were cancelled, or given to
      * another runner. A job of this runner that has no process yet starts none.

@@ -172,7 +172,10 @@ public final class Runner implements AutoCloseable {
         while (!stopping) {
             String id = runnerId;
             try {
-                Runners.HeartbeatReply reply = server.heartbeat(id, new Runners.Heartbeat(List.copyOf(held), note), HEARTBEAT_WAIT_MILLIS);
+                // A job told to stop is no longer held, though its run may not be over yet (it syncs, or its process ends):
+                // listed, the server would tell it again at once, and again, until it is.
+                List<Long> holding = held.stream().filter(jobId -> !jobs.toldToStop(jobId)).toList();
+                Runners.HeartbeatReply reply = server.heartbeat(id, new Runners.Heartbeat(holding, note), HEARTBEAT_WAIT_MILLIS);
                 if (!reply.known()) {
                     log.warn("the server does not know this runner (restarted with another data dir?); registering again");
                     registerAgain(id);

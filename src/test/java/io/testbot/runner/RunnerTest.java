@@ -60,4 +60,48 @@ class RunnerTest {
             server.close();
         }
     }
+
+    @Test
+    void aJobCancelledBeforeItsProcessStartsRunsNothingAndIsNoLongerListedInTheHeartbeats(@TempDir Path dir) throws Exception {
+        Path project = Files.createDirectories(dir.resolve("project/spec")).getParent();
+        Path ran = dir.resolve("ran");
+        Files.writeString(project.resolve("spec/a_spec.rb"), "RSpec.describe('A') { it('runs') { File.write('" + ran + "', '') } }\n");
+        Path started = dir.resolve("before-run-started");
+        Path release = dir.resolve("release");
+        TestbotServer server = TestbotServer.embedded(new ServerConfig("127.0.0.1", 0, dir.resolve("data"), null,
+                ServerConfig.Limits.defaults(), ServerConfig.Retention.none(), false));
+        Path work = dir.resolve("runner");
+        ServerApi api = server.inProcess();
+        // The server's API, watched: what each heartbeat says the runner holds.
+        List<List<Long>> heartbeats = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ServerApi watched = (ServerApi) java.lang.reflect.Proxy.newProxyInstance(ServerApi.class.getClassLoader(), new Class<?>[]{ServerApi.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("heartbeat")) heartbeats.add(((io.testbot.protocol.Runners.Heartbeat) args[1]).running());
+                    try {
+                        return method.invoke(api, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Runner runner = new Runner(new RunnerConfig(null, null, 1, work, "localhost", Version.CURRENT, project, true, PassedVariables.everything(), null, false, null, 0),
+                new Spares(work, 1, null, false, PassedVariables.everything()), watched);
+        try {
+            runner.start();
+            // The job's before_run holds it before its process starts, until the test lets it go.
+            BuildInfo build = api.submit(new BuildRequest("proj", "rspec", List.of("spec/a_spec.rb"), List.of(),
+                    "touch '" + started + "'; while [ ! -f '" + release + "' ]; do sleep 0.05; done", null, 0, "me", false, 0, 0, null));
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(started) && heartbeats.stream().anyMatch(held -> !held.isEmpty()));
+            long jobId = heartbeats.stream().flatMap(List::stream).findFirst().orElseThrow();
+            api.cancel(build.id());
+            // Told to stop, the runner no longer lists the job, though its run is not over (its before_run still runs).
+            int told = heartbeats.size();
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> heartbeats.size() > told + 1 && !heartbeats.get(heartbeats.size() - 1).contains(jobId));
+            Files.writeString(release, "");
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> runner.idle().compareTo(Duration.ZERO) > 0);
+            assertThat(ran).as("the job's spec never ran").doesNotExist();
+        } finally {
+            runner.close(false);
+            server.close();
+        }
+    }
 }
