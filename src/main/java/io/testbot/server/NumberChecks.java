@@ -39,6 +39,7 @@ final class NumberChecks {
         seconds("seconds", result.seconds());
         seconds("setupSeconds", result.setupSeconds());
         for (FileResult file : result.files()) {
+            if (file.path() == null || file.path().isBlank()) throw new ApiErrors.BadRequest("a file result has no path");
             between("examples", file.examples(), 0, MAX_TESTS_PER_FILE);
             between("failures", file.failures(), 0, MAX_TESTS_PER_FILE);
             between("pending", file.pending(), 0, MAX_TESTS_PER_FILE);

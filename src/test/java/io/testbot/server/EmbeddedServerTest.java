@@ -160,6 +160,11 @@ class EmbeddedServerTest {
             assertThatThrownBy(() -> api.reportResult(job.jobId(), poisoned)).as("a file's seconds of %s", seconds)
                     .isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
         }
+        // Found by FuzzIT: a file result without a path failed in the store with a 500.
+        io.testbot.protocol.JobResult pathless = new io.testbot.protocol.JobResult(runner, 1, 0, false, "", 1, 0, "",
+                List.of(new io.testbot.protocol.FileResult(null, 1, 0, 0, 1, List.of())));
+        assertThatThrownBy(() -> api.reportResult(job.jobId(), pathless)).isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("no path");
         assertThat(api.reportResult(job.jobId(), SchedulerTest.passed(runner, job)).buildOver()).as("the job was still held").isTrue();
         assertThat(api.estimate(new io.testbot.protocol.Estimate.Request("proj", "rspec", List.of("spec/a_spec.rb"))).runtimes().get("spec/a_spec.rb"))
                 .as("the history holds the real result's runtime").isFinite().isNotNegative();
