@@ -44,6 +44,15 @@ final class Proc {
     /** Waits until stdout or stderr matches and returns the first group (or the match). */
     String await(Pattern pattern, Duration timeout) {
         String[] found = new String[1];
+        try {
+            awaitMatch(pattern, timeout, found);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(name + " did not print " + pattern + " within " + timeout + "\n" + describe(), e);
+        }
+        return found[0];
+    }
+
+    private void awaitMatch(Pattern pattern, Duration timeout, String[] found) {
         Awaitility.await(name + " prints " + pattern).atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
             if (!process.isAlive() && !pattern.matcher(out() + err()).find()) {
                 throw new AssertionError(name + " exited (" + process.exitValue() + ") before printing " + pattern + "\nstdout:\n" + out() + "\nstderr:\n" + err());
@@ -53,7 +62,6 @@ final class Proc {
             found[0] = m.groupCount() > 0 ? m.group(1) : m.group();
             return true;
         });
-        return found[0];
     }
 
     int awaitExit(Duration timeout) throws InterruptedException {
