@@ -265,6 +265,9 @@ final class BuildLedger {
         context.lock.lock();
         try {
             dispatch.dropBuild(build.id);
+            // Each runner is told of all its jobs of the build at once: told of one, it would stop it, and a job of
+            // the build waiting for that one's JVM would take it before it heard of its own.
+            Map<RunnerRegistry.RunnerState, List<Long>> toStop = new java.util.LinkedHashMap<>();
             for (Active.Job job : new ArrayList<>(active.jobs.values())) {
                 if (job.buildId != build.id) continue;
                 dropped++;
@@ -272,10 +275,11 @@ final class BuildLedger {
                 RunnerRegistry.RunnerState runner = job.runnerId == null ? null : runners.get(job.runnerId);
                 if (runner != null) {
                     runner.running.remove(job.id);
-                    runners.cancelOnRunner(runner, job.id);
+                    toStop.computeIfAbsent(runner, r -> new ArrayList<>()).add(job.id);
                     stopped++;
                 }
             }
+            toStop.forEach(runners::cancelOnRunner);
             build.remainingJobs = 0;
             build.over = true;
             active.builds.remove(build.id);

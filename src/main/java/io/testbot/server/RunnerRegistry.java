@@ -125,9 +125,9 @@ final class RunnerRegistry {
         return reply;
     }
 
-    /** Tells the runner, at once if a heartbeat of it is parked here, to stop a job. */
-    void cancelOnRunner(RunnerState runner, long jobId) {
-        runner.cancels.add(jobId);
+    /** Tells the runner, at once if a heartbeat of it is parked here, to stop these jobs (in one reply). */
+    void cancelOnRunner(RunnerState runner, java.util.Collection<Long> jobIds) {
+        runner.cancels.addAll(jobIds);
         if (!runner.heartbeats.isEmpty()) answerHeartbeats(runner);
     }
 

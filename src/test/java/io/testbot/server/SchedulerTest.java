@@ -315,6 +315,19 @@ class SchedulerTest {
     }
 
     @Test
+    void aParkedHeartbeatHearsOfAllTheRunnersJobsOfACancelledBuildInOneReply() throws Exception {
+        String r = runner("1.0");
+        BuildInfo build = build("a", "b");
+        JobAssignment first = scheduler.nextJob(r, 0).orElseThrow();
+        JobAssignment second = scheduler.nextJob(r, 0).orElseThrow();
+        var parked = scheduler.heartbeatAsync(r, List.of(first.jobId(), second.jobId()), null, 60_000);
+        assertThat(parked).isNotDone();
+        scheduler.cancel(build.id());
+        // Told of one, a runner stops it, and the other, waiting for that one's JVM, would take it.
+        assertThat(parked.get(10, java.util.concurrent.TimeUnit.SECONDS).cancelJobs()).containsExactlyInAnyOrder(first.jobId(), second.jobId());
+    }
+
+    @Test
     void aRestartedSchedulerKeepsFinishedBuildsAndRequeuesQueuedJobs() throws Exception {
         String r = runner("1.0");
         BuildInfo done = build("a");
