@@ -40,6 +40,10 @@ final class NumberChecks {
         seconds("setupSeconds", result.setupSeconds());
         for (FileResult file : result.files()) {
             if (file.path() == null || file.path().isBlank()) throw new ApiErrors.BadRequest("a file result has no path");
+            for (FileResult.Failure failure : file.failed()) {
+                if (failure == null || failure.rerunId() == null) throw new ApiErrors.BadRequest("a failure of " + file.path() + " has neither a location nor an id");
+            }
+            if (file.cases().stream().anyMatch(java.util.Objects::isNull)) throw new ApiErrors.BadRequest("a test case of " + file.path() + " is null");
             between("examples", file.examples(), 0, MAX_TESTS_PER_FILE);
             between("failures", file.failures(), 0, MAX_TESTS_PER_FILE);
             between("pending", file.pending(), 0, MAX_TESTS_PER_FILE);

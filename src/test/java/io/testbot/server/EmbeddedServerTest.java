@@ -161,10 +161,14 @@ class EmbeddedServerTest {
                     .isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
         }
         // Found by FuzzIT: a file result without a path failed in the store with a 500.
-        io.testbot.protocol.JobResult pathless = new io.testbot.protocol.JobResult(runner, 1, 0, false, "", 1, 0, "",
-                List.of(new io.testbot.protocol.FileResult(null, 1, 0, 0, 1, List.of())));
-        assertThatThrownBy(() -> api.reportResult(job.jobId(), pathless)).isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(400))
-                .hasMessageContaining("no path");
+        for (io.testbot.protocol.FileResult malformed : List.of(new io.testbot.protocol.FileResult(null, 1, 0, 0, 1, List.of()),
+                new io.testbot.protocol.FileResult("spec/a_spec.rb", 1, 1, 0, 1, java.util.Arrays.asList((io.testbot.protocol.FileResult.Failure) null)),
+                new io.testbot.protocol.FileResult("spec/a_spec.rb", 1, 1, 0, 1, List.of(new io.testbot.protocol.FileResult.Failure(null, "x", null))),
+                new io.testbot.protocol.FileResult("spec/a_spec.rb", 1, 0, 0, 1, List.of(), java.util.Map.of(), java.util.Arrays.asList((io.testbot.protocol.FileResult.TestCase) null)))) {
+            io.testbot.protocol.JobResult bad = new io.testbot.protocol.JobResult(runner, 1, 0, false, "", 1, 0, "", List.of(malformed));
+            assertThatThrownBy(() -> api.reportResult(job.jobId(), bad)).as("%s", malformed)
+                    .isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
+        }
         assertThat(api.reportResult(job.jobId(), SchedulerTest.passed(runner, job)).buildOver()).as("the job was still held").isTrue();
         assertThat(api.estimate(new io.testbot.protocol.Estimate.Request("proj", "rspec", List.of("spec/a_spec.rb"))).runtimes().get("spec/a_spec.rb"))
                 .as("the history holds the real result's runtime").isFinite().isNotNegative();
