@@ -37,12 +37,12 @@ final class Leases {
         Instant now = context.clock.instant();
         String id = UUID.randomUUID().toString();
         Store.RunnerRow row = new Store.RunnerRow(id, registration.hostname(), address, registration.version(),
-                Math.max(1, registration.instances()), registration.workDir(), now, now, registration.processPerJob());
+                Math.max(1, registration.instances()), registration.workDir(), now, now, registration.processPerJob(),
+                registration.coreBoundInstances());
         context.store.saveRunner(row);
         context.lock.lock();
         try {
             RunnerRegistry.RunnerState state = new RunnerRegistry.RunnerState(row, now);
-            state.coreBoundInstances = registration.coreBoundInstances();
             runners.add(id, state);
             boolean upToDate = context.version.equals(registration.version());
             log.info("runner {} registered: {} ({}), {} instance(s), version {}{}", id, row.hostname(), address, row.instances(),

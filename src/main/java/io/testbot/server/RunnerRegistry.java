@@ -40,12 +40,6 @@ final class RunnerRegistry {
         boolean told;
         /** What it says for its operator (why it does not update itself). */
         String note;
-        /**
-         * How many of its instances run jobs of a framework whose processes are bound to cores at once (see
-         * Runners.Registration#coreBoundInstances); 0: all of them (a runner recovered from the store until it registers again).
-         */
-        int coreBoundInstances;
-
         RunnerState(Store.RunnerRow row, Instant lastSeen) {
             this.row = row;
             this.lastSeen = lastSeen;
@@ -178,7 +172,7 @@ final class RunnerRegistry {
     int liveInstancesFor(String adapter) {
         if (!io.testbot.adapters.Adapters.find(adapter).map(io.testbot.adapters.Adapter::processesBoundToCores).orElse(false)) return liveInstances();
         Instant now = clock.instant();
-        return runners.values().stream().filter(r -> usable(r, now)).mapToInt(r -> r.coreBoundInstances > 0 ? r.coreBoundInstances : r.row.instances()).sum();
+        return runners.values().stream().filter(r -> usable(r, now)).mapToInt(r -> r.row.coreBound()).sum();
     }
 
     /**

@@ -163,13 +163,15 @@ abstract class JdbcStore implements Store, Store.Rehearsal {
     @Override
     public void saveRunner(RunnerRow r) {
         withConnection(c -> update(c, """
-                        INSERT INTO runners (id, hostname, address, version, instances, work_dir, registered_at, last_seen_at, process_per_job)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO runners (id, hostname, address, version, instances, work_dir, registered_at, last_seen_at, process_per_job,
+                          core_bound_instances)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT(id) DO UPDATE SET hostname = excluded.hostname, address = excluded.address,
                           version = excluded.version, instances = excluded.instances, work_dir = excluded.work_dir,
-                          last_seen_at = excluded.last_seen_at, process_per_job = excluded.process_per_job""",
+                          last_seen_at = excluded.last_seen_at, process_per_job = excluded.process_per_job,
+                          core_bound_instances = excluded.core_bound_instances""",
                 r.id(), r.hostname(), r.address(), r.version(), r.instances(), r.workDir(),
-                r.registeredAt().toEpochMilli(), r.lastSeenAt().toEpochMilli(), r.processPerJob() ? 1 : 0));
+                r.registeredAt().toEpochMilli(), r.lastSeenAt().toEpochMilli(), r.processPerJob() ? 1 : 0, r.coreBoundInstances()));
     }
 
     @Override
@@ -183,7 +185,7 @@ abstract class JdbcStore implements Store, Store.Rehearsal {
                 rs -> new RunnerRow(rs.getString("id"), rs.getString("hostname"), rs.getString("address"),
                         rs.getString("version"), rs.getInt("instances"), rs.getString("work_dir"),
                         Instant.ofEpochMilli(rs.getLong("registered_at")), Instant.ofEpochMilli(rs.getLong("last_seen_at")),
-                        rs.getInt("process_per_job") != 0)));
+                        rs.getInt("process_per_job") != 0, rs.getInt("core_bound_instances"))));
     }
 
     // ---- builds and jobs -------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class SqliteStore extends JdbcStore {
     /** The newest migration under db/migration; SqliteStoreTest keeps the two in step. */
-    static final int SCHEMA_VERSION = 7;
+    static final int SCHEMA_VERSION = 8;
 
     private final SQLiteDataSource source;
     /**

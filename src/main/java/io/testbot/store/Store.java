@@ -11,13 +11,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Everything the server keeps across restarts. SQLite now; another backend (PostgreSQL) can stand behind
- * this interface later without the server knowing.
+ * Everything the server keeps across restarts, behind one interface: SQLite embedded (the default) or PostgreSQL,
+ * chosen by URL ({@link Stores}).
  */
 public interface Store extends AutoCloseable {
-    /** @param processPerJob it starts a process per job (--no-warm), see {@link io.testbot.protocol.Runners.Registration} */
+    /**
+     * @param processPerJob        it starts a process per job (--no-warm), see {@link io.testbot.protocol.Runners.Registration}
+     * @param coreBoundInstances   how many of its instances run JUnit's JVMs at once (its --jvms); 0: all of them
+     */
     record RunnerRow(String id, String hostname, String address, String version, int instances, String workDir,
-                     Instant registeredAt, Instant lastSeenAt, boolean processPerJob) {}
+                     Instant registeredAt, Instant lastSeenAt, boolean processPerJob, int coreBoundInstances) {
+        public RunnerRow(String id, String hostname, String address, String version, int instances, String workDir,
+                         Instant registeredAt, Instant lastSeenAt, boolean processPerJob) {
+            this(id, hostname, address, version, instances, workDir, registeredAt, lastSeenAt, processPerJob, 0);
+        }
+
+        /** How many jobs of a framework whose processes are bound to cores it runs at once. */
+        public int coreBound() {
+            return coreBoundInstances > 0 ? Math.min(coreBoundInstances, instances) : instances;
+        }
+    }
 
     /**
      * Whose history a job's result feeds: its project's and framework's, and for the cost of starting a job, also

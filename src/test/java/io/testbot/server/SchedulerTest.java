@@ -142,6 +142,9 @@ class SchedulerTest {
         List<Integer> onTwoJvms = plan.apply("junit");
         assertThat(scheduler.estimate(new io.testbot.protocol.Estimate.Request("proj", "junit", files)).availableInstances()).isEqualTo(2);
         assertThat(scheduler.estimate(new io.testbot.protocol.Estimate.Request("proj", "rspec", List.of("spec/a_spec.rb"))).availableInstances()).isEqualTo(4);
+        // A server that takes over (a restart, a standby) knows the runner's JVMs from the store before it registers again.
+        Scheduler recovered = new Scheduler(store, "1.0", clock, true);
+        assertThat(recovered.estimate(new io.testbot.protocol.Estimate.Request("proj", "junit", files)).availableInstances()).isEqualTo(2);
         scheduler.leave(capped);
         String two = scheduler.register(new Runners.Registration("two", "1.0", 2, "/w"), "127.0.0.1").runnerId();
         List<Integer> onTwoInstances = plan.apply("junit");

@@ -46,6 +46,7 @@ class SqliteStoreTest extends StoreContractTest {
         }
         try (SqliteStore migrated = new SqliteStore(file)) {
             assertThat(migrated.runners()).singleElement().extracting(Store.RunnerRow::processPerJob).isEqualTo(false);
+            assertThat(migrated.runners()).singleElement().extracting(Store.RunnerRow::coreBound).as("JVMs at once: all its instances").isEqualTo(2);
             assertThat(migrated.jobOverhead(new Store.HistoryKey("p", "rspec", false))).hasValue(0.2);
             assertThat(migrated.jobOverhead(new Store.HistoryKey("p", "rspec", true))).isEmpty();
         }

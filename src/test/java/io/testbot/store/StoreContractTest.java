@@ -137,7 +137,7 @@ abstract class StoreContractTest {
     @Test
     void runnersTokensAndRuntimesSurviveAReopen() {
         store.saveRunner(new Store.RunnerRow("r1", "host", "10.0.0.1", "1.0", 4, "/w", now, now, false));
-        store.saveRunner(new Store.RunnerRow("r1", "host", "10.0.0.2", "1.1", 8, "/w", now, now, true)); // registered again, --no-warm
+        store.saveRunner(new Store.RunnerRow("r1", "host", "10.0.0.2", "1.1", 8, "/w", now, now, true, 2)); // registered again, --no-warm --jvms 2
         store.touchRunner("r1", now.plusSeconds(7));
         assertThat(store.addToken("ci", "user", "abc", now)).isTrue();
         assertThat(store.addToken("ci", "runner", "def", now)).as("a name is taken once").isFalse();
@@ -149,6 +149,7 @@ abstract class StoreContractTest {
             assertThat(r.instances()).isEqualTo(8);
             assertThat(r.lastSeenAt()).isEqualTo(now.plusSeconds(7));
             assertThat(r.processPerJob()).isTrue();
+            assertThat(r.coreBound()).as("its JVMs at once").isEqualTo(2);
         });
         assertThat(again.tokenBySha256("abc")).extracting(Store.TokenRow::name, Store.TokenRow::role).containsExactly("ci", "user");
         assertThat(again.tokens()).extracting(Store.TokenRow::name).containsExactly("ci");
