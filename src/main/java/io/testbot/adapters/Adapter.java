@@ -52,6 +52,15 @@ public interface Adapter {
     }
 
     /**
+     * Whether a job's process loads every test file of its build before the job's own, and runs only the job's tests,
+     * as the framework's one process loads them all (Test::Unit and minitest: a test that uses a class another test
+     * file defines passes there). Its processes find the build's list of files in the file TESTBOT_SUITE names.
+     */
+    default boolean loadsWholeSuite() {
+        return false;
+    }
+
+    /**
      * The argument vector that runs these files and writes structured results to resultFile; it may put helper
      * files beside resultFile, and more results in {@link #sideFile}.
      */

@@ -88,6 +88,11 @@ public final class TestUnitAdapter implements RubyFramework {
     }
 
     @Override
+    public boolean loadsWholeSuite() {
+        return true;
+    }
+
+    @Override
     public String workerJob(List<String> files, List<String> options, Path resultFile) {
         return Resources.jsonLine(job(files, options, resultFile));
     }

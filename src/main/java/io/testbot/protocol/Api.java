@@ -25,6 +25,8 @@ public final class Api {
     public static final String BUILD = "/builds/{id}";
     public static final String BUILD_EVENTS = "/builds/{id}/events";
     public static final String BUILD_MANIFEST = "/builds/{id}/manifest";
+    /** The build's test files (what its requester found), which a runner's Test::Unit and minitest jobs load. */
+    public static final String BUILD_FILES = "/builds/{id}/files";
     public static final String BUILD_CANCEL = "/builds/{id}/cancel";
 
     public static final String ESTIMATE = "/estimate";

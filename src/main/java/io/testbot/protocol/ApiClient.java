@@ -170,6 +170,11 @@ public final class ApiClient implements ServerApi {
     }
 
     @Override
+    public List<String> buildFiles(long buildId) throws IOException, InterruptedException {
+        return get(Api.path(Api.BUILD_FILES, buildId), new TypeReference<List<String>>() {});
+    }
+
+    @Override
     public Estimate.Reply estimate(Estimate.Request request) throws IOException, InterruptedException {
         return post(Api.ESTIMATE, request, Estimate.Reply.class);
     }

@@ -41,5 +41,8 @@ public interface ServerApi {
 
     BuildInfo cancel(long buildId) throws IOException, InterruptedException;
 
+    /** The build's test files, as its requester found them. */
+    java.util.List<String> buildFiles(long buildId) throws IOException, InterruptedException;
+
     Estimate.Reply estimate(Estimate.Request request) throws IOException, InterruptedException;
 }

@@ -10,6 +10,24 @@ import java.util.Map;
 final class JobEnvironment {
     private JobEnvironment() {}
 
+    /** The file listing the build's test files, for a framework whose jobs load them all (see Adapter#loadsWholeSuite). */
+    static final String SUITE = "TESTBOT_SUITE";
+
+    /**
+     * A worker's job line with the variables its job's process sets for itself (testbot_worker.rb's "env"): the
+     * build's list of test files, which a worker booted ahead of the build cannot have had.
+     */
+    static String intoWorkerJob(String line, java.nio.file.Path suite) {
+        if (suite == null) return line;
+        try {
+            com.fasterxml.jackson.databind.node.ObjectNode job = (com.fasterxml.jackson.databind.node.ObjectNode) io.testbot.protocol.Json.MAPPER.readTree(line);
+            job.putObject("env").put(SUITE, suite.toString());
+            return io.testbot.protocol.Json.MAPPER.writeValueAsString(job);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a worker's job line that is not JSON: " + line, e);
+        }
+    }
+
     /** parallel_tests' convention: "" for the first instance, then "2", "3", ... */
     static String testEnvNumber(int instance) {
         return instance == 1 ? "" : String.valueOf(instance);

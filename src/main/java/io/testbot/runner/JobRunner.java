@@ -48,6 +48,7 @@ final class JobRunner {
     private final SharedJobs shared = new SharedJobs();
     private final JobProcesses processes = new JobProcesses();
     private final BeforeRuns beforeRuns;
+    private final SuiteFiles suites;
 
     /**
      * What a job's process printed, its exit status, whether it was a warm worker that booted for it, and the files
@@ -65,10 +66,11 @@ final class JobRunner {
     /** Where a job runs: the project's directory, and the synced copy it is (null for an in-place build). */
     private record Tree(Path root, Workspace.Copy copy) {}
 
-    JobRunner(RunnerConfig config, ApiClient http, InstanceWorkers workers, Supplier<String> runnerId, Set<Long> held, Set<Long> drainedBuilds)
-            throws IOException {
+    JobRunner(RunnerConfig config, io.testbot.protocol.ServerApi server, InstanceWorkers workers, Supplier<String> runnerId, Set<Long> held,
+              Set<Long> drainedBuilds) throws IOException {
         this.config = config;
-        this.http = http;
+        this.http = server instanceof ApiClient client ? client : null;
+        this.suites = new SuiteFiles(server, config.workDir());
         this.workspace = new Workspace(config.workDir());
         if (config.keepCopies() != null && !config.keepCopies().isZero()) {
             // At start (what a runner left behind when it last ran) and every hour after.
@@ -220,7 +222,8 @@ final class JobRunner {
                 // Nothing of the build is queued and each job this runner holds has its worker: it needs no more forks.
                 if (drainedBuilds.contains(job.buildId()) && processes.runningJobs().containsAll(held)) workers.spares().drained();
                 try {
-                    outcome = send(worker, key, adapter.workerJob(job.files(), job.options(), resultFile, sharing == null ? null : sharing.claims));
+                    outcome = send(worker, key, JobEnvironment.intoWorkerJob(adapter.workerJob(job.files(), job.options(), resultFile,
+                            sharing == null ? null : sharing.claims), suiteOf(job, adapter)));
                 } finally {
                     if (timeout != null) timeout.cancel(false);
                 }
@@ -323,6 +326,20 @@ final class JobRunner {
         }
     }
 
+    /**
+     * The list of the build's test files for a framework whose jobs load them all; null for another, or when the
+     * server could not give it (the job's files then load alone, as they did before).
+     */
+    private Path suiteOf(JobAssignment job, Adapter adapter) throws InterruptedException {
+        if (!adapter.loadsWholeSuite()) return null;
+        try {
+            return suites.of(job.buildId());
+        } catch (IOException | RuntimeException e) {
+            log.warn("job {}: could not get the test files of build {} ({}); its files load without the others", job.jobId(), job.buildId(), e.getMessage());
+            return null;
+        }
+    }
+
     /** What a job says when its framework left no results to read: its output, and why. */
     private static String withoutResults(String output, IOException why, int exit) {
         // Bundler's own trace does not say why Bundler ran: testbot chose it, for the project's Gemfile.lock.
@@ -340,7 +357,7 @@ final class JobRunner {
         if (worker == null) return inProcess(job, adapter, root, JobEnvironment.testEnvNumber(instance), resultFile);
         WarmWorker.Outcome outcome;
         try (JobProcesses.Helping stoppedWithTheJob = processes.helping(job, worker.process())) {
-            outcome = send(worker, instance, adapter.workerJob(job.files(), job.options(), resultFile));
+            outcome = send(worker, instance, JobEnvironment.intoWorkerJob(adapter.workerJob(job.files(), job.options(), resultFile), suiteOf(job, adapter)));
         }
         return settle(worker, instance, outcome, false, List.of());
     }
@@ -350,7 +367,10 @@ final class JobRunner {
             throws IOException, InterruptedException {
         List<String> command = Bundling.command(job.environment(), adapter.command(job.files(), job.options(), resultFile));
         ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(command)).directory(root.toFile()).redirectErrorStream(true);
-        JobEnvironment.apply(builder, config.environment(), JobEnvironment.of(job, adapter, testEnvNumber, config.instances()));
+        Map<String, String> variables = new java.util.HashMap<>(JobEnvironment.of(job, adapter, testEnvNumber, config.instances()));
+        Path suite = suiteOf(job, adapter);
+        if (suite != null) variables.put(JobEnvironment.SUITE, suite.toString());
+        JobEnvironment.apply(builder, config.environment(), variables);
         Process process = builder.start();
         var timeout = watch(job, process);
         process.getOutputStream().close();

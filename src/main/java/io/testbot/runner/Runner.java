@@ -96,7 +96,7 @@ public final class Runner implements AutoCloseable {
         this.workers = new InstanceWorkers(config.workDir().resolve("tools"), spares, config.environment(), preboot, inPlace,
                 new CoreSlots(config.jvms(), config.instances()));
         this.inPlaceWatch = inPlace == null ? null : new InPlaceWatch(workers, inPlace);
-        this.jobs = new JobRunner(config, server instanceof ApiClient client ? client : null, workers, () -> runnerId, held, drainedBuilds);
+        this.jobs = new JobRunner(config, server, workers, () -> runnerId, held, drainedBuilds);
     }
 
     /** Registers (waiting for the server if it is not up yet) and starts the heartbeat and instance threads. */

@@ -79,6 +79,7 @@ final class ApiRoutes {
             recentManifests.remember(manifest);
             ctx.contentType(io.javalin.http.ContentType.APPLICATION_JSON).result(manifest.json(ctx.queryParam("base"), recentManifests));
         });
+        app.get(Api.BUILD_FILES, ctx -> ctx.json(operations.buildFiles(longPath(ctx, "id"))));
         app.post(Api.BUILD_CANCEL, ctx -> {
             long id = longPath(ctx, "id");
             Access.Principal who = ctx.attribute(Authentication.PRINCIPAL);

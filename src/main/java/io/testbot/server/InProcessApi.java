@@ -88,6 +88,11 @@ final class InProcessApi implements ServerApi {
     }
 
     @Override
+    public java.util.List<String> buildFiles(long buildId) throws ApiClient.ApiException, InterruptedException {
+        return call(() -> server.buildFiles(buildId));
+    }
+
+    @Override
     public Estimate.Reply estimate(Estimate.Request request) throws ApiClient.ApiException, InterruptedException {
         return call(() -> server.estimate(request));
     }

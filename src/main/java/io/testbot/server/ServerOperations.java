@@ -133,6 +133,13 @@ final class ServerOperations {
         return id;
     }
 
+    /** The build's test files, as its requester sent them; 404 for a build there is not. */
+    java.util.List<String> buildFiles(long id) {
+        io.testbot.protocol.BuildRequest request = store.get().buildRequest(id);
+        if (request == null) throw new ApiErrors.NotFound("no build " + id);
+        return request.files();
+    }
+
     BuildInfo requireBuild(long id) {
         BuildInfo build = store.get().build(id);
         if (build == null) throw new ApiErrors.NotFound("no build " + id);

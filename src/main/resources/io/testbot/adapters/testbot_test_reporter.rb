@@ -10,6 +10,9 @@
 # there.
 # A job entry may be a part of a file, "test/a_test.rb[2/4]": the file loads whole and only the second of four runs of
 # its tests (see TestbotReporter::Parts) runs.
+# With TESTBOT_SUITE (a file listing the build's test files, a line each), every file of the build loads first, as in
+# the framework's one process, and only the test classes of the job's files run (see TestbotReporter::Suite): a test
+# that uses a class or a filter another test file defines passes here as it does there.
 # testbot_test_worker.rb requires it and runs each job the same way, in a fork of a process that loaded the helper.
 require "json"
 require_relative "testbot_claims"
@@ -42,6 +45,69 @@ module TestbotReporter
       # A file that did not load fails the job even when every test that did load passed.
       failed = !passed || load_errors.any?
       exit 1 if failed && ($!.nil? || ($!.is_a?(SystemExit) && $!.success?))
+    end
+  end
+
+  # The build's test files (TESTBOT_SUITE), all loaded, as the framework's one process loads them, before any test
+  # runs. A test class belongs to the file whose loading created it (the build's files load in one order, the same in
+  # every job, so each class belongs to one file whichever job loads it); the job runs the classes of its own files,
+  # and those that no test file created (a helper's), as it would without the others.
+  module Suite
+    def self.files
+      list = ENV["TESTBOT_SUITE"]
+      return @files if @files && @list == list
+
+      @list = list
+      @home = {}
+      @errors = {}
+      @files = list && File.file?(list) ? File.readlines(list, chomp: true).reject(&:empty?).map { |f| File.expand_path(Parts.file_of(f)) }.uniq : []
+    end
+
+    def self.any?
+      !files.empty?
+    end
+
+    # In a warm worker, before its jobs' forks: loads the build's files once, for every job to find them loaded.
+    def self.preload
+      files.sort.each { |file| load_one(file) }
+    end
+
+    # Loads the build's files and the job's, sorted (those the worker loaded are there already); the block is told of
+    # each of the job's that does not load (one of the others that does not load is its own job's to report).
+    def self.load(job_files)
+      @mine = job_files.to_h { |file| [File.expand_path(file), true] }
+      (files | @mine.keys).sort.each { |file| load_one(file) unless @errors.key?(file) }
+      @mine.each_key { |file| yield file, @errors[file] if @errors.key?(file) }
+    end
+
+    def self.load_one(file)
+      mark = marks
+      begin
+        require file
+      rescue ScriptError, StandardError => e
+        @errors[file] = e
+      end
+      created_since(mark).each { |klass| @home[klass] ||= file }
+    end
+
+    def self.ours?(klass)
+      return true if @mine.nil?
+
+      home = @home[klass]
+      home.nil? || @mine.key?(home)
+    end
+
+    # The frameworks' lists of test classes, to which each class is added as it is created.
+    def self.marks
+      [defined?(::Minitest::Runnable) ? ::Minitest::Runnable.runnables.size : 0,
+       defined?(::Test::Unit::TestCase::DESCENDANTS) ? ::Test::Unit::TestCase::DESCENDANTS.size : 0]
+    end
+
+    def self.created_since(mark)
+      created = []
+      created.concat(::Minitest::Runnable.runnables[mark[0]..] || []) if defined?(::Minitest::Runnable)
+      created.concat(::Test::Unit::TestCase::DESCENDANTS[mark[1]..] || []) if defined?(::Test::Unit::TestCase::DESCENDANTS)
+      created
     end
   end
 
@@ -89,6 +155,7 @@ module TestbotReporter
     end
 
     def self.selected?(klass, name)
+      return false unless Suite.ours?(klass)
       return true unless any?
       file = owner(klass)
       return @others_run_here if file.nil?
@@ -173,22 +240,28 @@ module TestbotReporter
 
   # Loads the job's files (one that does not load costs only itself) and hooks into the frameworks they use.
   def self.load_files
-    files.each do |file|
-      begin
+    if Suite.any?
+      Suite.load(files) { |file, e| load_error(file, e) }
+    else
+      files.each do |file|
         require File.expand_path(file)
       rescue ScriptError, StandardError => e
-        warn "testbot: cannot load #{file}: #{e.class}: #{e.message}"
-        e.backtrace.to_a.first(5).each { |line| warn "    #{line}" }
-        load_errors << { "file" => relative(file), "error" => "#{e.class}: #{e.message}".lines.first.to_s.strip }
+        load_error(file, e)
       end
     end
     hook_minitest
     hook_test_unit
-    Parts.hook if Parts.any?
+    Parts.hook if Parts.any? || Suite.any?
     if ENV["TESTBOT_CLAIMS"]
       ::Minitest::Runnable.singleton_class.prepend(MinitestClaims) if defined?(::Minitest::Runnable)
       ::Test::Unit::TestSuite.prepend(TestUnitClaims) if defined?(::Test::Unit::TestSuite)
     end
+  end
+
+  def self.load_error(file, error)
+    warn "testbot: cannot load #{relative(file)}: #{error.class}: #{error.message}"
+    error.backtrace.to_a.first(5).each { |line| warn "    #{line}" }
+    load_errors << { "file" => relative(file), "error" => "#{error.class}: #{error.message}".lines.first.to_s.strip }
   end
 
   class << self

@@ -9,8 +9,9 @@
 # directory or absent}, run as
 # `ruby -Ilib -Itest testbot_test_reporter.rb RESULTS.json FILES -- OPTIONS` would run it (see that file).
 #
-# A fork starts from the helper and nothing else: no job sees what another job loaded or changed, and each job's
-# at_exit hooks (the frameworks' autorun, a coverage report) run when its fork ends, as in a process of its own.
+# A fork starts from the helper and the build's test files (TESTBOT_SUITE: loaded here at the first job, not run;
+# see testbot_test_reporter.rb): no job sees what another job ran or changed, and each job's at_exit hooks (the
+# frameworks' autorun, a coverage report) run when its fork ends, as in a process of its own.
 # The helper is used for a job only when every one of its files requires a helper of that name (require
 # "test_helper", require_relative "../test_helper", File.expand_path("../helper", __FILE__) ...); any other job runs
 # in a new process, as without a worker. A helper that does not load is not used: every job then runs in a new
@@ -73,6 +74,8 @@ module TestbotTests
     options = job.fetch("options", [])
     json = job.fetch("json")
     warm = !helper.nil? && files.all? { |entry| TestbotWorker.requires_helper?(TestbotReporter::Parts.file_of(entry), helper) }
+    # The build's test files load here once (TESTBOT_SUITE), not in each job's fork.
+    TestbotReporter::Suite.preload if warm
     pid = fork do
       $stdin.reopen(File::NULL) # the worker's jobs are not the tests' input
       # Another instance may take over the files this job has not begun (testbot_test_reporter.rb's claims).

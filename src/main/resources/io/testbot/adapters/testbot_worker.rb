@@ -76,9 +76,24 @@ module TestbotWorker
     loop do
       break unless IO.select([$stdin], nil, nil, idle_seconds)
       line = $stdin.gets or break
-      status, retire = framework.run_job(JSON.parse(line))
+      job = JSON.parse(line)
+      status, retire = with_env(job["env"]) { framework.run_job(job) }
       $stdout.print "\n#{marker} #{status}#{retire ? " retire" : ""}\n"
       break if retire # what it leaves behind is no place for another job: it ends, and the next job gets a fresh one
+    end
+  end
+
+  # Runs the block with the job's own variables (the build's list of test files, TESTBOT_SUITE), then puts back
+  # what was there: the job's fork has them, the worker keeps its own.
+  def self.with_env(env)
+    return yield if env.nil? || env.empty?
+
+    saved = env.keys.to_h { |name| [name, ENV[name]] }
+    ENV.update(env)
+    begin
+      yield
+    ensure
+      saved.each { |name, value| value.nil? ? ENV.delete(name) : ENV[name] = value }
     end
   end
 

@@ -54,6 +54,59 @@ class FrameworksIT extends Cluster {
     }
 
     /**
+     * A test that uses a class another test file defines (liquid's render tag test, its standard filter test's
+     * TestEnumerable) passes in the framework's one process, which loads every file first: each job loads the build's
+     * other test files too, and runs only its own tests, in a warm worker, in a process of its own and on a runner.
+     */
+    @Test
+    void aTestUsingAClassAnotherTestFileDefinesPassesAsInTheFrameworksOneProcess() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("app"));
+        SampleProjects.write(project, "test/test_helper.rb", "require 'minitest/autorun'\n");
+        SampleProjects.write(project, "test/a_enumerable_test.rb", """
+                require 'test_helper'
+                class TestEnumerable
+                  include Enumerable
+                  def each = [1, 2, 3].each { |i| yield i }
+                end
+                class ATest < Minitest::Test
+                  def test_counts = assert_equal(3, TestEnumerable.new.count)
+                end
+                """);
+        SampleProjects.write(project, "test/b_uses_test.rb", """
+                require 'test_helper'
+                class BTest < Minitest::Test
+                  def test_uses_the_other_files_class = assert_equal(6, TestEnumerable.new.sum)
+                  def test_plain = assert(true)
+                end
+                """);
+        SampleProjects.write(project, "test/unit/c_test.rb", """
+                require 'test/unit'
+                class CHelper; def self.value = 7; end
+                class CTest < Test::Unit::TestCase
+                  def test_own = assert_equal(7, CHelper.value)
+                end
+                """);
+        SampleProjects.write(project, "test/unit/d_test.rb", """
+                require 'test/unit'
+                class DTest < Test::Unit::TestCase
+                  def test_uses_c = assert_equal(7, CHelper.value)
+                end
+                """);
+        Result alone = FidelityIT.alone(project, Map.of(), "ruby", "-Ilib", "-Itest", "test/b_uses_test.rb");
+        assertThat(alone.exit()).as("alone, the file fails: %s", alone.out()).isNotZero();
+
+        startServer();
+        startRunner("r1", 2);
+        for (Result result : java.util.List.of(requestWith("test", project, Map.of(), "--instances", "2", "--files-per-job", "1"),
+                requestWith("test", project, Map.of(), "--instances", "2", "--files-per-job", "1", "--no-warm"),
+                requestRemoteWith("test", project, "--files-per-job", "1"))) {
+            assertThat(result.exit()).as(result.all()).isZero();
+            // Each test once: a job runs its own files' tests, not those of the files it loads beside them.
+            assertThat(result.out()).as(result.all()).contains("5 tests, 5 assertions, 0 failures, 0 errors, 0 skips");
+        }
+    }
+
+    /**
      * I18n reads its locale files the first time anything is translated: the worker does that once, after the
      * helper, so that no job's fork reads them again; each job finds them loaded, as all but the first test of a
      * suite's one process do. Without a worker (--no-warm) each job loads them itself, as alone.

@@ -77,6 +77,8 @@ class EmbeddedServerTest {
         ran.addAll(first.files());
         ran.addAll(second.files());
         assertThat(ran).containsExactlyInAnyOrder("spec/a_spec.rb", "spec/b_spec.rb");
+        assertThat(api.buildFiles(build.id())).as("what a Test::Unit job loads besides its own").containsExactly("spec/a_spec.rb", "spec/b_spec.rb");
+        assertThatThrownBy(() -> api.buildFiles(build.id() + 100)).isInstanceOfSatisfying(ApiClient.ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
         assertThat(api.heartbeat(runner, new Runners.Heartbeat(List.of(first.jobId(), second.jobId())), 0).known()).isTrue();
 
         assertThat(api.reportResult(first.jobId(), SchedulerTest.passed(runner, first)).buildOver()).isFalse();
