@@ -333,7 +333,7 @@ final class JobRunner {
     private Path suiteOf(JobAssignment job, Adapter adapter) throws InterruptedException {
         if (!adapter.loadsWholeSuite()) return null;
         try {
-            return suites.of(job.buildId());
+            return suites.of(job.buildId(), runnerId.get());
         } catch (IOException | RuntimeException e) {
             log.warn("job {}: could not get the test files of build {} ({}); its files load without the others", job.jobId(), job.buildId(), e.getMessage());
             return null;

@@ -19,16 +19,27 @@ final class SuiteFiles {
 
     private final ServerApi server;
     private final Path dir;
-    private final Map<Long, Path> written = new LinkedHashMap<>();
+    /**
+     * By build and the runner's registration: a server started again on an empty store (it does not know the runner,
+     * which registers again) counts its builds from 1 again.
+     */
+    private final Map<String, Path> written = new LinkedHashMap<>();
 
     SuiteFiles(ServerApi server, Path workDir) {
         this.server = server;
         this.dir = workDir.resolve("suites");
+        // What this runner's last run left: the builds it listed are over.
+        try (var left = Files.exists(dir) ? Files.list(dir) : java.util.stream.Stream.<Path>empty()) {
+            for (Path file : (Iterable<Path>) left::iterator) Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // a leftover list is harmless: a build of that id writes its own over it
+        }
     }
 
-    /** The file listing the job's build's test files. */
-    synchronized Path of(long buildId) throws IOException, InterruptedException {
-        Path known = written.get(buildId);
+    /** The file listing the build's test files, for the runner as registered now. */
+    synchronized Path of(long buildId, String runnerId) throws IOException, InterruptedException {
+        String key = runnerId + "#" + buildId;
+        Path known = written.get(key);
         if (known != null && Files.exists(known)) return known;
         java.util.List<String> files = server.buildFiles(buildId);
         Files.createDirectories(dir);
@@ -36,9 +47,10 @@ final class SuiteFiles {
         Path partial = dir.resolve("build-" + buildId + ".txt.partial");
         Files.write(partial, files);
         Files.move(partial, list, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        written.put(buildId, list);
+        written.values().remove(list); // a build of that id before the runner registered again
+        written.put(key, list);
         while (written.size() > KEPT) {
-            Map.Entry<Long, Path> oldest = written.entrySet().iterator().next();
+            Map.Entry<String, Path> oldest = written.entrySet().iterator().next();
             written.remove(oldest.getKey());
             Files.deleteIfExists(oldest.getValue());
         }
