@@ -67,16 +67,30 @@ module TestbotReporter
       !files.empty?
     end
 
-    # In a warm worker, before its jobs' forks: loads the build's files once, for every job to find them loaded.
+    # In a warm worker, before its jobs' forks: loads the build's files once, for every job to find them loaded. One
+    # that exits as it loads does not end the worker: it stays unloaded, for the job's fork to load (and exit) as alone.
     def self.preload
-      files.sort.each { |file| load_one(file) }
+      files.sort.each do |file|
+        load_one(file)
+      rescue SystemExit
+        nil
+      end
     end
 
     # Loads the build's files and the job's, sorted (those the worker loaded are there already); the block is told of
-    # each of the job's that does not load (one of the others that does not load is its own job's to report).
+    # each of the job's that does not load. One of the others that does not load, or exits as it loads, is its own
+    # job's to report: this job goes on.
     def self.load(job_files)
       @mine = job_files.to_h { |file| [File.expand_path(file), true] }
-      (files | @mine.keys).sort.each { |file| load_one(file) unless @errors.key?(file) }
+      (files | @mine.keys).sort.each do |file|
+        next if @errors.key?(file)
+
+        begin
+          load_one(file)
+        rescue SystemExit
+          raise if @mine.key?(file)
+        end
+      end
       @mine.each_key { |file| yield file, @errors[file] if @errors.key?(file) }
     end
 

@@ -92,6 +92,9 @@ class FrameworksIT extends Cluster {
                   def test_uses_c = assert_equal(7, CHelper.value)
                 end
                 """);
+        // One that ends the process as it loads (a suite's guard for a platform it does not test, say) ends its own job
+        // only, not the worker that loads it for the others, nor their jobs.
+        SampleProjects.write(project, "test/zz_exits_test.rb", "require 'test_helper'\nexit 0 unless ENV['NEVER_SET']\n");
         Result alone = FidelityIT.alone(project, Map.of(), "ruby", "-Ilib", "-Itest", "test/b_uses_test.rb");
         assertThat(alone.exit()).as("alone, the file fails: %s", alone.out()).isNotZero();
 
