@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The corpus's Ruby suites (docs/conformance.md) side by side in one run, each in a copy of its own:
 #   the framework alone | parallel_tests -n N with its runtime log (recorded by a run before) | testbot local mode
-#   -n N, a second build (history from a build before) | testbot --keep-warm -n N, a run PAUSE seconds after the
-#   one that started it (default 4), in the workers it booted ahead meanwhile, one test file changed
+#   -n N, a second build (history from a build before; no kept-warm process of the project running, which would
+#   serve it) | testbot --keep-warm -n N, a run PAUSE seconds after the one that started it (default 4), in the
+#   workers it booted ahead meanwhile, one test file changed
 # printing each row's wall time (the median of REPEAT, default 3, the rows taking turns) and its ratio to
 # parallel_tests'. Counts are bench/conformance.sh's business; this one times.
 #
@@ -76,7 +77,10 @@ for name in "${suites[@]}"; do
   for _ in $(seq 1 "$repeat"); do
     times[alone]+=" $(timed bash -c "$alone")"
     times[parallel]+=" $(timed parallel use)"
+    # Plain local mode: with the project's kept-warm process running, bin/testbot would hand the run to it.
+    (cd "$copy" && "$testbot" local stop > /dev/null 2>&1) || true
     times[local]+=" $(timed bash -c "$tb")"
+    timed bash -c "$tb --keep-warm" > /dev/null
     sleep "${PAUSE:-4}"; change_a_test
     times[kept]+=" $(timed bash -c "$tb --keep-warm")"
   done
