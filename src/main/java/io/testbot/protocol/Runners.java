@@ -14,11 +14,6 @@ public final class Runners {
         public Registration(String hostname, String version, int instances, String workDir) {
             this(hostname, version, instances, workDir, false, 0);
         }
-
-        /** How many of its instances run a job of a framework whose processes are bound to cores at once (JUnit's JVMs). */
-        public int coreBoundInstances() {
-            return jvms <= 0 ? instances : Math.min(instances, jvms);
-        }
     }
 
     public record Registered(String runnerId, String serverVersion, boolean upToDate) {}

@@ -38,12 +38,11 @@ final class Leases {
         String id = UUID.randomUUID().toString();
         Store.RunnerRow row = new Store.RunnerRow(id, registration.hostname(), address, registration.version(),
                 Math.max(1, registration.instances()), registration.workDir(), now, now, registration.processPerJob(),
-                registration.coreBoundInstances());
+                registration.jvms());
         context.store.saveRunner(row);
         context.lock.lock();
         try {
-            RunnerRegistry.RunnerState state = new RunnerRegistry.RunnerState(row, now);
-            runners.add(id, state);
+            runners.add(id, new RunnerRegistry.RunnerState(row, now));
             boolean upToDate = context.version.equals(registration.version());
             log.info("runner {} registered: {} ({}), {} instance(s), version {}{}", id, row.hostname(), address, row.instances(),
                     row.version(), upToDate ? "" : " -- OUTDATED, it gets no jobs");

@@ -40,6 +40,7 @@ final class RunnerRegistry {
         boolean told;
         /** What it says for its operator (why it does not update itself). */
         String note;
+
         RunnerState(Store.RunnerRow row, Instant lastSeen) {
             this.row = row;
             this.lastSeen = lastSeen;

@@ -17,7 +17,7 @@ import java.util.Map;
 public interface Store extends AutoCloseable {
     /**
      * @param processPerJob        it starts a process per job (--no-warm), see {@link io.testbot.protocol.Runners.Registration}
-     * @param coreBoundInstances   how many of its instances run JUnit's JVMs at once (its --jvms); 0: all of them
+     * @param coreBoundInstances   its --jvms: at most so many of its instances run JUnit's JVMs at once; 0: all of them
      */
     record RunnerRow(String id, String hostname, String address, String version, int instances, String workDir,
                      Instant registeredAt, Instant lastSeenAt, boolean processPerJob, int coreBoundInstances) {
