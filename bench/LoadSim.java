@@ -91,7 +91,7 @@ public class LoadSim {
                     while (!stop.get()) {
                         try {
                             Long job = held.get();
-                            api.heartbeat(id, new Runners.Heartbeat(job == null ? List.of() : List.of(job), null), 1_000);
+                            api.heartbeat(id, new Runners.Heartbeat(job == null ? List.of() : List.of(job), null), 2_000); // runner.Runner.HEARTBEAT_WAIT_MILLIS
                             requests.incrementAndGet();
                         } catch (Exception e) {
                             if (!stop.get()) error(errors, e);

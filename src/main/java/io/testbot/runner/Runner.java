@@ -27,8 +27,14 @@ import java.util.concurrent.CountDownLatch;
 public final class Runner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Runner.class);
     static final long JOB_WAIT_MILLIS = 20_000;
-    /** How long a heartbeat may wait at the server for a job to stop: the runner checks in about once a second. */
-    static final long HEARTBEAT_WAIT_MILLIS = 1_000;
+    /**
+     * How long a heartbeat may wait at the server for a job to stop: the runner checks in about every two seconds. A
+     * parked heartbeat keeps the runner live, and a runner is lost {@link io.testbot.server.Scheduler#RUNNER_LEASE}
+     * after its last heartbeat came whatever the wait, so a longer one costs nothing in finding a runner gone; it leaves
+     * a late next heartbeat the rest of the lease, and halves what heartbeats cost a farm's server (a thousand runners:
+     * a thousand requests a second at one second, measured with bench/load.sh).
+     */
+    static final long HEARTBEAT_WAIT_MILLIS = 2_000;
     /**
      * While the runner has fewer spare workers than instances, an instance that finds nothing queued just after a
      * job, or that has waited this long for one, queues the boot of one.

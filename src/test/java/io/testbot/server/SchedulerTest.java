@@ -289,6 +289,28 @@ class SchedulerTest {
     }
 
     @Test
+    void aParkedHeartbeatKeepsItsRunnerLiveAndOnceAnsweredTheLeaseCountsFromWhenItCame() throws Exception {
+        // What lets a runner park its heartbeat for seconds: the wait costs nothing in finding a runner gone.
+        String r = runner("1.0");
+        build("a");
+        JobAssignment job = scheduler.nextJob(r, 0).orElseThrow();
+        BuildInfo cancelled = build("b");
+        JobAssignment toStop = scheduler.nextJob(r, 0).orElseThrow();
+        var parked = scheduler.heartbeatAsync(r, List.of(job.jobId(), toStop.jobId()), null, 60_000);
+        clock.now = clock.now.plus(Scheduler.RUNNER_LEASE).plus(Duration.ofSeconds(1));
+        scheduler.expireLeases();
+        assertThat(scheduler.runners()).singleElement().satisfies(info -> assertThat(info.live()).isTrue());
+
+        // Answered, and no next heartbeat: the one answered came more than a lease ago.
+        scheduler.cancel(cancelled.id());
+        assertThat(parked.get(10, java.util.concurrent.TimeUnit.SECONDS).cancelJobs()).containsExactly(toStop.jobId());
+        scheduler.expireLeases();
+        assertThat(scheduler.runners()).singleElement().satisfies(info -> assertThat(info.live()).isFalse());
+        String other = runner("1.0");
+        assertThat(scheduler.nextJob(other, 0)).get().extracting(JobAssignment::jobId).isEqualTo(job.jobId());
+    }
+
+    @Test
     void aBuildHasQueuedJobsUntilItsLastIsOutAndAgainWhenOneIsRequeued() throws Exception {
         String lost = runner("1.0");
         BuildInfo build = build("a", "b"); // one file per job
