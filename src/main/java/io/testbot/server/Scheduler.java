@@ -36,8 +36,9 @@ import java.util.concurrent.ExecutionException;
  */
 public final class Scheduler {
     /**
-     * A runner not heard from for this long has lost its jobs to the queue. Runners send a heartbeat every
-     * second (see Runner.HEARTBEAT_WAIT_MILLIS), so this allows for a few missed ones on a loaded machine.
+     * A runner not heard from for this long has lost its jobs to the queue. A runner keeps a heartbeat parked here,
+     * which keeps it live, and sends the next as the last comes back, within two seconds (Runner.HEARTBEAT_WAIT_MILLIS):
+     * this leaves the next three seconds to arrive on a loaded machine.
      */
     public static final Duration RUNNER_LEASE = Duration.ofSeconds(5);
 
