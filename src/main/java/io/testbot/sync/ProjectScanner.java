@@ -24,6 +24,13 @@ import java.util.List;
  */
 public final class ProjectScanner {
     public static final List<String> DEFAULT_IGNORES = List.of(".git", "log", "tmp", "node_modules", ".testbot");
+    /**
+     * Ignored directories that are a project's scratch (a run's temporary files, its logs): their contents stay
+     * behind, but the empty files that keep them in a checkout ({@link #PLACEHOLDERS}) go, so that a runner's copy has
+     * them as a fresh clone does (rspec-mocks' specs open files in tmp/ without making it).
+     */
+    private static final java.util.Set<String> SCRATCH_DIRECTORIES = java.util.Set.of("log", "tmp");
+    private static final List<String> PLACEHOLDERS = List.of(".keep", ".gitkeep");
 
     /** Rules that are a plain name (.git, tmp): a set lookup per file rather than a glob match. */
     private final java.util.Set<String> literalNames = new java.util.HashSet<>();
@@ -103,7 +110,10 @@ public final class ProjectScanner {
             for (Path child : children) {
                 String name = child.getFileName().toString();
                 String path = current.prefix() + name;
-                if (ignored(name, path)) continue;
+                if (ignored(name, path)) {
+                    if (SCRATCH_DIRECTORIES.contains(name)) placeholders(child, path, found);
+                    continue;
+                }
                 PosixFileAttributes attrs;
                 try {
                     attrs = Files.readAttributes(child, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -119,6 +129,18 @@ public final class ProjectScanner {
                 } else if (attrs.isRegularFile()) {
                     found.add(new Found(child, path, attrs));
                 }
+            }
+        }
+    }
+
+    /** The placeholder files directly in an ignored scratch directory (none when it is not a directory). */
+    private static void placeholders(Path dir, String path, List<Found> found) {
+        for (String name : PLACEHOLDERS) {
+            try {
+                PosixFileAttributes attrs = Files.readAttributes(dir.resolve(name), PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (attrs.isRegularFile()) found.add(new Found(dir.resolve(name), path + "/" + name, attrs));
+            } catch (IOException none) {
+                // no such placeholder
             }
         }
     }

@@ -24,6 +24,18 @@ class ProjectScannerTest {
     }
 
     @Test
+    void scratchDirectoriesKeepTheirPlaceholdersAsACheckoutDoesAndNothingElse(@TempDir Path root) throws Exception {
+        for (String path : List.of("tmp/.gitkeep", "tmp/file_1", "tmp/cache/.keep", "log/.keep", "log/test.log", "spec/tmp/.gitkeep",
+                "spec/tmp/out.txt", "node_modules/.keep", "spec/a_spec.rb")) {
+            Files.createDirectories(root.resolve(path).getParent());
+            Files.writeString(root.resolve(path), path.endsWith("keep") ? "" : path);
+        }
+        Files.createDirectories(root.resolve("tmp/.keep")); // a directory by that name is not a placeholder
+        List<FileEntry> manifest = new ProjectScanner(List.of(), HashCache.none()).scan(root);
+        assertThat(manifest).extracting(FileEntry::path).containsExactly("log/.keep", "spec/a_spec.rb", "spec/tmp/.gitkeep", "tmp/.gitkeep");
+    }
+
+    @Test
     void aFileIsExecutableWhenAnyoneMayExecuteIt(@TempDir Path root) throws Exception {
         for (String name : List.of("bin/owner", "bin/others", "bin/plain")) {
             Files.createDirectories(root.resolve(name).getParent());
