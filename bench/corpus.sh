@@ -58,10 +58,23 @@ suite() {
     # alone. Random data: a Czech organisation number's check fails about once in 40 runs alone, and test_file_name
     # about once in 6 runs with any other file's tests before it in one process (the framework alone on the two
     # files; 0 in 12 runs alone on it, 0 in the suite's one process, whose seeded sequence it was written against).
+    # Its Japanese Super Mario test picks one of 23 characters and fails on the one with Latin letters ("クッパJr."):
+    # 2 of 40 runs of that test alone failed.
     faker)        dir="$1"; framework=test
                   alone="ruby -Ilib -Itest -e 'Dir[\"test/**/test_*.rb\"].each { |f| require File.expand_path(f) }'"
                   testbot_command="test --no-bundle-exec --pattern 'test/**/test_*.rb'"; parallel_test_args=(--suffix '/test_[a-z0-9_]*\.rb$' test)
-                  flaky_alone="test/faker/default/test_faker_company.rb test/faker/default/test_faker_file.rb" ;;
+                  flaky_alone="test/faker/default/test_faker_company.rb test/faker/default/test_faker_file.rb test/test_ja_locale.rb" ;;
+    # hashie/hashie v5.0.0 (700 examples; .rspec's --exclude-pattern leaves out spec/integration; top-level shared
+    # examples in spec files), solnic/virtus v2.0.0 (468 examples in 64 files, --order random, bogus fakes) and
+    # rspec/rspec-mocks v3.12.1 (1756 examples in 72 files, random order; with CI set it runs 10 more, pending: keep CI
+    # away from it; SimpleCov's 93% minimum fails a run of some of its files when ruby-simplecov is installed, as
+    # rspec-expectations' 92% does).
+    hashie|virtus|rspec-mocks) dir="$1"; framework=rspec; alone="rspec" ;;
+    # minitest (freerange/mocha v1.16.1): its acceptance tests, 415 in 68 files, each running test cases of its own
+    # through minitest; needs ruby-introspection. Its unit tests run in a process of their own (rake test:units): with
+    # the acceptance helper loaded, one of them fails.
+    mocha)        dir="$1"; framework=test; alone="ruby -Ilib -Itest -e 'Dir[\"test/acceptance/*_test.rb\"].each { |f| require File.expand_path(f) }'"
+                  testbot_command="test --pattern 'test/acceptance/*_test.rb'"; parallel_test_args=(test/acceptance) ;;
     json_spec)    dir="$1"; framework=cucumber; alone="cucumber --tags ~@fail"; testbot_command="cucumber -O --tags -O ~@fail" ;;
     asciidoctor)  dir="$1"; framework=cucumber; alone="cucumber" ;;
     jsoup)        dir="$1"; framework=junit; alone="mvn -B -o test" ;;

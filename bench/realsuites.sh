@@ -8,7 +8,7 @@
 # parallel_tests'. Counts are bench/conformance.sh's business; this one times.
 #
 # Usage: [CORPUS=/work/corpus] [INSTANCES=2] [REPEAT=3] [PAUSE=4] bench/realsuites.sh [SUITE ...]
-#   SUITE: tty-prompt money mail tty-command pastel dry-logic liquid csv rake kramdown rack rspec-expectations treetop diff-lcs tzinfo faker json_spec asciidoctor (default: all of them)
+#   SUITE: tty-prompt money mail tty-command pastel dry-logic liquid csv rake kramdown rack rspec-expectations treetop diff-lcs tzinfo faker hashie virtus rspec-mocks mocha json_spec asciidoctor (default: all of them)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 corpus="${CORPUS:-/work/corpus}"
@@ -18,7 +18,7 @@ testbot="$here/bin/testbot"
 . "$here/bench/lib.sh"
 . "$here/bench/corpus.sh"
 [ -d "$corpus" ] || { echo "realsuites: no corpus at $corpus (see docs/conformance.md)" >&2; exit 2; }
-if [ $# -gt 0 ]; then suites=("$@"); else suites=(tty-prompt money mail tty-command pastel dry-logic liquid csv rake kramdown rack rspec-expectations treetop diff-lcs tzinfo faker json_spec asciidoctor); fi
+if [ $# -gt 0 ]; then suites=("$@"); else suites=(tty-prompt money mail tty-command pastel dry-logic liquid csv rake kramdown rack rspec-expectations treetop diff-lcs tzinfo faker hashie virtus rspec-mocks mocha json_spec asciidoctor); fi
 bench_setup realsuites
 trap '"$testbot" local stop --all > /dev/null 2>&1 || true; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 
