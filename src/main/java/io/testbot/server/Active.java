@@ -61,6 +61,8 @@ final class Active {
          * in order (taken before the scheduler's lock, never while holding it).
          */
         final ReentrantLock writes = new ReentrantLock();
+        /** Results that wait for the writes, to be recorded in one transaction by whichever thread holds them next. */
+        final java.util.concurrent.ConcurrentLinkedQueue<ResultRecorder.PendingResult> waitingResults = new java.util.concurrent.ConcurrentLinkedQueue<>();
         /** Ended (finished or stopped): no more results are recorded. */
         boolean over;
 

@@ -19,14 +19,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The builds' books: a build planned and queued, each job's result recorded once (from the runner that holds the
- * job), re-runs of failing examples queued, the build's completeness and its verdict ({@link BuildTally} decides),
- * and builds stopped (cancelled, failed fast). The store is written outside the scheduler's lock: a build's results
- * and its end under the build's own lock ({@link Active.Build#writes}), in order.
+ * The builds' books: a build planned and queued, each job's result recorded once ({@link ResultRecorder}), the
+ * build's completeness and its verdict ({@link BuildTally} decides), and builds stopped (cancelled, failed fast).
+ * The store is written outside the scheduler's lock: a build's results and its end under the build's own lock
+ * ({@link Active.Build#writes}), in order.
  */
 final class BuildLedger {
     private static final Logger log = LoggerFactory.getLogger(BuildLedger.class);
@@ -36,6 +35,7 @@ final class BuildLedger {
     private final RunnerRegistry runners;
     private final Dispatch dispatch;
     private final BuildFeed feed;
+    private final ResultRecorder results;
 
     BuildLedger(SchedulerContext context, Active active, RunnerRegistry runners, Dispatch dispatch, BuildFeed feed) {
         this.context = context;
@@ -43,6 +43,17 @@ final class BuildLedger {
         this.runners = runners;
         this.dispatch = dispatch;
         this.feed = feed;
+        this.results = new ResultRecorder(context, active, runners, dispatch, feed, new ResultRecorder.BuildEnds() {
+            @Override
+            public void finish(Active.Build build, String verdict) {
+                finishBuild(build, verdict);
+            }
+
+            @Override
+            public void stop(Active.Build build, String status, String why) {
+                stopBuild(build, status, why);
+            }
+        });
     }
 
     /** Rebuilds the queue after a restart: queued jobs go back in line, running jobs keep their runner's lease. */
@@ -129,118 +140,14 @@ final class BuildLedger {
 
     /**
      * Records a job's result unless the job is no longer this runner's (cancelled, requeued, unknown), and says
-     * whether that ended its build. Should the recording fail, the job stays the runner's, for it to report again.
+     * whether that ended its build ({@link ResultRecorder}).
      */
     Scheduler.ResultStatus record(long jobId, JobResult result) {
-        Active.Job job;
-        Active.Build build;
-        RunnerRegistry.RunnerState runner;
-        String runnerName;
-        boolean processPerJob;
-        Store.Retry retry;
-        context.lock.lock();
-        try {
-            job = active.jobs.get(jobId);
-            if (job == null || job.runnerId == null || !job.runnerId.equals(result.runnerId()) || job.recording) return Scheduler.ResultStatus.IGNORED;
-            runner = runners.get(job.runnerId);
-            build = active.builds.get(job.buildId);
-            runnerName = runner == null ? job.runnerId : runner.row.hostname();
-            processPerJob = runner != null && runner.row.processPerJob();
-            Set<String> failedIds = result.failedIds();
-            boolean rerunsById = Adapters.find(build.request.adapter()).map(Adapter::rerunsById).orElse(false);
-            retry = rerunsById && !result.errored() && !failedIds.isEmpty() && job.attempt < build.request.retryFailed()
-                    ? new Store.Retry(failedIds.stream().sorted().toList(), job.attempt + 1, job.runnerId) : null;
-            job.recording = true;
-        } finally {
-            context.lock.unlock();
-        }
-        build.writes.lock();
-        try {
-            Store.Recorded recorded;
-            if (build.over) return Scheduler.ResultStatus.IGNORED; // stopped while this result waited: its job was cancelled
-            try {
-                recorded = context.store.recordJobResult(new Store.JobReport(build.id, jobId, job.attempt, job.files,
-                        new Store.HistoryKey(build.request.project(), build.request.adapter(), processPerJob), runnerName, result, retry, context.clock.instant()));
-            } catch (RuntimeException e) {
-                context.lock.lock();
-                job.recording = false; // still the runner's, for it to report again
-                context.lock.unlock();
-                throw e;
-            }
-            if (recorded == null) {
-                log.warn("job {}: the store has its result already; this one from {} is ignored", jobId, runnerName);
-                return settledElsewhere(build, job, runner);
-            }
-            String verdict = null;
-            boolean failFast = false;
-            context.lock.lock();
-            try {
-                // Recorded: only now does the scheduler let go of the job.
-                active.jobs.remove(jobId);
-                build.running--;
-                if (runner != null) {
-                    runner.running.remove(jobId);
-                    runners.touch(runner);
-                }
-                if (retry != null) {
-                    active.jobs.put(recorded.retryJobId(), new Active.Job(recorded.retryJobId(), build.id, retry.files(), retry.attempt(), retry.avoidRunner()));
-                    dispatch.enqueueFirst(build.id, recorded.retryJobId(), retry.avoidRunner());
-                    build.remainingJobs++;
-                    log.info("build {}: {} failing example(s) of job {} queued for re-run {} of {}", build.id, retry.files().size(), jobId,
-                            retry.attempt(), build.request.retryFailed());
-                }
-                build.tally.add(runnerName, result, job.attempt, job.files);
-                context.events.jobFinished(result.outcome(), result.seconds());
-                build.remainingJobs--;
-                feed.advance(build, recorded.event().seq());
-                if (build.remainingJobs == 0) verdict = build.tally.verdict(build.request.files(), false).status();
-                else failFast = build.request.failFast() && BuildTally.failsForGood(result, retry != null);
-                context.changed();
-                if (retry != null) dispatch.toWaiting();
-            } finally {
-                context.lock.unlock();
-            }
-            if (verdict != null) finishBuild(build, verdict);
-            else if (failFast) stopBuild(build, BuildStatus.FAILED, "failed fast");
-            return build.over ? Scheduler.ResultStatus.BUILD_OVER : Scheduler.ResultStatus.RECORDED;
-        } finally {
-            build.writes.unlock();
-        }
-    }
-
-    /**
-     * A job whose end the store has already, recorded (or cancelled) by another server that dispatched from the store
-     * until this one took over, in the moment before it stopped: this server recovered it as queued or running, and
-     * the result just reported is not the one to keep. The job is over all the same: it is counted as the store has
-     * it, the build's followers are woken for the events that server wrote, and the build ends if that was its last
-     * job (it would otherwise wait for it for ever). The caller holds the build's writes.
-     */
-    private Scheduler.ResultStatus settledElsewhere(Active.Build build, Active.Job job, RunnerRegistry.RunnerState runner) {
-        Store.JobRow stored = context.store.jobs(build.id).stream().filter(row -> row.id() == job.id).findFirst().orElse(null);
-        List<BuildEvent> events = context.store.events(build.id, context.locked(() -> build.lastSeq));
-        String verdict = null;
-        context.lock.lock();
-        try {
-            job.recording = false;
-            boolean over = stored != null && (stored.status() == Store.JobStatus.DONE || stored.status() == Store.JobStatus.CANCELLED);
-            if (over && active.jobs.remove(job.id) != null) {
-                build.running--;
-                if (runner != null) runner.running.remove(job.id);
-                addStored(build.tally, stored);
-                build.remainingJobs--;
-                if (!events.isEmpty()) feed.advance(build, Math.max(build.lastSeq, events.get(events.size() - 1).seq()));
-                if (build.remainingJobs == 0) verdict = build.tally.verdict(build.request.files(), false).status();
-                context.changed();
-            }
-        } finally {
-            context.lock.unlock();
-        }
-        if (verdict != null) finishBuild(build, verdict);
-        return build.over ? Scheduler.ResultStatus.BUILD_OVER : Scheduler.ResultStatus.IGNORED;
+        return results.record(jobId, result);
     }
 
     /** Counts a job's result as the store has it (a cancelled job has none). */
-    private static void addStored(BuildTally tally, Store.JobRow job) {
+    static void addStored(BuildTally tally, Store.JobRow job) {
         if (job.result() != null) tally.add(job.runnerId() == null ? "" : job.runnerId(), job.result(), job.attempt(), job.files());
     }
 
@@ -322,6 +229,11 @@ final class BuildLedger {
             Active.Build build = active.builds.get(buildId);
             return build != null && build.remainingJobs > build.running;
         });
+    }
+
+    /** Results waiting for their build's writes, in all builds. */
+    int resultsWaiting() {
+        return results.waiting();
     }
 
     /** Builds not finished. */

@@ -2,6 +2,7 @@ package io.testbot.server;
 
 import io.testbot.protocol.BuildRequest;
 import io.testbot.protocol.JobAssignment;
+import io.testbot.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +93,7 @@ final class Dispatch {
         if (build != null && job.runnerId != null) build.running--;
         job.runnerId = null;
         job.assignedAt = null;
-        context.threads.later(() -> context.store.jobRequeued(jobId));
+        context.threads.later(new Store.JobRequeued(jobId));
         context.events.jobRequeued();
         queue.addFirst(job.buildId, jobId, job.avoidRunner);
         context.changed();
@@ -144,7 +145,7 @@ final class Dispatch {
         job.assignedAt = context.clock.instant();
         runner.running.add(jobId);
         Instant startedAt = job.assignedAt;
-        context.threads.later(() -> context.store.jobStarted(jobId, runnerId, startedAt));
+        context.threads.later(new Store.JobStarted(jobId, runnerId, startedAt));
         Active.Build build = active.builds.get(job.buildId);
         build.running++;
         BuildRequest r = build.request;

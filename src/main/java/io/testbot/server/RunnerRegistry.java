@@ -3,8 +3,6 @@ package io.testbot.server;
 import io.testbot.protocol.RunnerInfo;
 import io.testbot.protocol.Runners;
 import io.testbot.store.Store;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -23,8 +21,6 @@ import java.util.Set;
  * of its own: the {@link Scheduler} calls it under its lock.
  */
 final class RunnerRegistry {
-    private static final Logger log = LoggerFactory.getLogger(RunnerRegistry.class);
-
     /** One runner as the scheduler sees it. */
     static final class RunnerState {
         Store.RunnerRow row;
@@ -59,14 +55,12 @@ final class RunnerRegistry {
     }
 
     private final Map<String, RunnerState> runners = new LinkedHashMap<>();
-    private final Store store;
     private final Clock clock;
     private final String version;
 
     private final SchedulerThreads threads;
 
-    RunnerRegistry(Store store, Clock clock, String version, SchedulerThreads threads) {
-        this.store = store;
+    RunnerRegistry(Clock clock, String version, SchedulerThreads threads) {
         this.threads = threads;
         this.clock = clock;
         this.version = version;
@@ -89,15 +83,8 @@ final class RunnerRegistry {
         Instant now = clock.instant();
         runner.lastSeen = now;
         if (Duration.between(runner.lastStored, now).toSeconds() >= 5) {
-            String id = runner.row.id();
             // Written later, off the scheduler's lock: it is only for the status page and a restart.
-            threads.later(() -> {
-                try {
-                    store.touchRunner(id, now);
-                } catch (RuntimeException e) {
-                    log.warn("could not store when runner {} was last heard from: {}", id, e.toString());
-                }
-            });
+            threads.later(new Store.RunnerSeen(runner.row.id(), now));
             runner.lastStored = now;
         }
     }

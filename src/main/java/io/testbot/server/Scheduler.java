@@ -84,7 +84,7 @@ public final class Scheduler {
     public Scheduler(Store store, String version, Clock clock, boolean recover, SchedulerEvents events) {
         context = new SchedulerContext(store, clock, version, events);
         Active active = new Active();
-        runners = new RunnerRegistry(store, clock, version, context.threads);
+        runners = new RunnerRegistry(clock, version, context.threads);
         dispatch = new Dispatch(context, active, runners);
         leases = new Leases(context, active, runners, dispatch);
         feed = new BuildFeed(context, active, runners);
@@ -186,6 +186,11 @@ public final class Scheduler {
      */
     public ResultStatus record(long jobId, JobResult result) {
         return ledger.record(jobId, result);
+    }
+
+    /** Results waiting to be written with the next batch of their build's (for tests). */
+    int resultsWaiting() {
+        return ledger.resultsWaiting();
     }
 
     // ---- builds -------------------------------------------------------------------------------------------

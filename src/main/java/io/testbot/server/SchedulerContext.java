@@ -13,7 +13,7 @@ import java.util.function.Supplier;
  */
 final class SchedulerContext {
     final ReentrantLock lock = new ReentrantLock();
-    final SchedulerThreads threads = new SchedulerThreads(lock);
+    final SchedulerThreads threads;
     final Store store;
     final Clock clock;
     final String version;
@@ -25,6 +25,7 @@ final class SchedulerContext {
 
     SchedulerContext(Store store, Clock clock, String version, SchedulerEvents events) {
         this.store = store;
+        this.threads = new SchedulerThreads(lock, store);
         this.clock = clock;
         this.version = version;
         this.events = events;

@@ -1,8 +1,11 @@
 package io.testbot.server;
 
+import io.testbot.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,15 +28,22 @@ final class SchedulerThreads {
     private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, daemon("scheduler-timer"));
     private final ExecutorService replies = Executors.newFixedThreadPool(4, daemon("scheduler-replies"));
     /**
-     * Writes a job started or handed back, or when a runner was last seen, one after another in the order they
-     * happened: a database's round trip (and on PostgreSQL, its commit to disk) does not hold up every runner's
-     * request. A job's result, which must not be lost, is written before its request is answered.
+     * Writes a job started or handed back, or when a runner was last seen, in the order they happened, off the
+     * lock: a database's round trip (and on PostgreSQL, its commit to disk) does not hold up every runner's request.
+     * What queued up while the last went in goes in together, in one transaction. A job's result, which must not be
+     * lost, is written before its request is answered.
      */
     private final ExecutorService storeWriter = Executors.newSingleThreadExecutor(daemon("scheduler-store"));
+    private final java.util.concurrent.ConcurrentLinkedQueue<Store.Progress> progress = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Store store;
 
-    /** @param lock the scheduler's, held while a wait that ran out is ended */
-    SchedulerThreads(ReentrantLock lock) {
+    /**
+     * @param lock  the scheduler's, held while a wait that ran out is ended
+     * @param store where {@link #later} writes
+     */
+    SchedulerThreads(ReentrantLock lock, Store store) {
         this.lock = lock;
+        this.store = store;
         timer.setRemoveOnCancelPolicy(true);
     }
 
@@ -77,17 +87,34 @@ final class SchedulerThreads {
     }
 
     /** Writes to the store later, in order, off the lock; a failure is logged (a restart recovers from what was written). */
-    void later(Runnable write) {
+    void later(Store.Progress write) {
+        progress.add(write);
         try {
-            storeWriter.execute(() -> {
-                try {
-                    write.run();
-                } catch (RuntimeException e) {
-                    log.warn("could not store a job's or runner's state: {}", e.toString());
-                }
-            });
+            storeWriter.execute(this::writeProgress);
         } catch (RejectedExecutionException closed) {
             // the server is stopping; the restart recovers from what was written
+        }
+    }
+
+    /** Writes everything queued so far (nothing when an earlier turn took it along), in one transaction if it can. */
+    private void writeProgress() {
+        List<Store.Progress> writes = new ArrayList<>();
+        for (Store.Progress write = progress.poll(); write != null; write = progress.poll()) writes.add(write);
+        if (writes.isEmpty()) return;
+        try {
+            if (writes.size() > 1) {
+                store.recordProgress(writes);
+                return;
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not store {} jobs' or runners' states at once ({}); storing each alone", writes.size(), e.toString());
+        }
+        for (Store.Progress write : writes) {
+            try {
+                store.recordProgress(List.of(write));
+            } catch (RuntimeException e) {
+                log.warn("could not store a job's or runner's state ({}): {}", write, e.toString());
+            }
         }
     }
 

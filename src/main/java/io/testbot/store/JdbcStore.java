@@ -176,7 +176,7 @@ abstract class JdbcStore implements Store, Store.Rehearsal {
 
     @Override
     public void touchRunner(String runnerId, Instant seenAt) {
-        withConnection(c -> update(c, "UPDATE runners SET last_seen_at = ? WHERE id = ?", seenAt.toEpochMilli(), runnerId));
+        withConnection(c -> progress(c, new RunnerSeen(runnerId, seenAt)));
     }
 
     @Override
@@ -268,14 +268,44 @@ abstract class JdbcStore implements Store, Store.Rehearsal {
 
     @Override
     public void jobStarted(long jobId, String runnerId, Instant startedAt) {
-        // Written after the fact (off the scheduler's lock): never over a result or a cancellation.
-        withConnection(c -> update(c, "UPDATE jobs SET status = 'running', runner_id = ?, started_at = ? WHERE id = ? AND status IN ('queued', 'running')",
-                runnerId, startedAt.toEpochMilli(), jobId));
+        withConnection(c -> progress(c, new JobStarted(jobId, runnerId, startedAt)));
     }
 
     @Override
     public void jobRequeued(long jobId) {
-        withConnection(c -> update(c, "UPDATE jobs SET status = 'queued', runner_id = NULL, started_at = NULL WHERE id = ? AND status = 'running'", jobId));
+        withConnection(c -> progress(c, new JobRequeued(jobId)));
+    }
+
+    @Override
+    public void recordProgress(List<Progress> progress) {
+        // Jobs' rows in the order of their ids (a stable sort: each job's own writes keep theirs), as a batch of results
+        // takes them: two transactions that lock rows in one order cannot deadlock (PostgreSQL).
+        List<Progress> ordered = new ArrayList<>(progress);
+        ordered.sort(java.util.Comparator.comparingLong(JdbcStore::jobOf));
+        inTransaction(c -> {
+            for (Progress p : ordered) progress(c, p);
+            return null;
+        });
+    }
+
+    /** The job a write is about; runners' rows after every job's. */
+    private static long jobOf(Progress progress) {
+        if (progress instanceof JobStarted started) return started.jobId();
+        if (progress instanceof JobRequeued requeued) return requeued.jobId();
+        return Long.MAX_VALUE;
+    }
+
+    private static int progress(Connection c, Progress progress) throws SQLException {
+        // Written after the fact (off the scheduler's lock): a start never over a result or a cancellation.
+        if (progress instanceof JobStarted s) {
+            return update(c, "UPDATE jobs SET status = 'running', runner_id = ?, started_at = ? WHERE id = ? AND status IN ('queued', 'running')",
+                    s.runnerId(), s.at().toEpochMilli(), s.jobId());
+        }
+        if (progress instanceof JobRequeued r) {
+            return update(c, "UPDATE jobs SET status = 'queued', runner_id = NULL, started_at = NULL WHERE id = ? AND status = 'running'", r.jobId());
+        }
+        RunnerSeen seen = (RunnerSeen) progress;
+        return update(c, "UPDATE runners SET last_seen_at = ? WHERE id = ?", seen.at().toEpochMilli(), seen.runnerId());
     }
 
     // ---- results -------------------------------------------------------------------------------------------
@@ -283,6 +313,15 @@ abstract class JdbcStore implements Store, Store.Rehearsal {
     @Override
     public Recorded recordJobResult(JobReport report) {
         return inTransaction(c -> recordJobResult(c, report));
+    }
+
+    @Override
+    public List<Recorded> recordJobResults(List<JobReport> reports) {
+        return inTransaction(c -> {
+            List<Recorded> recorded = new ArrayList<>(reports.size());
+            for (JobReport report : reports) recorded.add(recordJobResult(c, report));
+            return recorded;
+        });
     }
 
     private Recorded recordJobResult(Connection c, JobReport report) throws SQLException {

@@ -119,6 +119,21 @@ public interface Store extends AutoCloseable {
 
     void jobRequeued(long jobId);
 
+    /** What the scheduler writes after the fact, off its lock: a job started or handed back, a runner seen. */
+    sealed interface Progress permits JobStarted, JobRequeued, RunnerSeen {}
+
+    record JobStarted(long jobId, String runnerId, Instant at) implements Progress {}
+
+    record JobRequeued(long jobId) implements Progress {}
+
+    record RunnerSeen(String runnerId, Instant at) implements Progress {}
+
+    /**
+     * Writes them in one transaction, each as {@link #jobStarted}, {@link #jobRequeued} or {@link #touchRunner}
+     * would: a busy farm's job starts would otherwise be a commit each. A job's own writes keep their order.
+     */
+    void recordProgress(List<Progress> progress);
+
     /**
      * Records a job's result in one transaction: the job done, its files' results, their runtimes and the job's
      * start-up overhead (unless the job errored) and a job_finished event, which is returned numbered. A crash
@@ -126,6 +141,15 @@ public interface Store extends AutoCloseable {
      * writing nothing, when the job already has a result or was cancelled.
      */
     Recorded recordJobResult(JobReport report);
+
+    /**
+     * Records jobs' results as {@link #recordJobResult} does, one after another in their order, in one transaction
+     * (one commit for all: a busy build's results arrive faster than one commit each allows). Returns a
+     * {@link Recorded} for each, null where that one wrote nothing. Should any fail, none is written. Given in the
+     * order of their jobs' ids, as {@link #recordProgress} takes jobs' rows: two writers that lock rows in one order
+     * cannot deadlock (PostgreSQL).
+     */
+    List<Recorded> recordJobResults(List<JobReport> reports);
 
     /**
      * A store that can rehearse a result: run the statements of recording a job's result, of finishing its build

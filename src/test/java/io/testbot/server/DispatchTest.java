@@ -37,7 +37,7 @@ class DispatchTest {
     void setUp() {
         store = new SqliteStore(dir.resolve("db.sqlite"));
         context = new SchedulerContext(store, Clock.systemUTC(), "1.0", SchedulerEvents.NONE);
-        runners = new RunnerRegistry(store, context.clock, "1.0", context.threads);
+        runners = new RunnerRegistry(context.clock, "1.0", context.threads);
         dispatch = new Dispatch(context, active, runners);
     }
 

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -178,6 +179,74 @@ class SchedulerTest {
 
     static JobResult passed(String runnerId, JobAssignment job) {
         return new JobResult(runnerId, 1, 0, false, "ok\n", 0.5, 0, "rspec", job.files().stream().map(f -> new FileResult(f, 1, 0, 0, 0.5, List.of())).toList());
+    }
+
+    @Test
+    void resultsThatArriveWhileTheBuildsLastIsWrittenGoToTheStoreTogetherInOneTransaction() throws Exception {
+        List<Integer> batches = fiveResultsFourOfThemWhileTheFirstIsWritten(false);
+        assertThat(batches).containsExactly(4);
+    }
+
+    @Test
+    void aBatchTheStoreRefusesIsRecordedOneResultAtATime() throws Exception {
+        List<Integer> batches = fiveResultsFourOfThemWhileTheFirstIsWritten(true);
+        assertThat(batches).containsExactly(4);
+    }
+
+    /**
+     * A build of five one-file jobs whose first result the store takes as long as the test says: the other four
+     * arrive meanwhile. Each is recorded and counted once, the build passes, its events are numbered one after
+     * another. Returns the sizes of the batches the store was given to write in one transaction (which it refuses
+     * when told to, writing nothing of them).
+     */
+    private List<Integer> fiveResultsFourOfThemWhileTheFirstIsWritten(boolean refuseBatches) throws Exception {
+        var writing = new java.util.concurrent.CountDownLatch(1);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        var first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<Integer> batches = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Store slowFirst = (Store) java.lang.reflect.Proxy.newProxyInstance(Store.class.getClassLoader(), new Class<?>[]{Store.class}, (proxy, method, args) -> {
+            if (method.getName().equals("recordJobResult") && first.getAndSet(false)) {
+                writing.countDown();
+                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            if (method.getName().equals("recordJobResults")) {
+                batches.add(((List<?>) args[0]).size());
+                if (refuseBatches) throw new IllegalStateException("the store refuses the batch");
+            }
+            try {
+                return method.invoke(store, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+            }
+        });
+        Scheduler s = new Scheduler(slowFirst, "1.0", clock, true);
+        String r = s.register(new Runners.Registration("host", "1.0", 8, "/w"), "127.0.0.1").runnerId();
+        BuildInfo build = s.submit(new BuildRequest("proj", "rspec", List.of("a", "b", "c", "d", "e"), List.of(), null, null, 1, "me", false, 0, 0, null));
+        List<JobAssignment> jobs = new java.util.ArrayList<>();
+        for (int instance = 0; instance < 5; instance++) jobs.add(s.nextJob(r, instance).orElseThrow());
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(5);
+        try {
+            var firstRecorded = pool.submit(() -> s.record(jobs.get(0).jobId(), passed(r, jobs.get(0))));
+            assertThat(writing.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            List<java.util.concurrent.Future<Scheduler.ResultStatus>> others = jobs.subList(1, 5).stream()
+                    .map(job -> pool.submit(() -> s.record(job.jobId(), passed(r, job)))).toList();
+            org.awaitility.Awaitility.await("four results waiting").atMost(Duration.ofSeconds(30)).until(() -> s.resultsWaiting() == 4);
+            release.countDown();
+
+            assertThat(firstRecorded.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(Scheduler.ResultStatus.RECORDED);
+            // The four ended the build together: each hears so.
+            assertThat(others).allSatisfy(f -> assertThat(f.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(Scheduler.ResultStatus.BUILD_OVER));
+        } finally {
+            release.countDown();
+            pool.shutdown();
+        }
+        assertThat(store.build(build.id()).status()).isEqualTo("passed");
+        assertThat(store.build(build.id()).jobsDone()).isEqualTo(5);
+        List<BuildEvent> events = s.events(build.id(), 0, 0).events();
+        assertThat(events).filteredOn(e -> e.kind().equals(BuildEvent.JOB_FINISHED)).extracting(BuildEvent::jobId)
+                .containsExactlyInAnyOrderElementsOf(jobs.stream().map(JobAssignment::jobId).toList());
+        assertThat(events).extracting(BuildEvent::seq).containsExactlyElementsOf(LongStream.rangeClosed(1, events.size()).boxed().toList());
+        return batches;
     }
 
     @Test

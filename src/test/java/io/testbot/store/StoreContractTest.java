@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -292,6 +293,61 @@ abstract class StoreContractTest {
         store.finishBuild(build, BuildStatus.CANCELLED, now);
         store.jobStarted(jobs.get(1).id(), "runner-1", now); // started as it was cancelled
         assertThat(store.jobs(build).get(1).status()).isEqualTo(Store.JobStatus.CANCELLED);
+    }
+
+    /** Job starts, hand-backs and runners seen, written together: each job's own in the order they came, none over a result. */
+    @Test
+    void progressWrittenTogetherKeepsEachJobsOrderAndNeverUndoesAResult() {
+        long build = twoJobBuild();
+        List<Store.JobRow> jobs = store.jobs(build);
+        long first = jobs.get(0).id();
+        long second = jobs.get(1).id();
+        store.saveRunner(new Store.RunnerRow("runner-1", "host", "127.0.0.1", "1.0", 2, "/w", now, now, false, 2));
+        store.jobStarted(first, "runner-1", now);
+        store.recordJobResult(report(build, first, "p", "rspec", "host", passed("runner-1", 1, 1.0, "a_spec.rb"), 0, List.of("a_spec.rb"), null, now));
+
+        Instant later = now.plusSeconds(7);
+        store.recordProgress(List.of(
+                new Store.RunnerSeen("runner-1", later),
+                new Store.JobStarted(second, "runner-1", now),
+                new Store.JobStarted(first, "runner-2", now), // late: the job has its result
+                new Store.JobRequeued(second),
+                new Store.JobStarted(second, "runner-2", later)));
+        assertThat(store.jobs(build)).extracting(Store.JobRow::status, Store.JobRow::runnerId).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(Store.JobStatus.DONE, "runner-1"), org.assertj.core.groups.Tuple.tuple(Store.JobStatus.RUNNING, "runner-2"));
+        assertThat(store.runners()).singleElement().extracting(Store.RunnerRow::lastSeenAt).isEqualTo(later);
+    }
+
+    /** Results recorded together are written in one transaction, each as alone: all of them, in order, or none. */
+    @Test
+    void resultsRecordedTogetherLandInOrderOrNotAtAll() {
+        long build = twoJobBuild();
+        List<Store.JobRow> jobs = store.jobs(build);
+        long first = jobs.get(0).id();
+        long second = jobs.get(1).id();
+        store.jobStarted(first, "runner-1", now);
+        store.jobStarted(second, "runner-2", now);
+
+        // The second's re-run names a build that is not there: the store refuses it, and the first's result with it.
+        Store.Retry retryOfNoBuild = new Store.Retry(List.of("b_spec.rb[1:1]"), 1, "runner-2");
+        assertThatThrownBy(() -> store.recordJobResults(List.of(
+                report(build, first, "p", "rspec", "host", passed("runner-1", 1, 1.0, "a_spec.rb"), 0, List.of("a_spec.rb"), null, now),
+                report(build + 1000, second, "p", "rspec", "host2", passed("runner-2", 1, 2.0, "b_spec.rb"), 0, List.of("b_spec.rb"), retryOfNoBuild, now))))
+                .isInstanceOf(RuntimeException.class);
+        assertThat(store.jobs(build)).extracting(Store.JobRow::status).containsExactly(Store.JobStatus.RUNNING, Store.JobStatus.RUNNING);
+        assertThat(store.events(build, 0)).isEmpty();
+        assertThat(store.runtimes("p", "rspec")).isEmpty();
+
+        assertThat(store.recordJobResult(report(build, first, "p", "rspec", "host", passed("runner-1", 1, 1.0, "a_spec.rb"), 0, List.of("a_spec.rb"), null, now)))
+                .isNotNull();
+        List<Store.Recorded> recorded = store.recordJobResults(List.of(
+                report(build, second, "p", "rspec", "host2", passed("runner-2", 1, 2.0, "b_spec.rb"), 0, List.of("b_spec.rb"), null, now),
+                report(build, first, "p", "rspec", "host3", passed("runner-3", 1, 3.0, "a_spec.rb"), 0, List.of("a_spec.rb"), null, now)));
+        assertThat(recorded).hasSize(2);
+        assertThat(recorded.get(0).event().seq()).isEqualTo(2);
+        assertThat(recorded.get(1)).as("a second result of a job").isNull();
+        assertThat(store.jobs(build)).extracting(Store.JobRow::status).containsExactly(Store.JobStatus.DONE, Store.JobStatus.DONE);
+        assertThat(store.runtimes("p", "rspec")).containsOnly(Map.entry("a_spec.rb", 1.0), Map.entry("b_spec.rb", 2.0));
     }
 
     @Test
