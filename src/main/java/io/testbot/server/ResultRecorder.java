@@ -103,8 +103,8 @@ final class ResultRecorder {
     }
 
     /**
-     * Records every result waiting for the build's writes, which the caller holds, in the order they came. Should
-     * anything go wrong on the way, each result not yet settled fails, its job the runner's again to report.
+     * Records every result waiting for the build's writes, which the caller holds, in the order of their jobs' ids.
+     * Should anything go wrong on the way, each result not yet settled fails, its job the runner's again to report.
      */
     private void recordWaiting(Active.Build build) {
         List<PendingResult> batch = new ArrayList<>();
@@ -128,7 +128,7 @@ final class ResultRecorder {
             batch.forEach(p -> p.status = Scheduler.ResultStatus.IGNORED);
             return;
         }
-        // In the order of their jobs' ids, as the store takes jobs' rows (see Store.recordJobResults).
+        // As the store takes jobs' rows (see Store.recordJobResults).
         batch.sort(java.util.Comparator.comparingLong(p -> p.job.id));
         List<Store.Recorded> recorded = store(batch);
         boolean failsForGood = false;
