@@ -83,7 +83,7 @@ public final class JUnitAdapter implements Adapter {
      */
     @Override
     public List<String> filesToRun(Path root, List<String> patterns, List<String> paths, List<String> options, Path tools) throws IOException {
-        if (!patterns.equals(defaultPatterns())) return null;
+        if (!choosesFiles(root, patterns, options)) return null;
         SurefireSettings surefire = SurefireSettings.of(root);
         Path classes = root.resolve("target/test-classes");
         List<Path> starts = paths.isEmpty() ? List.of(classes) : paths.stream().map(p -> root.resolve(p).normalize()).toList();
@@ -97,6 +97,12 @@ public final class JUnitAdapter implements Adapter {
             }
         }
         return List.copyOf(files);
+    }
+
+    /** Surefire's settings choose the classes wherever testbot's own pattern does not. */
+    @Override
+    public boolean choosesFiles(Path root, List<String> patterns, List<String> options) {
+        return patterns.equals(defaultPatterns());
     }
 
     @Override

@@ -34,9 +34,9 @@ final class FileChoices {
 
     record Kept(String key, List<String> files) {}
 
-    /** The frameworks' own configuration files in a project (rspec's, cucumber's profiles). */
+    /** The frameworks' own configuration files in a project (rspec's, cucumber's profiles, Surefire's in the effective POM). */
     private static final List<String> CONFIGURATION = List.of(".rspec", ".rspec-local", "cucumber.yml", "cucumber.yaml", ".config/cucumber.yml",
-            ".config/cucumber.yaml", "config/cucumber.yml", "config/cucumber.yaml");
+            ".config/cucumber.yaml", "config/cucumber.yml", "config/cucumber.yaml", io.testbot.adapters.SurefireSettings.EFFECTIVE_POM);
 
     /** As {@link Adapter#filesToRun}, answered from the cache dir when nothing changed since the framework was last asked. */
     static List<String> filesToRun(Adapter adapter, Path root, List<String> patterns, List<String> paths, List<String> options,

@@ -75,6 +75,35 @@ class FileChoicesTest {
         assertThat(framework.asked).isEqualTo(5);
     }
 
+    @Test
+    void testbotJunitRunsTheClassesSurefireRunsAndAsksAgainWhenItsSettingsChange(@TempDir Path dir) throws Exception {
+        Path root = Files.createDirectories(dir.resolve("app"));
+        Path cache = dir.resolve("cache");
+        for (String name : List.of("CalcTest", "CodecAbstractTest", "CodecPerformanceTest")) {
+            Files.createDirectories(root.resolve("target/test-classes/org/x"));
+            Files.writeString(root.resolve("target/test-classes/org/x/" + name + ".class"), name);
+        }
+        Path effectivePom = root.resolve(io.testbot.adapters.SurefireSettings.EFFECTIVE_POM);
+        Files.writeString(effectivePom, surefireExcluding("**/*AbstractTest.java", "**/*PerformanceTest.java"));
+        Adapter junit = io.testbot.adapters.Adapters.get("junit");
+
+        assertThat(FileChoices.filesToRun(junit, root, junit.defaultPatterns(), List.of(), List.of(), List.of(), cache))
+                .containsExactly("target/test-classes/org/x/CalcTest.class");
+        Files.writeString(effectivePom, surefireExcluding("**/*AbstractTest.java"));
+        assertThat(FileChoices.filesToRun(junit, root, junit.defaultPatterns(), List.of(), List.of(), List.of(), cache))
+                .containsExactly("target/test-classes/org/x/CalcTest.class", "target/test-classes/org/x/CodecPerformanceTest.class");
+        assertThat(FileChoices.filesToRun(junit, root, List.of("target/test-classes/**/*.class"), List.of(), List.of(), List.of(), cache))
+                .as("testbot's own pattern: no asking").isNull();
+    }
+
+    /** An effective POM (help:effective-pom's form) whose Surefire excludes these. */
+    private static String surefireExcluding(String... patterns) {
+        StringBuilder excludes = new StringBuilder();
+        for (String pattern : patterns) excludes.append("<exclude>").append(pattern).append("</exclude>");
+        return "<project><build><plugins><plugin><artifactId>maven-surefire-plugin</artifactId><configuration><excludes>" + excludes
+                + "</excludes></configuration></plugin></plugins></build></project>";
+    }
+
     private static List<String> choose(Listing framework, Path root, Path cache) throws Exception {
         return FileChoices.filesToRun(framework, root, List.of("spec/**/*_spec.rb"), List.of(), List.of(), List.of(), cache);
     }
