@@ -10,8 +10,8 @@
 # counted; CI does not (it needs the corpus checked out, see docs/conformance.md).
 #
 # Usage: [CORPUS=/work/corpus] [INSTANCES=2] bench/conformance.sh [SUITE ...]
-#   SUITE: tty-prompt money mail tty-command pastel dry-logic liquid csv rake kramdown rack rspec-expectations treetop diff-lcs tzinfo faker hashie virtus rspec-mocks mocha json_spec asciidoctor jsoup commons-lang
-#   (default: all but commons-lang, whose Maven run alone takes about four minutes here)
+#   SUITE: tty-prompt money mail tty-command pastel dry-logic liquid csv rake kramdown rack rspec-expectations treetop diff-lcs tzinfo faker hashie virtus rspec-mocks mocha json_spec asciidoctor jsoup commons-codec commons-lang; by name also rss kramdown-asciidoc json-schema-validator
+#   (default: all but commons-lang, whose Maven run alone takes about four minutes here, and the three by name)
 # Where testbot's failures differ, each file that failed is run alone with the framework: one that fails there the
 # same way (it depends on files run before it), or that the corpus shows to fail now and then alone too, is the
 # suite's own.
@@ -23,7 +23,7 @@ instances="${INSTANCES:-2}"
 [ -f "$here/target/testbot.jar" ] || (cd "$here" && mvn -B -q -Dstyle.color=never -DskipTests package)
 [ -d "$corpus" ] || { echo "conformance: no corpus at $corpus (see docs/conformance.md)" >&2; exit 2; }
 if [ $# -gt 0 ]; then suites=("$@"); else
-  suites=(tty-prompt money mail tty-command pastel dry-logic liquid csv rake kramdown rack rspec-expectations treetop diff-lcs tzinfo faker hashie virtus rspec-mocks mocha json_spec asciidoctor jsoup)
+  suites=(tty-prompt money mail tty-command pastel dry-logic liquid csv rake kramdown rack rspec-expectations treetop diff-lcs tzinfo faker hashie virtus rspec-mocks mocha json_spec asciidoctor jsoup commons-codec)
 fi
 
 . "$here/bench/corpus.sh" # suite NAME: how to run it

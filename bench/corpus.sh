@@ -75,12 +75,33 @@ suite() {
     # the acceptance helper loaded, one of them fails.
     mocha)        dir="$1"; framework=test; alone="ruby -Ilib -Itest -e 'Dir[\"test/acceptance/*_test.rb\"].each { |f| require File.expand_path(f) }'"
                   testbot_command="test --pattern 'test/acceptance/*_test.rb'"; parallel_test_args=(test/acceptance) ;;
+    # Test::Unit (ruby/rss 0.2.9): 311 tests in 41 files named test_*.rb through its run-test.rb (lib first, the directory
+    # collector). Every file requires test/rss-testcase.rb, whose RSS::TestCase defines an empty default_test: the
+    # collector does not run it, autorun does (312). Not in the default set, see docs/conformance.md.
+    rss)          dir="$1"; framework=test; alone="ruby test/run-test.rb"
+                  testbot_command="test --pattern 'test/test_*.rb'"; parallel_test_args=(--suffix '/test_[a-z0-9_.-]*\.rb$' test) ;;
+    # RSpec (asciidoctor/kramdown-asciidoc v2.1.1): 312 examples in 4 files, 230 made at load from spec/scenarios inside a
+    # Dir.chdir; an after(:suite) hook removes spec/output, which every file writes into. One example runs ruby on a script
+    # requiring the gem by name: RUBYLIB=lib (Bundler's gemspec would give it), alone and on the runners. Needs
+    # ruby-kramdown and ruby-kramdown-parser-gfm. Not in the default set: two processes in one directory remove each
+    # other's output (local mode), see docs/conformance.md.
+    kramdown-asciidoc) dir="$1"; framework=rspec; alone="rspec"; runner_env="RUBYLIB=lib" ;;
     json_spec)    dir="$1"; framework=cucumber; alone="cucumber --tags ~@fail"; testbot_command="cucumber -O --tags -O ~@fail" ;;
     asciidoctor)  dir="$1"; framework=cucumber; alone="cucumber" ;;
     jsoup)        dir="$1"; framework=junit; alone="mvn -B -o test" ;;
     # FastDateParser_TimeZoneStrategyTest turns what this JDK cannot parse into assumption failures, as many as the
     # JVM's time-zone name caches leave unparsed: Surefire alone reported 12 and 413 skipped in two runs.
     commons-lang) dir="$1"; framework=junit; alone="mvn -B -o test"; skips_vary="FastDateParser_TimeZoneStrategyTest" ;;
+    # JUnit 4 (apache/commons-codec 1.15): 1156 tests in 62 classes through Surefire 2.22.2's JUnit 4 provider; its POM
+    # excludes **/*AbstractTest.java and **/*PerformanceTest.java (4 such classes in test-classes); Parameterized classes
+    # name tests "testDigest[SHA-1]"; JaCoCo 0.8.5's agent (argLine) prints stack traces on Java 17 classes.
+    # Base64Test.testCodec265 allocates about 2 GB: it erred once alone (OutOfMemoryError) with other JVMs about.
+    commons-codec) dir="$1"; framework=junit; alone="mvn -B -o test" ;;
+    # JUnit 5 (networknt/json-schema-validator 1.5.9): 8374 tests by Surefire 3.5.1's summary, ~7,400 of them dynamic
+    # tests in nested DynamicContainers of @TestFactory methods; 16 dynamic tests that abort are in Surefire's XML
+    # reports (8390 tests, 33 skipped) but not in its summary line (8374, 17 skipped); argLine with a locale. Not in the
+    # default set: its tests serve HTTP on fixed ports (two JVMs at once: BindException), see docs/conformance.md.
+    json-schema-validator) dir="$1"; framework=junit; alone="mvn -B -o test" ;;
     *) echo "conformance: unknown suite $1" >&2; return 1 ;;
   esac
 }
