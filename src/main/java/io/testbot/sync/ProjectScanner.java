@@ -133,8 +133,12 @@ public final class ProjectScanner {
         }
     }
 
-    /** The placeholder files directly in an ignored scratch directory (none when it is not a directory). */
+    /**
+     * The placeholder files directly in an ignored scratch directory: none when it is not a directory, or is a link
+     * (a deployment's log/ leads out of the project, and nothing from there is sent).
+     */
     private static void placeholders(Path dir, String path, List<Found> found) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) return;
         for (String name : PLACEHOLDERS) {
             try {
                 PosixFileAttributes attrs = Files.readAttributes(dir.resolve(name), PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);

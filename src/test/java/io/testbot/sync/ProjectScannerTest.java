@@ -36,6 +36,14 @@ class ProjectScannerTest {
     }
 
     @Test
+    void aScratchDirectoryThatIsALinkSendsNothingOfWhereItLeads(@TempDir Path root, @TempDir Path shared) throws Exception {
+        Files.writeString(shared.resolve(".keep"), "outside the project");
+        Files.createSymbolicLink(root.resolve("log"), shared);
+        Files.writeString(root.resolve("a_spec.rb"), "a");
+        assertThat(new ProjectScanner(List.of(), HashCache.none()).scan(root)).extracting(FileEntry::path).containsExactly("a_spec.rb");
+    }
+
+    @Test
     void aFileIsExecutableWhenAnyoneMayExecuteIt(@TempDir Path root) throws Exception {
         for (String name : List.of("bin/owner", "bin/others", "bin/plain")) {
             Files.createDirectories(root.resolve(name).getParent());
