@@ -273,4 +273,10 @@ final class BuildLedger {
         BuildRequest request = context.store.buildRequest(buildId);
         return request == null ? null : BuildManifest.of(request);
     }
+
+    /** The request a build was submitted with; null when there is no such build. A running build's from memory, as its manifest. */
+    BuildRequest request(long buildId) {
+        Active.Build running = context.locked(() -> active.builds.get(buildId));
+        return running != null ? running.request : context.store.buildRequest(buildId);
+    }
 }

@@ -219,6 +219,11 @@ public final class Scheduler {
         return ledger.runningBuilds();
     }
 
+    /** The request a build was submitted with (a running build's from memory); null when there is no such build. */
+    public BuildRequest buildRequest(long buildId) {
+        return ledger.request(buildId);
+    }
+
     /** The manifest a build was submitted with (empty for an in-place build); null when there is no such build. */
     public BuildManifest manifest(long buildId) {
         return ledger.manifest(buildId);

@@ -133,9 +133,9 @@ final class ServerOperations {
         return id;
     }
 
-    /** The build's test files, as its requester sent them; 404 for a build there is not. */
+    /** The build's test files, as its requester sent them (each runner asks once a build: a running build's from memory); 404 for a build there is not. */
     java.util.List<String> buildFiles(long id) {
-        io.testbot.protocol.BuildRequest request = store.get().buildRequest(id);
+        io.testbot.protocol.BuildRequest request = scheduler().buildRequest(id);
         if (request == null) throw new ApiErrors.NotFound("no build " + id);
         return request.files();
     }
